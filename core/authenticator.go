@@ -1,0 +1,582 @@
+package jwtgate
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtgate/jwtgate/extractors"
+)
+
+// Authenticator verifies tokens. Build it once with [New]; it is safe for
+// concurrent use, and every adapter takes one.
+type Authenticator struct {
+	keys       KeySource
+	parser     *jwt.Parser
+	extractor  extractors.Extractor
+	optional   bool
+	maxSize    int
+	issuers    []string // checked here when there are several
+	types      []string // normalized; "" for absent
+	critical   []string
+	required   []string
+	newClaims  func() jwt.Claims
+	validate   func(context.Context, *Token) error
+	revoker    Revoker
+	failOpen   bool
+	challenge  string // `Bearer realm="…"`
+	logger     *slog.Logger
+	onError    func(context.Context, error)
+	onSuccess  func(context.Context, *Token)
+	keyfunc    jwt.Keyfunc
+	now        func() time.Time
+	realm      string
+	leeway     time.Duration
+	expireless bool
+}
+
+// New checks cfg and builds an Authenticator. It reports every problem in cfg
+// at once, joined with errors.Join.
+func New(cfg Config) (*Authenticator, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	a := &Authenticator{
+		keys:       cfg.Keys,
+		extractor:  cfg.Extractor,
+		optional:   cfg.CredentialsOptional,
+		maxSize:    cfg.MaxTokenSize,
+		critical:   slices.Clone(cfg.CriticalHeaders),
+		newClaims:  cfg.NewClaims,
+		validate:   cfg.Validate,
+		revoker:    cfg.Revoker,
+		failOpen:   cfg.RevocationFailOpen,
+		logger:     cfg.Logger,
+		onError:    cfg.OnError,
+		onSuccess:  cfg.OnSuccess,
+		now:        cfg.Now,
+		realm:      cfg.Realm,
+		leeway:     cfg.Leeway,
+		expireless: cfg.ExpirationOptional,
+	}
+	if a.extractor == nil {
+		a.extractor = extractors.AuthorizationBearer()
+	}
+	if a.maxSize == 0 {
+		a.maxSize = DefaultMaxTokenSize
+	}
+	if a.newClaims == nil {
+		a.newClaims = func() jwt.Claims { return &Claims{} }
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.realm == "" {
+		a.realm = "jwtgate"
+	}
+	a.challenge = `Bearer realm="` + a.realm + `"`
+	types := cfg.Types
+	if types == nil {
+		types = []string{"", "JWT", "at+jwt"}
+	}
+	for _, t := range types {
+		a.types = append(a.types, normalizeType(t))
+	}
+	a.required = slices.Clone(cfg.RequiredClaims)
+	if a.revoker != nil && !slices.Contains(a.required, "jti") {
+		a.required = append(a.required, "jti")
+	}
+
+	// Every algorithm jwtgate supports that a key is bound to; the key found
+	// for the token must then be bound to the token's alg (keyfunc).
+	var algs []string
+	for _, alg := range cfg.Keys.Algorithms() {
+		if slices.Contains(SupportedAlgorithms(), alg) {
+			algs = append(algs, alg)
+		}
+	}
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods(algs),
+		jwt.WithStrictDecoding(),
+		jwt.WithLeeway(cfg.Leeway),
+		jwt.WithTimeFunc(a.now),
+	}
+	if !cfg.ExpirationOptional {
+		opts = append(opts, jwt.WithExpirationRequired())
+	}
+	if !cfg.SkipIssuedAtCheck {
+		opts = append(opts, jwt.WithIssuedAt())
+	}
+	if !cfg.SkipAudienceCheck {
+		opts = append(opts, jwt.WithAudience(cfg.Audience...))
+	}
+	if !cfg.SkipIssuerCheck {
+		if len(cfg.Issuer) == 1 {
+			opts = append(opts, jwt.WithIssuer(cfg.Issuer[0]))
+		} else {
+			a.issuers = slices.Clone(cfg.Issuer)
+		}
+	}
+	if cfg.Subject != "" {
+		opts = append(opts, jwt.WithSubject(cfg.Subject))
+	}
+	a.parser = jwt.NewParser(opts...)
+	a.keyfunc = a.findKey
+	return a, nil
+}
+
+// Realm returns the realm of the challenges this Authenticator sends.
+func (a *Authenticator) Realm() string { return a.realm }
+
+// CredentialsOptional reports whether requests without a token pass.
+func (a *Authenticator) CredentialsOptional() bool { return a.optional }
+
+// Authenticate finds the token in r and verifies it. It returns (nil, nil) for
+// a request without any token when Config.CredentialsOptional is set. Every
+// error is an *Error wrapping one of the five kinds; see [Authenticator.Response]
+// for how to answer it.
+func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) (*Token, error) {
+	raw, source, err := a.extractor.Extract(r)
+	if err != nil {
+		return nil, a.fail(ctx, newError(ErrInvalidRequest, err, describeExtractorError(err)))
+	}
+	if raw == "" {
+		if a.optional {
+			return nil, nil
+		}
+		return nil, a.fail(ctx, newError(ErrTokenMissing, nil, ""))
+	}
+	t, verr := a.verify(ctx, raw, source)
+	if verr != nil {
+		return nil, a.fail(ctx, verr)
+	}
+	return t, nil
+}
+
+// Verify verifies a raw token that was not found by the extractor (a
+// WebSocket subprotocol, a message header). It applies every rule
+// Authenticate does, including revocation and hooks.
+func (a *Authenticator) Verify(ctx context.Context, raw string) (*Token, error) {
+	if raw == "" {
+		return nil, a.fail(ctx, newError(ErrTokenMissing, nil, ""))
+	}
+	t, err := a.verify(ctx, raw, "")
+	if err != nil {
+		return nil, a.fail(ctx, err)
+	}
+	return t, nil
+}
+
+func (a *Authenticator) fail(ctx context.Context, err *Error) error {
+	if a.onError != nil {
+		a.onError(ctx, err)
+	}
+	if a.logger != nil {
+		level := slog.LevelDebug
+		if err.Kind == ErrUnavailable {
+			level = slog.LevelWarn
+		}
+		a.logger.LogAttrs(ctx, level, "jwtgate: request refused", slog.String("error", err.Error()))
+	}
+	return err
+}
+
+func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token, *Error) {
+	if len(raw) > a.maxSize {
+		return nil, newError(ErrInvalidToken, ErrTokenTooLarge, "The access token is too large")
+	}
+	dot1, dot2, ok := compactShape(raw)
+	if !ok {
+		return nil, newError(ErrInvalidToken, ErrTokenShape, "The access token is malformed")
+	}
+	env := &envelope{a: a, ctx: ctx, claims: a.newClaims()}
+	if err := a.checkHeader(raw[:dot1], env); err != nil {
+		return nil, newError(ErrInvalidToken, err, describeHeaderError(err))
+	}
+	_ = dot2
+	parsed, err := a.parser.ParseWithClaims(raw, env, a.keyfunc)
+	if err != nil {
+		return nil, newError(ErrInvalidToken, err, describeTokenError(err))
+	}
+	t := &Token{
+		Raw:       raw,
+		Source:    source,
+		Header:    parsed.Header,
+		Algorithm: parsed.Method.Alg(),
+		KeyID:     env.kid,
+		Type:      env.typ,
+		Claims:    env.claims,
+		Issuer:    env.iss,
+		Subject:   env.sub,
+		ID:        env.jti,
+		scope:     env.scope,
+		scp:       env.scp,
+	}
+	if env.exp != nil {
+		t.ExpiresAt = *env.exp
+	}
+	if env.iat != nil {
+		t.IssuedAt = *env.iat
+	}
+	if a.validate != nil {
+		if err := a.validate(ctx, t); err != nil {
+			return nil, newError(ErrInvalidToken, errors.Join(ErrValidationFailed, err), "The access token claims are not accepted")
+		}
+	}
+	if a.revoker != nil {
+		revoked, err := a.revoker.IsRevoked(ctx, t)
+		switch {
+		case err != nil && !a.failOpen:
+			return nil, newError(ErrUnavailable, err, "The token could not be checked; try again later")
+		case err != nil:
+			if a.logger != nil {
+				a.logger.LogAttrs(ctx, slog.LevelWarn, "jwtgate: revocation check failed; letting the token through (RevocationFailOpen)", slog.String("error", err.Error()))
+			}
+		case revoked:
+			return nil, newError(ErrInvalidToken, ErrTokenRevoked, "The access token has been revoked")
+		}
+	}
+	if a.onSuccess != nil {
+		a.onSuccess(ctx, t)
+	}
+	return t, nil
+}
+
+// compactShape checks that raw is three base64url segments (RFC 7515 §7.1,
+// RFC 8725bis §3.14: only letters, digits, '-', '_' and '.'), before any
+// decoding, and returns the positions of the two dots.
+func compactShape(raw string) (dot1, dot2 int, ok bool) {
+	dot1, dot2 = -1, -1
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+		case c == '.':
+			switch {
+			case dot1 < 0:
+				dot1 = i
+			case dot2 < 0:
+				dot2 = i
+			default:
+				return 0, 0, false
+			}
+		default:
+			return 0, 0, false
+		}
+	}
+	// Header and payload must not be empty; an empty signature is left to
+	// golang-jwt, which refuses it as an invalid signature.
+	return dot1, dot2, dot1 > 0 && dot2 > dot1+1
+}
+
+var strictB64 = base64.RawURLEncoding.Strict()
+
+// checkHeader applies the header rules golang-jwt does not: one name once,
+// typ allow-list, crit, no key-carrying parameters, no nested JWT.
+func (a *Authenticator) checkHeader(seg string, env *envelope) error {
+	var buf [256]byte
+	var hdr []byte
+	if n := strictB64.DecodedLen(len(seg)); n <= len(buf) {
+		m, err := strictB64.Decode(buf[:], []byte(seg))
+		if err != nil {
+			return ErrTokenShape
+		}
+		hdr = buf[:m]
+	} else {
+		var err error
+		if hdr, err = strictB64.DecodeString(seg); err != nil {
+			return ErrTokenShape
+		}
+	}
+	if !utf8.Valid(hdr) {
+		return ErrHeaderInvalid
+	}
+	var seen seenNames
+	var crit []byte
+	typSeen := false
+	err := scanObject(hdr, func(name, value []byte) error {
+		if seen.add(name) {
+			return ErrHeaderInvalid
+		}
+		switch string(name) {
+		case "alg":
+			if _, ok := jsonString(value); !ok {
+				return ErrHeaderInvalid
+			}
+		case "kid":
+			s, ok := jsonString(value)
+			if !ok {
+				return ErrHeaderInvalid
+			}
+			env.kid = s
+		case "typ":
+			s, ok := jsonString(value)
+			if !ok {
+				return ErrHeaderInvalid
+			}
+			typSeen = true
+			env.typ = s
+			if !slices.Contains(a.types, normalizeType(s)) {
+				return ErrTypeNotAllowed
+			}
+		case "cty":
+			s, ok := jsonString(value)
+			if !ok || normalizeType(s) == "jwt" {
+				return ErrHeaderInvalid // nested JWTs are not supported (RFC 8725 §3.3)
+			}
+		case "crit":
+			crit = value
+		case "jku", "x5u", "jwk", "x5c", "b64":
+			// Never take a key, or a key's location, from the token itself
+			// (RFC 8725 §3.10); b64 changes what is signed (RFC 7797).
+			return ErrHeaderInvalid
+		}
+		return nil
+	})
+	if err != nil {
+		if err == errNotObject {
+			return ErrTokenShape
+		}
+		return err
+	}
+	if !typSeen && !slices.Contains(a.types, "") {
+		return ErrTypeNotAllowed
+	}
+	if crit != nil {
+		names, ok := jsonStrings(crit)
+		if !ok || len(names) == 0 {
+			return ErrCriticalHeader
+		}
+		for _, n := range names {
+			if registeredHeader(n) || n == "b64" || !slices.Contains(a.critical, n) || !seen.has(n) {
+				return ErrCriticalHeader
+			}
+		}
+	}
+	return nil
+}
+
+// findKey is the jwt.Keyfunc: the key comes from the configured source, by
+// kid, and must be bound to the token's alg.
+func (a *Authenticator) findKey(t *jwt.Token) (any, error) {
+	env := t.Claims.(*envelope)
+	alg := t.Method.Alg()
+	key, err := a.keys.Key(env.ctx, KeyQuery{KeyID: env.kid, Algorithm: alg, Issuer: env.iss})
+	if err != nil {
+		if errors.Is(err, ErrUnknownKey) {
+			return nil, err
+		}
+		return nil, errors.Join(ErrUnknownKey, err)
+	}
+	if key == nil {
+		return nil, ErrUnknownKey
+	}
+	if key.Algorithm != alg {
+		return nil, ErrAlgorithmMismatch
+	}
+	return key.VerifyKey, nil
+}
+
+// envelope wraps the caller's claims while golang-jwt decodes and validates
+// them, so that the same strict rules apply to any claims type.
+type envelope struct {
+	claims jwt.Claims
+	a      *Authenticator
+	ctx    context.Context
+
+	kid, typ        string // from the header
+	iss, sub, jti   string
+	scope           string
+	scp             []string
+	exp, iat        *time.Time
+	missingRequired bool
+}
+
+// maxNumericDate is 9999-12-31T23:59:59Z: later dates overflow conversions.
+const maxNumericDate = 253402300799
+
+var registeredClaims = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp"}
+
+// UnmarshalJSON checks the payload before handing it to the claims type:
+// valid UTF-8, one name once, registered claims with their exact names and
+// JSON types, NumericDates that are numbers in range.
+func (e *envelope) UnmarshalJSON(data []byte) error {
+	if !utf8.Valid(data) {
+		return ErrClaimsInvalid
+	}
+	var seen seenNames
+	err := scanObject(data, func(name, value []byte) error {
+		if seen.add(name) {
+			return ErrClaimsInvalid
+		}
+		var ok bool
+		switch string(name) {
+		case "iss":
+			e.iss, ok = jsonString(value)
+		case "sub":
+			e.sub, ok = jsonString(value)
+		case "jti":
+			e.jti, ok = jsonString(value)
+		case "scope":
+			e.scope, ok = jsonString(value)
+		case "aud":
+			if _, ok = jsonString(value); !ok {
+				_, ok = jsonStrings(value)
+			}
+		case "scp":
+			var s string
+			if s, ok = jsonString(value); ok {
+				e.scp = []string{s}
+			} else {
+				e.scp, ok = jsonStrings(value)
+			}
+		case "exp":
+			e.exp, ok = numericDate(value)
+		case "iat":
+			e.iat, ok = numericDate(value)
+		case "nbf":
+			_, ok = numericDate(value)
+		default:
+			// encoding/json would match "EXP" or "Iss" to the registered
+			// fields: refuse names a case-insensitive reader confuses.
+			for _, r := range registeredClaims {
+				if len(name) <= 3*len(r) && strings.EqualFold(string(name), r) {
+					return ErrClaimsInvalid
+				}
+			}
+			ok = true
+		}
+		if !ok {
+			return ErrClaimsInvalid
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range e.a.required {
+		if !seen.has(r) || nullValue(data, r) {
+			e.missingRequired = true
+		}
+	}
+	if err := json.Unmarshal(data, e.claims); err != nil {
+		return err
+	}
+	if rs, ok := e.claims.(rawSetter); ok {
+		rs.setRaw(bytes.Clone(data))
+	}
+	return nil
+}
+
+// nullValue reports whether the claim name is null in data.
+func nullValue(data []byte, name string) bool {
+	null := false
+	_ = scanObject(data, func(n, v []byte) error {
+		if string(n) == name && string(v) == "null" {
+			null = true
+		}
+		return nil
+	})
+	return null
+}
+
+func numericDate(v []byte) (*time.Time, bool) {
+	if len(v) == 0 || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
+		return nil, false
+	}
+	f, err := strconv.ParseFloat(string(v), 64)
+	if err != nil || f < 0 || f > maxNumericDate {
+		return nil, false
+	}
+	sec := int64(f)
+	t := time.Unix(sec, int64((f-float64(sec))*1e9))
+	return &t, true
+}
+
+// Validate runs after golang-jwt's own claim checks (exp, nbf, iat, aud, one
+// iss): the issuer list, required claims, and the claims type's Validate.
+func (e *envelope) Validate() error {
+	if e.a.issuers != nil && !slices.Contains(e.a.issuers, e.iss) {
+		return jwt.ErrTokenInvalidIssuer
+	}
+	if e.missingRequired {
+		return jwt.ErrTokenRequiredClaimMissing
+	}
+	if v, ok := e.claims.(jwt.ClaimsValidator); ok {
+		if err := v.Validate(); err != nil {
+			return errors.Join(ErrValidationFailed, err)
+		}
+	}
+	return nil
+}
+
+func (e *envelope) GetExpirationTime() (*jwt.NumericDate, error) { return e.claims.GetExpirationTime() }
+func (e *envelope) GetIssuedAt() (*jwt.NumericDate, error)       { return e.claims.GetIssuedAt() }
+func (e *envelope) GetNotBefore() (*jwt.NumericDate, error)      { return e.claims.GetNotBefore() }
+func (e *envelope) GetIssuer() (string, error)                   { return e.claims.GetIssuer() }
+func (e *envelope) GetSubject() (string, error)                  { return e.claims.GetSubject() }
+func (e *envelope) GetAudience() (jwt.ClaimStrings, error)       { return e.claims.GetAudience() }
+
+func describeTokenError(err error) string {
+	switch {
+	case errors.Is(err, ErrUnknownKey):
+		return "The access token key is unknown"
+	case errors.Is(err, ErrAlgorithmMismatch):
+		return "The access token algorithm is not accepted"
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return "The access token signature is invalid"
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "The access token expired"
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return "The access token is not valid yet"
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return "The access token was issued in the future"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return "The access token issuer is not accepted"
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "The access token audience is not accepted"
+	case errors.Is(err, jwt.ErrTokenInvalidSubject):
+		return "The access token subject is not accepted"
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return "The access token lacks a required claim"
+	case errors.Is(err, ErrValidationFailed):
+		return "The access token claims are not accepted"
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
+		return "The access token algorithm is not accepted"
+	default:
+		return "The access token is malformed"
+	}
+}
+
+func describeHeaderError(err error) string {
+	switch err {
+	case ErrTypeNotAllowed:
+		return "The access token type is not accepted"
+	case ErrCriticalHeader:
+		return "The access token has an unsupported critical header"
+	case ErrHeaderInvalid:
+		return "The access token header is not accepted"
+	default:
+		return "The access token is malformed"
+	}
+}
+
+func describeExtractorError(err error) string {
+	switch {
+	case errors.Is(err, extractors.ErrMultipleMethods):
+		return "The access token was sent by more than one method"
+	case errors.Is(err, extractors.ErrRepeated):
+		return "The access token credential is repeated"
+	default:
+		return "The access token credential is malformed"
+	}
+}

@@ -1,0 +1,42 @@
+// Package jwtgate is the framework-agnostic core of jwtgate: it finds a bearer
+// token in a request, verifies its signature and claims with
+// github.com/golang-jwt/jwt/v5, asks a revocation hook whether it is still
+// good, and says how a failure is answered over HTTP (RFC 6750 §3).
+//
+// The adapters (httpjwt for net/http, echojwt, ginjwt and fiberjwt) only
+// translate between their framework and this package: every security decision
+// is made here, once.
+//
+// # Building an Authenticator
+//
+// [New] checks the whole [Config] and reports every problem at once. A zero
+// Config is invalid, never permissive: keys are required, each key is bound to
+// exactly one algorithm, "none" can never be allowed, HMAC secrets shorter than
+// their hash are refused, and the issuer and audience must be named unless the
+// configuration opts out explicitly.
+//
+// # What a token must pass
+//
+// In this order, each step before the next (so a forged token never reaches the
+// revocation store):
+//
+//  1. extraction: exactly one method carries the token (RFC 6750 §2);
+//  2. shape: at most MaxTokenSize bytes, three base64url segments, nothing else;
+//  3. header: UTF-8 JSON object without duplicate names; alg bound to the key
+//     that kid selects; typ on the allow-list; no unknown crit; no jku, x5u,
+//     jwk, x5c or b64; no nested JWT (cty "JWT");
+//  4. claims: UTF-8 JSON object without duplicate or case-variant registered
+//     names; NumericDates that are numbers; exp (required by default), nbf and
+//     iat with the configured leeway; iss, aud and sub; required claims; the
+//     claims type's own Validate method; Config.Validate;
+//  5. revocation: Config.Revoker, failing closed (503) when it cannot answer.
+//
+// # Errors and HTTP
+//
+// Every failure wraps one of [ErrTokenMissing], [ErrInvalidRequest],
+// [ErrInvalidToken], [ErrInsufficientScope] or [ErrUnavailable], and the cause
+// (for example jwt.ErrTokenExpired), so errors.Is works on both.
+// [Authenticator.Response] turns an error into the status, WWW-Authenticate
+// challenge and JSON body to send; the token and internal error text never
+// reach the client.
+package jwtgate

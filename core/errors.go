@@ -1,0 +1,191 @@
+package jwtgate
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+)
+
+// The five kinds of failure. Every error returned by [Authenticator.Authenticate]
+// and [CheckScopes] wraps exactly one of them, named after RFC 6750 §3.1.
+var (
+	// ErrTokenMissing: the request carries no token. Answered 401 with a bare
+	// challenge (no error code), as RFC 6750 §3.1 asks.
+	ErrTokenMissing = errors.New("jwtgate: token missing")
+	// ErrInvalidRequest: the token is presented in a malformed way (sent by two
+	// methods, repeated, "Bearer" with nothing after it). Answered 400.
+	ErrInvalidRequest = errors.New("jwtgate: invalid request")
+	// ErrInvalidToken: the token is malformed, forged, expired, not yet valid,
+	// for someone else, of the wrong type or revoked. Answered 401.
+	ErrInvalidToken = errors.New("jwtgate: invalid token")
+	// ErrInsufficientScope: the token is valid but lacks a required scope.
+	// Answered 403.
+	ErrInsufficientScope = errors.New("jwtgate: insufficient scope")
+	// ErrUnavailable: the revocation store could not answer, so the token could
+	// not be checked. Answered 503: a token that cannot be checked never passes
+	// unless Config.RevocationFailOpen says so.
+	ErrUnavailable = errors.New("jwtgate: revocation store unavailable")
+)
+
+// Causes, wrapped beside one of the kinds above. Causes found by golang-jwt
+// (jwt.ErrTokenExpired, jwt.ErrTokenSignatureInvalid, …) are wrapped as they are.
+var (
+	ErrTokenTooLarge     = errors.New("jwtgate: token too large")
+	ErrTokenShape        = errors.New("jwtgate: token is not a compact JWS")
+	ErrHeaderInvalid     = errors.New("jwtgate: token header not accepted")
+	ErrTypeNotAllowed    = errors.New("jwtgate: token type not allowed")
+	ErrCriticalHeader    = errors.New("jwtgate: unsupported critical header")
+	ErrClaimsInvalid     = errors.New("jwtgate: token claims not accepted")
+	ErrUnknownKey        = errors.New("jwtgate: no key for token")
+	ErrAlgorithmMismatch = errors.New("jwtgate: token algorithm does not match its key")
+	ErrTokenRevoked      = errors.New("jwtgate: token revoked")
+	ErrMissingJTI        = errors.New("jwtgate: token has no jti")
+	ErrValidationFailed  = errors.New("jwtgate: custom validation failed")
+)
+
+// Error is the error type of every failure. Kind is one of the five kinds,
+// Cause says why; both are reachable with errors.Is and errors.As.
+type Error struct {
+	Kind  error
+	Cause error
+	// Description is the fixed, client-safe text sent as error_description.
+	Description string
+	// Scopes are the scopes the route requires, for insufficient_scope.
+	Scopes []string
+}
+
+func (e *Error) Error() string {
+	if e.Cause == nil {
+		return e.Kind.Error()
+	}
+	return e.Kind.Error() + ": " + e.Cause.Error()
+}
+
+// Unwrap returns the kind and the cause.
+func (e *Error) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Cause}
+}
+
+func newError(kind, cause error, desc string) *Error {
+	return &Error{Kind: kind, Cause: cause, Description: desc}
+}
+
+// Response is how a failure is answered: the status, the WWW-Authenticate
+// value (empty when none is sent) and the JSON body
+// {"error":"…","error_description":"…"}.
+type Response struct {
+	Status          int
+	WWWAuthenticate string
+	Code            string
+	Description     string
+}
+
+// Body returns the JSON body. Code and Description come from fixed strings
+// that need no escaping (RFC 6750 §3 restricts them to printable ASCII without
+// '"' and '\'), so the body is built without encoding/json.
+func (r Response) Body() []byte {
+	b := make([]byte, 0, 40+len(r.Code)+len(r.Description))
+	b = append(b, `{"error":"`...)
+	b = append(b, r.Code...)
+	b = append(b, `","error_description":"`...)
+	b = append(b, r.Description...)
+	b = append(b, `"}`...)
+	return b
+}
+
+// Response says how to answer err: 401 with a bare challenge for a missing
+// token, 400 invalid_request, 401 invalid_token, 403 insufficient_scope with
+// the required scopes, 503 when the revocation store is unavailable. An error
+// that did not come from jwtgate is answered 500 with a generic body and never
+// its text.
+func (a *Authenticator) Response(err error) Response {
+	var e *Error
+	if !errors.As(err, &e) {
+		return Response{Status: http.StatusInternalServerError, Code: "server_error", Description: "Internal error"}
+	}
+	desc := e.Description
+	switch e.Kind {
+	case ErrTokenMissing:
+		if desc == "" {
+			desc = "No access token was sent"
+		}
+		return Response{Status: http.StatusUnauthorized, WWWAuthenticate: a.challenge, Code: "missing_token", Description: desc}
+	case ErrInvalidRequest:
+		return a.challengeResponse(http.StatusBadRequest, "invalid_request", desc, "")
+	case ErrInsufficientScope:
+		return a.challengeResponse(http.StatusForbidden, "insufficient_scope", desc, strings.Join(e.Scopes, " "))
+	case ErrUnavailable:
+		return Response{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: desc}
+	default:
+		return a.challengeResponse(http.StatusUnauthorized, "invalid_token", desc, "")
+	}
+}
+
+func (a *Authenticator) challengeResponse(status int, code, desc, scope string) Response {
+	if desc == "" {
+		desc = "The access token is invalid"
+	}
+	var b strings.Builder
+	b.Grow(len(a.challenge) + len(code) + len(desc) + len(scope) + 48)
+	b.WriteString(a.challenge)
+	b.WriteString(`, error="`)
+	b.WriteString(code)
+	b.WriteByte('"')
+	if scope != "" {
+		b.WriteString(`, scope="`)
+		b.WriteString(scope)
+		b.WriteByte('"')
+	} else {
+		b.WriteString(`, error_description="`)
+		b.WriteString(desc)
+		b.WriteByte('"')
+	}
+	return Response{Status: status, WWWAuthenticate: b.String(), Code: code, Description: desc}
+}
+
+// WriteError answers err on w as [Authenticator.Response] says, with
+// Content-Type application/json and Cache-Control no-store. Adapters over an
+// http.ResponseWriter use it; the others render the same Response themselves.
+func (a *Authenticator) WriteError(w http.ResponseWriter, err error) {
+	r := a.Response(err)
+	h := w.Header()
+	if r.WWWAuthenticate != "" {
+		h.Set("WWW-Authenticate", r.WWWAuthenticate)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(r.Status)
+	_, _ = w.Write(r.Body())
+}
+
+// validChallengeText reports whether s may appear inside a quoted realm,
+// error_description or scope value: %x20-21 / %x23-5B / %x5D-7E (RFC 6750 §3).
+func validChallengeText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidScope reports whether s can be a scope token: non-empty and made of
+// %x21 / %x23-5B / %x5D-7E (RFC 6749 §3.3, RFC 6750 §3).
+func ValidScope(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+var errNoScopes = errors.New("jwtgate: no scopes given")

@@ -1,0 +1,289 @@
+package jwtgate
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"errors"
+	"slices"
+	"strconv"
+)
+
+// Key is one key bound to exactly one algorithm (RFC 8725 §3.1): a token is
+// verified with it only when its alg names that algorithm, so an RS256 public
+// key can never be used as an HS256 secret, and an HS256 secret never for
+// HS512.
+//
+// A *Key is itself a [KeySource] holding one key.
+type Key struct {
+	// ID is the key's kid. A key without ID matches tokens with any kid or none.
+	ID string
+	// Algorithm is the one algorithm this key is used with: HS256, HS384,
+	// HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or
+	// EdDSA. "none" is never accepted.
+	Algorithm string
+	// VerifyKey verifies signatures: the secret ([]byte) for HS*,
+	// *rsa.PublicKey for RS* and PS*, *ecdsa.PublicKey for ES*,
+	// ed25519.PublicKey for EdDSA.
+	VerifyKey any
+	// SignKey signs tokens when jwtgate issues them: the same secret for HS*,
+	// the private key (*rsa.PrivateKey, *ecdsa.PrivateKey,
+	// ed25519.PrivateKey) otherwise. Nil for a verify-only key.
+	SignKey any
+}
+
+// HMAC returns an HMAC key bound to alg (HS256, HS384 or HS512), usable for
+// verifying and signing. The secret is copied. [New] refuses a secret shorter
+// than the hash output: 32 bytes for HS256, 48 for HS384, 64 for HS512
+// (RFC 7518 §3.2).
+func HMAC(secret []byte, alg string) *Key {
+	s := bytes.Clone(secret)
+	return &Key{Algorithm: alg, VerifyKey: s, SignKey: s}
+}
+
+// KeyQuery is what a [KeySource] is asked: the token's kid (empty when it has
+// none), its alg, and its unverified iss, so that a multi-issuer source can
+// scope its lookup to the issuer (RFC 8725 §3.8).
+type KeyQuery struct {
+	KeyID     string
+	Algorithm string
+	Issuer    string
+}
+
+// KeySource finds the key for a token. The caller, not the source, refuses a
+// key whose Algorithm differs from the token's alg, so a source may simply
+// return the key a kid names. Implementations must be safe for concurrent use.
+// A source may also implement Validate() error, which [New] calls.
+type KeySource interface {
+	// Key returns the key for q, or an error wrapping ErrUnknownKey.
+	Key(ctx context.Context, q KeyQuery) (*Key, error)
+	// Algorithms lists every algorithm a key of this source may be bound to.
+	// Tokens with any other alg are refused before a key is looked up.
+	Algorithms() []string
+}
+
+// Key implements [KeySource] for a single key.
+func (k *Key) Key(_ context.Context, q KeyQuery) (*Key, error) {
+	if q.KeyID != "" && k.ID != "" && q.KeyID != k.ID {
+		return nil, ErrUnknownKey
+	}
+	return k, nil
+}
+
+// Algorithms implements [KeySource].
+func (k *Key) Algorithms() []string { return []string{k.Algorithm} }
+
+var hmacSizes = map[string]int{"HS256": 32, "HS384": 48, "HS512": 64}
+
+var ecCurves = map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}
+
+// SupportedAlgorithms lists every algorithm jwtgate verifies and signs.
+func SupportedAlgorithms() []string {
+	return []string{"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+}
+
+// Validate reports what is wrong with the key: an unknown algorithm, a key
+// whose type does not fit it, a short HMAC secret, an RSA key under 2048 bits,
+// an ECDSA key on the wrong curve. [New] calls it.
+func (k *Key) Validate() error {
+	if k == nil {
+		return errors.New("jwtgate: key is nil")
+	}
+	name := "key"
+	if k.ID != "" {
+		name = "key " + quote(k.ID)
+	}
+	if !slices.Contains(SupportedAlgorithms(), k.Algorithm) {
+		return errors.New("jwtgate: " + name + ": algorithm " + quote(k.Algorithm) + " is not supported (want one of HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA)")
+	}
+	if k.VerifyKey == nil {
+		return errors.New("jwtgate: " + name + ": VerifyKey is nil")
+	}
+	var errs []error
+	if err := checkKeyType(k.Algorithm, k.VerifyKey, false); err != nil {
+		errs = append(errs, errors.New("jwtgate: "+name+": VerifyKey: "+err.Error()))
+	}
+	if k.SignKey != nil && !(k.Algorithm[:2] == "HS" && keysMatch(k.VerifyKey, k.SignKey)) {
+		if err := checkKeyType(k.Algorithm, k.SignKey, true); err != nil {
+			errs = append(errs, errors.New("jwtgate: "+name+": SignKey: "+err.Error()))
+		} else if !keysMatch(k.VerifyKey, k.SignKey) {
+			errs = append(errs, errors.New("jwtgate: "+name+": SignKey does not belong to VerifyKey"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkKeyType(alg string, key any, private bool) error {
+	switch alg[:2] {
+	case "HS":
+		b, ok := key.([]byte)
+		if !ok {
+			return errors.New(alg + " needs a []byte secret")
+		}
+		if bytes.HasPrefix(bytes.TrimSpace(b), []byte("-----BEGIN")) {
+			return errors.New(alg + " secret is a PEM block: an HMAC secret must be random bytes, never a public key (algorithm confusion)")
+		}
+		if n := hmacSizes[alg]; len(b) < n {
+			return errors.New(alg + " secret is " + strconv.Itoa(len(b)) + " bytes, needs at least " + strconv.Itoa(n) + " (RFC 7518 §3.2)")
+		}
+	case "RS", "PS":
+		var pub *rsa.PublicKey
+		if private {
+			p, ok := key.(*rsa.PrivateKey)
+			if !ok {
+				return errors.New(alg + " needs an *rsa.PrivateKey")
+			}
+			pub = &p.PublicKey
+		} else {
+			p, ok := key.(*rsa.PublicKey)
+			if !ok {
+				return errors.New(alg + " needs an *rsa.PublicKey")
+			}
+			pub = p
+		}
+		if pub.N == nil || pub.N.BitLen() < 2048 {
+			return errors.New(alg + " key must be at least 2048 bits (RFC 7518 §3.3)")
+		}
+		if pub.E < 3 || pub.E%2 == 0 {
+			return errors.New(alg + " key has an unsafe public exponent")
+		}
+	case "ES":
+		var pub *ecdsa.PublicKey
+		if private {
+			p, ok := key.(*ecdsa.PrivateKey)
+			if !ok {
+				return errors.New(alg + " needs an *ecdsa.PrivateKey")
+			}
+			pub = &p.PublicKey
+		} else {
+			p, ok := key.(*ecdsa.PublicKey)
+			if !ok {
+				return errors.New(alg + " needs an *ecdsa.PublicKey")
+			}
+			pub = p
+		}
+		if pub.Curve != ecCurves[alg] {
+			return errors.New(alg + " needs a key on curve " + ecCurves[alg].Params().Name)
+		}
+	case "Ed":
+		if private {
+			p, ok := key.(ed25519.PrivateKey)
+			if !ok || len(p) != ed25519.PrivateKeySize {
+				return errors.New("EdDSA needs an ed25519.PrivateKey")
+			}
+		} else {
+			p, ok := key.(ed25519.PublicKey)
+			if !ok || len(p) != ed25519.PublicKeySize {
+				return errors.New("EdDSA needs an ed25519.PublicKey")
+			}
+		}
+	}
+	return nil
+}
+
+func keysMatch(verify, sign any) bool {
+	switch s := sign.(type) {
+	case []byte:
+		v, _ := verify.([]byte)
+		return bytes.Equal(v, s)
+	case *rsa.PrivateKey:
+		return s.PublicKey.Equal(verify)
+	case *ecdsa.PrivateKey:
+		return s.PublicKey.Equal(verify)
+	case ed25519.PrivateKey:
+		return s.Public().(ed25519.PublicKey).Equal(verify)
+	}
+	return false
+}
+
+// KeySet is a fixed set of keys, selected by kid. It is a [KeySource].
+//
+// A token with a kid gets the key with that ID, or else the one key without ID
+// bound to the token's alg. A token without kid gets the one key bound to its
+// alg; when several keys share that algorithm the token must name one.
+type KeySet struct {
+	keys []*Key
+	algs []string
+}
+
+// NewKeySet returns a set of keys. [New] validates it: every key, no two keys
+// with one ID, and no set mixing HMAC secrets with public keys (an attacker
+// must never get to choose between a symmetric and an asymmetric key).
+func NewKeySet(keys ...*Key) *KeySet {
+	s := &KeySet{keys: slices.Clone(keys)}
+	for _, k := range keys {
+		if k != nil && !slices.Contains(s.algs, k.Algorithm) {
+			s.algs = append(s.algs, k.Algorithm)
+		}
+	}
+	return s
+}
+
+// Algorithms implements [KeySource].
+func (s *KeySet) Algorithms() []string { return s.algs }
+
+// Key implements [KeySource].
+func (s *KeySet) Key(_ context.Context, q KeyQuery) (*Key, error) {
+	if q.KeyID != "" {
+		for _, k := range s.keys {
+			if k.ID == q.KeyID {
+				return k, nil
+			}
+		}
+	}
+	var found *Key
+	for _, k := range s.keys {
+		if k.Algorithm == q.Algorithm && (q.KeyID == "" || k.ID == "") {
+			if found != nil {
+				return nil, ErrUnknownKey // ambiguous: the token must name its key
+			}
+			found = k
+		}
+	}
+	if found == nil {
+		return nil, ErrUnknownKey
+	}
+	return found, nil
+}
+
+// Validate implements the check [New] runs on a key source.
+func (s *KeySet) Validate() error {
+	if len(s.keys) == 0 {
+		return errors.New("jwtgate: key set is empty")
+	}
+	var errs []error
+	var hmac, public bool
+	for i, k := range s.keys {
+		if err := k.Validate(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if k.Algorithm[:2] == "HS" {
+			hmac = true
+		} else {
+			public = true
+		}
+		for _, o := range s.keys[:i] {
+			if o != nil && k.ID == o.ID {
+				if k.ID == "" && k.Algorithm != o.Algorithm {
+					continue
+				}
+				errs = append(errs, errors.New("jwtgate: key set has two keys with ID "+quote(k.ID)))
+			}
+		}
+	}
+	if hmac && public {
+		errs = append(errs, errors.New("jwtgate: key set mixes HMAC secrets with public keys; use one kind per Authenticator"))
+	}
+	return errors.Join(errs...)
+}
+
+func quote(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "…"
+	}
+	return `"` + s + `"`
+}

@@ -1,0 +1,111 @@
+package jwtgate
+
+import (
+	"context"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Token is a verified token.
+type Token struct {
+	// Raw is the token as it was sent. Never log it or send it back.
+	Raw string
+	// Source says where the extractor found it, e.g. "header:Authorization".
+	Source string
+	// Header is the decoded JOSE header.
+	Header map[string]any
+	// Algorithm is the header's alg, equal to the verifying key's algorithm.
+	Algorithm string
+	// KeyID is the header's kid, "" when absent.
+	KeyID string
+	// Type is the header's typ, "" when absent.
+	Type string
+	// Claims is the value Config.NewClaims returned (by default *Claims),
+	// filled in from the payload.
+	Claims jwt.Claims
+
+	// Issuer, Subject and ID are the iss, sub and jti claims ("" when absent).
+	Issuer, Subject, ID string
+	// ExpiresAt and IssuedAt are the exp and iat claims (zero when absent).
+	ExpiresAt, IssuedAt time.Time
+
+	scope string
+	scp   []string
+}
+
+// Scopes returns the token's scopes: the space-separated scope claim and the
+// scp claim (an array, or a space-separated string).
+func (t *Token) Scopes() []string { return appendScopes(nil, t.scope, t.scp) }
+
+// HasScope reports whether the token grants scope s. Scopes compare exactly.
+func (t *Token) HasScope(s string) bool { return hasScope(t.scope, t.scp, s) }
+
+type ctxKey struct{}
+
+// NewContext returns a copy of ctx that carries t. Every adapter stores the
+// verified token this way, so code below any framework reads it the same way.
+func NewContext(ctx context.Context, t *Token) context.Context {
+	return context.WithValue(ctx, ctxKey{}, t)
+}
+
+// FromContext returns the verified token stored in ctx, if any.
+func FromContext(ctx context.Context) (*Token, bool) {
+	t, ok := ctx.Value(ctxKey{}).(*Token)
+	return t, ok && t != nil
+}
+
+// ClaimsFromContext returns the claims of the token in ctx as T, the type
+// Config.NewClaims returns (by default *Claims). It reports false when ctx
+// carries no token or its claims are of another type.
+func ClaimsFromContext[T jwt.Claims](ctx context.Context) (T, bool) {
+	t, ok := FromContext(ctx)
+	if !ok {
+		var zero T
+		return zero, false
+	}
+	c, ok := t.Claims.(T)
+	return c, ok
+}
+
+// CheckScopes returns nil when t grants every scope in required, and otherwise
+// an *Error of kind ErrInsufficientScope whose Scopes are required, answered
+// 403 with scope="…" in the challenge (RFC 6750 §3.1). A nil t (a request
+// without token let through by CredentialsOptional) fails with
+// ErrTokenMissing.
+func CheckScopes(t *Token, required ...string) error {
+	if t == nil {
+		return newError(ErrTokenMissing, nil, "")
+	}
+	for _, s := range required {
+		if !t.HasScope(s) {
+			return &Error{Kind: ErrInsufficientScope, Description: "The access token lacks a required scope", Scopes: required}
+		}
+	}
+	return nil
+}
+
+// ValidateScopes reports an error when a scope cannot appear in a challenge
+// (see [ValidScope]). Adapters call it when a route's scopes are configured.
+func ValidateScopes(scopes []string) error {
+	if len(scopes) == 0 {
+		return errNoScopes
+	}
+	for _, s := range scopes {
+		if !ValidScope(s) {
+			return &scopeNameError{s}
+		}
+	}
+	return nil
+}
+
+type scopeNameError struct{ s string }
+
+func (e *scopeNameError) Error() string {
+	return "jwtgate: scope " + quote(e.s) + " is empty or holds characters RFC 6750 §3 forbids"
+}
+
+// SentInURL reports whether the token came from the URL query. A 2xx answer
+// to such a request should carry Cache-Control: private (RFC 6750 §2.3), which
+// every adapter sets.
+func (t *Token) SentInURL() bool { return len(t.Source) >= 6 && t.Source[:6] == "query:" }

@@ -1,0 +1,84 @@
+// Package httpjwt is the net/http adapter of jwtgate: a
+// func(http.Handler) http.Handler that works with http.ServeMux, chi,
+// gorilla/mux and anything else built on net/http.
+//
+// It only translates: the request goes to the core's
+// [jwtgate.Authenticator.Authenticate], the verified token goes into the
+// request's context ([jwtgate.FromContext], [jwtgate.ClaimsFromContext]), and a
+// failure is answered as [jwtgate.Authenticator.Response] says: status,
+// WWW-Authenticate challenge and a JSON body.
+package httpjwt
+
+import (
+	"net/http"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/extractors"
+)
+
+// Config configures the middleware. Only Authenticator is required.
+type Config struct {
+	// Authenticator verifies tokens; required.
+	Authenticator *jwtgate.Authenticator
+	// ErrorHandler answers a refused request. err wraps one of jwtgate's error
+	// kinds. Default: Authenticator.WriteError, which answers as RFC 6750 §3
+	// says. A custom handler must still answer; the next handler is not called.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+func (c Config) errorHandler(name string) func(http.ResponseWriter, *http.Request, error) {
+	if c.Authenticator == nil {
+		panic("httpjwt: " + name + ": Config.Authenticator is nil")
+	}
+	if c.ErrorHandler != nil {
+		return c.ErrorHandler
+	}
+	return func(w http.ResponseWriter, _ *http.Request, err error) { c.Authenticator.WriteError(w, err) }
+}
+
+// New returns middleware that lets a request through only with a valid token,
+// or without any token when the Authenticator's CredentialsOptional is set.
+// The token is stored in the request's context. It panics if
+// cfg.Authenticator is nil.
+func New(cfg Config) func(http.Handler) http.Handler {
+	onError := cfg.errorHandler("New")
+	auth := cfg.Authenticator
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t, err := auth.Authenticate(r.Context(), extractors.FromHTTP(r))
+			if err != nil {
+				onError(w, r, err)
+				return
+			}
+			if t == nil { // CredentialsOptional and no token
+				next.ServeHTTP(w, r)
+				return
+			}
+			if t.SentInURL() {
+				w.Header().Set("Cache-Control", "private")
+			}
+			next.ServeHTTP(w, r.WithContext(jwtgate.NewContext(r.Context(), t)))
+		})
+	}
+}
+
+// RequireScopes returns middleware, placed after New, that lets a request
+// through only when its token grants every one of scopes; otherwise it answers
+// 403 insufficient_scope naming them (or 401 when there is no token). It
+// panics if cfg.Authenticator is nil or a scope is not a valid scope token.
+func RequireScopes(cfg Config, scopes ...string) func(http.Handler) http.Handler {
+	onError := cfg.errorHandler("RequireScopes")
+	if err := jwtgate.ValidateScopes(scopes); err != nil {
+		panic("httpjwt: RequireScopes: " + err.Error())
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t, _ := jwtgate.FromContext(r.Context())
+			if err := jwtgate.CheckScopes(t, scopes...); err != nil {
+				onError(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
