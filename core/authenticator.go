@@ -21,6 +21,7 @@ import (
 // concurrent use, and every adapter takes one.
 type Authenticator struct {
 	keys       KeySource
+	algs       []string // every algorithm a key is bound to
 	parser     *jwt.Parser
 	extractor  extractors.Extractor
 	optional   bool
@@ -104,6 +105,7 @@ func New(cfg Config) (*Authenticator, error) {
 			algs = append(algs, alg)
 		}
 	}
+	a.algs = algs
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(algs),
 		jwt.WithStrictDecoding(),
@@ -302,16 +304,22 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 	}
 	var seen seenNames
 	var crit []byte
-	typSeen := false
+	typSeen, algSeen := false, false
 	err := scanObject(hdr, func(name, value []byte) error {
 		if seen.add(name) {
 			return ErrHeaderInvalid
 		}
 		switch string(name) {
 		case "alg":
-			if _, ok := jsonString(value); !ok {
+			alg, ok := jsonString(value)
+			if !ok {
 				return ErrHeaderInvalid
 			}
+			// golang-jwt checks this too, but reports it as a bad signature.
+			if !slices.Contains(a.algs, alg) {
+				return ErrAlgorithmMismatch
+			}
+			algSeen = true
 		case "kid":
 			s, ok := jsonString(value)
 			if !ok {
@@ -325,7 +333,7 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 			}
 			typSeen = true
 			env.typ = s
-			if !slices.Contains(a.types, normalizeType(s)) {
+			if s == "" || !slices.Contains(a.types, normalizeType(s)) {
 				return ErrTypeNotAllowed
 			}
 		case "cty":
@@ -347,6 +355,9 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 			return ErrTokenShape
 		}
 		return err
+	}
+	if !algSeen {
+		return ErrAlgorithmMismatch
 	}
 	if !typSeen && !slices.Contains(a.types, "") {
 		return ErrTypeNotAllowed
@@ -414,9 +425,20 @@ func (e *envelope) UnmarshalJSON(data []byte) error {
 		return ErrClaimsInvalid
 	}
 	var seen seenNames
+	var present uint64 // bit i: RequiredClaims[i] is there and not null
 	err := scanObject(data, func(name, value []byte) error {
 		if seen.add(name) {
 			return ErrClaimsInvalid
+		}
+		// null, "" and [] say nothing: they do not satisfy a required claim
+		// (an empty jti, for one, would make every such token share one
+		// revocation entry).
+		if v := string(value); v != "null" && v != `""` && v != "[]" {
+			for i, r := range e.a.required {
+				if string(name) == r {
+					present |= 1 << i
+				}
+			}
 		}
 		var ok bool
 		switch string(name) {
@@ -463,11 +485,7 @@ func (e *envelope) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return err
 	}
-	for _, r := range e.a.required {
-		if !seen.has(r) || nullValue(data, r) {
-			e.missingRequired = true
-		}
-	}
+	e.missingRequired = present != 1<<len(e.a.required)-1
 	if err := json.Unmarshal(data, e.claims); err != nil {
 		return err
 	}
@@ -475,18 +493,6 @@ func (e *envelope) UnmarshalJSON(data []byte) error {
 		rs.setRaw(bytes.Clone(data))
 	}
 	return nil
-}
-
-// nullValue reports whether the claim name is null in data.
-func nullValue(data []byte, name string) bool {
-	null := false
-	_ = scanObject(data, func(n, v []byte) error {
-		if string(n) == name && string(v) == "null" {
-			null = true
-		}
-		return nil
-	})
-	return null
 }
 
 func numericDate(v []byte) (*time.Time, bool) {
@@ -559,6 +565,8 @@ func describeTokenError(err error) string {
 
 func describeHeaderError(err error) string {
 	switch err {
+	case ErrAlgorithmMismatch:
+		return "The access token algorithm is not accepted"
 	case ErrTypeNotAllowed:
 		return "The access token type is not accepted"
 	case ErrCriticalHeader:

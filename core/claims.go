@@ -38,6 +38,9 @@ func (c *Claims) Raw() json.RawMessage { return c.raw }
 // has no such claim. Names match exactly (RFC 7519 §10.1.1 names are case
 // sensitive).
 func (c *Claims) Get(name string, v any) (bool, error) {
+	if c.raw == nil {
+		return false, nil
+	}
 	var found []byte
 	err := scanObject(c.raw, func(n, value []byte) error {
 		if string(n) == name {

@@ -170,6 +170,9 @@ func (c *Config) validate() error {
 			add("CriticalHeaders names " + quote(name) + ", a header parameter defined by RFC 7515, which crit must not list")
 		}
 	}
+	if len(c.RequiredClaims) > 63 {
+		add("RequiredClaims names more than 63 claims")
+	}
 	for _, name := range c.RequiredClaims {
 		if name == "" {
 			add("RequiredClaims contains an empty name")

@@ -60,7 +60,9 @@ func TestNewConfigErrors(t *testing.T) {
 		{name: "ALG-13 empty secret", modify: func(c *jwtgate.Config) { c.Keys = jwtgate.HMAC(nil, "HS256") }, want: "needs at least 32"},
 		{name: "ALG-12 password secret", modify: func(c *jwtgate.Config) { c.Keys = jwtgate.HMAC([]byte("secret"), "HS256") }, want: "needs at least 32"},
 		{name: "ALG-05 PEM as HMAC secret", modify: func(c *jwtgate.Config) { c.Keys = jwtgate.HMAC(pem, "HS256") }, want: "PEM block"},
-		{name: "alg none", modify: func(c *jwtgate.Config) { c.Keys = &jwtgate.Key{Algorithm: "none", VerifyKey: jwt.UnsafeAllowNoneSignatureType} }, want: "not supported"},
+		{name: "alg none", modify: func(c *jwtgate.Config) {
+			c.Keys = &jwtgate.Key{Algorithm: "none", VerifyKey: jwt.UnsafeAllowNoneSignatureType}
+		}, want: "not supported"},
 		{name: "alg lower case", modify: func(c *jwtgate.Config) { c.Keys = &jwtgate.Key{Algorithm: "hs256", VerifyKey: secret(32)} }, want: "not supported"},
 		{name: "nil verify key", modify: func(c *jwtgate.Config) { c.Keys = &jwtgate.Key{Algorithm: "HS256"} }, want: "VerifyKey is nil"},
 		{name: "RSA public key for HS256", modify: func(c *jwtgate.Config) { c.Keys = &jwtgate.Key{Algorithm: "HS256", VerifyKey: &rsa1024.PublicKey} }, want: "needs a []byte"},

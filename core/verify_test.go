@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -135,8 +136,8 @@ func TestRFC7515A1(t *testing.T) {
 		{name: "A.1 today", now: testNow.Unix(), token: rfcA1Token, cause: jwt.ErrTokenExpired},
 		{name: "N1 unused bits changed", now: 1300819379, token: rfcA1Token[:len(rfcA1Token)-1] + "l", cause: jwt.ErrTokenMalformed},
 		{name: "N10 unknown crit", now: 1300819379, token: "eyJhbGciOiJIUzI1NiIsImNyaXQiOlsieC11bmtub3duIl0sIngtdW5rbm93biI6dHJ1ZX0.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.c3GtmpP-rqs4XbfvwGBkRHg17LGvW28QpkDr9NdGFs0", cause: jwtgate.ErrCriticalHeader},
-		{name: "N11 same key as HS512", now: 1300819379, token: mint(key, `{"alg":"HS512"}`, "{}"), cause: jwt.ErrTokenSignatureInvalid},
-		{name: "A.5 alg none", now: 1300819379, token: "eyJhbGciOiJub25lIn0.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.", cause: jwt.ErrTokenSignatureInvalid},
+		{name: "N11 same key as HS512", now: 1300819379, token: mint(key, `{"alg":"HS512"}`, "{}"), cause: jwtgate.ErrAlgorithmMismatch},
+		{name: "A.5 alg none", now: 1300819379, token: "eyJhbGciOiJub25lIn0.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.", cause: jwtgate.ErrAlgorithmMismatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -176,7 +177,7 @@ func TestVerifyCauses(t *testing.T) {
 		{name: "exp beyond year 9999", token: mint(testSecret, goodHeader, `{"exp":1e20,"iss":"https://issuer.example","aud":"api://svc"}`), cause: jwtgate.ErrClaimsInvalid},
 		{name: "negative iat", token: mint(testSecret, goodHeader, claimsJSON(`"nbf":-1`)), cause: jwtgate.ErrClaimsInvalid},
 		{name: "invalid UTF-8", token: mint(testSecret, goodHeader, claimsJSON(`"name":"adm`+"\xff"+`in"`)), cause: jwtgate.ErrClaimsInvalid},
-		{name: "duplicate header", token: mint(testSecret, `{"alg":"none","alg":"HS256"}`, claimsJSON("")), cause: jwtgate.ErrHeaderInvalid},
+		{name: "duplicate header", token: mint(testSecret, `{"alg":"HS256","alg":"HS256"}`, claimsJSON("")), cause: jwtgate.ErrHeaderInvalid},
 		{name: "jwk header", token: mint(testSecret, `{"alg":"HS256","jwk":{"kty":"oct","k":"AA"}}`, claimsJSON("")), cause: jwtgate.ErrHeaderInvalid},
 		{name: "typ refresh", token: mint(testSecret, `{"alg":"HS256","typ":"refresh+jwt"}`, claimsJSON("")), cause: jwtgate.ErrTypeNotAllowed},
 		{name: "nested cty", token: mint(testSecret, `{"alg":"HS256","cty":"JWT"}`, claimsJSON("")), cause: jwtgate.ErrHeaderInvalid},
@@ -288,4 +289,46 @@ func TestHooks(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, 1, errs)
 	assert.Equal(t, 1, oks)
+}
+
+func TestRequiredClaims(t *testing.T) {
+	t.Parallel()
+	a := testAuth(t, func(c *jwtgate.Config) { c.RequiredClaims = []string{"sub", "tenant"} })
+	tests := []struct {
+		name  string
+		extra string
+		ok    bool
+	}{
+		{name: "present", extra: `"tenant":"acme"`, ok: true},
+		{name: "absent", extra: ``},
+		{name: "null", extra: `"tenant":null`},
+		{name: "other case", extra: `"Tenant":"acme"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := a.Verify(context.Background(), mint(testSecret, goodHeader, claimsJSON(tt.extra)))
+			if tt.ok {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorIs(t, err, jwt.ErrTokenRequiredClaimMissing)
+			assert.ErrorIs(t, err, jwtgate.ErrInvalidToken)
+		})
+	}
+}
+
+func TestLoggerNeverSeesToken(t *testing.T) {
+	t.Parallel()
+	var buf strings.Builder
+	a := testAuth(t, func(c *jwtgate.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	tok := mint([]byte("ffffffffffffffffffffffffffffffff"), goodHeader, claimsJSON(""))
+	_, err := a.Verify(context.Background(), tok)
+	require.Error(t, err)
+	assert.Contains(t, buf.String(), "request refused")
+	for _, part := range strings.Split(tok, ".") {
+		assert.NotContains(t, buf.String(), part)
+	}
 }
