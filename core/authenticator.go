@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -144,7 +145,7 @@ func (a *Authenticator) CredentialsOptional() bool { return a.optional }
 
 // Authenticate finds the token in r and verifies it. It returns (nil, nil) for
 // a request without any token when Config.CredentialsOptional is set. Every
-// error is an *Error wrapping one of the five kinds; see [Authenticator.Response]
+// error is an *Error wrapping one of the error kinds; see [Authenticator.Response]
 // for how to answer it.
 func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) (*Token, error) {
 	raw, source, err := a.extractor.Extract(r)
@@ -220,6 +221,7 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 		Issuer:    env.iss,
 		Subject:   env.sub,
 		ID:        env.jti,
+		SessionID: env.sid,
 		scope:     env.scope,
 		scp:       env.scp,
 	}
@@ -406,6 +408,7 @@ type envelope struct {
 
 	kid, typ        string // from the header
 	iss, sub, jti   string
+	sid             string
 	scope           string
 	scp             []string
 	exp, iat        *time.Time
@@ -415,7 +418,7 @@ type envelope struct {
 // maxNumericDate is 9999-12-31T23:59:59Z: later dates overflow conversions.
 const maxNumericDate = 253402300799
 
-var registeredClaims = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp"}
+var registeredClaims = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "scope", "scp"}
 
 // UnmarshalJSON checks the payload before handing it to the claims type:
 // valid UTF-8, one name once, registered claims with their exact names and
@@ -448,6 +451,8 @@ func (e *envelope) UnmarshalJSON(data []byte) error {
 			e.sub, ok = jsonString(value)
 		case "jti":
 			e.jti, ok = jsonString(value)
+		case "sid":
+			e.sid, ok = jsonString(value)
 		case "scope":
 			e.scope, ok = jsonString(value)
 		case "aud":
@@ -504,7 +509,8 @@ func numericDate(v []byte) (*time.Time, bool) {
 		return nil, false
 	}
 	sec := int64(f)
-	t := time.Unix(sec, int64((f-float64(sec))*1e9))
+	// Rounded to the microsecond: a float64 holds no more at today's dates.
+	t := time.Unix(sec, int64(math.Round((f-float64(sec))*1e6))*1e3).UTC()
 	return &t, true
 }
 

@@ -3,6 +3,16 @@
 // github.com/golang-jwt/jwt/v5, asks a revocation hook whether it is still
 // good, and says how a failure is answered over HTTP (RFC 6750 §3).
 //
+// # The token's life
+//
+// An [Issuer] mints short-lived access tokens (typ at+jwt) and refresh tokens
+// (typ refresh+jwt) at login, rotates the refresh token on every refresh,
+// detects a spent refresh token presented again and then revokes its whole
+// family (RFC 6819 §5.2.2.3), and revokes on logout. A [Store] (the embedded
+// [MemoryStore], or a shared one) holds the families and revocations; set it
+// as the verifier's Config.Revoker too, so revoked tokens are refused on the
+// next request.
+//
 // The adapters (httpjwt for net/http, echojwt, ginjwt and fiberjwt) only
 // translate between their framework and this package: every security decision
 // is made here, once.
@@ -34,8 +44,9 @@
 // # Errors and HTTP
 //
 // Every failure wraps one of [ErrTokenMissing], [ErrInvalidRequest],
-// [ErrInvalidToken], [ErrInsufficientScope] or [ErrUnavailable], and the cause
-// (for example jwt.ErrTokenExpired), so errors.Is works on both.
+// [ErrInvalidToken], [ErrInsufficientScope], [ErrUnavailable] or (from the
+// Issuer) [ErrInvalidGrant], and the cause (for example jwt.ErrTokenExpired),
+// so errors.Is works on both.
 // [Authenticator.Response] turns an error into the status, WWW-Authenticate
 // challenge and JSON body to send; the token and internal error text never
 // reach the client.

@@ -6,8 +6,9 @@ import (
 	"strings"
 )
 
-// The five kinds of failure. Every error returned by [Authenticator.Authenticate]
-// and [CheckScopes] wraps exactly one of them, named after RFC 6750 §3.1.
+// The kinds of failure. Every error returned by [Authenticator.Authenticate]
+// and [CheckScopes] wraps exactly one of them, named after RFC 6750 §3.1; the
+// [Issuer] adds ErrInvalidGrant for refresh tokens.
 var (
 	// ErrTokenMissing: the request carries no token. Answered 401 with a bare
 	// challenge (no error code), as RFC 6750 §3.1 asks.
@@ -43,7 +44,7 @@ var (
 	ErrValidationFailed  = errors.New("jwtgate: custom validation failed")
 )
 
-// Error is the error type of every failure. Kind is one of the five kinds,
+// Error is the error type of every failure. Kind is one of the kinds,
 // Cause says why; both are reachable with errors.Is and errors.As.
 type Error struct {
 	Kind  error
@@ -98,7 +99,8 @@ func (r Response) Body() []byte {
 
 // Response says how to answer err: 401 with a bare challenge for a missing
 // token, 400 invalid_request, 401 invalid_token, 403 insufficient_scope with
-// the required scopes, 503 when the revocation store is unavailable. An error
+// the required scopes, 503 when the revocation store is unavailable, 401 with
+// body error "invalid_grant" for a refresh token the Issuer refused. An error
 // that did not come from jwtgate is answered 500 with a generic body and never
 // its text.
 func (a *Authenticator) Response(err error) Response {
@@ -119,6 +121,12 @@ func (a *Authenticator) Response(err error) Response {
 		return a.challengeResponse(http.StatusForbidden, "insufficient_scope", desc, strings.Join(e.Scopes, " "))
 	case ErrUnavailable:
 		return Response{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: desc}
+	case ErrInvalidGrant:
+		// The token endpoint's code (RFC 6749 §5.2) in the body; the challenge
+		// speaks RFC 6750, whose code for a bad token is invalid_token.
+		r := a.challengeResponse(http.StatusUnauthorized, "invalid_token", desc, "")
+		r.Code = "invalid_grant"
+		return r
 	default:
 		return a.challengeResponse(http.StatusUnauthorized, "invalid_token", desc, "")
 	}

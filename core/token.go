@@ -27,6 +27,9 @@ type Token struct {
 
 	// Issuer, Subject and ID are the iss, sub and jti claims ("" when absent).
 	Issuer, Subject, ID string
+	// SessionID is the sid claim: the refresh-token family (the login) the
+	// token was issued from, "" when absent.
+	SessionID string
 	// ExpiresAt and IssuedAt are the exp and iat claims (zero when absent).
 	ExpiresAt, IssuedAt time.Time
 

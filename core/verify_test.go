@@ -78,7 +78,7 @@ func TestAuthenticateValid(t *testing.T) {
 	assert.Equal(t, "user-1", got.Subject)
 	assert.Equal(t, "j-1", got.ID)
 	assert.Equal(t, "https://issuer.example", got.Issuer)
-	assert.Equal(t, time.Unix(1795867500, 0), got.ExpiresAt)
+	assert.Equal(t, time.Unix(1795867500, 0).UTC(), got.ExpiresAt)
 	assert.Equal(t, []string{"read", "write"}, got.Scopes())
 	assert.True(t, got.HasScope("write"))
 	assert.False(t, got.HasScope("admin"))

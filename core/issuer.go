@@ -1,0 +1,359 @@
+package jwtgate
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Default token lifetimes: short access tokens, refresh tokens rotated on use.
+const (
+	DefaultAccessTTL  = 15 * time.Minute
+	DefaultRefreshTTL = 7 * 24 * time.Hour
+)
+
+// Header typ values of the tokens an [Issuer] mints. Access tokens follow
+// RFC 9068; refresh tokens get their own type so that no verifier configured
+// for access tokens accepts them (RFC 8725 §3.11, §3.12).
+const (
+	AccessTokenType  = "at+jwt"
+	RefreshTokenType = "refresh+jwt"
+)
+
+// IssuerConfig configures an [Issuer]. Key, Issuer, Audience and Store are
+// required.
+type IssuerConfig struct {
+	// Key signs the tokens: an *Key with SignKey set (jwtgate.HMAC(secret,
+	// "HS256") has one). Its ID, if any, goes into the header as kid.
+	Key *Key
+	// Issuer is the iss of every token.
+	Issuer string
+	// Audience is the aud of access tokens: the APIs that accept them. Refresh
+	// tokens are addressed to the Issuer itself.
+	Audience []string
+	// AccessTTL is the access tokens' lifetime. Default DefaultAccessTTL (15 min).
+	AccessTTL time.Duration
+	// RefreshTTL is each refresh token's lifetime. Default DefaultRefreshTTL (7 days).
+	RefreshTTL time.Duration
+	// Store keeps refresh-token families and revocations. Give the verifier's
+	// Config.Revoker the same store.
+	Store Store
+	// Leeway is the clock skew allowed when refresh tokens are verified.
+	// Default 0; at most MaxLeeway.
+	Leeway time.Duration
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Issuer mints access and refresh tokens, rotates refresh tokens, and
+// revokes. Build it with [NewIssuer]; it is safe for concurrent use.
+type Issuer struct {
+	cfg     IssuerConfig
+	method  jwt.SigningMethod
+	refresh *Authenticator
+}
+
+// Grant is what a login grants: the subject, its scopes, and any other
+// claims. The grant is carried in the refresh token, so refreshed access
+// tokens carry the same claims.
+type Grant struct {
+	// Subject is the sub claim; required.
+	Subject string
+	// Scope is the space-separated scope claim.
+	Scope string
+	// Claims are extra claims: any value that encodes to a JSON object, such as
+	// a struct with json tags or a map[string]any. It must not set a claim the
+	// Issuer sets (iss, sub, aud, exp, nbf, iat, jti, sid, scope, scp).
+	Claims any
+}
+
+// Pair is the answer to a login or a refresh. Its JSON form is the OAuth 2.0
+// token response (RFC 6749 §5.1).
+type Pair struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	// ExpiresIn is the access token's lifetime in seconds.
+	ExpiresIn int64 `json:"expires_in"`
+
+	// AccessExpiresAt and RefreshExpiresAt are the tokens' exp.
+	AccessExpiresAt  time.Time `json:"-"`
+	RefreshExpiresAt time.Time `json:"-"`
+	// Family is the refresh-token family (the sid claim of both tokens).
+	Family string `json:"-"`
+}
+
+// ErrInvalidGrant is the kind of every refresh failure: a refresh token that
+// is forged, expired, of the wrong type, spent (ErrRefreshReused) or revoked.
+// Answered 401 with body error "invalid_grant" (RFC 6749 §5.2).
+var ErrInvalidGrant = errors.New("jwtgate: invalid grant")
+
+// NewIssuer checks cfg and builds an Issuer, reporting every problem at once.
+func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
+	var errs []error
+	add := func(msg string) { errs = append(errs, errors.New("jwtgate: issuer: "+msg)) }
+	if cfg.Key == nil {
+		add("Key is required")
+	} else if err := cfg.Key.Validate(); err != nil {
+		errs = append(errs, err)
+	} else if cfg.Key.SignKey == nil {
+		add("Key has no SignKey")
+	}
+	if cfg.Issuer == "" {
+		add("Issuer is required")
+	}
+	if len(cfg.Audience) == 0 || slices.Contains(cfg.Audience, "") {
+		add("Audience is required and may not hold an empty string")
+	}
+	if cfg.Store == nil || isNil(cfg.Store) {
+		add("Store is required (jwtgate.NewMemoryStore(nil) for one instance)")
+	}
+	if cfg.AccessTTL < 0 || cfg.RefreshTTL < 0 {
+		add("AccessTTL and RefreshTTL may not be negative")
+	}
+	if cfg.AccessTTL == 0 {
+		cfg.AccessTTL = DefaultAccessTTL
+	}
+	if cfg.RefreshTTL == 0 {
+		cfg.RefreshTTL = DefaultRefreshTTL
+	}
+	if cfg.RefreshTTL < cfg.AccessTTL {
+		add("RefreshTTL is shorter than AccessTTL")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	i := &Issuer{cfg: cfg, method: jwt.GetSigningMethod(cfg.Key.Algorithm)}
+	i.cfg.Audience = slices.Clone(cfg.Audience)
+	refresh, err := New(Config{
+		Keys:           cfg.Key,
+		Issuer:         []string{cfg.Issuer},
+		Audience:       []string{cfg.Issuer},
+		Types:          []string{RefreshTokenType},
+		RequiredClaims: []string{"sub", "jti", "sid", "iat"},
+		Revoker:        cfg.Store,
+		Leeway:         cfg.Leeway,
+		Now:            cfg.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	i.refresh = refresh
+	return i, nil
+}
+
+// AccessTTL returns the access tokens' lifetime.
+func (i *Issuer) AccessTTL() time.Duration { return i.cfg.AccessTTL }
+
+// RefreshTTL returns the refresh tokens' lifetime.
+func (i *Issuer) RefreshTTL() time.Duration { return i.cfg.RefreshTTL }
+
+// Login starts a refresh-token family for g and returns its first pair. Call
+// it once the user is authenticated.
+func (i *Issuer) Login(ctx context.Context, g Grant) (*Pair, error) {
+	if g.Subject == "" {
+		return nil, errors.New("jwtgate: issuer: Grant.Subject is empty")
+	}
+	extra, err := grantClaims(g.Claims)
+	if err != nil {
+		return nil, err
+	}
+	family, refreshID := newID(), newID()
+	now := i.cfg.Now()
+	if err := i.cfg.Store.StartFamily(ctx, family, refreshID, now.Add(i.cfg.RefreshTTL)); err != nil {
+		return nil, newError(ErrUnavailable, err, "The token store is unavailable; try again later")
+	}
+	return i.pair(now, g.Subject, g.Scope, family, refreshID, extra)
+}
+
+// Refresh spends a refresh token and returns a new pair of the same family
+// with the same grant. A spent refresh token presented again revokes the
+// whole family: the thief and the victim both lose it. Two concurrent calls
+// with one token never yield two pairs. Errors wrap ErrInvalidGrant, or
+// ErrUnavailable when the store cannot answer.
+func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Pair, error) {
+	t, err := i.refresh.verify(ctx, refreshToken, "")
+	if err != nil {
+		if err.Kind == ErrUnavailable {
+			return nil, err
+		}
+		return nil, invalidGrant(err)
+	}
+	claims := t.Claims.(*Claims)
+	extra, err2 := payloadExtras(claims.raw)
+	if err2 != nil {
+		return nil, invalidGrant(err2)
+	}
+	next := newID()
+	now := i.cfg.Now()
+	if err := i.cfg.Store.RotateFamily(ctx, t.SessionID, t.ID, next, now.Add(i.cfg.RefreshTTL)); err != nil {
+		if errors.Is(err, ErrRefreshReused) || errors.Is(err, ErrFamilyUnknown) {
+			return nil, invalidGrant(err)
+		}
+		return nil, newError(ErrUnavailable, err, "The token store is unavailable; try again later")
+	}
+	return i.pair(now, t.Subject, claims.Scope, t.SessionID, next, extra)
+}
+
+// Logout revokes the access token t and its whole family: every refresh
+// token and access token issued from the same login. A token without sid
+// (not minted by an Issuer) has only itself revoked.
+func (i *Issuer) Logout(ctx context.Context, t *Token) error {
+	if t == nil {
+		return errors.New("jwtgate: issuer: Logout of a nil token")
+	}
+	until := t.ExpiresAt
+	if until.IsZero() {
+		until = i.cfg.Now().Add(i.cfg.RefreshTTL)
+	}
+	var errs []error
+	if t.ID != "" {
+		errs = append(errs, i.cfg.Store.RevokeToken(ctx, t.ID, until))
+	}
+	if t.SessionID != "" {
+		errs = append(errs, i.cfg.Store.RevokeFamily(ctx, t.SessionID, i.cfg.Now().Add(i.cfg.RefreshTTL)))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return newError(ErrUnavailable, err, "The token store is unavailable; try again later")
+	}
+	return nil
+}
+
+// RevokeSubject revokes every token of subject issued until now ("log out
+// everywhere"). Tokens issued afterwards are not affected.
+func (i *Issuer) RevokeSubject(ctx context.Context, subject string) error {
+	now := i.cfg.Now()
+	if err := i.cfg.Store.RevokeSubject(ctx, subject, now, now.Add(i.cfg.RefreshTTL)); err != nil {
+		return newError(ErrUnavailable, err, "The token store is unavailable; try again later")
+	}
+	return nil
+}
+
+func invalidGrant(cause error) error {
+	return &Error{Kind: ErrInvalidGrant, Cause: cause, Description: "The refresh token is invalid, expired, revoked or already used"}
+}
+
+// pair signs an access token and a refresh token of one family.
+func (i *Issuer) pair(now time.Time, sub, scope, family, refreshID string, extra map[string]any) (*Pair, error) {
+	accessExp := now.Add(i.cfg.AccessTTL)
+	refreshExp := now.Add(i.cfg.RefreshTTL)
+	var aud any = i.cfg.Audience[0]
+	if len(i.cfg.Audience) > 1 {
+		aud = i.cfg.Audience
+	}
+	access, err := i.sign(AccessTokenType, claimSet(extra, i.cfg.Issuer, sub, aud, now, accessExp, newID(), family, scope))
+	if err != nil {
+		return nil, err
+	}
+	refresh, err := i.sign(RefreshTokenType, claimSet(extra, i.cfg.Issuer, sub, i.cfg.Issuer, now, refreshExp, refreshID, family, scope))
+	if err != nil {
+		return nil, err
+	}
+	return &Pair{
+		AccessToken: access, RefreshToken: refresh, TokenType: "Bearer",
+		ExpiresIn:       int64(i.cfg.AccessTTL / time.Second),
+		AccessExpiresAt: accessExp, RefreshExpiresAt: refreshExp, Family: family,
+	}, nil
+}
+
+func claimSet(extra map[string]any, iss, sub string, aud any, iat, exp time.Time, jti, sid, scope string) jwt.MapClaims {
+	c := make(jwt.MapClaims, len(extra)+9)
+	for k, v := range extra {
+		c[k] = v
+	}
+	c["iss"], c["sub"], c["aud"], c["jti"], c["sid"] = iss, sub, aud, jti, sid
+	// iat to the millisecond, so that "log out everywhere" at time T refuses
+	// tokens issued before T and not those issued in the same second after it.
+	c["iat"] = json.Number(numericDateString(iat))
+	c["exp"] = exp.Unix()
+	if scope != "" {
+		c["scope"] = scope
+	}
+	return c
+}
+
+func numericDateString(t time.Time) string {
+	ms := t.UnixMilli()
+	s := strconv.FormatInt(ms/1000, 10)
+	if frac := ms % 1000; frac != 0 {
+		s += strings.TrimRight("."+strconv.FormatInt(1000+frac, 10)[1:], "0")
+	}
+	return s
+}
+
+func (i *Issuer) sign(typ string, c jwt.MapClaims) (string, error) {
+	t := jwt.NewWithClaims(i.method, c)
+	t.Header["typ"] = typ
+	if i.cfg.Key.ID != "" {
+		t.Header["kid"] = i.cfg.Key.ID
+	}
+	return t.SignedString(i.cfg.Key.SignKey)
+}
+
+// issuerClaims are the claims the Issuer sets itself.
+var issuerClaims = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "scope", "scp"}
+
+// grantClaims turns Grant.Claims into a map, refusing registered names.
+func grantClaims(v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, errors.New("jwtgate: issuer: Grant.Claims: " + err.Error())
+	}
+	m, err := payloadExtras(b)
+	if err != nil {
+		return nil, errors.New("jwtgate: issuer: Grant.Claims must encode to a JSON object")
+	}
+	for _, name := range issuerClaims {
+		if bytes.Contains(b, []byte(`"`+name+`"`)) && hasMember(b, name) {
+			return nil, errors.New("jwtgate: issuer: Grant.Claims sets " + quote(name) + ", which the Issuer sets itself")
+		}
+	}
+	return m, nil
+}
+
+func hasMember(obj []byte, name string) bool {
+	found := false
+	_ = scanObject(obj, func(n, _ []byte) error {
+		if string(n) == name {
+			found = true
+		}
+		return nil
+	})
+	return found
+}
+
+// payloadExtras returns the members of a JSON object that the Issuer does not
+// set itself, with numbers kept exact.
+func payloadExtras(obj []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || m == nil {
+		return nil, errNotObject
+	}
+	for _, name := range issuerClaims {
+		delete(m, name)
+	}
+	return m, nil
+}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

@@ -1,0 +1,423 @@
+package jwtgate_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/jwtgatetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// world is an Issuer and the Authenticator of the API it issues for, sharing
+// one store and one clock.
+type world struct {
+	clock  *jwtgatetest.Clock
+	store  jwtgate.Store
+	issuer *jwtgate.Issuer
+	auth   *jwtgate.Authenticator
+}
+
+func newWorld(t testing.TB, store func(now func() time.Time) jwtgate.Store) *world {
+	t.Helper()
+	w := &world{clock: jwtgatetest.NewClock(testNow)}
+	if store == nil {
+		store = func(now func() time.Time) jwtgate.Store { return jwtgate.NewMemoryStore(now) }
+	}
+	w.store = store(w.clock.Now)
+	var err error
+	w.issuer, err = jwtgate.NewIssuer(jwtgate.IssuerConfig{
+		Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "https://issuer.example", Audience: []string{"api://svc"},
+		Store: w.store, Now: w.clock.Now,
+	})
+	require.NoError(t, err)
+	w.auth = testAuth(t, func(c *jwtgate.Config) {
+		c.Revoker = w.store
+		c.Now = w.clock.Now
+	})
+	return w
+}
+
+func (w *world) access(t testing.TB, tok string) (*jwtgate.Token, error) {
+	t.Helper()
+	return w.auth.Verify(context.Background(), tok)
+}
+
+type tenantClaims struct {
+	Tenant string `json:"tenant"`
+	Level  int    `json:"level"`
+}
+
+func TestLoginIssuesAccessToken(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	p, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice", Scope: "read write", Claims: tenantClaims{Tenant: "acme", Level: 3}})
+	require.NoError(t, err)
+	assert.Equal(t, "Bearer", p.TokenType)
+	assert.Equal(t, int64(900), p.ExpiresIn)
+	assert.Equal(t, testNow.Add(15*time.Minute), p.AccessExpiresAt)
+	assert.Equal(t, testNow.Add(7*24*time.Hour), p.RefreshExpiresAt)
+
+	tok, err := w.access(t, p.AccessToken)
+	require.NoError(t, err)
+	assert.Equal(t, "at+jwt", tok.Type)
+	assert.Equal(t, "alice", tok.Subject)
+	assert.Equal(t, "https://issuer.example", tok.Issuer)
+	assert.Equal(t, p.Family, tok.SessionID)
+	assert.Len(t, tok.ID, 22)
+	assert.Equal(t, testNow, tok.IssuedAt)
+	assert.Equal(t, []string{"read", "write"}, tok.Scopes())
+	var tenant string
+	found, err := tok.Claims.(*jwtgate.Claims).Get("tenant", &tenant)
+	require.NoError(t, err)
+	assert.True(t, found)
+	assert.Equal(t, "acme", tenant)
+
+	p2, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+	require.NoError(t, err)
+	tok2, err := w.access(t, p2.AccessToken)
+	require.NoError(t, err)
+	assert.NotEqual(t, tok.ID, tok2.ID, "jti is unique")
+	assert.NotEqual(t, p.Family, p2.Family, "each login is a family")
+}
+
+func TestTokenKindsNeverMix(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	p, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+	require.NoError(t, err)
+
+	_, err = w.access(t, p.RefreshToken)
+	assert.ErrorIs(t, err, jwtgate.ErrInvalidToken, "a refresh token is not an access token")
+	assert.ErrorIs(t, err, jwtgate.ErrTypeNotAllowed)
+
+	_, err = w.issuer.Refresh(context.Background(), p.AccessToken)
+	assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant, "an access token cannot refresh")
+	assert.ErrorIs(t, err, jwtgate.ErrTypeNotAllowed)
+
+	// Even an API that accepts any typ refuses the refresh token: its aud is
+	// the issuer, not the API.
+	lax := testAuth(t, func(c *jwtgate.Config) { c.Types = []string{"", "JWT", "at+jwt", "refresh+jwt"}; c.Now = w.clock.Now })
+	_, err = lax.Verify(context.Background(), p.RefreshToken)
+	assert.ErrorIs(t, err, jwtgate.ErrInvalidToken)
+}
+
+func TestRefreshRotates(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	p1, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice", Scope: "read", Claims: map[string]any{"tenant": "acme", "n": 12345678901234567}})
+	require.NoError(t, err)
+
+	w.clock.Advance(10 * time.Minute)
+	p2, err := w.issuer.Refresh(ctx, p1.RefreshToken)
+	require.NoError(t, err)
+	assert.Equal(t, p1.Family, p2.Family)
+	assert.NotEqual(t, p1.RefreshToken, p2.RefreshToken)
+	tok, err := w.access(t, p2.AccessToken)
+	require.NoError(t, err)
+	assert.Equal(t, "alice", tok.Subject)
+	assert.Equal(t, []string{"read"}, tok.Scopes(), "the grant is carried over")
+	var n int64
+	_, err = tok.Claims.(*jwtgate.Claims).Get("n", &n)
+	require.NoError(t, err)
+	assert.Equal(t, int64(12345678901234567), n, "numbers are carried exactly")
+
+	w.clock.Advance(10 * time.Minute)
+	_, err = w.access(t, p1.AccessToken)
+	assert.ErrorIs(t, err, jwtgate.ErrInvalidToken, "the first access token expired on its own")
+	p3, err := w.issuer.Refresh(ctx, p2.RefreshToken)
+	require.NoError(t, err, "a refresh token is good until it is used")
+	_, err = w.access(t, p3.AccessToken)
+	require.NoError(t, err)
+}
+
+func TestRefreshReuseRevokesFamily(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	victim, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	require.NoError(t, err)
+	other, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	require.NoError(t, err)
+
+	stolen := victim.RefreshToken
+	thief, err := w.issuer.Refresh(ctx, stolen) // the thief refreshes first
+	require.NoError(t, err)
+	_, err = w.issuer.Refresh(ctx, stolen) // the victim's client, later
+	assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant)
+	assert.ErrorIs(t, err, jwtgate.ErrRefreshReused)
+
+	_, err = w.issuer.Refresh(ctx, thief.RefreshToken)
+	assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant, "the thief's refresh token is dead")
+	_, err = w.access(t, thief.AccessToken)
+	assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked, "the thief's access token is dead")
+	_, err = w.access(t, victim.AccessToken)
+	assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked, "the victim's access token too")
+
+	_, err = w.access(t, other.AccessToken)
+	assert.NoError(t, err, "another login of the same user is untouched")
+	_, err = w.issuer.Refresh(ctx, other.RefreshToken)
+	assert.NoError(t, err)
+}
+
+func TestRefreshFailures(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	p, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	require.NoError(t, err)
+	forged := p.RefreshToken[:len(p.RefreshToken)-2] + "AA"
+
+	tests := []struct {
+		name  string
+		token string
+		at    time.Duration
+		cause error
+	}{
+		{name: "forged", token: forged, cause: jwtgate.ErrInvalidToken},
+		{name: "garbage", token: "x.y.z", cause: jwtgate.ErrInvalidToken},
+		{name: "empty", token: "", cause: jwtgate.ErrInvalidToken},
+		{name: "expired", token: p.RefreshToken, at: 7*24*time.Hour + time.Second, cause: jwtgate.ErrInvalidToken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w2 := *w
+			w2.clock = jwtgatetest.NewClock(testNow.Add(tt.at))
+			_, err := w.issuer.Refresh(ctx, tt.token)
+			if tt.at > 0 {
+				i, ierr := jwtgate.NewIssuer(jwtgate.IssuerConfig{Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "https://issuer.example", Audience: []string{"api://svc"}, Store: w.store, Now: w2.clock.Now})
+				require.NoError(t, ierr)
+				_, err = i.Refresh(ctx, tt.token)
+			}
+			assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant)
+			assert.ErrorIs(t, err, tt.cause)
+			r := w.auth.Response(err)
+			assert.Equal(t, 401, r.Status)
+			assert.Equal(t, "invalid_grant", r.Code)
+		})
+	}
+}
+
+func TestLogout(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	p, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	require.NoError(t, err)
+	p2, err := w.issuer.Refresh(ctx, p.RefreshToken)
+	require.NoError(t, err)
+	tok, err := w.access(t, p2.AccessToken)
+	require.NoError(t, err)
+
+	require.NoError(t, w.issuer.Logout(ctx, tok))
+	_, err = w.access(t, p2.AccessToken)
+	assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked)
+	_, err = w.access(t, p.AccessToken)
+	assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked, "earlier access tokens of the family too")
+	_, err = w.issuer.Refresh(ctx, p2.RefreshToken)
+	assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant, "the refresh token is dead")
+	assert.Error(t, w.issuer.Logout(ctx, nil))
+}
+
+func TestRevokeSubject(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	a1, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	require.NoError(t, err)
+	b1, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "bob"})
+	require.NoError(t, err)
+	w.clock.Advance(time.Millisecond)
+	require.NoError(t, w.issuer.RevokeSubject(ctx, "alice"))
+
+	_, err = w.access(t, a1.AccessToken)
+	assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked)
+	_, err = w.issuer.Refresh(ctx, a1.RefreshToken)
+	assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant)
+	_, err = w.access(t, b1.AccessToken)
+	assert.NoError(t, err)
+
+	w.clock.Advance(time.Millisecond) // a new login just after "log out everywhere"
+	a2, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	require.NoError(t, err)
+	_, err = w.access(t, a2.AccessToken)
+	assert.NoError(t, err)
+}
+
+// flakyStore fails every call while down is set.
+type flakyStore struct {
+	jwtgate.Store
+	down atomic.Bool
+}
+
+var errDown = errors.New("store: connection refused")
+
+func (s *flakyStore) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
+	if s.down.Load() {
+		return false, errDown
+	}
+	return s.Store.IsRevoked(ctx, t)
+}
+
+func (s *flakyStore) StartFamily(ctx context.Context, f, id string, until time.Time) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.Store.StartFamily(ctx, f, id, until)
+}
+
+func (s *flakyStore) RotateFamily(ctx context.Context, f, p, n string, until time.Time) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.Store.RotateFamily(ctx, f, p, n, until)
+}
+
+func (s *flakyStore) RevokeToken(ctx context.Context, id string, until time.Time) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.Store.RevokeToken(ctx, id, until)
+}
+
+func (s *flakyStore) RevokeFamily(ctx context.Context, f string, until time.Time) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.Store.RevokeFamily(ctx, f, until)
+}
+
+func (s *flakyStore) RevokeSubject(ctx context.Context, sub string, before, until time.Time) error {
+	if s.down.Load() {
+		return errDown
+	}
+	return s.Store.RevokeSubject(ctx, sub, before, until)
+}
+
+func TestStoreDownFailsClosed(t *testing.T) {
+	t.Parallel()
+	var flaky *flakyStore
+	w := newWorld(t, func(now func() time.Time) jwtgate.Store {
+		flaky = &flakyStore{Store: jwtgate.NewMemoryStore(now)}
+		return flaky
+	})
+	ctx := context.Background()
+	p, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	require.NoError(t, err)
+	tok, err := w.access(t, p.AccessToken)
+	require.NoError(t, err)
+
+	flaky.down.Store(true)
+	_, err = w.access(t, p.AccessToken)
+	assert.ErrorIs(t, err, jwtgate.ErrUnavailable)
+	assert.Equal(t, 503, w.auth.Response(err).Status)
+	_, err = w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	assert.ErrorIs(t, err, jwtgate.ErrUnavailable)
+	_, err = w.issuer.Refresh(ctx, p.RefreshToken)
+	assert.ErrorIs(t, err, jwtgate.ErrUnavailable)
+	assert.ErrorIs(t, w.issuer.Logout(ctx, tok), jwtgate.ErrUnavailable)
+	assert.ErrorIs(t, w.issuer.RevokeSubject(ctx, "alice"), jwtgate.ErrUnavailable)
+	assert.NotContains(t, w.auth.Response(err).Description, "connection refused")
+
+	flaky.down.Store(false)
+	_, err = w.access(t, p.AccessToken)
+	assert.NoError(t, err, "back when the store is")
+	_, err = w.issuer.Refresh(ctx, p.RefreshToken)
+	assert.NoError(t, err, "a refresh that failed on the store did not spend the token")
+}
+
+func TestNewIssuerConfigErrors(t *testing.T) {
+	t.Parallel()
+	_, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{})
+	require.Error(t, err)
+	for _, want := range []string{"Key is required", "Issuer is required", "Audience is required", "Store is required"} {
+		assert.ErrorContains(t, err, want)
+	}
+	base := jwtgate.IssuerConfig{Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "i", Audience: []string{"a"}, Store: jwtgate.NewMemoryStore(nil)}
+	c := base
+	c.Key = &jwtgate.Key{Algorithm: "HS256", VerifyKey: testSecret}
+	_, err = jwtgate.NewIssuer(c)
+	assert.ErrorContains(t, err, "no SignKey")
+	c = base
+	c.Key = jwtgate.HMAC([]byte("short"), "HS256")
+	_, err = jwtgate.NewIssuer(c)
+	assert.ErrorContains(t, err, "needs at least 32")
+	c = base
+	c.RefreshTTL = time.Minute
+	_, err = jwtgate.NewIssuer(c)
+	assert.ErrorContains(t, err, "shorter than AccessTTL")
+
+	i, err := jwtgate.NewIssuer(base)
+	require.NoError(t, err)
+	_, err = i.Login(context.Background(), jwtgate.Grant{})
+	assert.ErrorContains(t, err, "Subject is empty")
+	_, err = i.Login(context.Background(), jwtgate.Grant{Subject: "a", Claims: map[string]any{"exp": 1}})
+	assert.ErrorContains(t, err, `sets "exp"`)
+	_, err = i.Login(context.Background(), jwtgate.Grant{Subject: "a", Claims: []int{1}})
+	assert.ErrorContains(t, err, "JSON object")
+	_, err = i.Login(context.Background(), jwtgate.Grant{Subject: "a", Claims: make(chan int)})
+	assert.ErrorContains(t, err, "Grant.Claims")
+}
+
+// TestConcurrentFlow logs in, refreshes (racing on shared refresh tokens),
+// calls and logs out from many goroutines at once. Run under -race.
+func TestConcurrentFlow(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	const users = 16
+	var wg sync.WaitGroup
+	for u := range users {
+		wg.Go(func() {
+			p, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "user-" + string(rune('a'+u))})
+			if !assert.NoError(t, err) {
+				return
+			}
+			// Four clients race to refresh the same token.
+			var wins atomic.Int32
+			var pairs [4]*jwtgate.Pair
+			var inner sync.WaitGroup
+			for c := range 4 {
+				inner.Go(func() {
+					if np, err := w.issuer.Refresh(ctx, p.RefreshToken); err == nil {
+						wins.Add(1)
+						pairs[c] = np
+					} else {
+						assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant)
+					}
+				})
+			}
+			inner.Wait()
+			assert.Equal(t, int32(1), wins.Load(), "exactly one refresh of one token wins")
+			// The losers presented a spent token: the family is revoked, the
+			// winner's pair with it.
+			for _, np := range pairs {
+				if np != nil {
+					_, err := w.access(t, np.AccessToken)
+					assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked)
+				}
+			}
+			// A fresh login, used and logged out.
+			q, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "user-" + string(rune('a'+u))})
+			if !assert.NoError(t, err) {
+				return
+			}
+			tok, err := w.access(t, q.AccessToken)
+			if !assert.NoError(t, err) {
+				return
+			}
+			assert.NoError(t, w.issuer.Logout(ctx, tok))
+			_, err = w.access(t, q.AccessToken)
+			assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked, "no lost revocation")
+			_, err = w.issuer.Refresh(ctx, q.RefreshToken)
+			assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant)
+		})
+	}
+	wg.Wait()
+}

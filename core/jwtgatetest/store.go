@@ -1,0 +1,208 @@
+package jwtgatetest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Clock is a settable clock for store tests; its Now is safe for concurrent use.
+type Clock struct{ ns atomic.Int64 }
+
+// NewClock returns a clock set to t.
+func NewClock(t time.Time) *Clock {
+	c := &Clock{}
+	c.Set(t)
+	return c
+}
+
+// Now returns the clock's time, in UTC.
+func (c *Clock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
+
+// Set sets the clock.
+func (c *Clock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// NewStore builds an empty store whose clock is now. Each call must return a
+// store that shares nothing with the others (a fresh key prefix will do).
+type NewStore func(t *testing.T, now func() time.Time) jwtgate.Store
+
+// RunStore is the suite every [jwtgate.Store] passes: the in-memory store and
+// the shared ones run the same cases.
+func RunStore(t *testing.T, newStore NewStore) {
+	t.Helper()
+	start := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	token := func(id, sid, sub string, iat time.Time) *jwtgate.Token {
+		return &jwtgate.Token{ID: id, SessionID: sid, Subject: sub, IssuedAt: iat}
+	}
+	revoked := func(t *testing.T, s jwtgate.Store, tok *jwtgate.Token) bool {
+		t.Helper()
+		r, err := s.IsRevoked(ctx, tok)
+		require.NoError(t, err)
+		return r
+	}
+
+	t.Run("token revoked until its exp", func(t *testing.T) {
+		t.Parallel()
+		clock := NewClock(start)
+		s := newStore(t, clock.Now)
+		tok := token("jti-1", "", "alice", start)
+		assert.False(t, revoked(t, s, tok))
+		require.NoError(t, s.RevokeToken(ctx, "jti-1", start.Add(time.Minute)))
+		assert.True(t, revoked(t, s, tok))
+		assert.False(t, revoked(t, s, token("jti-2", "", "alice", start)), "another jti")
+		clock.Advance(59 * time.Second)
+		assert.True(t, revoked(t, s, tok))
+		clock.Advance(time.Second)
+		assert.False(t, revoked(t, s, tok), "the entry ends with the token's exp")
+	})
+	t.Run("family revoked", func(t *testing.T) {
+		t.Parallel()
+		clock := NewClock(start)
+		s := newStore(t, clock.Now)
+		require.NoError(t, s.StartFamily(ctx, "fam-1", "r-1", start.Add(time.Hour)))
+		tok := token("a-1", "fam-1", "alice", start)
+		assert.False(t, revoked(t, s, tok))
+		require.NoError(t, s.RevokeFamily(ctx, "fam-1", start.Add(time.Hour)))
+		assert.True(t, revoked(t, s, tok))
+		assert.True(t, revoked(t, s, token("a-2", "fam-1", "alice", start)), "every token of the family")
+		assert.False(t, revoked(t, s, token("a-3", "fam-2", "alice", start)), "another family")
+		assert.ErrorIs(t, s.RotateFamily(ctx, "fam-1", "r-1", "r-2", start.Add(time.Hour)), jwtgate.ErrFamilyUnknown)
+	})
+	t.Run("family revoked without being started", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t, NewClock(start).Now)
+		require.NoError(t, s.RevokeFamily(ctx, "fam-x", start.Add(time.Hour)))
+		assert.True(t, revoked(t, s, token("a-1", "fam-x", "alice", start)))
+	})
+	t.Run("subject revoked before a time", func(t *testing.T) {
+		t.Parallel()
+		clock := NewClock(start)
+		s := newStore(t, clock.Now)
+		before := start.Add(10 * time.Second)
+		require.NoError(t, s.RevokeSubject(ctx, "alice", before, before.Add(time.Hour)))
+		assert.True(t, revoked(t, s, token("a-1", "", "alice", start)))
+		assert.True(t, revoked(t, s, token("a-2", "", "alice", before.Add(-time.Millisecond))))
+		assert.False(t, revoked(t, s, token("a-3", "", "alice", before)), "issued at the mark")
+		assert.False(t, revoked(t, s, token("a-4", "", "alice", before.Add(time.Millisecond))), "issued after")
+		assert.True(t, revoked(t, s, token("a-5", "", "alice", time.Time{})), "no iat: cannot be told apart")
+		assert.False(t, revoked(t, s, token("b-1", "", "bob", start)), "another subject")
+		clock.Set(before.Add(time.Hour))
+		assert.False(t, revoked(t, s, token("a-1", "", "alice", start)), "the mark ends")
+	})
+	t.Run("a later subject mark extends an earlier one", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t, NewClock(start).Now)
+		require.NoError(t, s.RevokeSubject(ctx, "alice", start.Add(time.Minute), start.Add(time.Hour)))
+		require.NoError(t, s.RevokeSubject(ctx, "alice", start.Add(30*time.Second), start.Add(30*time.Minute)))
+		assert.True(t, revoked(t, s, token("a-1", "", "alice", start.Add(45*time.Second))))
+	})
+	t.Run("rotation", func(t *testing.T) {
+		t.Parallel()
+		clock := NewClock(start)
+		s := newStore(t, clock.Now)
+		require.NoError(t, s.StartFamily(ctx, "fam-1", "r-1", start.Add(time.Hour)))
+		require.NoError(t, s.RotateFamily(ctx, "fam-1", "r-1", "r-2", start.Add(2*time.Hour)))
+		require.NoError(t, s.RotateFamily(ctx, "fam-1", "r-2", "r-3", start.Add(3*time.Hour)))
+		clock.Advance(90 * time.Minute)
+		require.NoError(t, s.RotateFamily(ctx, "fam-1", "r-3", "r-4", start.Add(4*time.Hour)), "rotation extends the family")
+		assert.False(t, revoked(t, s, token("a-1", "fam-1", "alice", start)))
+	})
+	t.Run("reuse revokes the family", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t, NewClock(start).Now)
+		require.NoError(t, s.StartFamily(ctx, "fam-1", "r-1", start.Add(time.Hour)))
+		require.NoError(t, s.RotateFamily(ctx, "fam-1", "r-1", "r-2", start.Add(time.Hour)))
+		assert.ErrorIs(t, s.RotateFamily(ctx, "fam-1", "r-1", "r-x", start.Add(time.Hour)), jwtgate.ErrRefreshReused)
+		assert.ErrorIs(t, s.RotateFamily(ctx, "fam-1", "r-2", "r-3", start.Add(time.Hour)), jwtgate.ErrFamilyUnknown, "the victim's token is dead too")
+		assert.True(t, revoked(t, s, token("a-1", "fam-1", "alice", start)), "and the family's access tokens")
+	})
+	t.Run("unknown and expired families", func(t *testing.T) {
+		t.Parallel()
+		clock := NewClock(start)
+		s := newStore(t, clock.Now)
+		assert.ErrorIs(t, s.RotateFamily(ctx, "nope", "r-1", "r-2", start.Add(time.Hour)), jwtgate.ErrFamilyUnknown)
+		require.NoError(t, s.StartFamily(ctx, "fam-1", "r-1", start.Add(time.Hour)))
+		clock.Advance(time.Hour)
+		assert.ErrorIs(t, s.RotateFamily(ctx, "fam-1", "r-1", "r-2", start.Add(2*time.Hour)), jwtgate.ErrFamilyUnknown)
+	})
+	t.Run("a family starts once", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t, NewClock(start).Now)
+		require.NoError(t, s.StartFamily(ctx, "fam-1", "r-1", start.Add(time.Hour)))
+		assert.Error(t, s.StartFamily(ctx, "fam-1", "r-9", start.Add(time.Hour)))
+		require.NoError(t, s.RotateFamily(ctx, "fam-1", "r-1", "r-2", start.Add(time.Hour)), "the first start stands")
+	})
+	t.Run("empty ids are refused", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t, NewClock(start).Now)
+		until := start.Add(time.Hour)
+		assert.Error(t, s.RevokeToken(ctx, "", until))
+		assert.Error(t, s.RevokeFamily(ctx, "", until))
+		assert.Error(t, s.RevokeSubject(ctx, "", start, until))
+		assert.Error(t, s.StartFamily(ctx, "", "r", until))
+		assert.Error(t, s.StartFamily(ctx, "f", "", until))
+		assert.Error(t, s.RotateFamily(ctx, "f", "", "n", until))
+		assert.False(t, revoked(t, s, token("", "", "", start)))
+	})
+	t.Run("concurrent rotation of one token: exactly one wins", func(t *testing.T) {
+		t.Parallel()
+		for round := range 50 {
+			s := newStore(t, NewClock(start).Now)
+			require.NoError(t, s.StartFamily(ctx, "fam", "r-0", start.Add(time.Hour)))
+			var wins, reused, unknown atomic.Int32
+			var wg sync.WaitGroup
+			for g := range 8 {
+				wg.Go(func() {
+					err := s.RotateFamily(ctx, "fam", "r-0", "r-next-"+string(rune('a'+g)), start.Add(time.Hour))
+					switch {
+					case err == nil:
+						wins.Add(1)
+					case errors.Is(err, jwtgate.ErrRefreshReused):
+						reused.Add(1)
+					case errors.Is(err, jwtgate.ErrFamilyUnknown):
+						unknown.Add(1)
+					default:
+						t.Errorf("unexpected error %v", err)
+					}
+				})
+			}
+			wg.Wait()
+			// The first rotation wins; the next one is a reuse and revokes the
+			// family; the rest find it revoked.
+			require.Equal(t, int32(1), wins.Load(), "round %d", round)
+			require.Equal(t, int32(1), reused.Load(), "round %d", round)
+			require.Equal(t, int32(6), unknown.Load(), "round %d", round)
+		}
+	})
+	t.Run("concurrent revocations are never lost", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t, NewClock(start).Now)
+		var wg sync.WaitGroup
+		for g := range 16 {
+			wg.Go(func() {
+				for i := range 50 {
+					id := string(rune('a'+g)) + "-" + string(rune('A'+i))
+					assert.NoError(t, s.RevokeToken(ctx, id, start.Add(time.Hour)))
+				}
+			})
+		}
+		wg.Wait()
+		for g := range 16 {
+			for i := range 50 {
+				id := string(rune('a'+g)) + "-" + string(rune('A'+i))
+				assert.True(t, revoked(t, s, token(id, "", "x", start)), id)
+			}
+		}
+	})
+}

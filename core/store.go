@@ -1,0 +1,251 @@
+package jwtgate
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Store keeps what makes tokens revocable: revoked token IDs (jti), revoked
+// refresh-token families, "log out everywhere" marks per subject, and the
+// state of each refresh-token family. The [Issuer] writes it; the verifier
+// reads it through the [Revoker] it embeds (set Config.Revoker to the store).
+//
+// Every entry carries an until time after which the tokens it concerns have
+// expired anyway; a store may forget the entry then, so its size stays bounded
+// by the number of live tokens.
+//
+// Implementations must be safe for concurrent use. [MemoryStore] is the
+// embedded one; a store shared by several instances (Redis) lives in its own
+// package. The conformance suite's RunStore checks any implementation.
+type Store interface {
+	// IsRevoked reports whether t is revoked: its jti, its family (sid claim),
+	// or its subject since a time after its iat. One round trip at most.
+	Revoker
+	// RevokeToken revokes the token whose jti is id until until (its exp).
+	RevokeToken(ctx context.Context, id string, until time.Time) error
+	// RevokeFamily revokes every refresh and access token of a family.
+	RevokeFamily(ctx context.Context, family string, until time.Time) error
+	// RevokeSubject revokes every token of subject issued before before.
+	RevokeSubject(ctx context.Context, subject string, before, until time.Time) error
+	// StartFamily records a new refresh-token family whose current refresh
+	// token is tokenID.
+	StartFamily(ctx context.Context, family, tokenID string, until time.Time) error
+	// RotateFamily atomically replaces the family's current refresh token
+	// presented by next. If presented is not the current one (it was spent
+	// already) the family is revoked and ErrRefreshReused returned; if the
+	// family is unknown, expired or revoked, ErrFamilyUnknown.
+	RotateFamily(ctx context.Context, family, presented, next string, until time.Time) error
+}
+
+// Errors of [Store.RotateFamily], wrapped in ErrInvalidGrant by the Issuer.
+var (
+	// ErrRefreshReused: a spent refresh token was presented again; its family
+	// is now revoked (RFC 6819 §5.2.2.3).
+	ErrRefreshReused = errors.New("jwtgate: refresh token reused; family revoked")
+	// ErrFamilyUnknown: the refresh token's family is unknown, expired or
+	// revoked.
+	ErrFamilyUnknown = errors.New("jwtgate: refresh token family unknown or revoked")
+)
+
+// MemoryStore is the embedded [Store]: maps under one mutex, for a single
+// instance. Entries are dropped once their tokens have expired, in a sweep
+// that a write runs at most once a minute, so memory stays bounded by the
+// live tokens and no goroutine is started. Everything is lost with the
+// process; use a shared store (Redis) when several instances serve one API.
+type MemoryStore struct {
+	mu        sync.RWMutex
+	now       func() time.Time
+	tokens    map[string]time.Time
+	families  map[string]*memFamily
+	subjects  map[string]memSubject
+	lastSweep time.Time
+}
+
+type memFamily struct {
+	current string
+	revoked bool
+	until   time.Time
+}
+
+type memSubject struct{ before, until time.Time }
+
+// NewMemoryStore returns an empty store. now is its clock; nil means time.Now.
+func NewMemoryStore(now func() time.Time) *MemoryStore {
+	if now == nil {
+		now = time.Now
+	}
+	return &MemoryStore{
+		now:      now,
+		tokens:   make(map[string]time.Time),
+		families: make(map[string]*memFamily),
+		subjects: make(map[string]memSubject),
+	}
+}
+
+// IsRevoked implements [Revoker].
+func (s *MemoryStore) IsRevoked(_ context.Context, t *Token) (bool, error) {
+	now := s.now()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if t.ID != "" {
+		if until, ok := s.tokens[t.ID]; ok && now.Before(until) {
+			return true, nil
+		}
+	}
+	if t.SessionID != "" {
+		if f, ok := s.families[t.SessionID]; ok && f.revoked && now.Before(f.until) {
+			return true, nil
+		}
+	}
+	if t.Subject != "" {
+		if m, ok := s.subjects[t.Subject]; ok && now.Before(m.until) && (t.IssuedAt.IsZero() || t.IssuedAt.Before(m.before)) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// RevokeToken implements [Store].
+func (s *MemoryStore) RevokeToken(_ context.Context, id string, until time.Time) error {
+	if id == "" {
+		return errEmptyID
+	}
+	s.write(func(now time.Time) {
+		if until.After(s.tokens[id]) {
+			s.tokens[id] = until
+		}
+	})
+	return nil
+}
+
+// RevokeFamily implements [Store].
+func (s *MemoryStore) RevokeFamily(_ context.Context, family string, until time.Time) error {
+	if family == "" {
+		return errEmptyID
+	}
+	s.write(func(now time.Time) {
+		f, ok := s.families[family]
+		if !ok {
+			f = &memFamily{}
+			s.families[family] = f
+		}
+		f.revoked = true
+		if until.After(f.until) {
+			f.until = until
+		}
+	})
+	return nil
+}
+
+// RevokeSubject implements [Store].
+func (s *MemoryStore) RevokeSubject(_ context.Context, subject string, before, until time.Time) error {
+	if subject == "" {
+		return errEmptyID
+	}
+	s.write(func(now time.Time) {
+		m := s.subjects[subject]
+		if before.After(m.before) {
+			m.before = before
+		}
+		if until.After(m.until) {
+			m.until = until
+		}
+		s.subjects[subject] = m
+	})
+	return nil
+}
+
+// StartFamily implements [Store].
+func (s *MemoryStore) StartFamily(_ context.Context, family, tokenID string, until time.Time) error {
+	if family == "" || tokenID == "" {
+		return errEmptyID
+	}
+	var err error
+	s.write(func(now time.Time) {
+		if _, ok := s.families[family]; ok {
+			err = errFamilyExists
+			return
+		}
+		s.families[family] = &memFamily{current: tokenID, until: until}
+	})
+	return err
+}
+
+// RotateFamily implements [Store].
+func (s *MemoryStore) RotateFamily(_ context.Context, family, presented, next string, until time.Time) error {
+	if family == "" || presented == "" || next == "" {
+		return errEmptyID
+	}
+	var err error
+	s.write(func(now time.Time) {
+		f, ok := s.families[family]
+		switch {
+		case !ok || f.revoked || !now.Before(f.until):
+			err = ErrFamilyUnknown
+		case f.current != presented:
+			f.revoked = true
+			err = ErrRefreshReused
+		default:
+			f.current = next
+			if until.After(f.until) {
+				f.until = until
+			}
+		}
+	})
+	return err
+}
+
+// Len returns the number of entries held (tokens, families, subjects), for
+// tests and metrics.
+func (s *MemoryStore) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.tokens) + len(s.families) + len(s.subjects)
+}
+
+var (
+	errEmptyID      = errors.New("jwtgate: store: empty id")
+	errFamilyExists = errors.New("jwtgate: store: family exists")
+)
+
+const sweepEvery = time.Minute
+
+func (s *MemoryStore) write(fn func(now time.Time)) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn(now)
+	if now.Sub(s.lastSweep) >= sweepEvery {
+		s.lastSweep = now
+		s.sweepLocked(now)
+	}
+}
+
+// Sweep drops every entry whose tokens have all expired. Writes run it at
+// most once a minute; call it yourself to free memory sooner.
+func (s *MemoryStore) Sweep() {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sweepLocked(now)
+}
+
+func (s *MemoryStore) sweepLocked(now time.Time) {
+	for k, until := range s.tokens {
+		if !now.Before(until) {
+			delete(s.tokens, k)
+		}
+	}
+	for k, f := range s.families {
+		if !now.Before(f.until) {
+			delete(s.families, k)
+		}
+	}
+	for k, m := range s.subjects {
+		if !now.Before(m.until) {
+			delete(s.subjects, k)
+		}
+	}
+}

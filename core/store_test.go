@@ -1,0 +1,65 @@
+package jwtgate_test
+
+import (
+	"context"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/jwtgatetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMemoryStore(t *testing.T) {
+	t.Parallel()
+	jwtgatetest.RunStore(t, func(t *testing.T, now func() time.Time) jwtgate.Store {
+		return jwtgate.NewMemoryStore(now)
+	})
+}
+
+func TestMemoryStoreForgetsExpiredEntries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := jwtgatetest.NewClock(testNow)
+	s := jwtgate.NewMemoryStore(clock.Now)
+	for i := range 1000 {
+		require.NoError(t, s.RevokeToken(ctx, "t-"+strconv.Itoa(i), testNow.Add(15*time.Minute)))
+	}
+	require.NoError(t, s.StartFamily(ctx, "f", "r", testNow.Add(time.Hour)))
+	require.NoError(t, s.RevokeSubject(ctx, "alice", testNow, testNow.Add(2*time.Hour)))
+	assert.Equal(t, 1002, s.Len())
+
+	clock.Advance(15 * time.Minute)
+	require.NoError(t, s.RevokeToken(ctx, "late", testNow.Add(3*time.Hour))) // a write sweeps
+	assert.Equal(t, 3, s.Len(), "revoked tokens past their exp are gone")
+
+	clock.Advance(3 * time.Hour)
+	s.Sweep()
+	assert.Equal(t, 0, s.Len())
+}
+
+// TestMemoryStoreSize measures what a revoked token costs in memory, for the
+// figure in the README. It reports; the bound it asserts is loose on purpose.
+func TestMemoryStoreSize(t *testing.T) {
+	const n = 100_000
+	ctx := context.Background()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	s := jwtgate.NewMemoryStore(func() time.Time { return testNow })
+	until := testNow.Add(time.Hour)
+	for i := range n {
+		// A jti as the Issuer mints them: 22 characters of base64url.
+		id := "AAAAAAAAAAAA" + strconv.FormatInt(int64(1_000_000_000+i), 10)
+		require.NoError(t, s.RevokeToken(ctx, id, until))
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	perEntry := float64(after.HeapAlloc-before.HeapAlloc) / n
+	t.Logf("%d revoked tokens: %.0f bytes each on the heap", n, perEntry)
+	assert.Less(t, perEntry, 200.0)
+	runtime.KeepAlive(s)
+}
