@@ -231,8 +231,9 @@ func (i *Issuer) Logout(ctx context.Context, t *Token) error {
 	return nil
 }
 
-// RevokeSubject revokes every token of subject issued until now ("log out
-// everywhere"). Tokens issued afterwards are not affected.
+// RevokeSubject revokes every token of subject issued until now, to the
+// millisecond ("log out everywhere"). Tokens issued afterwards are not
+// affected.
 func (i *Issuer) RevokeSubject(ctx context.Context, subject string) error {
 	now := i.cfg.Now()
 	if err := i.cfg.Store.RevokeSubject(ctx, subject, now, now.Add(i.cfg.RefreshTTL)); err != nil {

@@ -21,13 +21,18 @@ import (
 // package. The conformance suite's RunStore checks any implementation.
 type Store interface {
 	// IsRevoked reports whether t is revoked: its jti, its family (sid claim),
-	// or its subject since a time after its iat. One round trip at most.
+	// or its subject since a time at or after its iat. One round trip at most.
+	//
+	// Token IDs are keyed by jti alone: RFC 7519 §4.1.7 makes a jti unique
+	// across issuers. Subjects are keyed by sub alone, so with several issuers
+	// a "log out everywhere" reaches the same sub of each.
 	Revoker
 	// RevokeToken revokes the token whose jti is id until until (its exp).
 	RevokeToken(ctx context.Context, id string, until time.Time) error
 	// RevokeFamily revokes every refresh and access token of a family.
 	RevokeFamily(ctx context.Context, family string, until time.Time) error
-	// RevokeSubject revokes every token of subject issued before before.
+	// RevokeSubject revokes every token of subject issued at or before
+	// before, and every token of subject without iat.
 	RevokeSubject(ctx context.Context, subject string, before, until time.Time) error
 	// StartFamily records a new refresh-token family whose current refresh
 	// token is tokenID.
@@ -100,7 +105,7 @@ func (s *MemoryStore) IsRevoked(_ context.Context, t *Token) (bool, error) {
 		}
 	}
 	if t.Subject != "" {
-		if m, ok := s.subjects[t.Subject]; ok && now.Before(m.until) && (t.IssuedAt.IsZero() || t.IssuedAt.Before(m.before)) {
+		if m, ok := s.subjects[t.Subject]; ok && now.Before(m.until) && (t.IssuedAt.IsZero() || !t.IssuedAt.After(m.before)) {
 			return true, nil
 		}
 	}

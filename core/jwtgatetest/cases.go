@@ -65,6 +65,7 @@ func buildCases(fx *fixture) []testCase {
 		optionalCases(fx),
 		customCases(fx),
 		katCases(fx),
+		lifeCases(fx),
 	} {
 		cases = append(cases, group...)
 	}
