@@ -1,6 +1,7 @@
 package jwtgate
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -84,10 +85,19 @@ type Response struct {
 	Description     string
 }
 
-// Body returns the JSON body. Code and Description come from fixed strings
-// that need no escaping (RFC 6750 §3 restricts them to printable ASCII without
-// '"' and '\'), so the body is built without encoding/json.
+// Body returns the JSON body. jwtgate's own codes and descriptions need no
+// escaping (RFC 6750 §3 restricts them to printable ASCII without '"' and
+// '\'), so the body is built without encoding/json unless an application's
+// text needs it.
 func (r Response) Body() []byte {
+	if !validChallengeText(r.Code) || !validChallengeText(r.Description) {
+		// An application's own text: let encoding/json escape it.
+		b, _ := json.Marshal(struct {
+			Code        string `json:"error"`
+			Description string `json:"error_description"`
+		}{r.Code, r.Description})
+		return b
+	}
 	b := make([]byte, 0, 40+len(r.Code)+len(r.Description))
 	b = append(b, `{"error":"`...)
 	b = append(b, r.Code...)
@@ -154,11 +164,18 @@ func (a *Authenticator) challengeResponse(status int, code, desc, scope string) 
 	return Response{Status: status, WWWAuthenticate: b.String(), Code: code, Description: desc}
 }
 
-// WriteError answers err on w as [Authenticator.Response] says, with
-// Content-Type application/json and Cache-Control no-store. Adapters over an
-// http.ResponseWriter use it; the others render the same Response themselves.
+// WriteError answers err on w as [Authenticator.Response] says; see
+// [WriteResponse]. Adapters over an http.ResponseWriter use it; the others
+// render the same Response themselves.
 func (a *Authenticator) WriteError(w http.ResponseWriter, err error) {
-	r := a.Response(err)
+	WriteResponse(w, a.Response(err))
+}
+
+// WriteResponse writes r on w: the WWW-Authenticate challenge when r has one,
+// Content-Type application/json, Cache-Control no-store, the status and the
+// body. Applications use it for their own errors in the same shape, such as a
+// login's {"error":"invalid_credentials"}.
+func WriteResponse(w http.ResponseWriter, r Response) {
 	h := w.Header()
 	if r.WWWAuthenticate != "" {
 		h.Set("WWW-Authenticate", r.WWWAuthenticate)
@@ -168,6 +185,10 @@ func (a *Authenticator) WriteError(w http.ResponseWriter, err error) {
 	w.WriteHeader(r.Status)
 	_, _ = w.Write(r.Body())
 }
+
+// Challenge returns the bare challenge, Bearer realm="…", for an
+// application's own 401 answers (RFC 9110 §15.5.2: every 401 carries one).
+func (a *Authenticator) Challenge() string { return a.challenge }
 
 // validChallengeText reports whether s may appear inside a quoted realm,
 // error_description or scope value: %x20-21 / %x23-5B / %x5D-7E (RFC 6750 §3).

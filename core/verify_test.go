@@ -332,3 +332,11 @@ func TestLoggerNeverSeesToken(t *testing.T) {
 		assert.NotContains(t, buf.String(), part)
 	}
 }
+
+func TestResponseBodyEscapesApplicationText(t *testing.T) {
+	t.Parallel()
+	b := jwtgate.Response{Code: "invalid_credentials", Description: `bad "name"` + "\n"}.Body()
+	assert.JSONEq(t, `{"error":"invalid_credentials","error_description":"bad \"name\"\n"}`, string(b))
+	b = jwtgate.Response{Code: "invalid_credentials", Description: "Wrong username or password"}.Body()
+	assert.Equal(t, `{"error":"invalid_credentials","error_description":"Wrong username or password"}`, string(b))
+}

@@ -1,23 +1,19 @@
-// Command nethttp is jwtgate's net/http example: an API whose /api routes
-// need a bearer token, configured from the environment with safe defaults.
+// Command nethttp is jwtgate's net/http example: login, refresh, logout and
+// protected routes, answering shared/CONTRACT.md.
 //
 //	go run ./examples/nethttp
 //
 // Environment: ADDR (default 127.0.0.1:8080), JWT_SECRET (HS256, at least 32
 // bytes; default random, so tokens die with the process), JWT_ISSUER (default
 // jwtgate-example), JWT_AUDIENCE (default jwtgate-example-api).
-//
-// Until the login and refresh routes arrive, it prints a demo token for each
-// demo user at start, for curl.
 package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -25,145 +21,113 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
-	"github.com/jwtgate/jwtgate/extractors"
+	"github.com/jwtgate/jwtgate/examples/internal/demo"
 	httpjwt "github.com/jwtgate/jwtgate/nethttp"
 )
 
-// settings is the app's configuration, read from the environment.
-type settings struct {
-	Addr, Issuer, Audience string
-	Secret                 []byte
-	RandomSecret           bool
-}
-
-func loadSettings(getenv func(string) string) (settings, error) {
-	s := settings{Addr: "127.0.0.1:8080", Issuer: "jwtgate-example", Audience: "jwtgate-example-api"}
-	if v := getenv("ADDR"); v != "" {
-		s.Addr = v
-	}
-	if v := getenv("JWT_ISSUER"); v != "" {
-		s.Issuer = v
-	}
-	if v := getenv("JWT_AUDIENCE"); v != "" {
-		s.Audience = v
-	}
-	if v := getenv("JWT_SECRET"); v != "" {
-		if len(v) < 32 {
-			return s, fmt.Errorf("JWT_SECRET is %d bytes; it must be at least 32 (RFC 7518 §3.2)", len(v))
-		}
-		s.Secret = []byte(v)
-	} else {
-		s.Secret = make([]byte, 32)
-		if _, err := rand.Read(s.Secret); err != nil {
-			return s, err
-		}
-		s.RandomSecret = true
-	}
-	return s, nil
-}
-
-// newAuthenticator applies the contract's verification rules.
-func newAuthenticator(s settings, now func() time.Time) (*jwtgate.Authenticator, error) {
-	return jwtgate.New(jwtgate.Config{
-		Keys:           jwtgate.HMAC(s.Secret, "HS256"),
-		Issuer:         []string{s.Issuer},
-		Audience:       []string{s.Audience},
-		RequiredClaims: []string{"jti"},
-		Leeway:         30 * time.Second,
-		Extractor:      extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Cookie("access_token")),
-		Realm:          "jwtgate-example",
-		Now:            now,
-	})
-}
-
-// newHandler is the whole app: public /healthz, protected /api/me and
-// /api/admin (scope admin).
-func newHandler(auth *jwtgate.Authenticator) http.Handler {
-	cfg := httpjwt.Config{Authenticator: auth}
+// newHandler is the whole app.
+func newHandler(svc *demo.Service) http.Handler {
+	cfg := httpjwt.Config{Authenticator: svc.Auth}
 	protect := httpjwt.New(cfg)
-	admin := httpjwt.RequireScopes(cfg, "admin")
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.Handle("GET /api/me", protect(http.HandlerFunc(me)))
-	mux.Handle("GET /api/admin", protect(admin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		login, err := demo.DecodeLogin(r.Body)
+		if err != nil {
+			jwtgate.WriteResponse(w, demo.BadRequest)
+			return
+		}
+		grant, ok := demo.CheckPassword(login.Username, login.Password)
+		if !ok {
+			jwtgate.WriteResponse(w, svc.BadCredentials())
+			return
+		}
+		pair, err := svc.Issuer.Login(r.Context(), grant)
+		if err != nil {
+			svc.Auth.WriteError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, pair)
+	})
+
+	mux.HandleFunc("POST /refresh", func(w http.ResponseWriter, r *http.Request) {
+		token, err := demo.DecodeRefresh(r.Body)
+		switch {
+		case err != nil:
+			jwtgate.WriteResponse(w, demo.BadRequest)
+			return
+		case token == "":
+			jwtgate.WriteResponse(w, demo.NoRefresh)
+			return
+		}
+		pair, err := svc.Issuer.Refresh(r.Context(), token)
+		if err != nil {
+			svc.Auth.WriteError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, pair)
+	})
+
+	mux.Handle("POST /logout", protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := jwtgate.FromContext(r.Context())
+		if err := svc.Issuer.Logout(r.Context(), t); err != nil {
+			svc.Auth.WriteError(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})))
+
+	mux.Handle("GET /api/me", protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := jwtgate.FromContext(r.Context())
+		writeJSON(w, http.StatusOK, demo.Me(t))
+	})))
+
+	mux.Handle("GET /api/admin", protect(httpjwt.RequireScopes(cfg, "admin")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"message": "hello, admin"})
 	}))))
 	return mux
 }
 
-func me(w http.ResponseWriter, r *http.Request) {
-	claims, _ := jwtgate.ClaimsFromContext[*jwtgate.Claims](r.Context())
-	writeJSON(w, http.StatusOK, map[string]any{"sub": claims.Subject, "scope": claims.Scope})
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store") // token responses must not be cached (RFC 6749 §5.1)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// demoToken mints an access token as the contract describes them.
-func demoToken(s settings, sub, scope string, now time.Time) (string, error) {
-	jti := make([]byte, 16)
-	if _, err := rand.Read(jti); err != nil {
-		return "", err
-	}
-	t := jwt.NewWithClaims(jwt.SigningMethodHS256, jwtgate.Claims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: s.Issuer, Subject: sub, Audience: jwt.ClaimStrings{s.Audience},
-			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(15 * time.Minute)),
-			ID: fmt.Sprintf("%x", jti),
-		},
-		Scope: scope,
-	})
-	t.Header["typ"] = "at+jwt"
-	return t.SignedString(s.Secret)
-}
-
 func main() {
-	if err := run(context.Background(), os.Getenv, os.Stdout); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "nethttp:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, getenv func(string) string, out *os.File) error {
-	s, err := loadSettings(getenv)
+func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
+	s, err := demo.LoadSettings(getenv)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(out, nil))
-	if s.RandomSecret {
-		log.Warn("JWT_SECRET is not set: using a random secret; tokens die with the process")
-	}
-	auth, err := newAuthenticator(s, time.Now)
+	svc, err := demo.NewService(s, jwtgate.NewMemoryStore(nil), nil)
 	if err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("ADDR %q: %w", s.Addr, err)
 	}
-	srv := &http.Server{Handler: newHandler(auth), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
-
-	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(out, "listening on %s\n\n", base)
-	for _, u := range []struct{ sub, scope string }{{"alice", "read"}, {"admin", "read admin"}} {
-		tok, err := demoToken(s, u.sub, u.scope, time.Now())
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "# %s (scope %q), valid 15 minutes:\ncurl -H 'Authorization: Bearer %s' %s/api/me\n\n", u.sub, u.scope, tok, base)
+	srv := &http.Server{
+		Handler:           newHandler(svc),
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10, // tokens up to the contract's 16 KiB headers get a JSON answer
 	}
-	fmt.Fprintf(out, "# without a token (401):\ncurl -i %s/api/me\n", base)
-
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	demo.Banner(out, "http://"+ln.Addr().String(), s)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -1,0 +1,292 @@
+// Package contract walks shared/CONTRACT.md over HTTP against a running
+// example app. The in-process test of each example and the end-to-end test of
+// the built binaries run the same walk, so the four apps answer alike.
+package contract
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// App is a running example app.
+type App struct {
+	// Base is its URL, such as http://127.0.0.1:41234.
+	Base string
+	// Secret, Issuer and Audience are what it was started with, so the walk
+	// can mint tokens "elsewhere".
+	Secret, Issuer, Audience string
+}
+
+// Answer is what one request got back, reduced to what the contract fixes.
+type Answer struct {
+	Status    int
+	Challenge string
+	Body      map[string]any
+}
+
+// Walk runs the contract's table against app and returns every answer by
+// step name, so that callers can compare apps with each other.
+func Walk(t *testing.T, app App) map[string]Answer {
+	w := &walker{t: t, app: app, answers: map[string]Answer{}, client: &http.Client{Timeout: 10 * time.Second}}
+	w.walk()
+	return w.answers
+}
+
+type walker struct {
+	t       *testing.T
+	app     App
+	client  *http.Client
+	answers map[string]Answer
+}
+
+type req struct {
+	method, path, body string
+	headers            [][2]string
+}
+
+func (w *walker) do(name string, r req) Answer {
+	w.t.Helper()
+	var body io.Reader
+	if r.body != "" {
+		body = strings.NewReader(r.body)
+	}
+	hr, err := http.NewRequest(r.method, w.app.Base+r.path, body)
+	require.NoError(w.t, err, name)
+	if r.body != "" {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	for _, h := range r.headers {
+		hr.Header.Add(h[0], h[1])
+	}
+	resp, err := w.client.Do(hr)
+	require.NoError(w.t, err, name)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(w.t, err, name)
+	a := Answer{Status: resp.StatusCode, Challenge: resp.Header.Get("WWW-Authenticate")}
+	if len(bytes.TrimSpace(raw)) > 0 {
+		require.NoError(w.t, json.Unmarshal(raw, &a.Body), "%s: body %q", name, raw)
+	}
+	assert.Less(w.t, a.Status, 500, "%s: no 5xx for what a client sends", name)
+	w.answers[name] = a
+	return a
+}
+
+const realm = `Bearer realm="jwtgate-example"`
+
+func (w *walker) expect(name string, r req, status int, challenge, code string) Answer {
+	w.t.Helper()
+	a := w.do(name, r)
+	assert.Equal(w.t, status, a.Status, "%s: status", name)
+	assert.Equal(w.t, challenge, a.Challenge, "%s: WWW-Authenticate", name)
+	if code != "" {
+		assert.Equal(w.t, code, a.Body["error"], "%s: error code", name)
+		assert.NotEmpty(w.t, a.Body["error_description"], "%s: error_description", name)
+	}
+	return a
+}
+
+// invalidGrant is the challenge of a refused refresh: RFC 6750's invalid_token
+// (the body says invalid_grant, RFC 6749 §5.2).
+var invalidGrant = invalidToken("The refresh token is invalid, expired, revoked or already used")
+
+func invalidToken(desc string) string {
+	return realm + `, error="invalid_token", error_description="` + desc + `"`
+}
+
+func invalidRequest(desc string) string {
+	return realm + `, error="invalid_request", error_description="` + desc + `"`
+}
+
+func bearer(tok string) [][2]string { return [][2]string{{"Authorization", "Bearer " + tok}} }
+
+func cookie(tok string) [][2]string { return [][2]string{{"Cookie", "access_token=" + tok}} }
+
+func get(path string, headers [][2]string) req {
+	return req{method: "GET", path: path, headers: headers}
+}
+
+func post(path, body string, headers [][2]string) req {
+	return req{method: "POST", path: path, body: body, headers: headers}
+}
+
+func (w *walker) login(name, user, password string) map[string]any {
+	w.t.Helper()
+	a := w.expect(name, post("/login", `{"username":"`+user+`","password":"`+password+`"}`, nil), 200, "", "")
+	require.Equal(w.t, 200, a.Status, name)
+	for _, k := range []string{"access_token", "refresh_token"} {
+		require.IsType(w.t, "", a.Body[k], "%s: %s", name, k)
+	}
+	assert.Equal(w.t, "Bearer", a.Body["token_type"], name)
+	assert.Equal(w.t, float64(900), a.Body["expires_in"], name)
+	return a.Body
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func (w *walker) walk() {
+	t := w.t
+	w.expect("healthz", get("/healthz", nil), 200, "", "")
+
+	// Login.
+	w.expect("login malformed JSON", post("/login", `{"username":`, nil), 400, "", "invalid_request")
+	w.expect("login missing password", post("/login", `{"username":"alice"}`, nil), 400, "", "invalid_request")
+	w.expect("login wrong password", post("/login", `{"username":"alice","password":"nope"}`, nil), 401, realm, "invalid_credentials")
+	w.expect("login unknown user", post("/login", `{"username":"mallory","password":"alice-password"}`, nil), 401, realm, "invalid_credentials")
+	alice := w.login("login alice", "alice", "alice-password")
+	access, refresh := str(alice["access_token"]), str(alice["refresh_token"])
+
+	// The access token's shape.
+	header, claims := decode(t, access)
+	assert.Equal(t, "HS256", header["alg"])
+	assert.Equal(t, "at+jwt", header["typ"])
+	for _, c := range []string{"iss", "aud", "sub", "iat", "exp", "jti", "scope"} {
+		assert.Contains(t, claims, c, "access token claim %s", c)
+	}
+	assert.Equal(t, w.app.Issuer, claims["iss"])
+	assert.InDelta(t, 900, claims["exp"].(float64)-claims["iat"].(float64), 1)
+
+	// Protected routes.
+	w.expect("me without token", get("/api/me", nil), 401, realm, "missing_token")
+	me := w.expect("me", get("/api/me", bearer(access)), 200, "", "")
+	assert.Equal(t, "alice", me.Body["sub"])
+	assert.Equal(t, "read", me.Body["scope"])
+	w.expect("me by cookie", get("/api/me", cookie(access)), 200, "", "")
+	w.expect("me with bearer in lower case", get("/api/me", [][2]string{{"Authorization", "bearer " + access}}), 200, "", "")
+	w.expect("admin as alice", get("/api/admin", bearer(access)), 403, realm+`, error="insufficient_scope", scope="admin"`, "insufficient_scope")
+	admin := w.login("login admin", "admin", "admin-password")
+	w.expect("admin as admin", get("/api/admin", bearer(str(admin["access_token"]))), 200, "", "")
+
+	// Presentation (RFC 6750 §2, §3.1).
+	w.expect("header and cookie", get("/api/me", append(bearer(access), cookie(access)...)), 400, invalidRequest("The access token was sent by more than one method"), "invalid_request")
+	w.expect("two Authorization headers", get("/api/me", append(bearer(access), bearer(access)...)), 400, invalidRequest("The access token credential is repeated"), "invalid_request")
+	w.expect("two access_token cookies", get("/api/me", [][2]string{{"Cookie", "access_token=" + access + "; access_token=" + access}}), 400, invalidRequest("The access token credential is repeated"), "invalid_request")
+	w.expect("Bearer without token", get("/api/me", [][2]string{{"Authorization", "Bearer"}}), 400, invalidRequest("The access token credential is malformed"), "invalid_request")
+	w.expect("Bearer with a tab", get("/api/me", [][2]string{{"Authorization", "Bearer\t" + access}}), 400, invalidRequest("The access token credential is malformed"), "invalid_request")
+	w.expect("Bearer with something after the token", get("/api/me", [][2]string{{"Authorization", "Bearer " + access + " x"}}), 400, invalidRequest("The access token credential is malformed"), "invalid_request")
+	w.expect("Bearer with a quote", get("/api/me", [][2]string{{"Authorization", `Bearer "` + access + `"`}}), 400, invalidRequest("The access token credential is malformed"), "invalid_request")
+	w.expect("query is not a token source", get("/api/me?access_token="+access, nil), 401, realm, "missing_token")
+	w.expect("Basic is not a token method", get("/api/me", [][2]string{{"Authorization", "Basic YWxpY2U6YWxpY2UtcGFzc3dvcmQ="}}), 401, realm, "missing_token")
+	w.expect("token over 8 KiB", get("/api/me", bearer(strings.Repeat("a", 9000)+"."+"b.c")), 401, invalidToken("The access token is too large"), "invalid_token")
+	w.expect("token of 16 KiB", get("/api/me", bearer(strings.Repeat("a", 16<<10))), 401, invalidToken("The access token is too large"), "invalid_token")
+	w.expect("two segments", get("/api/me", bearer("abc.def")), 401, invalidToken("The access token is malformed"), "invalid_token")
+	w.expect("tampered token", get("/api/me", bearer(tamper(access))), 401, invalidToken("The access token signature is invalid"), "invalid_token")
+
+	// Token kinds never mix.
+	w.expect("refresh token as access token", get("/api/me", bearer(refresh)), 401, invalidToken("The access token type is not accepted"), "invalid_token")
+	w.expect("access token to refresh", post("/refresh", `{"refresh_token":"`+access+`"}`, nil), 401, invalidGrant, "invalid_grant")
+
+	// Tokens minted elsewhere with the same secret, issuer and audience.
+	now := time.Now().Unix()
+	base := map[string]any{"iss": w.app.Issuer, "aud": w.app.Audience, "sub": "carol", "iat": now, "exp": now + 300, "jti": randomID(), "scope": "read"}
+	with := func(k string, v any) map[string]any {
+		c := map[string]any{}
+		for k2, v2 := range base {
+			c[k2] = v2
+		}
+		c["jti"] = randomID()
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+		return c
+	}
+	hs := func(header string, c map[string]any) string { return w.mint("HS256", header, c) }
+	w.expect("foreign token", get("/api/me", bearer(hs(`{"alg":"HS256","typ":"JWT"}`, base))), 200, "", "")
+	w.expect("foreign token without typ", get("/api/me", bearer(hs(`{"alg":"HS256"}`, with("x", nil)))), 200, "", "")
+	w.expect("foreign token typ application/at+jwt", get("/api/me", bearer(hs(`{"alg":"HS256","typ":"application/AT+JWT"}`, with("x", nil)))), 200, "", "")
+	w.expect("foreign token aud array", get("/api/me", bearer(hs(`{"alg":"HS256"}`, with("aud", []string{"other", w.app.Audience})))), 200, "", "")
+	w.expect("foreign token within leeway", get("/api/me", bearer(hs(`{"alg":"HS256"}`, with("exp", now-10)))), 200, "", "")
+	w.expect("foreign token expired", get("/api/me", bearer(hs(`{"alg":"HS256"}`, with("exp", now-60)))), 401, invalidToken("The access token expired"), "invalid_token")
+	w.expect("foreign token not yet valid", get("/api/me", bearer(hs(`{"alg":"HS256"}`, with("nbf", now+120)))), 401, invalidToken("The access token is not valid yet"), "invalid_token")
+	w.expect("foreign token without jti", get("/api/me", bearer(hs(`{"alg":"HS256"}`, with("jti", nil)))), 401, invalidToken("The access token lacks a required claim"), "invalid_token")
+	w.expect("foreign token without exp", get("/api/me", bearer(hs(`{"alg":"HS256"}`, with("exp", nil)))), 401, invalidToken("The access token lacks a required claim"), "invalid_token")
+	w.expect("foreign token wrong issuer", get("/api/me", bearer(hs(`{"alg":"HS256"}`, with("iss", "someone-else")))), 401, invalidToken("The access token issuer is not accepted"), "invalid_token")
+	w.expect("foreign token wrong audience", get("/api/me", bearer(hs(`{"alg":"HS256"}`, with("aud", "other-api")))), 401, invalidToken("The access token audience is not accepted"), "invalid_token")
+	w.expect("foreign token typ refresh+jwt", get("/api/me", bearer(hs(`{"alg":"HS256","typ":"refresh+jwt"}`, with("x", nil)))), 401, invalidToken("The access token type is not accepted"), "invalid_token")
+	w.expect("foreign token HS512 with the same secret", get("/api/me", bearer(w.mint("HS512", `{"alg":"HS512"}`, with("x", nil)))), 401, invalidToken("The access token algorithm is not accepted"), "invalid_token")
+	w.expect("alg none", get("/api/me", bearer(enc(`{"alg":"none"}`)+"."+enc(mustJSON(base))+".")), 401, invalidToken("The access token algorithm is not accepted"), "invalid_token")
+
+	// Refresh: rotation, and reuse revoking the family.
+	w.expect("refresh without token", post("/refresh", `{}`, nil), 400, "", "invalid_request")
+	w.expect("refresh malformed", post("/refresh", `{"refresh_token":`, nil), 400, "", "invalid_request")
+	w.expect("refresh forged", post("/refresh", `{"refresh_token":"`+tamper(refresh)+`"}`, nil), 401, invalidGrant, "invalid_grant")
+	a := w.expect("refresh", post("/refresh", `{"refresh_token":"`+refresh+`"}`, nil), 200, "", "")
+	access2, refresh2 := str(a.Body["access_token"]), str(a.Body["refresh_token"])
+	require.NotEmpty(t, refresh2)
+	assert.NotEqual(t, refresh, refresh2)
+	w.expect("me after refresh", get("/api/me", bearer(access2)), 200, "", "")
+	w.expect("refresh reused", post("/refresh", `{"refresh_token":"`+refresh+`"}`, nil), 401, invalidGrant, "invalid_grant")
+	w.expect("refresh of the revoked family", post("/refresh", `{"refresh_token":"`+refresh2+`"}`, nil), 401, invalidGrant, "invalid_grant")
+	w.expect("access token of the revoked family", get("/api/me", bearer(access2)), 401, invalidToken("The access token has been revoked"), "invalid_token")
+	w.expect("first access token of the revoked family", get("/api/me", bearer(access)), 401, invalidToken("The access token has been revoked"), "invalid_token")
+
+	// Logout.
+	bob := w.login("login again", "alice", "alice-password")
+	w.expect("logout without token", post("/logout", "", nil), 401, realm, "missing_token")
+	w.expect("logout", post("/logout", "", bearer(str(bob["access_token"]))), 204, "", "")
+	w.expect("me after logout", get("/api/me", bearer(str(bob["access_token"]))), 401, invalidToken("The access token has been revoked"), "invalid_token")
+	w.expect("refresh after logout", post("/refresh", `{"refresh_token":"`+str(bob["refresh_token"])+`"}`, nil), 401, invalidGrant, "invalid_grant")
+	w.expect("admin unaffected by alice's logout", get("/api/admin", bearer(str(admin["access_token"]))), 200, "", "")
+}
+
+func (w *walker) mint(alg, header string, claims map[string]any) string {
+	si := enc(header) + "." + enc(mustJSON(claims))
+	var m = hmac.New(sha256.New, []byte(w.app.Secret))
+	if alg == "HS512" {
+		m = hmac.New(sha512.New, []byte(w.app.Secret))
+	}
+	m.Write([]byte(si))
+	return si + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func enc(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func randomID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// tamper changes the payload, keeping the signature.
+func tamper(tok string) string {
+	parts := strings.Split(tok, ".")
+	p, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	p = bytes.Replace(p, []byte(`"sub":"`), []byte(`"sub":"x`), 1)
+	return parts[0] + "." + base64.RawURLEncoding.EncodeToString(p) + "." + parts[2]
+}
+
+func decode(t *testing.T, tok string) (header, claims map[string]any) {
+	parts := strings.Split(tok, ".")
+	require.Len(t, parts, 3)
+	for i, v := range []*map[string]any{&header, &claims} {
+		b, err := base64.RawURLEncoding.DecodeString(parts[i])
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(b, v), strconv.Itoa(i))
+	}
+	return header, claims
+}

@@ -1,0 +1,208 @@
+// Package demo is what the example apps share: their settings from the
+// environment, the demo users, and the contract's request and answer shapes
+// (shared/CONTRACT.md), so that each example is only its framework's wiring.
+// Copy it along with the example you start from.
+package demo
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/extractors"
+)
+
+// Settings is an example app's configuration.
+type Settings struct {
+	Addr, Issuer, Audience string
+	Secret                 []byte
+	// RandomSecret says the secret was made up at start: tokens die with the
+	// process.
+	RandomSecret bool
+}
+
+// Realm is the realm of every challenge the example apps send.
+const Realm = "jwtgate-example"
+
+// LoadSettings reads ADDR, JWT_SECRET, JWT_ISSUER and JWT_AUDIENCE. An error
+// names the variable that is wrong.
+func LoadSettings(getenv func(string) string) (Settings, error) {
+	s := Settings{Addr: "127.0.0.1:8080", Issuer: "jwtgate-example", Audience: "jwtgate-example-api"}
+	if v := getenv("ADDR"); v != "" {
+		s.Addr = v
+	}
+	if v := getenv("JWT_ISSUER"); v != "" {
+		s.Issuer = v
+	}
+	if v := getenv("JWT_AUDIENCE"); v != "" {
+		s.Audience = v
+	}
+	if v := getenv("JWT_SECRET"); v != "" {
+		if len(v) < 32 {
+			return s, fmt.Errorf("JWT_SECRET is %d bytes; it must be at least 32 (RFC 7518 §3.2)", len(v))
+		}
+		s.Secret = []byte(v)
+	} else {
+		s.Secret = make([]byte, 32)
+		_, _ = rand.Read(s.Secret)
+		s.RandomSecret = true
+	}
+	return s, nil
+}
+
+// Service is the core of an example app: the verifier, the issuer and their
+// store.
+type Service struct {
+	Auth   *jwtgate.Authenticator
+	Issuer *jwtgate.Issuer
+	Store  jwtgate.Store
+}
+
+// NewService builds the verifier and the issuer the contract asks for: HS256,
+// iss, aud, exp and jti required, leeway 30 s, the token from the
+// Authorization header or the access_token cookie (never both), access tokens
+// of 15 minutes and refresh tokens of 7 days. now may be nil.
+func NewService(s Settings, store jwtgate.Store, now func() time.Time) (*Service, error) {
+	if now == nil {
+		now = time.Now
+	}
+	auth, err := jwtgate.New(jwtgate.Config{
+		Keys:           jwtgate.HMAC(s.Secret, "HS256"),
+		Issuer:         []string{s.Issuer},
+		Audience:       []string{s.Audience},
+		RequiredClaims: []string{"jti"},
+		Leeway:         30 * time.Second,
+		Extractor:      extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Cookie("access_token")),
+		Revoker:        store,
+		Realm:          Realm,
+		Now:            now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	issuer, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{
+		Key:      jwtgate.HMAC(s.Secret, "HS256"),
+		Issuer:   s.Issuer,
+		Audience: []string{s.Audience},
+		Store:    store,
+		Leeway:   30 * time.Second,
+		Now:      now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Service{Auth: auth, Issuer: issuer, Store: store}, nil
+}
+
+// users are the demo accounts: name → password and scope.
+var users = map[string]struct{ password, scope string }{
+	"alice": {"alice-password", "read"},
+	"admin": {"admin-password", "read admin"},
+}
+
+// dummyPassword keeps an unknown user's check as slow as a known one's.
+const dummyPassword = "no-such-user-password"
+
+// CheckPassword returns the grant for a demo user whose password matches.
+func CheckPassword(username, password string) (jwtgate.Grant, bool) {
+	u, known := users[username]
+	want := u.password
+	if !known {
+		want = dummyPassword
+	}
+	ok := subtle.ConstantTimeCompare([]byte(password), []byte(want)) == 1 && known
+	if !ok {
+		return jwtgate.Grant{}, false
+	}
+	return jwtgate.Grant{Subject: username, Scope: u.scope}, true
+}
+
+// MaxBody is the largest request body the example apps read.
+const MaxBody = 64 << 10
+
+// Login is the body of POST /login.
+type Login struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// ErrBadRequest is a body that is not what the route expects.
+var ErrBadRequest = errors.New("demo: malformed request body")
+
+// DecodeLogin reads a login body: a JSON object with both fields.
+func DecodeLogin(body io.Reader) (Login, error) {
+	var l Login
+	if err := decode(body, &l); err != nil || l.Username == "" || l.Password == "" {
+		return l, ErrBadRequest
+	}
+	return l, nil
+}
+
+// DecodeRefresh reads a refresh body, {"refresh_token": "…"}. An empty body
+// yields "" without error (the cookie mode sends none).
+func DecodeRefresh(body io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(body, MaxBody+1))
+	if err != nil || len(b) > MaxBody {
+		return "", ErrBadRequest
+	}
+	if strings.TrimSpace(string(b)) == "" {
+		return "", nil
+	}
+	var r struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := decode(strings.NewReader(string(b)), &r); err != nil {
+		return "", ErrBadRequest
+	}
+	return r.RefreshToken, nil
+}
+
+func decode(body io.Reader, v any) error {
+	dec := json.NewDecoder(io.LimitReader(body, MaxBody))
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return ErrBadRequest
+	}
+	return nil
+}
+
+// Answers of the app's own routes, in the contract's error shape.
+var (
+	BadRequest = jwtgate.Response{Status: http.StatusBadRequest, Code: "invalid_request", Description: "The request body is malformed or incomplete"}
+	NoRefresh  = jwtgate.Response{Status: http.StatusBadRequest, Code: "invalid_request", Description: "No refresh token was sent"}
+)
+
+// BadCredentials is the answer to a wrong username or password; a 401
+// carries a challenge (RFC 9110 §15.5.2).
+func (s *Service) BadCredentials() jwtgate.Response {
+	return jwtgate.Response{Status: http.StatusUnauthorized, WWWAuthenticate: s.Auth.Challenge(), Code: "invalid_credentials", Description: "Wrong username or password"}
+}
+
+// Me is the body of GET /api/me.
+func Me(t *jwtgate.Token) map[string]any {
+	return map[string]any{"sub": t.Subject, "scope": strings.Join(t.Scopes(), " ")}
+}
+
+// Banner is what an app prints at start: its address and curl lines to try.
+func Banner(w io.Writer, base string, s Settings) {
+	fmt.Fprintf(w, "jwtgate example listening on %s\n", base)
+	if s.RandomSecret {
+		fmt.Fprintln(w, "warning: JWT_SECRET is not set; using a random secret, so tokens die with the process")
+	}
+	fmt.Fprintf(w, `
+try:
+  curl -s -X POST %[1]s/login -d '{"username":"alice","password":"alice-password"}'
+  curl -s %[1]s/api/me -H "Authorization: Bearer $ACCESS_TOKEN"
+  curl -s -X POST %[1]s/refresh -d "{\"refresh_token\":\"$REFRESH_TOKEN\"}"
+  curl -s -X POST %[1]s/logout -H "Authorization: Bearer $ACCESS_TOKEN" -i
+`, base)
+}
