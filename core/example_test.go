@@ -2,6 +2,7 @@ package jwtgate_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"time"
@@ -122,4 +123,47 @@ func ExampleCheckScopes() {
 	// Output:
 	// <nil>
 	// 403 Bearer realm="jwtgate", error="insufficient_scope", scope="orders:write"
+}
+
+// The token's whole life: login, a call, a refresh, a stolen refresh token
+// replayed, and what that does to the family.
+func ExampleIssuer() {
+	ctx := context.Background()
+	store := jwtgate.NewMemoryStore(nil)
+	issuer, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{
+		Key:      jwtgate.HMAC(exampleSecret, "HS256"),
+		Issuer:   "https://id.example.com",
+		Audience: []string{"orders-api"},
+		Store:    store,
+	})
+	if err != nil {
+		panic(err)
+	}
+	auth, err := jwtgate.New(jwtgate.Config{
+		Keys:     jwtgate.HMAC(exampleSecret, "HS256"),
+		Issuer:   []string{"https://id.example.com"},
+		Audience: []string{"orders-api"},
+		Revoker:  store, // revocations take effect on the next request
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	pair, _ := issuer.Login(ctx, jwtgate.Grant{Subject: "alice", Scope: "orders:read"})
+	tok, err := auth.Verify(ctx, pair.AccessToken)
+	fmt.Println("call:", tok.Subject, tok.Scopes(), err)
+
+	next, err := issuer.Refresh(ctx, pair.RefreshToken)
+	fmt.Println("refresh:", err, next.ExpiresIn)
+
+	_, err = issuer.Refresh(ctx, pair.RefreshToken) // replayed by a thief
+	fmt.Println("replay:", errors.Is(err, jwtgate.ErrRefreshReused))
+
+	_, err = auth.Verify(ctx, next.AccessToken)
+	fmt.Println("family revoked:", errors.Is(err, jwtgate.ErrTokenRevoked))
+	// Output:
+	// call: alice [orders:read] <nil>
+	// refresh: <nil> 900
+	// replay: true
+	// family revoked: true
 }
