@@ -49,7 +49,9 @@ func TestMemoryStoreSize(t *testing.T) {
 	ctx := context.Background()
 	until := testNow.Add(time.Hour)
 	// IDs as the Issuer mints them: 22 characters of base64url.
-	id := func(prefix string, i int) string { return prefix + "AAAAAAAAA" + strconv.FormatInt(int64(1_000_000_000+i), 10) }
+	id := func(prefix string, i int) string {
+		return prefix + "AAAAAAAAA" + strconv.FormatInt(int64(1_000_000_000+i), 10)
+	}
 	measure := func(fill func(s *jwtgate.MemoryStore, i int)) float64 {
 		runtime.GC()
 		var before, after runtime.MemStats
@@ -64,7 +66,9 @@ func TestMemoryStoreSize(t *testing.T) {
 		return float64(after.HeapAlloc-before.HeapAlloc) / n
 	}
 	token := measure(func(s *jwtgate.MemoryStore, i int) { require.NoError(t, s.RevokeToken(ctx, id("t", i), until)) })
-	family := measure(func(s *jwtgate.MemoryStore, i int) { require.NoError(t, s.StartFamily(ctx, id("f", i), id("r", i), until)) })
+	family := measure(func(s *jwtgate.MemoryStore, i int) {
+		require.NoError(t, s.StartFamily(ctx, id("f", i), id("r", i), until))
+	})
 	t.Logf("%d entries: %.0f bytes per revoked token, %.0f bytes per refresh family", n, token, family)
 	assert.Less(t, token, 200.0)
 	assert.Less(t, family, 300.0)
