@@ -19,8 +19,9 @@ type HTTPRequest struct {
 }
 
 // FromHTTP returns the Request view of r, without copying or allocating. The
-// view reads r when an extractor asks; r must not be nil.
-func FromHTTP(r *http.Request) Request { return HTTPRequest{req: r} }
+// view reads r when an extractor asks; r must not be nil. Adapters whose
+// router has path parameters embed it and override Param.
+func FromHTTP(r *http.Request) HTTPRequest { return HTTPRequest{req: r} }
 
 // Header returns the first value of the header field and the number of field
 // lines that carry it. It does not allocate when name is in canonical form.
