@@ -5,7 +5,9 @@
 //
 // Environment: ADDR (default 127.0.0.1:8080), JWT_SECRET (HS256, at least 32
 // bytes; default random, so tokens die with the process), JWT_ISSUER (default
-// jwtgate-example), JWT_AUDIENCE (default jwtgate-example-api).
+// jwtgate-example), JWT_AUDIENCE (default jwtgate-example-api), REDIS_URL
+// (unset: an in-memory store; set, e.g. redis://127.0.0.1:6379/0: revocations
+// and refresh families live in Redis, shared by every instance).
 package main
 
 import (
@@ -114,7 +116,12 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	svc, err := demo.NewService(s, jwtgate.NewMemoryStore(nil), nil)
+	store, closeStore, err := demo.NewStore(s, demo.Logger())
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	svc, err := demo.NewService(s, store, nil)
 	if err != nil {
 		return err
 	}

@@ -5,18 +5,23 @@
 package demo
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/redisstore"
 	"github.com/jwtgate/jwtgate/extractors"
+	"github.com/redis/go-redis/v9"
 )
 
 // Settings is an example app's configuration.
@@ -26,13 +31,15 @@ type Settings struct {
 	// RandomSecret says the secret was made up at start: tokens die with the
 	// process.
 	RandomSecret bool
+	// Redis is REDIS_URL parsed; nil means the in-memory store.
+	Redis *redis.Options
 }
 
 // Realm is the realm of every challenge the example apps send.
 const Realm = "jwtgate-example"
 
-// LoadSettings reads ADDR, JWT_SECRET, JWT_ISSUER and JWT_AUDIENCE. An error
-// names the variable that is wrong.
+// LoadSettings reads ADDR, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE and
+// REDIS_URL. An error names the variable that is wrong.
 func LoadSettings(getenv func(string) string) (Settings, error) {
 	s := Settings{Addr: "127.0.0.1:8080", Issuer: "jwtgate-example", Audience: "jwtgate-example-api"}
 	if v := getenv("ADDR"); v != "" {
@@ -43,6 +50,13 @@ func LoadSettings(getenv func(string) string) (Settings, error) {
 	}
 	if v := getenv("JWT_AUDIENCE"); v != "" {
 		s.Audience = v
+	}
+	if v := getenv("REDIS_URL"); v != "" {
+		opts, err := redis.ParseURL(v)
+		if err != nil {
+			return s, fmt.Errorf("REDIS_URL is not a redis:// or unix:// URL: %w", err)
+		}
+		s.Redis = opts
 	}
 	if v := getenv("JWT_SECRET"); v != "" {
 		if len(v) < 32 {
@@ -55,6 +69,29 @@ func LoadSettings(getenv func(string) string) (Settings, error) {
 		s.RandomSecret = true
 	}
 	return s, nil
+}
+
+// NewStore returns the store the settings ask for: Redis when REDIS_URL is
+// set, so that several instances share revocations and refresh families, the
+// in-memory store otherwise. Redis being unreachable is not an error here: the
+// app starts, says so, and answers 503 where it needs the store until Redis is
+// back. close releases the Redis client.
+func NewStore(s Settings, log *slog.Logger) (store jwtgate.Store, close func(), err error) {
+	if s.Redis == nil {
+		return jwtgate.NewMemoryStore(nil), func() {}, nil
+	}
+	client := redis.NewClient(s.Redis)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		log.Warn("redis is unreachable; routes that need the store answer 503 until it is back", "error", err)
+	}
+	return redisstore.New(client, redisstore.Options{}), func() { _ = client.Close() }, nil
+}
+
+// Logger is the apps' log: warnings and errors on stderr, never tokens.
+func Logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // Service is the core of an example app: the verifier, the issuer and their
@@ -83,6 +120,7 @@ func NewService(s Settings, store jwtgate.Store, now func() time.Time) (*Service
 		Revoker:        store,
 		Realm:          Realm,
 		Now:            now,
+		Logger:         Logger(), // a store failure (503) is logged; client errors are Debug
 	})
 	if err != nil {
 		return nil, err

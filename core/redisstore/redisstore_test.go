@@ -1,0 +1,81 @@
+package redisstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/jwtgatetest"
+	"github.com/jwtgate/jwtgate/core/redisstore"
+	"github.com/jwtgate/jwtgate/core/redisstore/redistest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestStoreSuite(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	client := srv.Client()
+	jwtgatetest.RunStore(t, func(t *testing.T, now func() time.Time) jwtgate.Store {
+		return redisstore.New(client, redisstore.Options{Prefix: redistest.Prefix(), Now: now})
+	})
+}
+
+func TestKeysExpireInRedis(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	client := srv.Client()
+	prefix := redistest.Prefix()
+	clock := jwtgatetest.NewClock(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+	s := redisstore.New(client, redisstore.Options{Prefix: prefix, Now: clock.Now})
+	ctx := context.Background()
+	until := clock.Now().Add(10 * time.Minute)
+	require.NoError(t, s.RevokeToken(ctx, "jti-1", until))
+	require.NoError(t, s.StartFamily(ctx, "fam-1", "r-1", until))
+	require.NoError(t, s.RevokeSubject(ctx, "alice", clock.Now(), until))
+
+	keys, err := client.Keys(ctx, prefix+"*").Result()
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{prefix + "t:{jti-1}", prefix + "f:{fam-1}", prefix + "s:{alice}"}, keys)
+	for _, k := range keys {
+		ttl, err := client.PTTL(ctx, k).Result()
+		require.NoError(t, err)
+		assert.InDelta(t, (10 * time.Minute).Milliseconds(), ttl.Milliseconds(), 5000, "%s expires with its tokens", k)
+	}
+	// An entry for an already expired token is not written at all.
+	require.NoError(t, s.RevokeToken(ctx, "jti-old", clock.Now().Add(-time.Second)))
+	n, err := client.Exists(ctx, prefix+"t:{jti-old}").Result()
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}
+
+func TestRedisDownFailsAndRecovers(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	if !srv.Managed() {
+		t.Skip("needs a redis-server this test starts and stops, not REDIS_URL")
+	}
+	s := redisstore.New(srv.Client(), redisstore.Options{Prefix: redistest.Prefix(), Timeout: 200 * time.Millisecond})
+	ctx := context.Background()
+	tok := &jwtgate.Token{ID: "jti-1", Subject: "alice", SessionID: "fam-1", IssuedAt: time.Now()}
+	revoked, err := s.IsRevoked(ctx, tok)
+	require.NoError(t, err)
+	assert.False(t, revoked)
+
+	srv.Stop()
+	_, err = s.IsRevoked(ctx, tok)
+	assert.Error(t, err, "Redis down is an error, never a 'not revoked'")
+	assert.Error(t, s.RevokeToken(ctx, "jti-1", time.Now().Add(time.Hour)))
+	assert.Error(t, s.RotateFamily(ctx, "fam-1", "a", "b", time.Now().Add(time.Hour)))
+
+	srv.Restart()
+	require.Eventually(t, func() bool {
+		_, err := s.IsRevoked(ctx, tok)
+		return err == nil
+	}, 10*time.Second, 50*time.Millisecond, "the client reconnects by itself")
+	require.NoError(t, s.RevokeToken(ctx, "jti-1", time.Now().Add(time.Hour)))
+	revoked, err = s.IsRevoked(ctx, tok)
+	require.NoError(t, err)
+	assert.True(t, revoked)
+}

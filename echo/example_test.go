@@ -1,0 +1,144 @@
+package echojwt_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/labstack/echo/v4"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	echojwt "github.com/jwtgate/jwtgate/echo"
+)
+
+var secret = []byte("an example secret of 32+ bytes!!")
+
+func signed(sub, scope string) string {
+	s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwtgate.Claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: "https://id.example.com", Subject: sub, Audience: jwt.ClaimStrings{"orders-api"},
+			ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour)),
+		},
+		Scope: scope,
+	}).SignedString(secret)
+	return s
+}
+
+func get(h http.Handler, path, token string) {
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	fmt.Println(w.Code, w.Header().Get("WWW-Authenticate"), strings.TrimSpace(w.Body.String()))
+}
+
+func ExampleNew() {
+	auth, err := jwtgate.New(jwtgate.Config{
+		Keys:     jwtgate.HMAC(secret, "HS256"),
+		Issuer:   []string{"https://id.example.com"},
+		Audience: []string{"orders-api"},
+	})
+	if err != nil {
+		panic(err)
+	}
+	e := echo.New()
+	api := e.Group("/api", echojwt.New(echojwt.Config{Authenticator: auth}))
+	api.GET("/orders", func(c echo.Context) error {
+		claims, _ := echojwt.Claims[*jwtgate.Claims](c)
+		return c.String(http.StatusOK, "orders of "+claims.Subject)
+	})
+
+	get(e, "/api/orders", signed("alice", ""))
+	get(e, "/api/orders", "")
+	// Output:
+	// 200  orders of alice
+	// 401 Bearer realm="jwtgate" {"error":"missing_token","error_description":"No access token was sent"}
+}
+
+func ExampleRequireScopes() {
+	auth, _ := jwtgate.New(jwtgate.Config{
+		Keys:     jwtgate.HMAC(secret, "HS256"),
+		Issuer:   []string{"https://id.example.com"},
+		Audience: []string{"orders-api"},
+	})
+	cfg := echojwt.Config{Authenticator: auth}
+	e := echo.New()
+	api := e.Group("/api", echojwt.New(cfg))
+	api.POST("/orders", func(c echo.Context) error { return c.String(http.StatusOK, "written") })
+	api.GET("/orders/write", func(c echo.Context) error { return c.String(http.StatusOK, "written") },
+		echojwt.RequireScopes(cfg, "orders:write"))
+
+	get(e, "/api/orders/write", signed("alice", "orders:read orders:write"))
+	get(e, "/api/orders/write", signed("bob", "orders:read"))
+	// Output:
+	// 200  written
+	// 403 Bearer realm="jwtgate", error="insufficient_scope", scope="orders:write" {"error":"insufficient_scope","error_description":"The access token lacks a required scope"}
+}
+
+// With CredentialsOptional a request without a token goes through without
+// claims; a request with a bad token is still refused.
+func Example_credentialsOptional() {
+	auth, _ := jwtgate.New(jwtgate.Config{
+		Keys:                jwtgate.HMAC(secret, "HS256"),
+		Issuer:              []string{"https://id.example.com"},
+		Audience:            []string{"orders-api"},
+		CredentialsOptional: true,
+	})
+	e := echo.New()
+	e.Use(echojwt.New(echojwt.Config{Authenticator: auth}))
+	e.GET("/greet", func(c echo.Context) error {
+		if t, ok := echojwt.Token(c); ok {
+			return c.String(http.StatusOK, "hello "+t.Subject)
+		}
+		return c.String(http.StatusOK, "hello stranger")
+	})
+
+	get(e, "/greet", signed("alice", ""))
+	get(e, "/greet", "")
+	get(e, "/greet", "not-a-token")
+	// Output:
+	// 200  hello alice
+	// 200  hello stranger
+	// 401 Bearer realm="jwtgate", error="invalid_token", error_description="The access token is malformed" {"error":"invalid_token","error_description":"The access token is malformed"}
+}
+
+// A custom ErrorHandler decides: here a refused request on a public page goes
+// on without a token (nil), while any other refusal is answered as by default
+// (the error is returned unchanged through the default middleware).
+func ExampleConfig_errorHandler() {
+	auth, _ := jwtgate.New(jwtgate.Config{
+		Keys:     jwtgate.HMAC(secret, "HS256"),
+		Issuer:   []string{"https://id.example.com"},
+		Audience: []string{"orders-api"},
+	})
+	e := echo.New()
+	e.Use(echojwt.New(echojwt.Config{
+		Authenticator: auth,
+		ErrorHandler: func(c echo.Context, err error) error {
+			if c.Path() == "/welcome" {
+				return nil // public page: continue without a token
+			}
+			return echo.NewHTTPError(http.StatusUnauthorized, "please log in").WithInternal(err)
+		},
+	}))
+	e.GET("/welcome", func(c echo.Context) error {
+		if _, ok := echojwt.Token(c); ok {
+			return c.String(http.StatusOK, "welcome back")
+		}
+		return c.String(http.StatusOK, "welcome")
+	})
+	e.GET("/orders", func(c echo.Context) error { return c.String(http.StatusOK, "orders") })
+
+	get(e, "/welcome", "")
+	get(e, "/welcome", signed("alice", ""))
+	get(e, "/orders", "")
+	// Output:
+	// 200  welcome
+	// 200  welcome back
+	// 401  {"message":"please log in"}
+}

@@ -1,0 +1,216 @@
+// Package fiberjwt is the Fiber v2 adapter of jwtgate: a fiber.Handler.
+//
+//	app.Use(fiberjwt.New(fiberjwt.Config{Authenticator: auth}))
+//
+// It only translates: the core's [jwtgate.Authenticator.Authenticate] reads the
+// request through a read-only view of the *fiber.Ctx, the verified token goes
+// into c.UserContext() ([Token], [Claims], [jwtgate.FromContext]) and
+// c.Locals(Config.ContextKey), and a failure is answered as
+// [jwtgate.Authenticator.Response] says: status, WWW-Authenticate challenge
+// and JSON body. Every security decision is the core's.
+//
+// Fiber reads request headers into a buffer of fiber.Config.ReadBufferSize
+// bytes, 4096 by default, and answers a larger header with a bare 431 before
+// any handler runs. Apps whose tokens may be large must raise it, e.g.
+// fiber.Config{ReadBufferSize: 32 << 10}, so that an oversized token gets
+// jwtgate's JSON answer.
+//
+// fasthttp reuses its buffers once a handler returns. Every value the view
+// hands the core is a copy, so the *jwtgate.Token (its Raw too) may be kept
+// after the handler returns, whatever fiber.Config.Immutable says. With
+// fiber.Config.DisableHeaderNormalizing, header names are matched as sent.
+package fiberjwt
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/valyala/fasthttp"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/extractors"
+)
+
+// DefaultContextKey is the c.Locals key of the token unless Config.ContextKey
+// says otherwise.
+const DefaultContextKey = "jwtgate"
+
+// Config configures the middleware. Only Authenticator is required; a zero
+// field takes its default.
+type Config struct {
+	// Next skips the middleware for a request when it returns true. Default:
+	// nil, nothing is skipped.
+	Next func(c *fiber.Ctx) bool
+	// Authenticator verifies tokens; required.
+	Authenticator *jwtgate.Authenticator
+	// ErrorHandler answers a refused request; err wraps one of jwtgate's error
+	// kinds, and what it returns the middleware returns. Default: status,
+	// WWW-Authenticate, Cache-Control no-store, Content-Type application/json
+	// and the JSON body of Authenticator.Response(err); it returns nil.
+	ErrorHandler fiber.ErrorHandler
+	// SuccessHandler runs once New let a request through. Default: c.Next().
+	SuccessHandler fiber.Handler
+	// ContextKey is the c.Locals key of the *jwtgate.Token. Default:
+	// DefaultContextKey.
+	ContextKey string
+}
+
+// configDefault fills in the defaults; it panics without an Authenticator.
+func configDefault(name string, cfg Config) Config {
+	if cfg.Authenticator == nil {
+		panic("fiberjwt: " + name + ": Config.Authenticator is nil")
+	}
+	if cfg.ErrorHandler == nil {
+		auth := cfg.Authenticator
+		cfg.ErrorHandler = func(c *fiber.Ctx, err error) error {
+			res := auth.Response(err)
+			if res.WWWAuthenticate != "" {
+				c.Set(fiber.HeaderWWWAuthenticate, res.WWWAuthenticate)
+			}
+			c.Set(fiber.HeaderCacheControl, "no-store")
+			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+			return c.Status(res.Status).Send(res.Body())
+		}
+	}
+	if cfg.SuccessHandler == nil {
+		cfg.SuccessHandler = func(c *fiber.Ctx) error { return c.Next() }
+	}
+	if cfg.ContextKey == "" {
+		cfg.ContextKey = DefaultContextKey
+	}
+	return cfg
+}
+
+// New returns middleware that lets a request through only with a valid token,
+// or without any token when the Authenticator's CredentialsOptional is set.
+// It panics if cfg.Authenticator is nil.
+func New(cfg Config) fiber.Handler {
+	cfg = configDefault("New", cfg)
+	auth, key := cfg.Authenticator, any(cfg.ContextKey) // boxed once, not per request
+	return func(c *fiber.Ctx) error {
+		if cfg.Next != nil && cfg.Next(c) {
+			return c.Next()
+		}
+		ctx := c.UserContext()
+		t, err := auth.Authenticate(ctx, request{c})
+		if err != nil {
+			return cfg.ErrorHandler(c, err)
+		}
+		if t != nil { // nil: CredentialsOptional and no token
+			c.Locals(key, t)
+			c.SetUserContext(jwtgate.NewContext(ctx, t))
+			if t.SentInURL() {
+				c.Set(fiber.HeaderCacheControl, "private")
+			}
+		}
+		return cfg.SuccessHandler(c)
+	}
+}
+
+// RequireScopes returns middleware, placed after New, that lets a request
+// through only when its token grants every one of scopes; otherwise
+// cfg.ErrorHandler answers 403 insufficient_scope naming them (or 401 when
+// there is no token). It honours cfg.Next. It panics if cfg.Authenticator is
+// nil or a scope is not a valid scope token.
+func RequireScopes(cfg Config, scopes ...string) fiber.Handler {
+	cfg = configDefault("RequireScopes", cfg)
+	if err := jwtgate.ValidateScopes(scopes); err != nil {
+		panic("fiberjwt: RequireScopes: " + err.Error())
+	}
+	return func(c *fiber.Ctx) error {
+		if cfg.Next != nil && cfg.Next(c) {
+			return c.Next()
+		}
+		t, _ := Token(c)
+		if err := jwtgate.CheckScopes(t, scopes...); err != nil {
+			return cfg.ErrorHandler(c, err)
+		}
+		return c.Next()
+	}
+}
+
+// Token returns the token New verified for this request.
+func Token(c *fiber.Ctx) (*jwtgate.Token, bool) { return jwtgate.FromContext(c.UserContext()) }
+
+// Claims returns the claims of the request's token as T, the type
+// jwtgate.Config.NewClaims returns (by default *jwtgate.Claims).
+func Claims[T jwt.Claims](c *fiber.Ctx) (T, bool) { return jwtgate.ClaimsFromContext[T](c.UserContext()) }
+
+// request is the extractors.Request view of a *fiber.Ctx. It is used only
+// while the handler runs; what it returns is copied on a hit, and nothing is
+// allocated on a miss.
+type request struct{ c *fiber.Ctx }
+
+var _ extractors.Request = request{}
+
+func (r request) Header(name string) (string, int) {
+	vals := r.c.Request().Header.PeekAll(name)
+	if len(vals) == 0 {
+		return "", 0
+	}
+	return string(vals[0]), len(vals)
+}
+
+// Cookie reads every Cookie line as extractors.HTTPRequest.Cookie does.
+func (r request) Cookie(name string) (value string, count int) {
+	for _, line := range r.c.Request().Header.PeekAll(fiber.HeaderCookie) {
+		for len(line) > 0 {
+			var part []byte
+			part, line, _ = bytes.Cut(line, []byte{';'})
+			k, v, _ := bytes.Cut(trimOWS(part), []byte{'='})
+			if string(k) != name {
+				continue
+			}
+			if count == 0 {
+				if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+					v = v[1 : len(v)-1]
+				}
+				value = string(v)
+			}
+			count++
+		}
+	}
+	return value, count
+}
+
+func (r request) Query(name string) (string, int) { return lookup(r.c.Context().QueryArgs(), name) }
+
+// Form reads an application/x-www-form-urlencoded body of a POST, PUT or
+// PATCH, the requests whose form net/http parses.
+func (r request) Form(name string) (string, int) {
+	switch r.c.Method() {
+	case fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch:
+	default:
+		return "", 0
+	}
+	mt, _, _ := bytes.Cut(r.c.Request().Header.ContentType(), []byte{';'})
+	if !bytes.EqualFold(trimOWS(mt), []byte(fiber.MIMEApplicationForm)) {
+		return "", 0
+	}
+	args := fasthttp.AcquireArgs()
+	defer fasthttp.ReleaseArgs(args)
+	args.ParseBytes(r.c.Request().Body())
+	return lookup(args, name)
+}
+
+func (r request) Param(name string) string { return strings.Clone(r.c.Params(name)) }
+
+func (r request) Method() string { return r.c.Method() }
+
+// lookup returns a copy of the first value of name in args and its count.
+func lookup(args *fasthttp.Args, name string) (value string, count int) {
+	args.VisitAll(func(k, v []byte) {
+		if string(k) == name {
+			if count == 0 {
+				value = string(v)
+			}
+			count++
+		}
+	})
+	return value, count
+}
+
+// trimOWS removes leading and trailing SP and HTAB.
+func trimOWS(b []byte) []byte { return bytes.Trim(b, " \t") }

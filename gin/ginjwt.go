@@ -1,0 +1,149 @@
+// Package ginjwt is the Gin adapter of jwtgate: a gin.HandlerFunc that lets a
+// request through only with a valid JWT.
+//
+//	r.Use(ginjwt.New(ginjwt.Config{Authenticator: auth}))
+//
+// It only translates: the request goes to the core's
+// [jwtgate.Authenticator.Authenticate], which decides everything (where the
+// token is, whether it is valid, how a failure is answered). The verified
+// token goes into the request's context.Context ([jwtgate.FromContext],
+// [jwtgate.ClaimsFromContext], or here [Token] and [Claims]) and into the
+// gin.Context under Config.ContextKey. A failure is recorded with c.Error and
+// answered as [jwtgate.Authenticator.Response] says: status, WWW-Authenticate
+// challenge and a JSON body, with the chain aborted.
+package ginjwt
+
+import (
+	"encoding/json"
+
+	"github.com/gin-gonic/gin"
+	"github.com/golang-jwt/jwt/v5"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/extractors"
+)
+
+// Config configures the middleware. Only Authenticator is required; a zero
+// value of any other field means its default.
+type Config struct {
+	// Authenticator verifies tokens; required.
+	Authenticator *jwtgate.Authenticator
+	// ErrorHandler answers a refused request. err wraps one of jwtgate's error
+	// kinds. Default: c.Error(err), then the answer of
+	// Authenticator.Response(err) with c.AbortWithStatusJSON, the
+	// WWW-Authenticate challenge and Cache-Control: no-store.
+	//
+	// A custom handler writes the answer itself (or records c.Error(err) for an
+	// error-rendering middleware that runs around the chain). The middleware
+	// aborts the chain after it returns in every case, so the handlers behind
+	// never run for a refused request; if nothing writes an answer, Gin sends
+	// its pending status with an empty body.
+	ErrorHandler func(c *gin.Context, err error)
+	// ContextKey is the key of the verified *jwtgate.Token in the gin.Context
+	// (c.Get). Default: "jwtgate".
+	ContextKey string
+}
+
+type mw struct {
+	auth    *jwtgate.Authenticator
+	onError func(*gin.Context, error)
+	key     string
+}
+
+func (cfg Config) build(name string) mw {
+	if cfg.Authenticator == nil {
+		panic("ginjwt: " + name + ": Config.Authenticator is nil")
+	}
+	m := mw{auth: cfg.Authenticator, onError: cfg.ErrorHandler, key: cfg.ContextKey}
+	if m.onError == nil {
+		m.onError = m.abort
+	}
+	if m.key == "" {
+		m.key = "jwtgate"
+	}
+	return m
+}
+
+// abort is the default ErrorHandler.
+func (m mw) abort(c *gin.Context, err error) {
+	_ = c.Error(err)
+	r := m.auth.Response(err)
+	if r.WWWAuthenticate != "" {
+		c.Header("WWW-Authenticate", r.WWWAuthenticate)
+	}
+	c.Header("Cache-Control", "no-store")
+	c.AbortWithStatusJSON(r.Status, json.RawMessage(r.Body())) // the core's body, byte for byte
+}
+
+func (m mw) fail(c *gin.Context, err error) {
+	m.onError(c, err)
+	c.Abort()
+}
+
+// request is the core's view of a Gin request: net/http's, with Gin's path
+// parameters (routes such as /download/:token).
+type request struct {
+	extractors.HTTPRequest
+	c *gin.Context
+}
+
+// Param returns the value of the route's path parameter name, or "".
+func (r request) Param(name string) string { return r.c.Param(name) }
+
+// New returns middleware that lets a request through only with a valid token,
+// or without any token when the Authenticator's CredentialsOptional is set.
+// The token is stored in the request's context (c.Request is replaced) and
+// with c.Set under cfg.ContextKey. It panics if cfg.Authenticator is nil.
+func New(cfg Config) gin.HandlerFunc {
+	m := cfg.build("New")
+	return func(c *gin.Context) {
+		t, err := m.auth.Authenticate(c.Request.Context(), request{extractors.FromHTTP(c.Request), c})
+		if err != nil {
+			m.fail(c, err)
+			return
+		}
+		if t == nil { // CredentialsOptional and no token
+			c.Next()
+			return
+		}
+		if t.SentInURL() {
+			c.Header("Cache-Control", "private")
+		}
+		c.Request = c.Request.WithContext(jwtgate.NewContext(c.Request.Context(), t))
+		c.Set(m.key, t)
+		c.Next()
+	}
+}
+
+// RequireScopes returns middleware, placed after New, that lets a request
+// through only when its token grants every one of scopes; otherwise it answers
+// 403 insufficient_scope naming them (or 401 when there is no token). It
+// panics if cfg.Authenticator is nil or a scope is not a valid scope token.
+func RequireScopes(cfg Config, scopes ...string) gin.HandlerFunc {
+	m := cfg.build("RequireScopes")
+	if err := jwtgate.ValidateScopes(scopes); err != nil {
+		panic("ginjwt: RequireScopes: " + err.Error())
+	}
+	return func(c *gin.Context) {
+		t, _ := Token(c)
+		if err := jwtgate.CheckScopes(t, scopes...); err != nil {
+			m.fail(c, err)
+			return
+		}
+		c.Next()
+	}
+}
+
+// Token returns the token New verified for this request, read from the
+// request's context, so it works whether or not the engine's
+// ContextWithFallback is set.
+func Token(c *gin.Context) (*jwtgate.Token, bool) {
+	return jwtgate.FromContext(c.Request.Context())
+}
+
+// Claims returns the claims of the verified token as T, the type
+// jwtgate.Config.NewClaims returns (by default *jwtgate.Claims). It reports
+// false when there is no token or its claims are of another type.
+func Claims[T jwt.Claims](c *gin.Context) (T, bool) {
+	return jwtgate.ClaimsFromContext[T](c.Request.Context())
+}
