@@ -1,0 +1,81 @@
+package redisstore_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/redisstore"
+	"github.com/jwtgate/jwtgate/core/redisstore/redistest"
+	httpjwt "github.com/jwtgate/jwtgate/nethttp"
+)
+
+// stores returns the in-memory store and a Redis store on a local
+// redis-server (unix socket), each with one login and one revoked token.
+func stores(b *testing.B) map[string]jwtgate.Store {
+	srv := redistest.Start(b)
+	out := map[string]jwtgate.Store{
+		"memory": jwtgate.NewMemoryStore(nil),
+		"redis":  redisstore.New(srv.Client(), redisstore.Options{Prefix: redistest.Prefix()}),
+	}
+	for _, s := range out {
+		if err := s.RevokeToken(context.Background(), "revoked", time.Now().Add(time.Hour)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return out
+}
+
+// BenchmarkIsRevoked is the revocation check alone: the in-memory store
+// against Redis on a local socket, same run.
+func BenchmarkIsRevoked(b *testing.B) {
+	tok := &jwtgate.Token{ID: "jti-1", SessionID: "fam-1", Subject: "alice", IssuedAt: time.Now()}
+	for _, name := range []string{"memory", "redis"} {
+		s := stores(b)[name]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if revoked, err := s.IsRevoked(context.Background(), tok); err != nil || revoked {
+					b.Fatal(revoked, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRequest is a whole valid-token request through the net/http
+// adapter with each store as the Revoker, same run.
+func BenchmarkRequest(b *testing.B) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	for _, name := range []string{"memory", "redis"} {
+		store := stores(b)[name]
+		issuer, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{Key: jwtgate.HMAC(secret, "HS256"), Issuer: "iss", Audience: []string{"aud"}, Store: store})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pair, err := issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		auth, err := jwtgate.New(jwtgate.Config{Keys: jwtgate.HMAC(secret, "HS256"), Issuer: []string{"iss"}, Audience: []string{"aud"}, Revoker: store})
+		if err != nil {
+			b.Fatal(err)
+		}
+		h := httpjwt.New(httpjwt.Config{Authenticator: auth})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Authorization", "Bearer "+pair.AccessToken)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatalf("status %d", w.Code)
+				}
+			}
+		})
+	}
+}
