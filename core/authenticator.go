@@ -3,6 +3,7 @@ package jwtgate
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -205,10 +206,12 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 	if err := a.checkHeader(raw[:dot1], env); err != nil {
 		return nil, newError(ErrInvalidToken, err, describeHeaderError(err))
 	}
-	_ = dot2
 	parsed, err := a.parser.ParseWithClaims(raw, env, a.keyfunc)
 	if err != nil {
 		return nil, newError(ErrInvalidToken, err, describeTokenError(err))
+	}
+	if env.pss != nil && !strictPSS(env.pss, parsed.Method, raw[:dot2], parsed.Signature) {
+		return nil, newError(ErrInvalidToken, jwt.ErrTokenSignatureInvalid, "The access token signature is invalid")
 	}
 	t := &Token{
 		Raw:       raw,
@@ -277,9 +280,10 @@ func compactShape(raw string) (dot1, dot2 int, ok bool) {
 			return 0, 0, false
 		}
 	}
-	// Header and payload must not be empty; an empty signature is left to
+	// The header must not be empty. An empty payload is a valid JWS, but not
+	// a JWT: the claims decoding refuses it. An empty signature is left to
 	// golang-jwt, which refuses it as an invalid signature.
-	return dot1, dot2, dot1 > 0 && dot2 > dot1+1
+	return dot1, dot2, dot1 > 0 && dot2 > dot1
 }
 
 var strictB64 = base64.RawURLEncoding.Strict()
@@ -396,6 +400,9 @@ func (a *Authenticator) findKey(t *jwt.Token) (any, error) {
 	if key.Algorithm != alg {
 		return nil, ErrAlgorithmMismatch
 	}
+	if alg[:2] == "PS" {
+		env.pss, _ = key.VerifyKey.(*rsa.PublicKey)
+	}
 	return key.VerifyKey, nil
 }
 
@@ -406,7 +413,8 @@ type envelope struct {
 	a      *Authenticator
 	ctx    context.Context
 
-	kid, typ        string // from the header
+	kid, typ        string         // from the header
+	pss             *rsa.PublicKey // the key of a PS* token, for strictPSS
 	iss, sub, jti   string
 	sid             string
 	scope           string
@@ -537,6 +545,20 @@ func (e *envelope) GetNotBefore() (*jwt.NumericDate, error)      { return e.clai
 func (e *envelope) GetIssuer() (string, error)                   { return e.claims.GetIssuer() }
 func (e *envelope) GetSubject() (string, error)                  { return e.claims.GetSubject() }
 func (e *envelope) GetAudience() (jwt.ClaimStrings, error)       { return e.claims.GetAudience() }
+
+// strictPSS checks a PS* signature again with the salt as long as the hash,
+// as RFC 7518 §3.5 fixes it; golang-jwt accepts any salt length
+// (rsa.PSSSaltLengthAuto), which would accept signatures no conforming signer
+// makes (SECURITY-CASES SIG-11).
+func strictPSS(pub *rsa.PublicKey, m jwt.SigningMethod, signingInput string, sig []byte) bool {
+	pm, ok := m.(*jwt.SigningMethodRSAPSS)
+	if !ok {
+		return false
+	}
+	h := pm.Hash.New()
+	h.Write([]byte(signingInput))
+	return rsa.VerifyPSS(pub, pm.Hash, h.Sum(nil), sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
+}
 
 func describeTokenError(err error) string {
 	switch {

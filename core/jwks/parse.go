@@ -1,0 +1,205 @@
+// Package jwks reads keys from JWK and JWK Set JSON, publishes an issuer's
+// public keys as a JWK Set, and fetches a remote JWK Set as a
+// jwtgate.KeySource that follows key rotation.
+//
+// Every key is bound to exactly one algorithm (RFC 8725 §3.1): its JWK "alg",
+// or, without one, the only algorithm its type and curve allow — RS256 for an
+// RSA key (PS256 must be named), ES256/ES384/ES512 by curve, EdDSA for
+// Ed25519. Keys are refused when they are not for signatures ("use" other
+// than "sig", "key_ops" without "verify"), too weak (RSA under 2048 bits,
+// exponent 1, a ROCA-vulnerable modulus), off their curve, or when "alg"
+// does not fit the key. A set that mixes HMAC secrets with public keys, or
+// holds one kid twice, is refused whole.
+//
+// JWK parsing is github.com/MicahParks/jwkset's; the rules above are
+// jwtgate's.
+package jwks
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+
+	"github.com/MicahParks/jwkset"
+	jwtgate "github.com/jwtgate/jwtgate/core"
+)
+
+// ErrKey is wrapped by every error about a key that is refused.
+var ErrKey = errors.New("jwks: key refused")
+
+// ParseKey reads one JWK and binds it to its algorithm. A private JWK gives a
+// Key that signs too. A symmetric ("oct") JWK must name its HS* algorithm.
+func ParseKey(data []byte) (*jwtgate.Key, error) {
+	var m jwkset.JWKMarshal
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%w: not a JWK: %w", ErrKey, err)
+	}
+	return fromMarshal(m, true)
+}
+
+// ParseSet reads a JWK Set of verification keys ({"keys":[…]}) into a
+// jwtgate.KeySet. Private members are refused: a published set must never
+// carry them. Keys of other kinds (encryption keys, unsupported curves) are
+// refused with the rest; use Filter to drop them instead.
+func ParseSet(data []byte) (*jwtgate.KeySet, error) {
+	keys, skipped, err := parseSet(data, false)
+	if err != nil {
+		return nil, err
+	}
+	if len(skipped) > 0 {
+		return nil, errors.Join(skipped...)
+	}
+	return newSet(keys)
+}
+
+func newSet(keys []*jwtgate.Key) (*jwtgate.KeySet, error) {
+	set := jwtgate.NewKeySet(keys...)
+	if err := set.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKey, err)
+	}
+	return set, nil
+}
+
+// parseSet returns the usable keys and, separately, why the others were
+// refused.
+func parseSet(data []byte, allowPrivate bool) (keys []*jwtgate.Key, skipped []error, err error) {
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(data, &set); err != nil {
+		return nil, nil, fmt.Errorf("%w: not a JWK Set: %w", ErrKey, err)
+	}
+	if set.Keys == nil {
+		return nil, nil, fmt.Errorf("%w: not a JWK Set: no \"keys\"", ErrKey)
+	}
+	for i, raw := range set.Keys {
+		var m jwkset.JWKMarshal
+		if err := json.Unmarshal(raw, &m); err != nil {
+			skipped = append(skipped, fmt.Errorf("%w: key %d: %w", ErrKey, i, err))
+			continue
+		}
+		k, err := fromMarshal(m, allowPrivate)
+		if err != nil {
+			skipped = append(skipped, fmt.Errorf("key %d (kid %q): %w", i, m.KID, err))
+			continue
+		}
+		keys = append(keys, k)
+	}
+	return keys, skipped, nil
+}
+
+func fromMarshal(m jwkset.JWKMarshal, allowPrivate bool) (*jwtgate.Key, error) {
+	if m.USE != "" && m.USE != jwkset.UseSig {
+		return nil, fmt.Errorf("%w: use %q is not \"sig\"", ErrKey, m.USE)
+	}
+	if len(m.KEYOPS) > 0 && !slices.Contains(m.KEYOPS, jwkset.KeyOpsVerify) {
+		return nil, fmt.Errorf("%w: key_ops %q lacks \"verify\"", ErrKey, m.KEYOPS)
+	}
+	if m.KTY == jwkset.KtyOct {
+		return octKey(m)
+	}
+	if (m.D != "" || m.P != "" || m.Q != "") && !allowPrivate {
+		return nil, fmt.Errorf("%w: a set of verification keys holds a private key", ErrKey)
+	}
+	if m.X5U != "" {
+		// Never fetch what a key points at (RFC 8725 §3.10).
+		m.X5U = ""
+	}
+	jwk, err := jwkset.NewJWKFromMarshal(m, jwkset.JWKMarshalOptions{Private: allowPrivate}, jwkset.JWKValidateOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKey, err)
+	}
+	k := &jwtgate.Key{ID: m.KID, Algorithm: string(m.ALG)}
+	switch key := jwk.Key().(type) {
+	case *rsa.PublicKey:
+		k.VerifyKey = key
+	case *rsa.PrivateKey:
+		k.VerifyKey, k.SignKey = &key.PublicKey, key
+	case *ecdsa.PublicKey:
+		k.VerifyKey = key
+	case *ecdsa.PrivateKey:
+		k.VerifyKey, k.SignKey = &key.PublicKey, key
+	case ed25519.PublicKey:
+		k.VerifyKey = key
+	case ed25519.PrivateKey:
+		k.VerifyKey, k.SignKey = key.Public().(ed25519.PublicKey), key
+	default:
+		return nil, fmt.Errorf("%w: unsupported key type %T (kty %q, crv %q)", ErrKey, key, m.KTY, m.CRV)
+	}
+	if k.Algorithm == "" {
+		if k.Algorithm, err = jwtgate.DefaultAlgorithm(k.VerifyKey); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrKey, err)
+		}
+	}
+	if pub, ok := k.VerifyKey.(*rsa.PublicKey); ok && rocaVulnerable(pub.N) {
+		return nil, fmt.Errorf("%w: the RSA modulus has the ROCA fingerprint (CVE-2017-15361)", ErrKey)
+	}
+	if err := k.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKey, err)
+	}
+	return k, nil
+}
+
+func octKey(m jwkset.JWKMarshal) (*jwtgate.Key, error) {
+	switch m.ALG {
+	case jwkset.AlgHS256, jwkset.AlgHS384, jwkset.AlgHS512:
+	default:
+		return nil, fmt.Errorf("%w: a symmetric key must name HS256, HS384 or HS512 as its alg, not %q", ErrKey, m.ALG)
+	}
+	secret, err := b64(m.K)
+	if err != nil {
+		return nil, fmt.Errorf("%w: k: %w", ErrKey, err)
+	}
+	k := jwtgate.HMAC(secret, string(m.ALG))
+	k.ID = m.KID
+	if err := k.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKey, err)
+	}
+	return k, nil
+}
+
+// rocaPrimes are the small primes of the ROCA fingerprint test (Nemec et al.,
+// CCS 2017): a modulus from the vulnerable generator is, modulo each of them,
+// a power of 65537.
+var rocaPrimes = []int64{3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167}
+
+func rocaVulnerable(n *big.Int) bool {
+	var r big.Int
+	for _, p := range rocaPrimes {
+		res := r.Mod(n, big.NewInt(p)).Int64()
+		g, x, in := 65537%p, int64(1), false
+		for range p {
+			if x == res {
+				in = true
+				break
+			}
+			x = x * g % p
+			if x == 1 {
+				break
+			}
+		}
+		if !in {
+			return false
+		}
+	}
+	return true
+}
+
+// ParsePrivateSet reads a JWK Set that may hold private and symmetric keys,
+// as a service's own key file does (never one fetched from elsewhere). Each
+// key is bound and validated as in ParseSet; the result signs too.
+func ParsePrivateSet(data []byte) (*jwtgate.KeySet, error) {
+	keys, skipped, err := parseSet(data, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(skipped) > 0 {
+		return nil, errors.Join(skipped...)
+	}
+	return newSet(keys)
+}
