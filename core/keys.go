@@ -8,6 +8,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 )
@@ -286,4 +287,56 @@ func quote(s string) string {
 		s = s[:64] + "…"
 	}
 	return `"` + s + `"`
+}
+
+// KeysByIssuer is a [KeySource] for several issuers (multi-tenant): each
+// token's keys are looked up only among its issuer's, so one issuer's key can
+// never sign for another (RFC 8725 §3.8), and a token from an issuer not in
+// the map is refused before any key is fetched.
+type KeysByIssuer map[string]KeySource
+
+// Key implements [KeySource].
+func (m KeysByIssuer) Key(ctx context.Context, q KeyQuery) (*Key, error) {
+	src, ok := m[q.Issuer]
+	if !ok || src == nil {
+		return nil, ErrUnknownKey
+	}
+	return src.Key(ctx, q)
+}
+
+// Algorithms implements [KeySource]: every issuer's.
+func (m KeysByIssuer) Algorithms() []string {
+	var out []string
+	for _, src := range m {
+		if src == nil {
+			continue
+		}
+		for _, alg := range src.Algorithms() {
+			if !slices.Contains(out, alg) {
+				out = append(out, alg)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Validate checks every issuer's key source.
+func (m KeysByIssuer) Validate() error {
+	if len(m) == 0 {
+		return errors.New("jwtgate: KeysByIssuer is empty")
+	}
+	var errs []error
+	for iss, src := range m {
+		if iss == "" || src == nil || isNil(src) {
+			errs = append(errs, errors.New("jwtgate: KeysByIssuer: empty issuer or nil key source"))
+			continue
+		}
+		if v, ok := src.(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				errs = append(errs, fmt.Errorf("jwtgate: issuer %s: %w", quote(iss), err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -34,6 +34,8 @@ var ErrKey = errors.New("jwks: key refused")
 
 // ParseKey reads one JWK and binds it to its algorithm. A private JWK gives a
 // Key that signs too. A symmetric ("oct") JWK must name its HS* algorithm.
+// Only parse keys from your own configuration this way: a key fetched from
+// elsewhere goes through ParseSet, which refuses secrets.
 func ParseKey(data []byte) (*jwtgate.Key, error) {
 	var m jwkset.JWKMarshal
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -101,6 +103,9 @@ func fromMarshal(m jwkset.JWKMarshal, allowPrivate bool) (*jwtgate.Key, error) {
 		return nil, fmt.Errorf("%w: key_ops %q lacks \"verify\"", ErrKey, m.KEYOPS)
 	}
 	if m.KTY == jwkset.KtyOct {
+		if !allowPrivate {
+			return nil, fmt.Errorf("%w: a set of verification keys holds a symmetric secret", ErrKey)
+		}
 		return octKey(m)
 	}
 	if (m.D != "" || m.P != "" || m.Q != "") && !allowPrivate {

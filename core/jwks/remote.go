@@ -1,0 +1,285 @@
+package jwks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+)
+
+// RemoteOptions configures a Remote. URL is required.
+type RemoteOptions struct {
+	// URL is the issuer's JWK Set. It must be https, or http on a loopback
+	// host when AllowHTTPLoopback is set (tests, a sidecar).
+	URL string
+	// AllowHTTPLoopback accepts an http:// URL whose host is localhost or a
+	// loopback address.
+	AllowHTTPLoopback bool
+	// Client fetches the set. Default: an http.Client that follows no
+	// redirect, so the set comes from URL and nowhere else.
+	Client *http.Client
+	// RefreshInterval is how often the set is fetched in the background.
+	// Default 5 minutes; a response's Cache-Control max-age makes it sooner
+	// (never more often than MinRefreshInterval).
+	RefreshInterval time.Duration
+	// MinRefreshInterval bounds how often the set is fetched, in the
+	// background after a short max-age or a failure, and for tokens with an
+	// unknown kid. Default 30 s.
+	MinRefreshInterval time.Duration
+	// FetchTimeout bounds one fetch. Default 10 s.
+	FetchTimeout time.Duration
+	// MaxSize is the largest set read, in bytes. Default 1 MiB.
+	MaxSize int64
+	// Logger gets a line per failed fetch and per refused key. Default none.
+	Logger *slog.Logger
+}
+
+// Remote is a JWK Set fetched from an issuer: a jwtgate.KeySource that
+// follows key rotation.
+//
+//   - The set is fetched at start and then in the background, every
+//     RefreshInterval or sooner per Cache-Control max-age.
+//   - A token whose kid is not in the set triggers one refetch; such
+//     refetches happen at most once per MinRefreshInterval, and a request that
+//     is not allowed one does not wait: its token is refused at once.
+//   - When a fetch fails, the last good set stays in use.
+//   - Keys are found by kid in the fetched set only; a token's jku, x5u, jwk
+//     and x5c are refused by the core and never fetched.
+//
+// Close stops the background refresh.
+type Remote struct {
+	opts   RemoteOptions
+	client *http.Client
+	keys   atomic.Pointer[jwtgate.KeySet]
+
+	mu          sync.Mutex
+	lastUnknown time.Time // last refetch for an unknown kid
+	fetching    bool
+
+	fetches atomic.Int64
+	stop    chan struct{}
+	done    chan struct{}
+	close   sync.Once
+}
+
+// asymmetric is every algorithm a fetched key may be bound to.
+var asymmetric = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+// NewRemote checks opts, fetches the set once and starts the background
+// refresh. A failed first fetch is not an error: tokens are refused until a
+// fetch succeeds (at the latest MinRefreshInterval later, on the next token
+// or refresh). Only a bad configuration is.
+func NewRemote(ctx context.Context, opts RemoteOptions) (*Remote, error) {
+	if err := checkURL(opts.URL, opts.AllowHTTPLoopback); err != nil {
+		return nil, err
+	}
+	if opts.RefreshInterval <= 0 {
+		opts.RefreshInterval = 5 * time.Minute
+	}
+	if opts.MinRefreshInterval <= 0 {
+		opts.MinRefreshInterval = 30 * time.Second
+	}
+	if opts.FetchTimeout <= 0 {
+		opts.FetchTimeout = 10 * time.Second
+	}
+	if opts.MaxSize <= 0 {
+		opts.MaxSize = 1 << 20
+	}
+	r := &Remote{opts: opts, client: opts.Client, stop: make(chan struct{}), done: make(chan struct{})}
+	if r.client == nil {
+		r.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	next, _ := r.refresh(ctx)
+	go r.loop(next)
+	return r, nil
+}
+
+func checkURL(raw string, allowHTTPLoopback bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("jwks: JWKS URL %q is not an absolute URL", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if allowHTTPLoopback && isLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("jwks: JWKS URL %q is not https (plain http only on a loopback host, with AllowHTTPLoopback)", raw)
+	}
+	return fmt.Errorf("jwks: JWKS URL %q is not https", raw)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Key implements jwtgate.KeySource.
+func (r *Remote) Key(ctx context.Context, q jwtgate.KeyQuery) (*jwtgate.Key, error) {
+	if set := r.keys.Load(); set != nil {
+		if k, err := set.Key(ctx, q); err == nil {
+			return k, nil
+		}
+	}
+	if !r.mayRefetch() {
+		return nil, jwtgate.ErrUnknownKey
+	}
+	_, err := r.refresh(ctx)
+	r.mu.Lock()
+	r.fetching = false
+	r.mu.Unlock()
+	if err != nil {
+		return nil, errors.Join(jwtgate.ErrUnknownKey, err)
+	}
+	if set := r.keys.Load(); set != nil {
+		return set.Key(ctx, q)
+	}
+	return nil, jwtgate.ErrUnknownKey
+}
+
+// mayRefetch reports whether this request may refetch for an unknown kid,
+// and if so reserves the refetch.
+func (r *Remote) mayRefetch() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	if r.fetching || (!r.lastUnknown.IsZero() && now.Sub(r.lastUnknown) < r.opts.MinRefreshInterval) {
+		return false
+	}
+	r.lastUnknown, r.fetching = now, true
+	return true
+}
+
+// Algorithms implements jwtgate.KeySource.
+func (r *Remote) Algorithms() []string { return asymmetric }
+
+// Fetches returns how many times the set was fetched (for tests and metrics).
+func (r *Remote) Fetches() int64 { return r.fetches.Load() }
+
+// Refresh fetches the set now. On failure the last good set stays.
+func (r *Remote) Refresh(ctx context.Context) error {
+	_, err := r.refresh(ctx)
+	return err
+}
+
+// Close stops the background refresh and waits for it to end.
+func (r *Remote) Close() error {
+	r.close.Do(func() { close(r.stop) })
+	<-r.done
+	return nil
+}
+
+func (r *Remote) loop(next time.Duration) {
+	defer close(r.done)
+	t := time.NewTimer(next)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() {
+				select {
+				case <-r.stop:
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+			next, _ = r.refresh(ctx)
+			cancel()
+			t.Reset(next)
+		}
+	}
+}
+
+// refresh fetches and installs the set; it returns when to fetch next.
+func (r *Remote) refresh(ctx context.Context) (time.Duration, error) {
+	r.fetches.Add(1)
+	ctx, cancel := context.WithTimeout(ctx, r.opts.FetchTimeout)
+	defer cancel()
+	set, maxAge, err := r.fetch(ctx)
+	if err != nil {
+		r.log("jwks: fetching the key set failed; the last good set stays in use", err)
+		return r.opts.MinRefreshInterval, err
+	}
+	r.keys.Store(set)
+	next := r.opts.RefreshInterval
+	if maxAge > 0 && maxAge < next {
+		next = max(maxAge, r.opts.MinRefreshInterval)
+	}
+	return next, nil
+}
+
+func (r *Remote) fetch(ctx context.Context) (*jwtgate.KeySet, time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.opts.URL, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("Accept", "application/jwk-set+json, application/json")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, 0, fmt.Errorf("jwks: %s answered %s", r.opts.URL, resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, r.opts.MaxSize+1))
+	if err != nil {
+		return nil, 0, err
+	}
+	if int64(len(body)) > r.opts.MaxSize {
+		return nil, 0, fmt.Errorf("jwks: key set over %d bytes", r.opts.MaxSize)
+	}
+	keys, skipped, err := parseSet(body, false)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, e := range skipped {
+		r.log("jwks: key refused", e)
+	}
+	if len(keys) == 0 {
+		return nil, 0, errors.New("jwks: the key set holds no usable key")
+	}
+	set, err := newSet(keys)
+	if err != nil {
+		return nil, 0, err
+	}
+	return set, maxAge(resp.Header.Get("Cache-Control")), nil
+}
+
+func (r *Remote) log(msg string, err error) {
+	if r.opts.Logger != nil {
+		r.opts.Logger.Warn(msg, slog.String("url", r.opts.URL), slog.String("error", err.Error()))
+	}
+}
+
+// maxAge reads max-age from a Cache-Control value; 0 when absent.
+func maxAge(cc string) time.Duration {
+	for _, d := range strings.Split(cc, ",") {
+		d = strings.TrimSpace(d)
+		if v, ok := strings.CutPrefix(strings.ToLower(d), "max-age="); ok {
+			if n, err := strconv.Atoi(strings.Trim(v, `"`)); err == nil && n > 0 {
+				return time.Duration(n) * time.Second
+			}
+		}
+	}
+	return 0
+}
