@@ -3,11 +3,10 @@
 //	e.Use(echojwt.New(echojwt.Config{Authenticator: auth}))
 //
 // It only translates: the request goes to the core's
-// [jwtgate.Authenticator.Authenticate], the verified token goes into the
-// request's context ([jwtgate.FromContext], [Token], [Claims]) and into
-// c.Get(Config.ContextKey), and a failure is returned as an *echo.HTTPError
-// built from [jwtgate.Authenticator.Response], which decides the status,
-// the WWW-Authenticate challenge and the JSON body.
+// [jwtgate.Authenticator.Authenticate], which decides everything; the verified
+// token goes into the request's context ([Token], [Claims],
+// [jwtgate.FromContext]) and c.Get(Config.ContextKey); a failure is returned
+// as an *echo.HTTPError that renders [jwtgate.Authenticator.Response].
 package echojwt
 
 import (
@@ -21,27 +20,26 @@ import (
 
 // Config configures the middleware. Only Authenticator is required.
 type Config struct {
-	// Skipper returns true for a request that is let through with no
-	// authentication at all. Default: none is skipped. It has the type of
-	// echo's middleware.Skipper, so middleware.DefaultSkipper and any
-	// middleware.Skipper value can be assigned to it.
+	// Skipper returns true for a request to let through without any
+	// authentication. Default: none is skipped. Its type is that of echo's
+	// middleware.Skipper, whose values can be assigned to it.
 	Skipper func(c echo.Context) bool
 	// Authenticator verifies tokens; required.
 	Authenticator *jwtgate.Authenticator
-	// BeforeFunc runs first for every request that is not skipped. Default:
-	// none. It has the type of echo's middleware.BeforeFunc.
+	// BeforeFunc runs first for every request not skipped. Default: none. Its
+	// type is that of echo's middleware.BeforeFunc.
 	BeforeFunc func(c echo.Context)
-	// SuccessHandler runs after a token is verified and stored, before the
-	// next handler. It does not run for a request let through without a token
+	// SuccessHandler runs once a token is verified and stored, before the next
+	// handler; not for a request let through without a token
 	// (CredentialsOptional). Default: none.
 	SuccessHandler func(c echo.Context)
 	// ErrorHandler decides what a refused request gets; err wraps one of
 	// jwtgate's error kinds (errors.Is(err, jwtgate.ErrInvalidToken), …). A
-	// non-nil return stops the request and goes to echo's HTTPErrorHandler. A
-	// nil return lets the request continue to the next handler without a
-	// token, as echo-jwt's ContinueOnIgnoredError, unless the ErrorHandler
-	// has already written a response. Default: return the *echo.HTTPError
-	// described at [New].
+	// non-nil return goes to echo's HTTPErrorHandler. A nil return lets the
+	// request go on to the next handler (from New: without a token), as
+	// echo-jwt's ContinueOnIgnoredError, unless the ErrorHandler wrote a
+	// response.
+	// Default: return the *echo.HTTPError described at [New].
 	ErrorHandler func(c echo.Context, err error) error
 	// ContextKey is the key under which c.Get finds the *jwtgate.Token.
 	// Default: "jwtgate".
@@ -50,14 +48,14 @@ type Config struct {
 
 // New returns middleware that lets a request through only with a valid token,
 // or without any token when the Authenticator's CredentialsOptional is set.
-// The token is stored in the request's context and under Config.ContextKey.
 //
-// A refused request returns an *echo.HTTPError whose Code is the status,
-// whose Message marshals to the JSON body {"error":"…","error_description":"…"}
-// and whose Internal is the jwtgate error; the WWW-Authenticate challenge
-// (when the status has one) and Cache-Control: no-store are already set on
-// c.Response().Header(), so echo's default HTTPErrorHandler answers exactly as
-// the core says, as application/json. New panics if cfg.Authenticator is nil.
+// A refused request returns an *echo.HTTPError: Code is the status, Message
+// marshals to the JSON body {"error":"…","error_description":"…"} and
+// Internal is the jwtgate error. The WWW-Authenticate challenge (when the
+// status has one) and Cache-Control: no-store are set on
+// c.Response().Header(), so echo's default HTTPErrorHandler answers as
+// application/json exactly as the core says. New panics if cfg.Authenticator
+// is nil.
 func New(cfg Config) echo.MiddlewareFunc {
 	mw, err := cfg.build("New")
 	if err != nil {
@@ -66,15 +64,15 @@ func New(cfg Config) echo.MiddlewareFunc {
 	return mw
 }
 
-// ToMiddleware is New returning an error, instead of panicking, when
-// Authenticator is nil.
+// ToMiddleware is New returning an error instead of panicking.
 func (c Config) ToMiddleware() (echo.MiddlewareFunc, error) { return c.build("ToMiddleware") }
 
 func (c Config) build(name string) (echo.MiddlewareFunc, error) {
-	if c.Authenticator == nil {
-		return nil, errors.New("echojwt: " + name + ": Config.Authenticator is nil")
+	refuse, err := c.refuse()
+	if err != nil {
+		return nil, errors.New("echojwt: " + name + ": " + err.Error())
 	}
-	auth, key, refuse := c.Authenticator, c.ContextKey, c.refuse()
+	auth, key := c.Authenticator, c.ContextKey
 	if key == "" {
 		key = "jwtgate"
 	}
@@ -91,7 +89,7 @@ func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 			if err != nil {
 				return refuse(ec, err, next)
 			}
-			if t != nil {
+			if t != nil { // nil: CredentialsOptional and no token
 				if t.SentInURL() {
 					ec.Response().Header().Set("Cache-Control", "private")
 				}
@@ -108,17 +106,17 @@ func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 
 // RequireScopes returns middleware, placed after New, that lets a request
 // through only when its token grants every one of scopes; otherwise it
-// refuses it as New does, with 403 insufficient_scope naming them (or 401
-// when there is no token). It honours cfg.Skipper and cfg.ErrorHandler. It
-// panics if cfg.Authenticator is nil or a scope is not a valid scope token.
+// refuses it as New does, with 403 insufficient_scope (or 401 without a
+// token). It honours cfg's Skipper and ErrorHandler. It panics if
+// cfg.Authenticator is nil or a scope is not a valid scope token.
 func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
-	if cfg.Authenticator == nil {
-		panic("echojwt: RequireScopes: Config.Authenticator is nil")
+	refuse, err := cfg.refuse()
+	if err == nil {
+		err = jwtgate.ValidateScopes(scopes)
 	}
-	if err := jwtgate.ValidateScopes(scopes); err != nil {
+	if err != nil {
 		panic("echojwt: RequireScopes: " + err.Error())
 	}
-	refuse := cfg.refuse()
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if cfg.Skipper != nil && cfg.Skipper(c) {
@@ -133,24 +131,26 @@ func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
 	}
 }
 
-// refuse answers a failure through the ErrorHandler or the default.
-func (c Config) refuse() func(echo.Context, error, echo.HandlerFunc) error {
+// refuse returns what answers a failure: the ErrorHandler or the default.
+func (c Config) refuse() (func(echo.Context, error, echo.HandlerFunc) error, error) {
 	auth, custom := c.Authenticator, c.ErrorHandler
-	return func(ec echo.Context, err error, next echo.HandlerFunc) error {
-		if custom == nil {
-			resp := auth.Response(err)
-			h := ec.Response().Header()
-			if resp.WWWAuthenticate != "" {
-				h.Set("WWW-Authenticate", resp.WWWAuthenticate)
-			}
-			h.Set("Cache-Control", "no-store")
-			return &echo.HTTPError{Code: resp.Status, Message: body(resp), Internal: err}
-		}
-		if herr := custom(ec, err); herr != nil || ec.Response().Committed {
-			return herr
-		}
-		return next(ec)
+	if auth == nil {
+		return nil, errors.New("Config.Authenticator is nil")
 	}
+	return func(ec echo.Context, err error, next echo.HandlerFunc) error {
+		if custom != nil {
+			if herr := custom(ec, err); herr != nil || ec.Response().Committed {
+				return herr
+			}
+			return next(ec)
+		}
+		resp, h := auth.Response(err), ec.Response().Header()
+		if resp.WWWAuthenticate != "" {
+			h.Set("WWW-Authenticate", resp.WWWAuthenticate)
+		}
+		h.Set("Cache-Control", "no-store")
+		return &echo.HTTPError{Code: resp.Status, Message: body(resp), Internal: err}
+	}, nil
 }
 
 // body is an HTTPError's Message: it marshals to the core's JSON body.
@@ -158,7 +158,7 @@ type body jwtgate.Response
 
 func (b body) MarshalJSON() ([]byte, error) { return jwtgate.Response(b).Body(), nil }
 
-// request is the Request view with echo's path parameters.
+// request is the Request view whose Param reads echo's path parameters.
 type request struct {
 	extractors.HTTPRequest
 	c echo.Context

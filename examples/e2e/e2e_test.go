@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,7 +20,7 @@ import (
 )
 
 // examples lists the apps that answer the contract.
-var examples = []string{"nethttp"}
+var examples = []string{"nethttp", "echo"}
 
 const secret = "e2e-secret-0123456789abcdef-0123456789"
 
@@ -76,14 +77,42 @@ func start(t *testing.T, bin string, env ...string) string {
 	}
 }
 
+// TestContractOverHTTP walks the contract against every example binary and
+// then checks that they all answered every request alike: the same status,
+// challenge, error code and description, and the same body fields.
 func TestContractOverHTTP(t *testing.T) {
 	dir := t.TempDir()
+	answers := map[string]map[string]contract.Answer{}
 	for _, name := range examples {
 		t.Run(name, func(t *testing.T) {
 			bin := build(t, dir, name)
 			base := start(t, bin)
-			contract.Walk(t, contract.App{Base: base, Secret: secret, Issuer: "jwtgate-example", Audience: "jwtgate-example-api"})
+			answers[name] = contract.Walk(t, contract.App{Base: base, Secret: secret, Issuer: "jwtgate-example", Audience: "jwtgate-example-api"})
 		})
+	}
+	ref := answers[examples[0]]
+	require.NotEmpty(t, ref)
+	for _, name := range examples[1:] {
+		got := answers[name]
+		require.Len(t, got, len(ref), "%s answered as many requests as %s", name, examples[0])
+		for step, want := range ref {
+			assert.Equal(t, shape(want), shape(got[step]), "%s vs %s: %s", name, examples[0], step)
+		}
+	}
+}
+
+// shape is what must be identical across apps: everything but the values of
+// tokens and other per-run fields.
+func shape(a contract.Answer) map[string]any {
+	keys := make([]string, 0, len(a.Body))
+	for k := range a.Body {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return map[string]any{
+		"status": a.Status, "challenge": a.Challenge, "keys": keys,
+		"error": a.Body["error"], "error_description": a.Body["error_description"],
+		"sub": a.Body["sub"], "scope": a.Body["scope"], "token_type": a.Body["token_type"], "expires_in": a.Body["expires_in"],
 	}
 }
 

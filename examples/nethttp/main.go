@@ -7,7 +7,10 @@
 // bytes; default random, so tokens die with the process), JWT_ISSUER (default
 // jwtgate-example), JWT_AUDIENCE (default jwtgate-example-api), REDIS_URL
 // (unset: an in-memory store; set, e.g. redis://127.0.0.1:6379/0: revocations
-// and refresh families live in Redis, shared by every instance).
+// and refresh families live in Redis, shared by every instance),
+// JWT_SIGNING_KEY (a PEM private key file: sign with RSA, ECDSA or Ed25519
+// instead of the HS256 secret, and publish the public key at
+// GET /.well-known/jwks.json; JWT_ALG picks PS256 and the like).
 package main
 
 import (
@@ -24,6 +27,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/jwks"
 	"github.com/jwtgate/jwtgate/examples/internal/demo"
 	httpjwt "github.com/jwtgate/jwtgate/nethttp"
 )
@@ -37,6 +41,11 @@ func newHandler(svc *demo.Service) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+
+	if key := svc.SigningKey(); key != nil {
+		// Verifiers elsewhere fetch the public key here (examples/jwks).
+		mux.Handle("GET /.well-known/jwks.json", jwks.Handler(5*time.Minute, key))
+	}
 
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		login, err := demo.DecodeLogin(r.Body)

@@ -7,7 +7,10 @@ package demo
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,13 +36,17 @@ type Settings struct {
 	RandomSecret bool
 	// Redis is REDIS_URL parsed; nil means the in-memory store.
 	Redis *redis.Options
+	// SigningKey is JWT_SIGNING_KEY's key (RSA, ECDSA or Ed25519; JWT_ALG
+	// picks among its algorithms): tokens are signed with it instead of the
+	// HS256 secret, and its public half can be published as a JWK Set.
+	SigningKey *jwtgate.Key
 }
 
 // Realm is the realm of every challenge the example apps send.
 const Realm = "jwtgate-example"
 
-// LoadSettings reads ADDR, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE and
-// REDIS_URL. An error names the variable that is wrong.
+// LoadSettings reads ADDR, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, REDIS_URL,
+// JWT_SIGNING_KEY and JWT_ALG. An error names the variable that is wrong.
 func LoadSettings(getenv func(string) string) (Settings, error) {
 	s := Settings{Addr: "127.0.0.1:8080", Issuer: "jwtgate-example", Audience: "jwtgate-example-api"}
 	if v := getenv("ADDR"); v != "" {
@@ -57,6 +64,25 @@ func LoadSettings(getenv func(string) string) (Settings, error) {
 			return s, fmt.Errorf("REDIS_URL is not a redis:// or unix:// URL: %w", err)
 		}
 		s.Redis = opts
+	}
+	if path := getenv("JWT_SIGNING_KEY"); path != "" {
+		pemBytes, err := os.ReadFile(path)
+		if err != nil {
+			return s, fmt.Errorf("JWT_SIGNING_KEY: %w", err)
+		}
+		key, err := jwtgate.ParsePEM(pemBytes, getenv("JWT_ALG"), "")
+		if err != nil {
+			return s, fmt.Errorf("JWT_SIGNING_KEY: %w", err)
+		}
+		if key.SignKey == nil {
+			return s, errors.New("JWT_SIGNING_KEY holds a public key; it must be a private key")
+		}
+		if key.ID, err = KeyID(key); err != nil {
+			return s, fmt.Errorf("JWT_SIGNING_KEY: %w", err)
+		}
+		s.SigningKey = key
+	} else if getenv("JWT_ALG") != "" {
+		return s, errors.New("JWT_ALG is set without JWT_SIGNING_KEY")
 	}
 	if v := getenv("JWT_SECRET"); v != "" {
 		if len(v) < 32 {
@@ -100,7 +126,13 @@ type Service struct {
 	Auth   *jwtgate.Authenticator
 	Issuer *jwtgate.Issuer
 	Store  jwtgate.Store
+
+	signing *jwtgate.Key
 }
+
+// SigningKey returns the asymmetric key tokens are signed with, or nil when
+// they are signed with the HS256 secret (which is never published).
+func (s *Service) SigningKey() *jwtgate.Key { return s.signing }
 
 // NewService builds the verifier and the issuer the contract asks for: HS256,
 // iss, aud, exp and jti required, leeway 30 s, the token from the
@@ -110,8 +142,12 @@ func NewService(s Settings, store jwtgate.Store, now func() time.Time) (*Service
 	if now == nil {
 		now = time.Now
 	}
+	key := jwtgate.HMAC(s.Secret, "HS256")
+	if s.SigningKey != nil {
+		key = s.SigningKey
+	}
 	auth, err := jwtgate.New(jwtgate.Config{
-		Keys:           jwtgate.HMAC(s.Secret, "HS256"),
+		Keys:           key,
 		Issuer:         []string{s.Issuer},
 		Audience:       []string{s.Audience},
 		RequiredClaims: []string{"jti"},
@@ -126,7 +162,7 @@ func NewService(s Settings, store jwtgate.Store, now func() time.Time) (*Service
 		return nil, err
 	}
 	issuer, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{
-		Key:      jwtgate.HMAC(s.Secret, "HS256"),
+		Key:      key,
 		Issuer:   s.Issuer,
 		Audience: []string{s.Audience},
 		Store:    store,
@@ -136,7 +172,18 @@ func NewService(s Settings, store jwtgate.Store, now func() time.Time) (*Service
 	if err != nil {
 		return nil, err
 	}
-	return &Service{Auth: auth, Issuer: issuer, Store: store}, nil
+	return &Service{Auth: auth, Issuer: issuer, Store: store, signing: s.SigningKey}, nil
+}
+
+// KeyID names a key by its public half: the first 16 hex digits of the
+// SHA-256 of its PKIX encoding, stable across restarts.
+func KeyID(k *jwtgate.Key) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(k.VerifyKey)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:8]), nil
 }
 
 // users are the demo accounts: name → password and scope.

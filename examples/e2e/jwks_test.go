@@ -1,0 +1,44 @@
+package e2e
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestJWKSResourceServer: the net/http example signs with an ECDSA key and
+// publishes it; the jwks example verifies its tokens from that JWK Set.
+func TestJWKSResourceServer(t *testing.T) {
+	dir := t.TempDir()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	require.NoError(t, err)
+	keyFile := filepath.Join(dir, "issuer.pem")
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600))
+
+	issuer := client{t, start(t, build(t, dir, "nethttp"), "JWT_SIGNING_KEY="+keyFile)}
+	api := client{t, start(t, build(t, dir, "jwks"), "JWKS_URL="+issuer.base+"/.well-known/jwks.json")}
+
+	status, set := issuer.do("GET", "/.well-known/jwks.json", "", "")
+	require.Equal(t, 200, status)
+	require.Len(t, set["keys"], 1)
+	assert.Equal(t, "ES256", set["keys"].([]any)[0].(map[string]any)["alg"])
+
+	access, _ := issuer.login()
+	status, me := api.do("GET", "/api/me", "", access)
+	assert.Equal(t, 200, status)
+	assert.Equal(t, "alice", me["sub"])
+	status, _ = api.do("GET", "/api/me", "", access[:len(access)-4]+"AAAA")
+	assert.Equal(t, 401, status)
+	status, _ = api.do("GET", "/api/me", "", "")
+	assert.Equal(t, 401, status)
+}

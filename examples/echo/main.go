@@ -1,0 +1,147 @@
+// Command echo is jwtgate's Echo v4 example: login, refresh, logout and
+// protected routes, answering shared/CONTRACT.md.
+//
+//	go run ./examples/echo
+//
+// Environment: ADDR (default 127.0.0.1:8080), JWT_SECRET (HS256, at least 32
+// bytes; default random, so tokens die with the process), JWT_ISSUER (default
+// jwtgate-example), JWT_AUDIENCE (default jwtgate-example-api).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	echojwt "github.com/jwtgate/jwtgate/echo"
+	"github.com/jwtgate/jwtgate/examples/internal/demo"
+)
+
+// newApp is the whole app. Refusals of echojwt reach echo's default
+// HTTPErrorHandler as *echo.HTTPError and are rendered in the contract's shape.
+func newApp(svc *demo.Service) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	cfg := echojwt.Config{Authenticator: svc.Auth}
+	protect := echojwt.New(cfg)
+
+	e.GET("/healthz", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+
+	e.POST("/login", func(c echo.Context) error {
+		login, err := demo.DecodeLogin(c.Request().Body)
+		if err != nil {
+			return answer(c, demo.BadRequest)
+		}
+		grant, ok := demo.CheckPassword(login.Username, login.Password)
+		if !ok {
+			return answer(c, svc.BadCredentials())
+		}
+		pair, err := svc.Issuer.Login(c.Request().Context(), grant)
+		if err != nil {
+			return answer(c, svc.Auth.Response(err))
+		}
+		return tokens(c, pair)
+	})
+
+	e.POST("/refresh", func(c echo.Context) error {
+		token, err := demo.DecodeRefresh(c.Request().Body)
+		switch {
+		case err != nil:
+			return answer(c, demo.BadRequest)
+		case token == "":
+			return answer(c, demo.NoRefresh)
+		}
+		pair, err := svc.Issuer.Refresh(c.Request().Context(), token)
+		if err != nil {
+			return answer(c, svc.Auth.Response(err))
+		}
+		return tokens(c, pair)
+	})
+
+	e.POST("/logout", func(c echo.Context) error {
+		t, _ := echojwt.Token(c)
+		if err := svc.Issuer.Logout(c.Request().Context(), t); err != nil {
+			return answer(c, svc.Auth.Response(err))
+		}
+		return c.NoContent(http.StatusNoContent)
+	}, protect)
+
+	api := e.Group("/api", protect)
+	api.GET("/me", func(c echo.Context) error {
+		t, _ := echojwt.Token(c)
+		return c.JSON(http.StatusOK, demo.Me(t))
+	})
+	api.GET("/admin", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"message": "hello, admin"})
+	}, echojwt.RequireScopes(cfg, "admin"))
+	return e
+}
+
+// tokens answers a token pair; token responses must not be cached (RFC 6749
+// §5.1).
+func tokens(c echo.Context, pair *jwtgate.Pair) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, pair)
+}
+
+// answer sends one of the app's own failures in the contract's shape.
+func answer(c echo.Context, r jwtgate.Response) error {
+	jwtgate.WriteResponse(c.Response(), r)
+	return nil
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "echo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
+	s, err := demo.LoadSettings(getenv)
+	if err != nil {
+		return err
+	}
+	store, closeStore, err := demo.NewStore(s, demo.Logger())
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	svc, err := demo.NewService(s, store, nil)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("ADDR %q: %w", s.Addr, err)
+	}
+	e := newApp(svc)
+	e.Listener = ln
+	e.Server.ReadHeaderTimeout = 10 * time.Second
+	e.Server.MaxHeaderBytes = 64 << 10 // tokens up to the contract's 16 KiB headers get a JSON answer
+	demo.Banner(out, "http://"+ln.Addr().String(), s)
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = e.Shutdown(shutdown)
+	}()
+	if err := e.Start(""); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
