@@ -47,7 +47,7 @@ type Config struct {
 type mw struct {
 	auth    *jwtgate.Authenticator
 	onError func(*gin.Context, error)
-	key     string
+	key     any // Config.ContextKey, converted once rather than per request
 }
 
 func (cfg Config) build(name string) mw {
@@ -58,7 +58,7 @@ func (cfg Config) build(name string) mw {
 	if m.onError == nil {
 		m.onError = m.abort
 	}
-	if m.key == "" {
+	if cfg.ContextKey == "" {
 		m.key = "jwtgate"
 	}
 	return m
@@ -81,14 +81,17 @@ func (m mw) fail(c *gin.Context, err error) {
 }
 
 // request is the core's view of a Gin request: net/http's, with Gin's path
-// parameters (routes such as /download/:token).
-type request struct {
-	extractors.HTTPRequest
-	c *gin.Context
-}
+// parameters (routes such as /download/:token). It is one pointer, so passing
+// it as an extractors.Request does not allocate (embedding
+// extractors.HTTPRequest beside the *gin.Context would, once per request).
+type request struct{ c *gin.Context }
 
-// Param returns the value of the route's path parameter name, or "".
-func (r request) Param(name string) string { return r.c.Param(name) }
+func (r request) Header(n string) (string, int) { return extractors.FromHTTP(r.c.Request).Header(n) }
+func (r request) Cookie(n string) (string, int) { return extractors.FromHTTP(r.c.Request).Cookie(n) }
+func (r request) Query(n string) (string, int)  { return extractors.FromHTTP(r.c.Request).Query(n) }
+func (r request) Form(n string) (string, int)   { return extractors.FromHTTP(r.c.Request).Form(n) }
+func (r request) Method() string                { return r.c.Request.Method }
+func (r request) Param(name string) string      { return r.c.Param(name) }
 
 // New returns middleware that lets a request through only with a valid token,
 // or without any token when the Authenticator's CredentialsOptional is set.
@@ -97,7 +100,7 @@ func (r request) Param(name string) string { return r.c.Param(name) }
 func New(cfg Config) gin.HandlerFunc {
 	m := cfg.build("New")
 	return func(c *gin.Context) {
-		t, err := m.auth.Authenticate(c.Request.Context(), request{extractors.FromHTTP(c.Request), c})
+		t, err := m.auth.Authenticate(c.Request.Context(), request{c})
 		if err != nil {
 			m.fail(c, err)
 			return

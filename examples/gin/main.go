@@ -1,0 +1,166 @@
+// Command gin is jwtgate's Gin example: login, refresh, logout and protected
+// routes, answering shared/CONTRACT.md.
+//
+//	go run ./examples/gin
+//
+// Environment: ADDR (default 127.0.0.1:8080), JWT_SECRET (HS256, at least 32
+// bytes; default random, so tokens die with the process), JWT_ISSUER (default
+// jwtgate-example), JWT_AUDIENCE (default jwtgate-example-api), REDIS_URL
+// (unset: an in-memory store; set, e.g. redis://127.0.0.1:6379/0: revocations
+// and refresh families live in Redis, shared by every instance). Gin runs in
+// release mode unless GIN_MODE says otherwise.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/examples/internal/demo"
+	ginjwt "github.com/jwtgate/jwtgate/gin"
+)
+
+// newEngine is the whole app.
+func newEngine(svc *demo.Service) *gin.Engine {
+	cfg := ginjwt.Config{Authenticator: svc.Auth}
+	protect := ginjwt.New(cfg)
+
+	r := gin.New()
+	r.Use(gin.Recovery())
+	r.HandleMethodNotAllowed = true // 405 for a known path, as net/http's ServeMux answers
+
+	r.GET("/healthz", func(c *gin.Context) {
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	})
+
+	r.POST("/login", func(c *gin.Context) {
+		login, err := demo.DecodeLogin(c.Request.Body)
+		if err != nil {
+			abort(c, demo.BadRequest)
+			return
+		}
+		grant, ok := demo.CheckPassword(login.Username, login.Password)
+		if !ok {
+			abort(c, svc.BadCredentials())
+			return
+		}
+		pair, err := svc.Issuer.Login(c.Request.Context(), grant)
+		if err != nil {
+			abort(c, svc.Auth.Response(err))
+			return
+		}
+		tokens(c, pair)
+	})
+
+	r.POST("/refresh", func(c *gin.Context) {
+		token, err := demo.DecodeRefresh(c.Request.Body)
+		switch {
+		case err != nil:
+			abort(c, demo.BadRequest)
+			return
+		case token == "":
+			abort(c, demo.NoRefresh)
+			return
+		}
+		pair, err := svc.Issuer.Refresh(c.Request.Context(), token)
+		if err != nil {
+			abort(c, svc.Auth.Response(err))
+			return
+		}
+		tokens(c, pair)
+	})
+
+	r.POST("/logout", protect, func(c *gin.Context) {
+		t, _ := ginjwt.Token(c)
+		if err := svc.Issuer.Logout(c.Request.Context(), t); err != nil {
+			abort(c, svc.Auth.Response(err))
+			return
+		}
+		c.Status(http.StatusNoContent)
+	})
+
+	api := r.Group("/api", protect)
+	api.GET("/me", func(c *gin.Context) {
+		t, _ := ginjwt.Token(c)
+		c.JSON(http.StatusOK, demo.Me(t))
+	})
+	api.GET("/admin", ginjwt.RequireScopes(cfg, "admin"), func(c *gin.Context) {
+		c.JSON(http.StatusOK, gin.H{"message": "hello, admin"})
+	})
+	return r
+}
+
+// tokens answers a new token pair; token responses must not be cached (RFC
+// 6749 §5.1).
+func tokens(c *gin.Context, pair *jwtgate.Pair) {
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, pair)
+}
+
+// abort answers one of the app's own errors in the contract's shape, as
+// ginjwt answers a refused token.
+func abort(c *gin.Context, r jwtgate.Response) {
+	if r.WWWAuthenticate != "" {
+		c.Header("WWW-Authenticate", r.WWWAuthenticate)
+	}
+	c.Header("Cache-Control", "no-store")
+	c.AbortWithStatusJSON(r.Status, gin.H{"error": r.Code, "error_description": r.Description})
+}
+
+func main() {
+	if os.Getenv(gin.EnvGinMode) == "" {
+		gin.SetMode(gin.ReleaseMode) // no debug lines on stdout before the banner
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "gin:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
+	s, err := demo.LoadSettings(getenv)
+	if err != nil {
+		return err
+	}
+	store, closeStore, err := demo.NewStore(s, demo.Logger())
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	svc, err := demo.NewService(s, store, nil)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("ADDR %q: %w", s.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           newEngine(svc),
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10, // tokens up to the contract's 16 KiB headers get a JSON answer
+	}
+	demo.Banner(out, "http://"+ln.Addr().String(), s)
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
