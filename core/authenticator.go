@@ -41,6 +41,7 @@ type Authenticator struct {
 	onError    func(context.Context, error)
 	onSuccess  func(context.Context, *Token)
 	keyfunc    jwt.Keyfunc
+	cookies    *Cookies
 	now        func() time.Time
 	realm      string
 	leeway     time.Duration
@@ -73,6 +74,9 @@ func New(cfg Config) (*Authenticator, error) {
 	}
 	if a.extractor == nil {
 		a.extractor = extractors.AuthorizationBearer()
+	}
+	if cfg.Cookies != nil {
+		a.cookies = cfg.Cookies.withDefaults()
 	}
 	if a.maxSize == 0 {
 		a.maxSize = DefaultMaxTokenSize
@@ -163,7 +167,26 @@ func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) 
 	if verr != nil {
 		return nil, a.fail(ctx, verr)
 	}
+	if strings.HasPrefix(source, "cookie:") {
+		if err := a.checkCSRF(r, t.SessionID); err != nil {
+			return nil, a.fail(ctx, err)
+		}
+	}
 	return t, nil
+}
+
+// checkCSRF guards a request whose credentials came from a cookie.
+func (a *Authenticator) checkCSRF(r extractors.Request, family string) *Error {
+	if a.cookies == nil {
+		if safeMethod(r.Method()) {
+			return nil
+		}
+		return newError(ErrCSRF, errors.New("jwtgate: csrf: a cookie authenticates an unsafe request, and cookie mode is off"), "The request failed the CSRF check")
+	}
+	if err := a.cookies.checkCSRF(r, family); err != nil {
+		return newError(ErrCSRF, err, "The request failed the CSRF check")
+	}
+	return nil
 }
 
 // Verify verifies a raw token that was not found by the extractor (a

@@ -79,6 +79,12 @@ type Config struct {
 	// CredentialsOptional lets a request without any token through without
 	// claims. A request with a bad token is still refused.
 	CredentialsOptional bool
+	// Cookies turns on cookie mode's CSRF checks (see [Cookies]) for tokens
+	// the Extractor finds in a cookie. Without it, a token from a cookie is
+	// accepted only on safe methods (GET, HEAD, OPTIONS): an unsafe request
+	// authenticated by a cookie is refused with ErrCSRF, since nothing could
+	// tell it from a forged one (RFC 6750 §5.3).
+	Cookies *Cookies
 
 	// NewClaims returns a new, empty claims value for each token: a pointer to
 	// a struct implementing jwt.Claims, such as &MyClaims{}. If it implements
@@ -161,6 +167,11 @@ func (c *Config) validate() error {
 	}
 	if c.MaxTokenSize < 0 {
 		add("MaxTokenSize is negative")
+	}
+	if c.Cookies != nil {
+		if err := c.Cookies.validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.Realm != "" && !validChallengeText(c.Realm) {
 		add("Realm may only hold printable ASCII without '\"' or '\\' (RFC 6750 §3)")

@@ -131,6 +131,8 @@ func (a *Authenticator) Response(err error) Response {
 		return a.challengeResponse(http.StatusForbidden, "insufficient_scope", desc, strings.Join(e.Scopes, " "))
 	case ErrUnavailable:
 		return Response{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: desc}
+	case ErrCSRF:
+		return Response{Status: http.StatusForbidden, Code: "csrf", Description: desc}
 	case ErrInvalidGrant:
 		// The token endpoint's code (RFC 6749 §5.2) in the body; the challenge
 		// speaks RFC 6750, whose code for a bad token is invalid_token.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtgate/jwtgate/extractors"
 )
 
 // Default token lifetimes: short access tokens, refresh tokens rotated on use.
@@ -52,6 +53,9 @@ type IssuerConfig struct {
 	Leeway time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Cookies, for cookie mode: RefreshCookie reads the refresh cookie and
+	// checks CSRF as the verifier does. Give Config.Cookies the same value.
+	Cookies *Cookies
 }
 
 // Issuer mints access and refresh tokens, rotates refresh tokens, and
@@ -132,6 +136,13 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Cookies != nil {
+		if err := cfg.Cookies.validate(); err != nil {
+			errs = append(errs, err)
+		} else {
+			cfg.Cookies = cfg.Cookies.withDefaults()
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -184,6 +195,43 @@ func (i *Issuer) Login(ctx context.Context, g Grant) (*Pair, error) {
 // with one token never yield two pairs. Errors wrap ErrInvalidGrant, or
 // ErrUnavailable when the store cannot answer.
 func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Pair, error) {
+	t, err := i.verifyRefresh(ctx, refreshToken)
+	if err != nil {
+		return nil, err
+	}
+	return i.rotate(ctx, t)
+}
+
+// RefreshCookie is Refresh for cookie mode: the refresh token comes from the
+// request's refresh cookie, and the request must pass the CSRF checks (the
+// CSRF token of the refresh token's own login, a trusted origin) before
+// anything is spent. Set the returned pair's cookies with
+// Cookies.SetCookies. It needs IssuerConfig.Cookies. Errors: ErrTokenMissing
+// without the cookie, ErrInvalidRequest when it is repeated, ErrCSRF,
+// ErrInvalidGrant, ErrUnavailable.
+func (i *Issuer) RefreshCookie(ctx context.Context, r extractors.Request) (*Pair, error) {
+	c := i.cfg.Cookies
+	if c == nil {
+		return nil, errors.New("jwtgate: issuer: RefreshCookie needs IssuerConfig.Cookies")
+	}
+	raw, n := r.Cookie(c.RefreshName)
+	switch {
+	case n > 1:
+		return nil, newError(ErrInvalidRequest, extractors.ErrRepeated, "The refresh token cookie is repeated")
+	case raw == "":
+		return nil, newError(ErrTokenMissing, nil, "No refresh token was sent")
+	}
+	t, err := i.verifyRefresh(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkCSRF(r, t.SessionID); err != nil {
+		return nil, newError(ErrCSRF, err, "The request failed the CSRF check")
+	}
+	return i.rotate(ctx, t)
+}
+
+func (i *Issuer) verifyRefresh(ctx context.Context, refreshToken string) (*Token, error) {
 	t, err := i.refresh.verify(ctx, refreshToken, "")
 	if err != nil {
 		if err.Kind == ErrUnavailable {
@@ -191,6 +239,10 @@ func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Pair, error
 		}
 		return nil, invalidGrant(err)
 	}
+	return t, nil
+}
+
+func (i *Issuer) rotate(ctx context.Context, t *Token) (*Pair, error) {
 	claims := t.Claims.(*Claims)
 	extra, err2 := payloadExtras(claims.raw)
 	if err2 != nil {

@@ -25,7 +25,15 @@ func FromHTTP(r *http.Request) HTTPRequest { return HTTPRequest{req: r} }
 
 // Header returns the first value of the header field and the number of field
 // lines that carry it. It does not allocate when name is in canonical form.
+// "Host" is the request's Host (r.Host).
 func (h HTTPRequest) Header(name string) (value string, count int) {
+	if name == "Host" {
+		// net/http moves Host out of the header map.
+		if h.req.Host == "" {
+			return "", 0
+		}
+		return h.req.Host, 1
+	}
 	vals := h.req.Header[textproto.CanonicalMIMEHeaderKey(name)]
 	if len(vals) == 0 {
 		return "", 0

@@ -1,0 +1,199 @@
+package jwtgate
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jwtgate/jwtgate/extractors"
+)
+
+// ErrCSRF is the kind of a request refused by the CSRF rules of cookie mode:
+// authenticated by a cookie, with an unsafe method, and without the CSRF
+// token bound to its login or from an untrusted origin. Answered 403
+// {"error":"csrf"}, without a challenge: the credentials are fine, the
+// request is not.
+var ErrCSRF = errors.New("jwtgate: csrf check failed")
+
+// Cookies is cookie mode: tokens kept in HttpOnly cookies, out of
+// JavaScript's reach, and the CSRF protection RFC 6750 §5.3 requires of any
+// implementation that keeps bearer tokens in cookies. Give the same value to
+// Config.Cookies (the verifier checks CSRF) and IssuerConfig.Cookies (the
+// issuer sets and clears the cookies).
+//
+// Two checks guard an unsafe request (POST, PUT, PATCH, DELETE, …)
+// authenticated by the access cookie, because each covers what the other
+// cannot:
+//
+//   - a CSRF token, double-submitted: the page reads the csrf_token cookie and
+//     sends it back in the X-CSRF-Token header, which a cross-site form
+//     cannot set. It is an HMAC of the login's family under CSRFKey, so it
+//     stays the same across refreshes, a token of another login does not
+//     pass, and nothing is stored. Compared in constant time.
+//   - the Origin header (or else Referer), when the browser sends one, must
+//     be a trusted origin (by default the request's own). This stops a
+//     request from a sibling subdomain that managed to plant a CSRF cookie.
+//
+// Requests authenticated by the Authorization header are not checked: a
+// browser never adds that header on its own. Safe methods (GET, HEAD,
+// OPTIONS) need neither check and must not change anything.
+type Cookies struct {
+	// CSRFKey binds CSRF tokens to logins; at least 32 random bytes, the same
+	// on every instance. Required.
+	CSRFKey []byte
+	// AccessName, RefreshName and CSRFName are the cookie names. Defaults
+	// access_token, refresh_token, csrf_token.
+	AccessName, RefreshName, CSRFName string
+	// CSRFHeader is the request header that carries the CSRF token. Default
+	// X-CSRF-Token.
+	CSRFHeader string
+	// RefreshPath is the only path the refresh cookie is sent to. Default
+	// /refresh.
+	RefreshPath string
+	// Domain is the cookies' Domain attribute. Default none (host-only).
+	Domain string
+	// AccessSameSite and RefreshSameSite default to Lax and Strict; the CSRF
+	// cookie shares the access cookie's.
+	AccessSameSite, RefreshSameSite http.SameSite
+	// TrustedOrigins lists the origins (scheme://host[:port]) allowed to send
+	// unsafe requests. Default: only the request's own origin.
+	TrustedOrigins []string
+	// InsecureHTTP drops the Secure attribute, for plain-http development on
+	// a loopback address only. Never set it in production.
+	InsecureHTTP bool
+}
+
+func (c *Cookies) withDefaults() *Cookies {
+	d := *c
+	if d.AccessName == "" {
+		d.AccessName = "access_token"
+	}
+	if d.RefreshName == "" {
+		d.RefreshName = "refresh_token"
+	}
+	if d.CSRFName == "" {
+		d.CSRFName = "csrf_token"
+	}
+	if d.CSRFHeader == "" {
+		d.CSRFHeader = "X-CSRF-Token"
+	}
+	if d.RefreshPath == "" {
+		d.RefreshPath = "/refresh"
+	}
+	if d.AccessSameSite == 0 {
+		d.AccessSameSite = http.SameSiteLaxMode
+	}
+	if d.RefreshSameSite == 0 {
+		d.RefreshSameSite = http.SameSiteStrictMode
+	}
+	return &d
+}
+
+func (c *Cookies) validate() error {
+	var errs []error
+	if len(c.CSRFKey) < 32 {
+		errs = append(errs, errors.New("jwtgate: Cookies.CSRFKey must be at least 32 random bytes"))
+	}
+	for _, o := range c.TrustedOrigins {
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
+			errs = append(errs, errors.New("jwtgate: Cookies.TrustedOrigins: "+quote(o)+" is not scheme://host[:port]"))
+		}
+	}
+	if c.AccessSameSite == http.SameSiteNoneMode || c.RefreshSameSite == http.SameSiteNoneMode {
+		if c.InsecureHTTP {
+			errs = append(errs, errors.New("jwtgate: Cookies: SameSite=None needs Secure; it cannot go with InsecureHTTP"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CSRFToken returns the CSRF token of the login (refresh family) family.
+func (c *Cookies) CSRFToken(family string) string {
+	m := hmac.New(sha256.New, c.CSRFKey)
+	m.Write([]byte("jwtgate csrf v1\x00"))
+	m.Write([]byte(family))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// SetCookies returns the three cookies of a login or a refresh: the access
+// token (HttpOnly, path /, Max-Age its lifetime), the refresh token
+// (HttpOnly, only for RefreshPath, SameSite Strict), and the CSRF token
+// (readable by the page, Max-Age the refresh token's). Write them with
+// http.SetCookie, or add each one's String() as a Set-Cookie header.
+func (c *Cookies) SetCookies(p *Pair, now time.Time) []*http.Cookie {
+	d := c.withDefaults()
+	return []*http.Cookie{
+		d.cookie(d.AccessName, p.AccessToken, "/", true, d.AccessSameSite, p.AccessExpiresAt.Sub(now)),
+		d.cookie(d.RefreshName, p.RefreshToken, d.RefreshPath, true, d.RefreshSameSite, p.RefreshExpiresAt.Sub(now)),
+		d.cookie(d.CSRFName, d.CSRFToken(p.Family), "/", false, d.AccessSameSite, p.RefreshExpiresAt.Sub(now)),
+	}
+}
+
+// ClearCookies returns the three cookies expired, for logout.
+func (c *Cookies) ClearCookies() []*http.Cookie {
+	d := c.withDefaults()
+	out := []*http.Cookie{
+		d.cookie(d.AccessName, "", "/", true, d.AccessSameSite, 0),
+		d.cookie(d.RefreshName, "", d.RefreshPath, true, d.RefreshSameSite, 0),
+		d.cookie(d.CSRFName, "", "/", false, d.AccessSameSite, 0),
+	}
+	for _, ck := range out {
+		ck.MaxAge = -1
+	}
+	return out
+}
+
+func (d *Cookies) cookie(name, value, path string, httpOnly bool, sameSite http.SameSite, life time.Duration) *http.Cookie {
+	return &http.Cookie{
+		Name: name, Value: value, Path: path, Domain: d.Domain,
+		MaxAge: int(life / time.Second), HttpOnly: httpOnly, Secure: !d.InsecureHTTP, SameSite: sameSite,
+	}
+}
+
+// safeMethod reports whether m is safe (RFC 9110 §9.2.1): no CSRF check.
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace
+}
+
+// checkCSRF applies both checks to a request authenticated by a cookie.
+func (c *Cookies) checkCSRF(r extractors.Request, family string) error {
+	if safeMethod(r.Method()) {
+		return nil
+	}
+	origin, n := r.Header("Origin")
+	if n == 0 {
+		origin, n = r.Header("Referer")
+	}
+	if n > 0 && !c.trusted(origin, r) {
+		return errors.New("jwtgate: csrf: untrusted origin")
+	}
+	got, n := r.Header(c.CSRFHeader)
+	if n != 1 || family == "" || subtle.ConstantTimeCompare([]byte(got), []byte(c.CSRFToken(family))) != 1 {
+		return errors.New("jwtgate: csrf: missing or wrong CSRF token")
+	}
+	return nil
+}
+
+// trusted reports whether origin (an Origin value, or a Referer URL) is on
+// the list, or, without a list, is the request's own host.
+func (c *Cookies) trusted(origin string, r extractors.Request) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return false // "null" and garbage are never trusted
+	}
+	if len(c.TrustedOrigins) > 0 {
+		return slices.Contains(c.TrustedOrigins, u.Scheme+"://"+u.Host)
+	}
+	host, _ := r.Header("Host")
+	if !strings.EqualFold(u.Host, host) {
+		return false
+	}
+	return u.Scheme == "https" || (c.InsecureHTTP && u.Scheme == "http")
+}
