@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -38,8 +39,9 @@ var ErrCSRF = errors.New("jwtgate: csrf check failed")
 //     stays the same across refreshes, a token of another login does not
 //     pass, and nothing is stored. Compared in constant time.
 //   - the Origin header (or else Referer), when the browser sends one, must
-//     be a trusted origin (by default the request's own). This stops a
-//     request from a sibling subdomain that managed to plant a CSRF cookie.
+//     be a trusted origin (by default the request's own: same host, https,
+//     or http on a loopback host). This stops a request from a sibling
+//     subdomain that managed to plant a CSRF cookie.
 //
 // Requests authenticated by the Authorization header are not checked: a
 // browser never adds that header on its own. Safe methods (GET, HEAD,
@@ -195,5 +197,15 @@ func (c *Cookies) trusted(origin string, r extractors.Request) bool {
 	if !strings.EqualFold(u.Host, host) {
 		return false
 	}
-	return u.Scheme == "https" || (c.InsecureHTTP && u.Scheme == "http")
+	// Plain http only where Secure cookies exist over it (a loopback host,
+	// which browsers treat as a secure context) or InsecureHTTP says so.
+	return u.Scheme == "https" || (u.Scheme == "http" && (c.InsecureHTTP || loopbackHost(u.Hostname())))
+}
+
+func loopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }

@@ -151,11 +151,20 @@ func TestCSRFSameOriginByDefault(t *testing.T) {
 	require.NoError(t, err)
 	for origin, ok := range map[string]bool{
 		"https://api.example":      true,
-		"http://api.example":       false, // not https
+		"http://api.example":       false, // not https, not loopback
 		"https://api.example:8443": false,
 		"https://evil.example":     false,
 	} {
 		r := httptest.NewRequest("POST", "https://api.example/x", nil)
+		r.AddCookie(&http.Cookie{Name: "access_token", Value: p.AccessToken})
+		r.Header.Set("X-CSRF-Token", c.CSRFToken(p.Family))
+		r.Header.Set("Origin", origin)
+		_, err := w.auth.Authenticate(context.Background(), extractors.FromHTTP(r))
+		assert.Equal(t, ok, err == nil, origin)
+	}
+	// Plain http on a loopback host is its own origin (development).
+	for origin, ok := range map[string]bool{"http://127.0.0.1:8080": true, "http://127.0.0.1:9090": false, "http://localhost:8080": false} {
+		r := httptest.NewRequest("POST", "http://127.0.0.1:8080/x", nil)
 		r.AddCookie(&http.Cookie{Name: "access_token", Value: p.AccessToken})
 		r.Header.Set("X-CSRF-Token", c.CSRFToken(p.Family))
 		r.Header.Set("Origin", origin)
