@@ -129,12 +129,13 @@ func (c *Cookies) CSRFToken(family string) string {
 // (HttpOnly, only for RefreshPath, SameSite Strict), and the CSRF token
 // (readable by the page, Max-Age the refresh token's). Write them with
 // http.SetCookie, or add each one's String() as a Set-Cookie header.
-func (c *Cookies) SetCookies(p *Pair, now time.Time) []*http.Cookie {
+func (c *Cookies) SetCookies(p *Pair) []*http.Cookie {
 	d := c.withDefaults()
+	access, refresh := p.AccessExpiresAt.Sub(p.IssuedAt), p.RefreshExpiresAt.Sub(p.IssuedAt)
 	return []*http.Cookie{
-		d.cookie(d.AccessName, p.AccessToken, "/", true, d.AccessSameSite, p.AccessExpiresAt.Sub(now)),
-		d.cookie(d.RefreshName, p.RefreshToken, d.RefreshPath, true, d.RefreshSameSite, p.RefreshExpiresAt.Sub(now)),
-		d.cookie(d.CSRFName, d.CSRFToken(p.Family), "/", false, d.AccessSameSite, p.RefreshExpiresAt.Sub(now)),
+		d.cookie(d.AccessName, p.AccessToken, "/", true, d.AccessSameSite, access),
+		d.cookie(d.RefreshName, p.RefreshToken, d.RefreshPath, true, d.RefreshSameSite, refresh),
+		d.cookie(d.CSRFName, d.CSRFToken(p.Family), "/", false, d.AccessSameSite, refresh),
 	}
 }
 

@@ -44,7 +44,7 @@ func TestSetCookies(t *testing.T) {
 	p, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
 	require.NoError(t, err)
 	got := map[string]string{}
-	for _, ck := range c.SetCookies(p, testNow) {
+	for _, ck := range c.SetCookies(p) {
 		got[ck.Name] = ck.String()
 	}
 	assert.Equal(t, "access_token="+p.AccessToken+"; Path=/; Max-Age=900; HttpOnly; Secure; SameSite=Lax", got["access_token"])
@@ -64,9 +64,9 @@ func TestSetCookies(t *testing.T) {
 		assert.Contains(t, ck.String(), "Max-Age=0")
 	}
 	dev := &jwtgate.Cookies{CSRFKey: csrfKey, InsecureHTTP: true, Domain: "example.com", AccessName: "at"}
-	assert.NotContains(t, dev.SetCookies(p, testNow)[0].String(), "Secure")
-	assert.Contains(t, dev.SetCookies(p, testNow)[0].String(), "Domain=example.com")
-	assert.Equal(t, "at", dev.SetCookies(p, testNow)[0].Name)
+	assert.NotContains(t, dev.SetCookies(p)[0].String(), "Secure")
+	assert.Contains(t, dev.SetCookies(p)[0].String(), "Domain=example.com")
+	assert.Equal(t, "at", dev.SetCookies(p)[0].Name)
 }
 
 func TestCookiesConfig(t *testing.T) {

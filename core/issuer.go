@@ -89,7 +89,9 @@ type Pair struct {
 	// ExpiresIn is the access token's lifetime in seconds.
 	ExpiresIn int64 `json:"expires_in"`
 
-	// AccessExpiresAt and RefreshExpiresAt are the tokens' exp.
+	// IssuedAt is the tokens' iat; AccessExpiresAt and RefreshExpiresAt
+	// their exp.
+	IssuedAt         time.Time `json:"-"`
 	AccessExpiresAt  time.Time `json:"-"`
 	RefreshExpiresAt time.Time `json:"-"`
 	// Family is the refresh-token family (the sid claim of both tokens).
@@ -317,7 +319,7 @@ func (i *Issuer) pair(now time.Time, sub, scope, family, refreshID string, extra
 	return &Pair{
 		AccessToken: access, RefreshToken: refresh, TokenType: "Bearer",
 		ExpiresIn:       int64(i.cfg.AccessTTL / time.Second),
-		AccessExpiresAt: accessExp, RefreshExpiresAt: refreshExp, Family: family,
+		IssuedAt: now, AccessExpiresAt: accessExp, RefreshExpiresAt: refreshExp, Family: family,
 	}, nil
 }
 

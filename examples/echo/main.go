@@ -25,6 +25,7 @@ import (
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	echojwt "github.com/jwtgate/jwtgate/echo"
 	"github.com/jwtgate/jwtgate/examples/internal/demo"
+	"github.com/jwtgate/jwtgate/extractors"
 )
 
 // newApp is the whole app. Refusals of echojwt reach echo's default
@@ -38,6 +39,7 @@ func newApp(svc *demo.Service) *echo.Echo {
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
+	e.GET("/", func(c echo.Context) error { return c.HTML(http.StatusOK, demo.Page) })
 
 	e.POST("/login", func(c echo.Context) error {
 		login, err := demo.DecodeLogin(c.Request().Body)
@@ -52,28 +54,47 @@ func newApp(svc *demo.Service) *echo.Echo {
 		if err != nil {
 			return answer(c, svc.Auth.Response(err))
 		}
+		if demo.CookieMode(c.QueryString()) {
+			return cookies(c, svc, pair)
+		}
 		return tokens(c, pair)
 	})
 
 	e.POST("/refresh", func(c echo.Context) error {
 		token, err := demo.DecodeRefresh(c.Request().Body)
+		cookie, cookieErr := c.Cookie("refresh_token")
+		hasCookie := cookieErr == nil && cookie.Value != ""
 		switch {
 		case err != nil:
 			return answer(c, demo.BadRequest)
-		case token == "":
+		case token != "" && hasCookie:
+			return answer(c, demo.BothRefreshTokens)
+		case token != "":
+			pair, err := svc.Issuer.Refresh(c.Request().Context(), token)
+			if err != nil {
+				return answer(c, svc.Auth.Response(err))
+			}
+			return tokens(c, pair)
+		case hasCookie: // cookie mode: CSRF-checked, then rotated
+			pair, err := svc.Issuer.RefreshCookie(c.Request().Context(), extractors.FromHTTP(c.Request()))
+			if err != nil {
+				return answer(c, svc.Auth.Response(err))
+			}
+			return cookies(c, svc, pair)
+		default:
 			return answer(c, demo.NoRefresh)
 		}
-		pair, err := svc.Issuer.Refresh(c.Request().Context(), token)
-		if err != nil {
-			return answer(c, svc.Auth.Response(err))
-		}
-		return tokens(c, pair)
 	})
 
 	e.POST("/logout", func(c echo.Context) error {
 		t, _ := echojwt.Token(c)
 		if err := svc.Issuer.Logout(c.Request().Context(), t); err != nil {
 			return answer(c, svc.Auth.Response(err))
+		}
+		if demo.HasSessionCookie(func(name string) bool { _, err := c.Cookie(name); return err == nil }) {
+			for _, ck := range svc.Cookies.ClearCookies() {
+				c.SetCookie(ck)
+			}
 		}
 		return c.NoContent(http.StatusNoContent)
 	}, protect)
@@ -94,6 +115,16 @@ func newApp(svc *demo.Service) *echo.Echo {
 func tokens(c echo.Context, pair *jwtgate.Pair) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, pair)
+}
+
+// cookies answers a login or refresh in cookie mode.
+func cookies(c echo.Context, svc *demo.Service, pair *jwtgate.Pair) error {
+	set, body := svc.CookieAnswer(pair)
+	for _, ck := range set {
+		c.SetCookie(ck)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, body)
 }
 
 // answer sends one of the app's own failures in the contract's shape.

@@ -27,6 +27,7 @@ import (
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/examples/internal/demo"
+	"github.com/jwtgate/jwtgate/extractors"
 	ginjwt "github.com/jwtgate/jwtgate/gin"
 )
 
@@ -41,6 +42,9 @@ func newEngine(svc *demo.Service) *gin.Engine {
 
 	r.GET("/healthz", func(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	})
+	r.GET("/", func(c *gin.Context) {
+		c.Data(http.StatusOK, "text/html; charset=utf-8", []byte(demo.Page))
 	})
 
 	r.POST("/login", func(c *gin.Context) {
@@ -59,25 +63,38 @@ func newEngine(svc *demo.Service) *gin.Engine {
 			abort(c, svc.Auth.Response(err))
 			return
 		}
+		if demo.CookieMode(c.Request.URL.RawQuery) {
+			cookies(c, svc, pair)
+			return
+		}
 		tokens(c, pair)
 	})
 
 	r.POST("/refresh", func(c *gin.Context) {
 		token, err := demo.DecodeRefresh(c.Request.Body)
+		cookie, _ := c.Cookie("refresh_token")
 		switch {
 		case err != nil:
 			abort(c, demo.BadRequest)
-			return
-		case token == "":
+		case token != "" && cookie != "":
+			abort(c, demo.BothRefreshTokens)
+		case token != "":
+			pair, err := svc.Issuer.Refresh(c.Request.Context(), token)
+			if err != nil {
+				abort(c, svc.Auth.Response(err))
+				return
+			}
+			tokens(c, pair)
+		case cookie != "": // cookie mode: CSRF-checked, then rotated
+			pair, err := svc.Issuer.RefreshCookie(c.Request.Context(), extractors.FromHTTP(c.Request))
+			if err != nil {
+				abort(c, svc.Auth.Response(err))
+				return
+			}
+			cookies(c, svc, pair)
+		default:
 			abort(c, demo.NoRefresh)
-			return
 		}
-		pair, err := svc.Issuer.Refresh(c.Request.Context(), token)
-		if err != nil {
-			abort(c, svc.Auth.Response(err))
-			return
-		}
-		tokens(c, pair)
 	})
 
 	r.POST("/logout", protect, func(c *gin.Context) {
@@ -85,6 +102,11 @@ func newEngine(svc *demo.Service) *gin.Engine {
 		if err := svc.Issuer.Logout(c.Request.Context(), t); err != nil {
 			abort(c, svc.Auth.Response(err))
 			return
+		}
+		if demo.HasSessionCookie(func(name string) bool { _, err := c.Cookie(name); return err == nil }) {
+			for _, ck := range svc.Cookies.ClearCookies() {
+				http.SetCookie(c.Writer, ck)
+			}
 		}
 		c.Status(http.StatusNoContent)
 	})
@@ -105,6 +127,16 @@ func newEngine(svc *demo.Service) *gin.Engine {
 func tokens(c *gin.Context, pair *jwtgate.Pair) {
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, pair)
+}
+
+// cookies answers a login or refresh in cookie mode.
+func cookies(c *gin.Context, svc *demo.Service, pair *jwtgate.Pair) {
+	set, body := svc.CookieAnswer(pair)
+	for _, ck := range set {
+		http.SetCookie(c.Writer, ck)
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, body)
 }
 
 // abort answers one of the app's own errors in the contract's shape, as

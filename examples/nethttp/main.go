@@ -29,6 +29,7 @@ import (
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/jwks"
 	"github.com/jwtgate/jwtgate/examples/internal/demo"
+	"github.com/jwtgate/jwtgate/extractors"
 	httpjwt "github.com/jwtgate/jwtgate/nethttp"
 )
 
@@ -40,6 +41,10 @@ func newHandler(svc *demo.Service) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, demo.Page)
 	})
 
 	if key := svc.SigningKey(); key != nil {
@@ -63,25 +68,39 @@ func newHandler(svc *demo.Service) http.Handler {
 			svc.Auth.WriteError(w, err)
 			return
 		}
+		if demo.CookieMode(r.URL.RawQuery) {
+			writeCookies(w, svc, pair)
+			return
+		}
 		writeJSON(w, http.StatusOK, pair)
 	})
 
 	mux.HandleFunc("POST /refresh", func(w http.ResponseWriter, r *http.Request) {
 		token, err := demo.DecodeRefresh(r.Body)
+		c, cookieErr := r.Cookie("refresh_token")
+		hasCookie := cookieErr == nil && c.Value != ""
 		switch {
 		case err != nil:
 			jwtgate.WriteResponse(w, demo.BadRequest)
-			return
-		case token == "":
+		case token != "" && hasCookie:
+			jwtgate.WriteResponse(w, demo.BothRefreshTokens)
+		case token != "":
+			pair, err := svc.Issuer.Refresh(r.Context(), token)
+			if err != nil {
+				svc.Auth.WriteError(w, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, pair)
+		case hasCookie: // cookie mode: CSRF-checked, then rotated
+			pair, err := svc.Issuer.RefreshCookie(r.Context(), extractors.FromHTTP(r))
+			if err != nil {
+				svc.Auth.WriteError(w, err)
+				return
+			}
+			writeCookies(w, svc, pair)
+		default:
 			jwtgate.WriteResponse(w, demo.NoRefresh)
-			return
 		}
-		pair, err := svc.Issuer.Refresh(r.Context(), token)
-		if err != nil {
-			svc.Auth.WriteError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, pair)
 	})
 
 	mux.Handle("POST /logout", protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -89,6 +108,11 @@ func newHandler(svc *demo.Service) http.Handler {
 		if err := svc.Issuer.Logout(r.Context(), t); err != nil {
 			svc.Auth.WriteError(w, err)
 			return
+		}
+		if demo.HasSessionCookie(func(name string) bool { return len(r.CookiesNamed(name)) > 0 }) {
+			for _, c := range svc.Cookies.ClearCookies() {
+				http.SetCookie(w, c)
+			}
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})))
@@ -102,6 +126,15 @@ func newHandler(svc *demo.Service) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"message": "hello, admin"})
 	}))))
 	return mux
+}
+
+// writeCookies answers a login or refresh in cookie mode.
+func writeCookies(w http.ResponseWriter, svc *demo.Service, pair *jwtgate.Pair) {
+	cookies, body := svc.CookieAnswer(pair)
+	for _, c := range cookies {
+		http.SetCookie(w, c)
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -37,6 +37,8 @@ type Answer struct {
 	Status    int
 	Challenge string
 	Body      map[string]any
+	// Cookies are the Set-Cookie lines, by cookie name.
+	Cookies map[string]string
 }
 
 // Walk runs the contract's table against app and returns every answer by
@@ -78,8 +80,12 @@ func (w *walker) do(name string, r req) Answer {
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(w.t, err, name)
-	a := Answer{Status: resp.StatusCode, Challenge: resp.Header.Get("WWW-Authenticate")}
-	if len(bytes.TrimSpace(raw)) > 0 {
+	a := Answer{Status: resp.StatusCode, Challenge: resp.Header.Get("WWW-Authenticate"), Cookies: map[string]string{}}
+	for _, line := range resp.Header.Values("Set-Cookie") {
+		name, _, _ := strings.Cut(line, "=")
+		a.Cookies[name] = line
+	}
+	if len(bytes.TrimSpace(raw)) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		require.NoError(w.t, json.Unmarshal(raw, &a.Body), "%s: body %q", name, raw)
 	}
 	assert.Less(w.t, a.Status, 500, "%s: no 5xx for what a client sends", name)
@@ -244,6 +250,90 @@ func (w *walker) walk() {
 	w.expect("me after logout", get("/api/me", bearer(str(bob["access_token"]))), 401, invalidToken("The access token has been revoked"), "invalid_token")
 	w.expect("refresh after logout", post("/refresh", `{"refresh_token":"`+str(bob["refresh_token"])+`"}`, nil), 401, invalidGrant, "invalid_grant")
 	w.expect("admin unaffected by alice's logout", get("/api/admin", bearer(str(admin["access_token"]))), 200, "", "")
+
+	w.cookieMode()
+}
+
+// cookieMode walks the contract's cookie mode. Cookies are sent by hand:
+// they are Secure, and a cookie jar would not send them over plain http.
+func (w *walker) cookieMode() {
+	t := w.t
+	origin := [2]string{"Origin", w.app.Base}
+	login := func(name string) (access, refresh, csrf string) {
+		a := w.expect(name, post("/login?mode=cookie", `{"username":"alice","password":"alice-password"}`, nil), 200, "", "")
+		require.Equal(t, 200, a.Status)
+		assert.Equal(t, float64(900), a.Body["expires_in"], name)
+		csrf = str(a.Body["csrf_token"])
+		require.NotEmpty(t, csrf, name)
+		assert.NotContains(t, a.Body, "access_token", "%s: no token in the body", name)
+		assert.NotContains(t, a.Body, "refresh_token", "%s: no token in the body", name)
+		access, refresh = cookieValue(a.Cookies["access_token"]), cookieValue(a.Cookies["refresh_token"])
+		require.NotEmpty(t, access, name)
+		require.NotEmpty(t, refresh, name)
+		assert.Equal(t, csrf, cookieValue(a.Cookies["csrf_token"]), "%s: the CSRF cookie holds the body's token", name)
+		assertAttrs(t, a.Cookies["access_token"], "HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age=900")
+		assertAttrs(t, a.Cookies["refresh_token"], "HttpOnly", "Secure", "SameSite=Strict", "Path=/refresh", "Max-Age=604800")
+		assertAttrs(t, a.Cookies["csrf_token"], "Secure", "SameSite=Lax", "Path=/", "Max-Age=604800")
+		assert.NotContains(t, a.Cookies["csrf_token"], "HttpOnly", "the page reads the CSRF cookie")
+		return access, refresh, csrf
+	}
+	access, refresh, csrf := login("cookie login")
+	_, _, otherCSRF := login("cookie login again")
+	withCookies := func(csrfHeader string, extra ...[2]string) [][2]string {
+		h := [][2]string{{"Cookie", "access_token=" + access + "; csrf_token=" + csrf}}
+		if csrfHeader != "" {
+			h = append(h, [2]string{"X-CSRF-Token", csrfHeader})
+		}
+		return append(h, extra...)
+	}
+	csrfRefused := func(name string, r req) {
+		t.Helper()
+		a := w.expect(name, r, 403, "", "csrf")
+		assert.Equal(t, "csrf", a.Body["error"], name)
+	}
+
+	w.expect("cookie GET needs no CSRF token", get("/api/me", withCookies("")), 200, "", "")
+	csrfRefused("cookie POST without CSRF token", post("/logout", "", withCookies("", origin)))
+	csrfRefused("cookie POST with a wrong CSRF token", post("/logout", "", withCookies("x"+csrf[1:], origin)))
+	csrfRefused("cookie POST with another login's CSRF token", post("/logout", "", withCookies(otherCSRF, origin)))
+	csrfRefused("cookie POST from a foreign origin", post("/logout", "", withCookies(csrf, [2]string{"Origin", "http://evil.example"})))
+	w.expect("cookie GET still works after refused POSTs", get("/api/me", withCookies("")), 200, "", "")
+
+	refreshCookie := func(tok string) [][2]string {
+		return [][2]string{{"Cookie", "refresh_token=" + tok + "; csrf_token=" + csrf}, {"X-CSRF-Token", csrf}, origin}
+	}
+	csrfRefused("cookie refresh without CSRF token", post("/refresh", "", [][2]string{{"Cookie", "refresh_token=" + refresh}, origin}))
+	w.expect("refresh token in body and cookie", post("/refresh", `{"refresh_token":"`+refresh+`"}`, refreshCookie(refresh)), 400, "", "invalid_request")
+	a := w.expect("cookie refresh", post("/refresh", "", refreshCookie(refresh)), 200, "", "")
+	assert.Equal(t, csrf, str(a.Body["csrf_token"]), "the CSRF token stays across refreshes")
+	access2, refresh2 := cookieValue(a.Cookies["access_token"]), cookieValue(a.Cookies["refresh_token"])
+	require.NotEmpty(t, refresh2)
+	assert.NotEqual(t, refresh, refresh2)
+	w.expect("cookie refresh reused", post("/refresh", "", refreshCookie(refresh)), 401, invalidGrant, "invalid_grant")
+	w.expect("access cookie of the revoked family", get("/api/me", [][2]string{{"Cookie", "access_token=" + access2}}), 401, invalidToken("The access token has been revoked"), "invalid_token")
+
+	access, _, csrf = login("cookie login for logout")
+	a = w.expect("cookie logout", post("/logout", "", withCookies(csrf, origin)), 204, "", "")
+	for _, name := range []string{"access_token", "refresh_token", "csrf_token"} {
+		assert.Contains(t, a.Cookies[name], "Max-Age=0", "logout clears %s", name)
+	}
+	w.expect("access cookie after logout", get("/api/me", withCookies("")), 401, invalidToken("The access token has been revoked"), "invalid_token")
+	page := w.do("page", get("/", nil))
+	assert.Equal(t, 200, page.Status, "GET / serves the page")
+}
+
+func cookieValue(setCookie string) string {
+	_, rest, _ := strings.Cut(setCookie, "=")
+	v, _, _ := strings.Cut(rest, ";")
+	return v
+}
+
+func assertAttrs(t *testing.T, setCookie string, attrs ...string) {
+	t.Helper()
+	parts := strings.Split(setCookie, "; ")
+	for _, a := range attrs {
+		assert.Contains(t, parts, a, "%s has %s", setCookie, a)
+	}
 }
 
 func (w *walker) mint(alg, header string, claims map[string]any) string {

@@ -6,6 +6,7 @@ package demo
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -17,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -36,6 +38,9 @@ type Settings struct {
 	RandomSecret bool
 	// Redis is REDIS_URL parsed; nil means the in-memory store.
 	Redis *redis.Options
+	// AllowedOrigins is ALLOWED_ORIGINS: the origins trusted to send unsafe
+	// requests in cookie mode; empty means same-origin only.
+	AllowedOrigins []string
 	// SigningKey is JWT_SIGNING_KEY's key (RSA, ECDSA or Ed25519; JWT_ALG
 	// picks among its algorithms): tokens are signed with it instead of the
 	// HS256 secret, and its public half can be published as a JWK Set.
@@ -46,7 +51,8 @@ type Settings struct {
 const Realm = "jwtgate-example"
 
 // LoadSettings reads ADDR, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, REDIS_URL,
-// JWT_SIGNING_KEY and JWT_ALG. An error names the variable that is wrong.
+// ALLOWED_ORIGINS, JWT_SIGNING_KEY and JWT_ALG. An error names the variable
+// that is wrong.
 func LoadSettings(getenv func(string) string) (Settings, error) {
 	s := Settings{Addr: "127.0.0.1:8080", Issuer: "jwtgate-example", Audience: "jwtgate-example-api"}
 	if v := getenv("ADDR"); v != "" {
@@ -57,6 +63,16 @@ func LoadSettings(getenv func(string) string) (Settings, error) {
 	}
 	if v := getenv("JWT_AUDIENCE"); v != "" {
 		s.Audience = v
+	}
+	if v := getenv("ALLOWED_ORIGINS"); v != "" {
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
+					return s, fmt.Errorf("ALLOWED_ORIGINS: %q is not scheme://host[:port]", o)
+				}
+				s.AllowedOrigins = append(s.AllowedOrigins, o)
+			}
+		}
 	}
 	if v := getenv("REDIS_URL"); v != "" {
 		opts, err := redis.ParseURL(v)
@@ -126,6 +142,8 @@ type Service struct {
 	Auth   *jwtgate.Authenticator
 	Issuer *jwtgate.Issuer
 	Store  jwtgate.Store
+	// Cookies is cookie mode (POST /login?mode=cookie).
+	Cookies *jwtgate.Cookies
 
 	signing *jwtgate.Key
 }
@@ -146,6 +164,7 @@ func NewService(s Settings, store jwtgate.Store, now func() time.Time) (*Service
 	if s.SigningKey != nil {
 		key = s.SigningKey
 	}
+	cookies := &jwtgate.Cookies{CSRFKey: csrfKey(s.Secret), TrustedOrigins: s.AllowedOrigins}
 	auth, err := jwtgate.New(jwtgate.Config{
 		Keys:           key,
 		Issuer:         []string{s.Issuer},
@@ -154,6 +173,7 @@ func NewService(s Settings, store jwtgate.Store, now func() time.Time) (*Service
 		Leeway:         30 * time.Second,
 		Extractor:      extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Cookie("access_token")),
 		Revoker:        store,
+		Cookies:        cookies,
 		Realm:          Realm,
 		Now:            now,
 		Logger:         Logger(), // a store failure (503) is logged; client errors are Debug
@@ -168,12 +188,46 @@ func NewService(s Settings, store jwtgate.Store, now func() time.Time) (*Service
 		Store:    store,
 		Leeway:   30 * time.Second,
 		Now:      now,
+		Cookies:  cookies,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &Service{Auth: auth, Issuer: issuer, Store: store, signing: s.SigningKey}, nil
+	return &Service{Auth: auth, Issuer: issuer, Store: store, Cookies: cookies, signing: s.SigningKey}, nil
 }
+
+// csrfKey derives the CSRF key from the secret, so that every instance
+// started with one JWT_SECRET binds CSRF tokens alike.
+func csrfKey(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("jwtgate-example csrf key"))
+	return m.Sum(nil)
+}
+
+// CookieMode reports whether a login asks for cookie mode (?mode=cookie).
+func CookieMode(query string) bool {
+	v, err := url.ParseQuery(query)
+	return err == nil && v.Get("mode") == "cookie"
+}
+
+// CookieAnswer is what a login or refresh in cookie mode sets and answers:
+// the three cookies, and {"csrf_token","expires_in"} for the page.
+func (s *Service) CookieAnswer(p *jwtgate.Pair) ([]*http.Cookie, map[string]any) {
+	return s.Cookies.SetCookies(p), map[string]any{
+		"csrf_token": s.Cookies.CSRFToken(p.Family),
+		"expires_in": p.ExpiresIn,
+	}
+}
+
+// HasSessionCookie reports whether a request carries cookie mode's cookies,
+// so that logout clears them.
+func HasSessionCookie(cookieHeader func(name string) bool) bool {
+	return cookieHeader("access_token") || cookieHeader("csrf_token")
+}
+
+// BothRefreshTokens is the answer to a refresh token in the body and in the
+// cookie at once.
+var BothRefreshTokens = jwtgate.Response{Status: http.StatusBadRequest, Code: "invalid_request", Description: "The refresh token was sent in the body and in a cookie"}
 
 // KeyID names a key by its public half: the first 16 hex digits of the
 // SHA-256 of its PKIX encoding, stable across restarts.
