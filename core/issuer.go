@@ -318,8 +318,8 @@ func (i *Issuer) pair(now time.Time, sub, scope, family, refreshID string, extra
 	}
 	return &Pair{
 		AccessToken: access, RefreshToken: refresh, TokenType: "Bearer",
-		ExpiresIn:       int64(i.cfg.AccessTTL / time.Second),
-		IssuedAt: now, AccessExpiresAt: accessExp, RefreshExpiresAt: refreshExp, Family: family,
+		ExpiresIn: int64(i.cfg.AccessTTL / time.Second),
+		IssuedAt:  now, AccessExpiresAt: accessExp, RefreshExpiresAt: refreshExp, Family: family,
 	}, nil
 }
 
