@@ -4,20 +4,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Redis-backed tests need a redis-server; install Debian's when missing.
-if ! command -v redis-server >/dev/null 2>&1 && [ -z "${REDIS_URL:-}" ]; then
-	echo "== installing redis-server (Debian package)"
+# What the tests need beyond Go, from Debian's packages when missing:
+# redis-server (the Redis store's tests) and chromium (the browser tests).
+need=()
+if ! command -v redis-server >/dev/null 2>&1 && [ -z "${REDIS_URL:-}" ]; then need+=(redis-server); fi
+if ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
+if [ ${#need[@]} -gt 0 ]; then
+	echo "== installing ${need[*]} (Debian packages)"
 	SUDO=""
 	if [ "$(id -u)" != 0 ]; then
 		if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-			echo "redis-server is missing and this is not root: install it (apt-get install redis-server) or set REDIS_URL"; exit 1
+			echo "missing ${need[*]} and this is not root: apt-get install ${need[*]}"; exit 1
 		fi
 	fi
 	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-# The Redis tests must run here, never skip.
-export JWTGATE_REQUIRE_REDIS=1
+# Here the Redis and browser tests must run, never skip.
+export JWTGATE_REQUIRE_REDIS=1 JWTGATE_REQUIRE_BROWSER=1
 
 echo "== gofmt"
 unformatted=$(gofmt -l .)
