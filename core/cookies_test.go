@@ -108,7 +108,7 @@ func TestCSRF(t *testing.T) {
 		{name: "POST by cookie with the token", method: "POST", cookie: true, headers: map[string]string{"X-CSRF-Token": good, "Origin": "https://app.example"}},
 		{name: "POST by cookie with the token and no Origin", method: "POST", cookie: true, headers: map[string]string{"X-CSRF-Token": good}},
 		{name: "POST by cookie without token", method: "POST", cookie: true, err: jwtgate.ErrCSRF},
-		{name: "DELETE by cookie with a wrong token", method: "DELETE", cookie: true, headers: map[string]string{"X-CSRF-Token": "x" + good[1:]}, err: jwtgate.ErrCSRF},
+		{name: "DELETE by cookie with a wrong token", method: "DELETE", cookie: true, headers: map[string]string{"X-CSRF-Token": flipFirst(good)}, err: jwtgate.ErrCSRF},
 		{name: "PUT by cookie with another login's token", method: "PUT", cookie: true, headers: map[string]string{"X-CSRF-Token": foreign}, err: jwtgate.ErrCSRF},
 		{name: "POST by cookie from a foreign origin", method: "POST", cookie: true, headers: map[string]string{"X-CSRF-Token": good, "Origin": "https://evil.example"}, err: jwtgate.ErrCSRF},
 		{name: "POST by cookie with Origin null", method: "POST", cookie: true, headers: map[string]string{"X-CSRF-Token": good, "Origin": "null"}, err: jwtgate.ErrCSRF},
@@ -230,4 +230,13 @@ func TestRefreshCookie(t *testing.T) {
 	require.NoError(t, err)
 	_, err = plain.RefreshCookie(ctx, req(p.RefreshToken, "x"))
 	assert.True(t, err != nil && strings.Contains(err.Error(), "needs IssuerConfig.Cookies"))
+}
+
+// flipFirst returns s with its first character changed, so it is certainly
+// wrong.
+func flipFirst(s string) string {
+	if s[0] == 'x' {
+		return "y" + s[1:]
+	}
+	return "x" + s[1:]
 }

@@ -172,7 +172,7 @@ func TestRefreshFailures(t *testing.T) {
 	ctx := context.Background()
 	p, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
 	require.NoError(t, err)
-	forged := p.RefreshToken[:len(p.RefreshToken)-2] + "AA"
+	forged := p.RefreshToken[:len(p.RefreshToken)-5] + flipFirst(p.RefreshToken[len(p.RefreshToken)-5:])
 
 	tests := []struct {
 		name  string

@@ -15,7 +15,8 @@ import (
 // revocation check. Use it for signed payloads that are not JWTs, and for
 // outside signature test suites (jwtgate runs Wycheproof's JWS vectors through
 // it); never to authenticate a request, which is what Authenticate and Verify
-// are for.
+// are for. Since the payload is not read, the key lookup gets no issuer: with
+// KeysByIssuer as Keys every JWS is refused (ErrUnknownKey).
 func (a *Authenticator) VerifyJWS(ctx context.Context, raw string) ([]byte, error) {
 	if len(raw) > a.maxSize {
 		return nil, newError(ErrInvalidToken, ErrTokenTooLarge, "The access token is too large")

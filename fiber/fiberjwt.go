@@ -15,6 +15,11 @@
 // fiber.Config{ReadBufferSize: 32 << 10}, so that an oversized token gets
 // jwtgate's JSON answer.
 //
+// Fiber's default app ErrorHandler sends err.Error(), and fasthttp's errors
+// for a request it cannot parse quote the request's headers, a token
+// included: give the app an ErrorHandler that does not (examples/fiber has
+// one).
+//
 // fasthttp reuses its buffers once a handler returns. Every value the view
 // hands the core is a copy, so the *jwtgate.Token (its Raw too) may be kept
 // after the handler returns, whatever fiber.Config.Immutable says. With
@@ -136,16 +141,26 @@ func Token(c *fiber.Ctx) (*jwtgate.Token, bool) { return jwtgate.FromContext(c.U
 
 // Claims returns the claims of the request's token as T, the type
 // jwtgate.Config.NewClaims returns (by default *jwtgate.Claims).
-func Claims[T jwt.Claims](c *fiber.Ctx) (T, bool) { return jwtgate.ClaimsFromContext[T](c.UserContext()) }
+func Claims[T jwt.Claims](c *fiber.Ctx) (T, bool) {
+	return jwtgate.ClaimsFromContext[T](c.UserContext())
+}
 
-// request is the extractors.Request view of a *fiber.Ctx. It is used only
-// while the handler runs; what it returns is copied on a hit, and nothing is
-// allocated on a miss.
+// Request returns the read-only view of c that the core reads, for the core's
+// functions that take an extractors.Request. Use it only while the handler
+// runs; the strings it returns are copies, and a miss allocates nothing.
+func Request(c *fiber.Ctx) extractors.Request { return request{c} }
+
 type request struct{ c *fiber.Ctx }
 
 var _ extractors.Request = request{}
 
+// Header reads the header lines; "Host" is the request's host, from the
+// request target when it is absolute (RFC 9112 §3.2.2), as net/http's r.Host.
 func (r request) Header(name string) (string, int) {
+	if strings.EqualFold(name, fiber.HeaderHost) {
+		host := r.c.Request().URI().Host()
+		return string(host), min(len(host), 1)
+	}
 	vals := r.c.Request().Header.PeekAll(name)
 	if len(vals) == 0 {
 		return "", 0
@@ -197,7 +212,16 @@ func (r request) Form(name string) (string, int) {
 
 func (r request) Param(name string) string { return strings.Clone(r.c.Params(name)) }
 
-func (r request) Method() string { return r.c.Method() }
+// Method returns a string that does not share fasthttp's buffer either.
+func (r request) Method() string {
+	m := r.c.Method()
+	for _, known := range fiber.DefaultMethods {
+		if m == known {
+			return known
+		}
+	}
+	return strings.Clone(m)
+}
 
 // lookup returns a copy of the first value of name in args and its count.
 func lookup(args *fasthttp.Args, name string) (value string, count int) {

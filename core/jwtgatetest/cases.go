@@ -768,8 +768,8 @@ func trCases(fx *fixture) []testCase {
 			return withCookie(get("/protected"), "access_token="+e.remember(fx.t0()))
 		}, want: accept()},
 		testCase{name: "TR-04/header and query", config: queryOrHeader, request: func(e *env) *http.Request {
-			r := bearer(e, fx.t0())
-			r.URL.RawQuery = "access_token=" + e.remember(fx.t0())
+			r := get("/protected?access_token=" + e.remember(fx.t0()))
+			r.Header.Set("Authorization", "Bearer "+e.remember(fx.t0()))
 			return r
 		}, want: invalidRequest(descMultiple)},
 		testCase{name: "TR-04/cookie and query, the same token", config: cookieOrQuery, request: func(e *env) *http.Request {

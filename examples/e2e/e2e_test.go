@@ -20,7 +20,7 @@ import (
 )
 
 // examples lists the apps that answer the contract.
-var examples = []string{"nethttp", "echo", "gin"}
+var examples = []string{"nethttp", "echo", "gin", "fiber"}
 
 const secret = "e2e-secret-0123456789abcdef-0123456789"
 
