@@ -66,6 +66,7 @@ func buildCases(fx *fixture) []testCase {
 		customCases(fx),
 		katCases(fx),
 		lifeCases(fx),
+		csrfCases(fx),
 		asymCases(fx),
 	} {
 		cases = append(cases, group...)
