@@ -10,15 +10,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -143,36 +140,11 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
-	s, err := demo.LoadSettings(getenv)
+	app, err := demo.Start(getenv, out)
 	if err != nil {
 		return err
 	}
-	store, closeStore, err := demo.NewStore(s, demo.Logger())
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	svc, err := demo.NewService(s, store, nil)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", s.Addr)
-	if err != nil {
-		return fmt.Errorf("ADDR %q: %w", s.Addr, err)
-	}
-	e := newApp(svc)
-	e.Listener = ln
-	e.Server.ReadHeaderTimeout = 10 * time.Second
-	e.Server.MaxHeaderBytes = 64 << 10 // tokens up to the contract's 16 KiB headers get a JSON answer
-	demo.Banner(out, "http://"+ln.Addr().String(), s)
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = e.Shutdown(shutdown)
-	}()
-	if err := e.Start(""); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	defer app.Close()
+	// *echo.Echo is an http.Handler: served like the others.
+	return demo.ServeHTTP(ctx, app.Listener, newApp(app.Service))
 }

@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -185,25 +184,12 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
-	s, err := demo.LoadSettings(getenv)
+	a, err := demo.Start(getenv, out)
 	if err != nil {
 		return err
 	}
-	store, closeStore, err := demo.NewStore(s, demo.Logger())
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	svc, err := demo.NewService(s, store, nil)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", s.Addr)
-	if err != nil {
-		return fmt.Errorf("ADDR %q: %w", s.Addr, err)
-	}
-	app := newApp(svc)
-	demo.Banner(out, "http://"+ln.Addr().String(), s)
+	defer a.Close()
+	app, ln := newApp(a.Service), a.Listener
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 	select {
