@@ -2,6 +2,11 @@ package jwtgate_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -420,4 +425,41 @@ func TestConcurrentFlow(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestIssuerAsymmetric issues and refreshes with every asymmetric algorithm:
+// the private key signs, the public key verifies.
+func TestIssuerAsymmetric(t *testing.T) {
+	t.Parallel()
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	ecKey, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	require.NoError(t, err)
+	edPub, edPriv, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	for _, k := range []*jwtgate.Key{
+		{ID: "rs", Algorithm: "RS512", VerifyKey: &rsaKey.PublicKey, SignKey: rsaKey},
+		{ID: "ps", Algorithm: "PS256", VerifyKey: &rsaKey.PublicKey, SignKey: rsaKey},
+		{ID: "es", Algorithm: "ES512", VerifyKey: &ecKey.PublicKey, SignKey: ecKey},
+		{ID: "ed", Algorithm: "EdDSA", VerifyKey: edPub, SignKey: edPriv},
+	} {
+		t.Run(k.Algorithm, func(t *testing.T) {
+			t.Parallel()
+			store := jwtgate.NewMemoryStore(nil)
+			issuer, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{Key: k, Issuer: "iss", Audience: []string{"aud"}, Store: store})
+			require.NoError(t, err)
+			auth, err := jwtgate.New(jwtgate.Config{Keys: &jwtgate.Key{ID: k.ID, Algorithm: k.Algorithm, VerifyKey: k.VerifyKey}, Issuer: []string{"iss"}, Audience: []string{"aud"}, Revoker: store})
+			require.NoError(t, err)
+			p, err := issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+			require.NoError(t, err)
+			tok, err := auth.Verify(context.Background(), p.AccessToken)
+			require.NoError(t, err)
+			assert.Equal(t, k.Algorithm, tok.Algorithm)
+			assert.Equal(t, k.ID, tok.KeyID)
+			p2, err := issuer.Refresh(context.Background(), p.RefreshToken)
+			require.NoError(t, err)
+			_, err = auth.Verify(context.Background(), p2.AccessToken)
+			require.NoError(t, err)
+		})
+	}
 }
