@@ -148,8 +148,10 @@ func (a *Authenticator) Realm() string { return a.realm }
 // CredentialsOptional reports whether requests without a token pass.
 func (a *Authenticator) CredentialsOptional() bool { return a.optional }
 
-// Authenticate finds the token in r and verifies it. It returns (nil, nil) for
-// a request without any token when Config.CredentialsOptional is set. Every
+// Authenticate finds the token in r and verifies it, and, when the token came
+// from a cookie, applies cookie mode's CSRF checks (see [Cookies]). It returns
+// (nil, nil) for a request without any token when Config.CredentialsOptional
+// is set. Every
 // error is an *Error wrapping one of the error kinds; see [Authenticator.Response]
 // for how to answer it.
 func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) (*Token, error) {
@@ -191,7 +193,8 @@ func (a *Authenticator) checkCSRF(r extractors.Request, family string) *Error {
 
 // Verify verifies a raw token that was not found by the extractor (a
 // WebSocket subprotocol, a message header). It applies every rule
-// Authenticate does, including revocation and hooks.
+// Authenticate does, including revocation and hooks, except cookie mode's
+// CSRF checks, which need the request.
 func (a *Authenticator) Verify(ctx context.Context, raw string) (*Token, error) {
 	if raw == "" {
 		return nil, a.fail(ctx, newError(ErrTokenMissing, nil, ""))

@@ -39,7 +39,9 @@
 //     names; NumericDates that are numbers; exp (required by default), nbf and
 //     iat with the configured leeway; iss, aud and sub; required claims; the
 //     claims type's own Validate method; Config.Validate;
-//  5. revocation: Config.Revoker, failing closed (503) when it cannot answer.
+//  5. revocation: Config.Revoker, failing closed (503) when it cannot answer;
+//  6. CSRF, for a token found in a cookie: an unsafe method needs the CSRF
+//     token of its login and a trusted origin (Config.Cookies).
 //
 // # Errors and HTTP
 //
