@@ -18,7 +18,7 @@ if [ ${#need[@]} -gt 0 ]; then
 		fi
 	fi
 	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 # Here the Redis and browser tests must run, never skip.
 export JWTGATE_REQUIRE_REDIS=1 JWTGATE_REQUIRE_BROWSER=1
