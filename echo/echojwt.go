@@ -35,12 +35,17 @@ type Config struct {
 	SuccessHandler func(c echo.Context)
 	// ErrorHandler decides what a refused request gets; err wraps one of
 	// jwtgate's error kinds (errors.Is(err, jwtgate.ErrInvalidToken), …). A
-	// non-nil return goes to echo's HTTPErrorHandler. A nil return lets the
-	// request go on to the next handler (from New: without a token), as
-	// echo-jwt's ContinueOnIgnoredError, unless the ErrorHandler wrote a
-	// response.
+	// non-nil return goes to echo's HTTPErrorHandler. A nil return ends the
+	// request with the answer the ErrorHandler wrote, or, if it wrote none,
+	// with the default answer: a refused request never reaches the next
+	// handler unless ContinueOnIgnoredError says so.
 	// Default: return the *echo.HTTPError described at [New].
 	ErrorHandler func(c echo.Context, err error) error
+	// ContinueOnIgnoredError lets a request go on to the next handler when
+	// the ErrorHandler returns nil without writing an answer (from New:
+	// without a token; from RequireScopes: without the scopes), as echo-jwt's
+	// option of that name. Default false: refused requests stop.
+	ContinueOnIgnoredError bool
 	// ContextKey is the key under which c.Get finds the *jwtgate.Token.
 	// Default: "jwtgate".
 	ContextKey string
@@ -133,7 +138,7 @@ func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
 
 // refuse returns what answers a failure: the ErrorHandler or the default.
 func (c Config) refuse() (func(echo.Context, error, echo.HandlerFunc) error, error) {
-	auth, custom := c.Authenticator, c.ErrorHandler
+	auth, custom, carryOn := c.Authenticator, c.ErrorHandler, c.ContinueOnIgnoredError
 	if auth == nil {
 		return nil, errors.New("Config.Authenticator is nil")
 	}
@@ -142,7 +147,9 @@ func (c Config) refuse() (func(echo.Context, error, echo.HandlerFunc) error, err
 			if herr := custom(ec, err); herr != nil || ec.Response().Committed {
 				return herr
 			}
-			return next(ec)
+			if carryOn {
+				return next(ec)
+			}
 		}
 		resp, h := auth.Response(err), ec.Response().Header()
 		if resp.WWWAuthenticate != "" {

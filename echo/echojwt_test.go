@@ -246,6 +246,9 @@ func TestErrorHandler(t *testing.T) {
 		kind    error
 		status  int
 		body    string
+		// carryOn sets ContinueOnIgnoredError; challenge: the default answer
+		// (with its challenge) was sent.
+		carryOn, challenge bool
 	}{
 		{name: "missing token, error returned", handler: func(echo.Context, error) error { return errCustom },
 			kind: jwtgate.ErrTokenMissing, status: http.StatusTeapot, body: `{"message":"go away"}` + "\n"},
@@ -253,9 +256,13 @@ func TestErrorHandler(t *testing.T) {
 			kind: jwtgate.ErrInvalidToken, status: http.StatusTeapot, body: `{"message":"go away"}` + "\n"},
 		{name: "missing scope, error returned", token: token(t, "read"), scopes: []string{"admin"},
 			handler: func(echo.Context, error) error { return errCustom }, kind: jwtgate.ErrInsufficientScope, status: http.StatusTeapot},
-		{name: "nil returned: continue without token", token: "a.b.c", handler: func(echo.Context, error) error { return nil },
-			kind: jwtgate.ErrInvalidToken, status: 200, body: "anonymous"},
-		{name: "nil returned for a scope: continue", token: token(t, "read"), scopes: []string{"admin"},
+		{name: "nil returned: the default answer, never the handler", token: "a.b.c", handler: func(echo.Context, error) error { return nil },
+			kind: jwtgate.ErrInvalidToken, status: 401, challenge: true},
+		{name: "nil returned for a scope: the default answer", token: token(t, "read"), scopes: []string{"admin"},
+			handler: func(echo.Context, error) error { return nil }, kind: jwtgate.ErrInsufficientScope, status: 403, challenge: true},
+		{name: "nil returned with ContinueOnIgnoredError: continue without token", token: "a.b.c", carryOn: true,
+			handler: func(echo.Context, error) error { return nil }, kind: jwtgate.ErrInvalidToken, status: 200, body: "anonymous"},
+		{name: "nil returned for a scope with ContinueOnIgnoredError: continue", token: token(t, "read"), scopes: []string{"admin"}, carryOn: true,
 			handler: func(echo.Context, error) error { return nil }, kind: jwtgate.ErrInsufficientScope, status: 200, body: "alice"},
 		{name: "answer written and nil returned: stop", token: "a.b.c",
 			handler: func(c echo.Context, _ error) error { return c.String(http.StatusForbidden, "written") },
@@ -266,8 +273,9 @@ func TestErrorHandler(t *testing.T) {
 			t.Parallel()
 			var got error
 			cfg := echojwt.Config{
-				Authenticator: newAuth(t, nil),
-				ErrorHandler:  func(c echo.Context, err error) error { got = err; return tt.handler(c, err) },
+				Authenticator:          newAuth(t, nil),
+				ErrorHandler:           func(c echo.Context, err error) error { got = err; return tt.handler(c, err) },
+				ContinueOnIgnoredError: tt.carryOn,
 			}
 			mw := []echo.MiddlewareFunc{echojwt.New(cfg)}
 			if tt.scopes != nil {
@@ -281,7 +289,11 @@ func TestErrorHandler(t *testing.T) {
 			if tt.body != "" {
 				assert.Equal(t, tt.body, w.Body.String())
 			}
-			assert.Empty(t, w.Header().Get("WWW-Authenticate"), "a custom ErrorHandler answers alone")
+			if tt.challenge {
+				assert.Contains(t, w.Header().Get("WWW-Authenticate"), "Bearer realm=", "the default answer")
+			} else {
+				assert.Empty(t, w.Header().Get("WWW-Authenticate"), "a custom ErrorHandler answers alone")
+			}
 		})
 	}
 }
