@@ -42,6 +42,8 @@ type Authenticator struct {
 	onSuccess  func(context.Context, *Token)
 	keyfunc    jwt.Keyfunc
 	cookies    *Cookies
+	cache      *tokenCache
+	keyGen     KeyGeneration // nil for keys that never change
 	now        func() time.Time
 	realm      string
 	leeway     time.Duration
@@ -77,6 +79,18 @@ func New(cfg Config) (*Authenticator, error) {
 	}
 	if cfg.Cookies != nil {
 		a.cookies = cfg.Cookies.withDefaults()
+	}
+	if cfg.CacheSize >= 0 {
+		size := cfg.CacheSize
+		if size == 0 {
+			size = DefaultCacheSize
+		}
+		switch k := cfg.Keys.(type) {
+		case *Key, *KeySet:
+			a.cache = newTokenCache(size)
+		case KeyGeneration:
+			a.cache, a.keyGen = newTokenCache(size), k
+		}
 	}
 	if a.maxSize == 0 {
 		a.maxSize = DefaultMaxTokenSize
@@ -224,6 +238,13 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 	if len(raw) > a.maxSize {
 		return nil, newError(ErrInvalidToken, ErrTokenTooLarge, "The access token is too large")
 	}
+	if a.cache != nil {
+		if e, ok := a.cache.get(raw); ok {
+			if t, ok := a.fromCache(raw, e, source); ok {
+				return a.accept(ctx, t)
+			}
+		}
+	}
 	dot1, dot2, ok := compactShape(raw)
 	if !ok {
 		return nil, newError(ErrInvalidToken, ErrTokenShape, "The access token is malformed")
@@ -260,6 +281,44 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 	if env.iat != nil {
 		t.IssuedAt = *env.iat
 	}
+	if a.cache != nil && env.exp != nil {
+		e := &cacheEntry{tok: *t, exp: *env.exp, gen: a.generation()}
+		e.tok.Source = ""
+		if env.nbf != nil {
+			e.nbf = *env.nbf
+		}
+		a.cache.put(raw, e, a.now())
+	}
+	return a.accept(ctx, t)
+}
+
+func (a *Authenticator) generation() uint64 {
+	if a.keyGen == nil {
+		return 0
+	}
+	return a.keyGen.KeyGeneration()
+}
+
+// fromCache returns the cached verification of raw if it still holds: made
+// with the current keys, and exp and nbf good at this moment (with the same
+// leeway golang-jwt applies). A stale entry is dropped.
+func (a *Authenticator) fromCache(raw string, e *cacheEntry, source string) (*Token, bool) {
+	now := a.now()
+	if e.gen != a.generation() || !now.Before(e.exp.Add(a.leeway)) {
+		a.cache.drop(raw)
+		return nil, false
+	}
+	if !e.nbf.IsZero() && now.Before(e.nbf.Add(-a.leeway)) {
+		return nil, false
+	}
+	t := e.tok // a copy per request: Source is this request's
+	t.Source = source
+	return &t, true
+}
+
+// accept runs what every request's token goes through after verification,
+// cached or not: Config.Validate, the revocation check, OnSuccess.
+func (a *Authenticator) accept(ctx context.Context, t *Token) (*Token, *Error) {
 	if a.validate != nil {
 		if err := a.validate(ctx, t); err != nil {
 			return nil, newError(ErrInvalidToken, errors.Join(ErrValidationFailed, err), "The access token claims are not accepted")
@@ -445,7 +504,7 @@ type envelope struct {
 	sid             string
 	scope           string
 	scp             []string
-	exp, iat        *time.Time
+	exp, iat, nbf   *time.Time
 	missingRequired bool
 }
 
@@ -505,7 +564,7 @@ func (e *envelope) UnmarshalJSON(data []byte) error {
 		case "iat":
 			e.iat, ok = numericDate(value)
 		case "nbf":
-			_, ok = numericDate(value)
+			e.nbf, ok = numericDate(value)
 		default:
 			// encoding/json would match "EXP" or "Iss" to the registered
 			// fields: refuse names a case-insensitive reader confuses.

@@ -73,6 +73,17 @@ type Config struct {
 	// decoding. Default DefaultMaxTokenSize (8 KiB).
 	MaxTokenSize int
 
+	// CacheSize bounds the verified-token cache: a token seen before and
+	// verified is not decoded nor its signature checked again; exp and nbf are
+	// checked against the clock, Config.Validate and the Revoker asked, on
+	// every request. Keyed by the whole token string; only tokens with exp are
+	// kept, never past it; failures are never kept; a change of keys (a
+	// KeySource implementing KeyGeneration) empties it. The claims type's own
+	// Validate runs when a token is first verified. Default DefaultCacheSize;
+	// negative turns it off. The cache is off over a KeySource that can change
+	// keys without implementing KeyGeneration.
+	CacheSize int
+
 	// Extractor finds the token in a request. Default
 	// extractors.AuthorizationBearer(): the Authorization header only.
 	Extractor extractors.Extractor

@@ -159,6 +159,7 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 		Revoker:        cfg.Store,
 		Leeway:         cfg.Leeway,
 		Now:            cfg.Now,
+		CacheSize:      -1, // refresh tokens are used once: nothing to remember
 	})
 	if err != nil {
 		return nil, err

@@ -60,24 +60,30 @@ func BenchmarkAlgorithms(b *testing.B) {
 		if c.alg == "HS256" {
 			key = jwtgate.HMAC(benchSecret, c.alg)
 		}
-		auth, err := jwtgate.New(jwtgate.Config{Keys: key, Issuer: []string{"https://issuer.example"}, Audience: []string{"api://svc"}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		h := httpjwt.New(httpjwt.Config{Authenticator: auth})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-		r := httptest.NewRequest(http.MethodGet, "/", nil)
-		r.Header.Set("Authorization", "Bearer "+tok)
-		b.Run(c.alg+"/jwtgate", func(b *testing.B) {
-			b.ReportAllocs()
-			w := &discardWriter{h: http.Header{}}
-			for b.Loop() {
-				w.code = 0
-				h.ServeHTTP(w, r)
-				if w.code != 0 {
-					b.Fatalf("status %d", w.code)
-				}
+		for _, cache := range []int{-1, 0} {
+			auth, err := jwtgate.New(jwtgate.Config{Keys: key, Issuer: []string{"https://issuer.example"}, Audience: []string{"api://svc"}, CacheSize: cache})
+			if err != nil {
+				b.Fatal(err)
 			}
-		})
+			h := httpjwt.New(httpjwt.Config{Authenticator: auth})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.Header.Set("Authorization", "Bearer "+tok)
+			name := c.alg + "/jwtgate/cache=off"
+			if cache == 0 {
+				name = c.alg + "/jwtgate/cache=on"
+			}
+			b.Run(name, func(b *testing.B) {
+				b.ReportAllocs()
+				w := &discardWriter{h: http.Header{}}
+				for b.Loop() {
+					w.code = 0
+					h.ServeHTTP(w, r)
+					if w.code != 0 {
+						b.Fatalf("status %d", w.code)
+					}
+				}
+			})
+		}
 
 		p := jwt.NewParser(jwt.WithValidMethods([]string{c.alg}), jwt.WithIssuer("https://issuer.example"),
 			jwt.WithAudience("api://svc"), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithStrictDecoding())

@@ -54,6 +54,7 @@ func BenchmarkRawParse(b *testing.B) {
 func BenchmarkMiddleware(b *testing.B) {
 	auth, err := jwtgate.New(jwtgate.Config{
 		Keys: jwtgate.HMAC(benchSecret, "HS256"), Issuer: []string{"https://issuer.example"}, Audience: []string{"api://svc"},
+		CacheSize: -1, // every request verified: the uncached path (BenchmarkAlgorithms measures the cache)
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -111,7 +112,7 @@ func BenchmarkRevocation(b *testing.B) {
 		_ = store.RevokeToken(context.Background(), "revoked-"+strconv.Itoa(i), time.Now().Add(time.Hour))
 	}
 	for _, withStore := range []bool{false, true} {
-		cfg := jwtgate.Config{Keys: jwtgate.HMAC(benchSecret, "HS256"), Issuer: []string{"https://issuer.example"}, Audience: []string{"api://svc"}}
+		cfg := jwtgate.Config{Keys: jwtgate.HMAC(benchSecret, "HS256"), Issuer: []string{"https://issuer.example"}, Audience: []string{"api://svc"}, CacheSize: -1}
 		name := "none"
 		if withStore {
 			cfg.Revoker = store

@@ -2,6 +2,7 @@ package jwks
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -68,6 +69,8 @@ type Remote struct {
 	fetching    bool
 
 	fetches atomic.Int64
+	gen     atomic.Uint64 // bumped when a fetched set differs from the last
+	lastSum [32]byte      // guarded by mu
 	stop    chan struct{}
 	done    chan struct{}
 	close   sync.Once
@@ -169,6 +172,11 @@ func (r *Remote) mayRefetch() bool {
 // Algorithms implements jwtgate.KeySource.
 func (r *Remote) Algorithms() []string { return asymmetric }
 
+// KeyGeneration implements jwtgate.KeyGeneration: it changes whenever a
+// fetched set differs from the one before, so that an Authenticator's cache of
+// verified tokens forgets verifications made with keys since removed.
+func (r *Remote) KeyGeneration() uint64 { return r.gen.Load() }
+
 // Fetches returns how many times the set was fetched (for tests and metrics).
 func (r *Remote) Fetches() int64 { return r.fetches.Load() }
 
@@ -214,12 +222,18 @@ func (r *Remote) refresh(ctx context.Context) (time.Duration, error) {
 	r.fetches.Add(1)
 	ctx, cancel := context.WithTimeout(ctx, r.opts.FetchTimeout)
 	defer cancel()
-	set, maxAge, err := r.fetch(ctx)
+	set, sum, maxAge, err := r.fetch(ctx)
 	if err != nil {
 		r.log("jwks: fetching the key set failed; the last good set stays in use", err)
 		return r.opts.MinRefreshInterval, err
 	}
+	r.mu.Lock()
 	r.keys.Store(set)
+	if sum != r.lastSum {
+		r.lastSum = sum
+		r.gen.Add(1)
+	}
+	r.mu.Unlock()
 	next := r.opts.RefreshInterval
 	if maxAge > 0 && maxAge < next {
 		next = max(maxAge, r.opts.MinRefreshInterval)
@@ -227,42 +241,43 @@ func (r *Remote) refresh(ctx context.Context) (time.Duration, error) {
 	return next, nil
 }
 
-func (r *Remote) fetch(ctx context.Context) (*jwtgate.KeySet, time.Duration, error) {
+func (r *Remote) fetch(ctx context.Context) (*jwtgate.KeySet, [32]byte, time.Duration, error) {
+	var sum [32]byte
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.opts.URL, nil)
 	if err != nil {
-		return nil, 0, err
+		return nil, sum, 0, err
 	}
 	req.Header.Set("Accept", "application/jwk-set+json, application/json")
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return nil, 0, err
+		return nil, sum, 0, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, 0, fmt.Errorf("jwks: %s answered %s", r.opts.URL, resp.Status)
+		return nil, sum, 0, fmt.Errorf("jwks: %s answered %s", r.opts.URL, resp.Status)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, r.opts.MaxSize+1))
 	if err != nil {
-		return nil, 0, err
+		return nil, sum, 0, err
 	}
 	if int64(len(body)) > r.opts.MaxSize {
-		return nil, 0, fmt.Errorf("jwks: key set over %d bytes", r.opts.MaxSize)
+		return nil, sum, 0, fmt.Errorf("jwks: key set over %d bytes", r.opts.MaxSize)
 	}
 	keys, skipped, err := parseSet(body, false)
 	if err != nil {
-		return nil, 0, err
+		return nil, sum, 0, err
 	}
 	for _, e := range skipped {
 		r.log("jwks: key refused", e)
 	}
 	if len(keys) == 0 {
-		return nil, 0, errors.New("jwks: the key set holds no usable key")
+		return nil, sum, 0, errors.New("jwks: the key set holds no usable key")
 	}
 	set, err := newSet(keys)
 	if err != nil {
-		return nil, 0, err
+		return nil, sum, 0, err
 	}
-	return set, maxAge(resp.Header.Get("Cache-Control")), nil
+	return set, sha256.Sum256(body), maxAge(resp.Header.Get("Cache-Control")), nil
 }
 
 func (r *Remote) log(msg string, err error) {

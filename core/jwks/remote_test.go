@@ -329,3 +329,27 @@ func TestHandlerPublishes(t *testing.T) {
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", nil))
 	assert.Equal(t, http.StatusMethodNotAllowed, w.Code)
 }
+
+// TestRetiredKeyLeavesTheCache: a token verified (and cached) with a key the
+// issuer then retires is refused after the next refresh.
+func TestRetiredKeyLeavesTheCache(t *testing.T) {
+	t.Parallel()
+	k1, k2 := ecKey(t, "k1"), ecKey(t, "k2")
+	srv := newJWKSServer(t, k1, k2)
+	remote := newRemote(t, srv.URL, jwks.RemoteOptions{MinRefreshInterval: time.Hour})
+	auth := authFor(t, remote)
+	tok := sign(t, k1, "https://id.example")
+	_, err := auth.Verify(context.Background(), tok)
+	require.NoError(t, err)
+	gen := remote.KeyGeneration()
+	require.NoError(t, remote.Refresh(context.Background()))
+	assert.Equal(t, gen, remote.KeyGeneration(), "the same set: the cache stays")
+	_, err = auth.Verify(context.Background(), tok)
+	require.NoError(t, err)
+
+	srv.publish(t, k2)
+	require.NoError(t, remote.Refresh(context.Background()))
+	assert.NotEqual(t, gen, remote.KeyGeneration())
+	_, err = auth.Verify(context.Background(), tok)
+	assert.ErrorIs(t, err, jwtgate.ErrUnknownKey, "the retired key's token is refused, cached or not")
+}

@@ -1,0 +1,97 @@
+package jwtgate
+
+import (
+	"hash/maphash"
+	"sync"
+	"time"
+)
+
+// DefaultCacheSize is the number of verified tokens an Authenticator
+// remembers when Config.CacheSize is zero.
+const DefaultCacheSize = 10_000
+
+// KeyGeneration is implemented by a KeySource whose keys change while it is
+// in use (a remote JWKS): the number changes whenever its keys do. The
+// verified-token cache only works over a source that either cannot change (a
+// *Key, a *KeySet) or implements it, and forgets every entry when it changes.
+type KeyGeneration interface {
+	KeyGeneration() uint64
+}
+
+// tokenCache remembers verified tokens, keyed by the exact token string, so
+// that a token sent again is not decoded and its signature not checked again.
+// Only successes are stored; each entry ends at the token's exp; a change of
+// keys makes every entry stale.
+type tokenCache struct {
+	seed     maphash.Seed
+	perShard int
+	shards   [16]cacheShard
+}
+
+type cacheShard struct {
+	mu sync.RWMutex
+	m  map[string]*cacheEntry
+}
+
+type cacheEntry struct {
+	tok      Token // Source left empty: it is the request's
+	exp, nbf time.Time
+	gen      uint64
+}
+
+func newTokenCache(size int) *tokenCache {
+	c := &tokenCache{seed: maphash.MakeSeed(), perShard: max(1, size/16)}
+	for i := range c.shards {
+		c.shards[i].m = make(map[string]*cacheEntry)
+	}
+	return c
+}
+
+func (c *tokenCache) shard(raw string) *cacheShard {
+	return &c.shards[maphash.String(c.seed, raw)%uint64(len(c.shards))]
+}
+
+func (c *tokenCache) get(raw string) (*cacheEntry, bool) {
+	s := c.shard(raw)
+	s.mu.RLock()
+	e, ok := s.m[raw]
+	s.mu.RUnlock()
+	return e, ok
+}
+
+func (c *tokenCache) drop(raw string) {
+	s := c.shard(raw)
+	s.mu.Lock()
+	delete(s.m, raw)
+	s.mu.Unlock()
+}
+
+func (c *tokenCache) put(raw string, e *cacheEntry, now time.Time) {
+	s := c.shard(raw)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.m) >= c.perShard {
+		for k, old := range s.m {
+			if !now.Before(old.exp) {
+				delete(s.m, k)
+			}
+		}
+		for k := range s.m { // still full: make room (map order is random)
+			if len(s.m) < c.perShard {
+				break
+			}
+			delete(s.m, k)
+		}
+	}
+	s.m[raw] = e
+}
+
+func (c *tokenCache) len() int {
+	n := 0
+	for i := range c.shards {
+		c.shards[i].mu.RLock()
+		n += len(c.shards[i].m)
+		c.shards[i].mu.RUnlock()
+	}
+	return n
+}

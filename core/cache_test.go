@@ -1,0 +1,178 @@
+package jwtgate_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/jwtgatetest"
+	"github.com/jwtgate/jwtgate/extractors"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// countingKeys is a KeySource that counts lookups and can change generation.
+type countingKeys struct {
+	key     *jwtgate.Key
+	lookups atomic.Int32
+	gen     atomic.Uint64
+}
+
+func (k *countingKeys) Key(ctx context.Context, q jwtgate.KeyQuery) (*jwtgate.Key, error) {
+	k.lookups.Add(1)
+	return k.key.Key(ctx, q)
+}
+func (k *countingKeys) Algorithms() []string  { return k.key.Algorithms() }
+func (k *countingKeys) KeyGeneration() uint64 { return k.gen.Load() }
+
+// plainKeys can change keys but says nothing about it: no cache over it.
+type plainKeys struct{ countingKeys }
+
+func (k *plainKeys) KeyGeneration() {}
+
+func cachedAuth(t *testing.T, keys jwtgate.KeySource, modify func(*jwtgate.Config)) (*jwtgate.Authenticator, *jwtgatetest.Clock) {
+	t.Helper()
+	clock := jwtgatetest.NewClock(testNow)
+	a := testAuth(t, func(c *jwtgate.Config) {
+		c.Keys = keys
+		c.Now = clock.Now
+		if modify != nil {
+			modify(c)
+		}
+	})
+	return a, clock
+}
+
+func TestCacheSkipsVerificationOfAKnownToken(t *testing.T) {
+	t.Parallel()
+	keys := &countingKeys{key: jwtgate.HMAC(testSecret, "HS256")}
+	a, _ := cachedAuth(t, keys, nil)
+	tok := mint(testSecret, goodHeader, claimsJSON(""))
+	for range 3 {
+		got, err := a.Verify(context.Background(), tok)
+		require.NoError(t, err)
+		assert.Equal(t, "user-1", got.Subject)
+	}
+	assert.Equal(t, int32(1), keys.lookups.Load(), "verified once")
+	assert.Equal(t, 1, jwtgate.CacheLen(a))
+
+	keys.gen.Add(1) // keys rotated: every verification is stale
+	_, err := a.Verify(context.Background(), tok)
+	require.NoError(t, err)
+	assert.Equal(t, int32(2), keys.lookups.Load(), "verified again after a key change")
+}
+
+func TestCacheChecksTimeAndRevocationOnEveryHit(t *testing.T) {
+	t.Parallel()
+	store := jwtgate.NewMemoryStore(func() time.Time { return testNow })
+	var validated atomic.Int32
+	a, _ := cachedAuth(t, jwtgate.HMAC(testSecret, "HS256"), func(c *jwtgate.Config) {
+		c.Revoker = store
+		c.Validate = func(context.Context, *jwtgate.Token) error { validated.Add(1); return nil }
+	})
+	tok := mint(testSecret, goodHeader, claimsJSON("")) // exp = now + 300 s
+	_, err := a.Verify(context.Background(), tok)
+	require.NoError(t, err)
+	_, err = a.Verify(context.Background(), tok)
+	require.NoError(t, err)
+	assert.Equal(t, int32(2), validated.Load(), "Config.Validate runs on every request")
+
+	require.NoError(t, store.RevokeToken(context.Background(), "j-1", testNow.Add(time.Hour)))
+	_, err = a.Verify(context.Background(), tok)
+	assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked, "a cached token is still asked about")
+
+	b, clock2 := cachedAuth(t, jwtgate.HMAC(testSecret, "HS256"), nil)
+	_, err = b.Verify(context.Background(), tok)
+	require.NoError(t, err)
+	clock2.Advance(300 * time.Second)
+	_, err = b.Verify(context.Background(), tok)
+	assert.ErrorIs(t, err, jwt.ErrTokenExpired, "a cached token expires on time")
+}
+
+func TestCacheNeverHoldsFailuresOrUnboundedTokens(t *testing.T) {
+	t.Parallel()
+	keys := &countingKeys{key: jwtgate.HMAC(testSecret, "HS256")}
+	a, _ := cachedAuth(t, keys, func(c *jwtgate.Config) { c.ExpirationOptional = true })
+	good := mint(testSecret, goodHeader, claimsJSON(""))
+	forged := mint([]byte("ffffffffffffffffffffffffffffffff"), goodHeader, claimsJSON(""))
+	for range 3 {
+		_, err := a.Verify(context.Background(), forged)
+		assert.ErrorIs(t, err, jwt.ErrTokenSignatureInvalid)
+	}
+	assert.Equal(t, 0, jwtgate.CacheLen(a), "failures are not kept")
+	_, err := a.Verify(context.Background(), good)
+	require.NoError(t, err)
+	_, err = a.Verify(context.Background(), forged)
+	assert.Error(t, err, "the forged twin of a cached token is still refused")
+
+	noExp := mint(testSecret, goodHeader, `{"iss":"https://issuer.example","aud":"api://svc","jti":"x"}`)
+	_, err = a.Verify(context.Background(), noExp)
+	require.NoError(t, err)
+	assert.Equal(t, 1, jwtgate.CacheLen(a), "a token without exp is not kept")
+}
+
+func TestCacheIsBoundedAndOptional(t *testing.T) {
+	t.Parallel()
+	a, _ := cachedAuth(t, jwtgate.HMAC(testSecret, "HS256"), func(c *jwtgate.Config) { c.CacheSize = 32 })
+	for i := range 200 {
+		_, err := a.Verify(context.Background(), mint(testSecret, goodHeader, claimsJSON(`"n":`+strconv.Itoa(i))))
+		require.NoError(t, err)
+	}
+	assert.LessOrEqual(t, jwtgate.CacheLen(a), 32)
+
+	off, _ := cachedAuth(t, jwtgate.HMAC(testSecret, "HS256"), func(c *jwtgate.Config) { c.CacheSize = -1 })
+	assert.Equal(t, -1, jwtgate.CacheLen(off))
+	unsafe, _ := cachedAuth(t, &plainKeys{countingKeys{key: jwtgate.HMAC(testSecret, "HS256")}}, nil)
+	assert.Equal(t, -1, jwtgate.CacheLen(unsafe), "no cache over keys that may change unannounced")
+}
+
+func TestCacheSourceIsTheRequests(t *testing.T) {
+	t.Parallel()
+	a, _ := cachedAuth(t, jwtgate.HMAC(testSecret, "HS256"), func(c *jwtgate.Config) {
+		c.Extractor = extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Query("access_token"))
+	})
+	tok := mint(testSecret, goodHeader, claimsJSON(""))
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Authorization", "Bearer "+tok)
+	first, err := a.Authenticate(context.Background(), extractors.FromHTTP(r))
+	require.NoError(t, err)
+	second, err := a.Authenticate(context.Background(), extractors.FromHTTP(httptest.NewRequest(http.MethodGet, "/?access_token="+tok, nil)))
+	require.NoError(t, err)
+	assert.Equal(t, "header:Authorization", first.Source)
+	assert.Equal(t, "query:access_token", second.Source)
+	assert.True(t, second.SentInURL())
+	assert.NotSame(t, first, second)
+	assert.False(t, errors.Is(err, jwtgate.ErrInvalidToken))
+}
+
+// TestCacheMemory measures what a cached token costs, for the README: each
+// entry holds the token string, the Token and its claims.
+func TestCacheMemory(t *testing.T) {
+	const n = 20_000
+	a, _ := cachedAuth(t, jwtgate.HMAC(testSecret, "HS256"), func(c *jwtgate.Config) { c.CacheSize = n })
+	tokens := make([]string, n)
+	for i := range tokens {
+		tokens[i] = mint(testSecret, goodHeader, claimsJSON(`"n":`+strconv.Itoa(i)))
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for _, tok := range tokens {
+		_, err := a.Verify(context.Background(), tok)
+		require.NoError(t, err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := float64(after.HeapAlloc-before.HeapAlloc) / float64(jwtgate.CacheLen(a))
+	t.Logf("%d cached tokens of %d bytes: %.0f bytes each", jwtgate.CacheLen(a), len(tokens[0]), per)
+	assert.Less(t, per, 4096.0)
+	runtime.KeepAlive(tokens)
+}
