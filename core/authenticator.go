@@ -165,9 +165,8 @@ func (a *Authenticator) CredentialsOptional() bool { return a.optional }
 // Authenticate finds the token in r and verifies it, and, when the token came
 // from a cookie, applies cookie mode's CSRF checks (see [Cookies]). It returns
 // (nil, nil) for a request without any token when Config.CredentialsOptional
-// is set. Every
-// error is an *Error wrapping one of the error kinds; see [Authenticator.Response]
-// for how to answer it.
+// is set. Every error is an *Error wrapping one of the error kinds; see
+// [Authenticator.Response] for how to answer it.
 func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) (*Token, error) {
 	raw, source, err := a.extractor.Extract(r)
 	if err != nil {
@@ -187,6 +186,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) 
 		if err := a.checkCSRF(r, t.SessionID); err != nil {
 			return nil, a.fail(ctx, err)
 		}
+	}
+	if a.onSuccess != nil {
+		a.onSuccess(ctx, t)
 	}
 	return t, nil
 }
@@ -216,6 +218,9 @@ func (a *Authenticator) Verify(ctx context.Context, raw string) (*Token, error) 
 	t, err := a.verify(ctx, raw, "")
 	if err != nil {
 		return nil, a.fail(ctx, err)
+	}
+	if a.onSuccess != nil {
+		a.onSuccess(ctx, t)
 	}
 	return t, nil
 }
@@ -317,7 +322,7 @@ func (a *Authenticator) fromCache(raw string, e *cacheEntry, source string) (*To
 }
 
 // accept runs what every request's token goes through after verification,
-// cached or not: Config.Validate, the revocation check, OnSuccess.
+// cached or not: Config.Validate and the revocation check.
 func (a *Authenticator) accept(ctx context.Context, t *Token) (*Token, *Error) {
 	if a.validate != nil {
 		if err := a.validate(ctx, t); err != nil {
@@ -336,9 +341,6 @@ func (a *Authenticator) accept(ctx context.Context, t *Token) (*Token, *Error) {
 		case revoked:
 			return nil, newError(ErrInvalidToken, ErrTokenRevoked, "The access token has been revoked")
 		}
-	}
-	if a.onSuccess != nil {
-		a.onSuccess(ctx, t)
 	}
 	return t, nil
 }

@@ -240,3 +240,27 @@ func flipFirst(s string) string {
 	}
 	return "x" + s[1:]
 }
+
+// TestCSRFRefusalIsAFailureOnly: hooks see a CSRF refusal as an error and
+// never as a success.
+func TestCSRFRefusalIsAFailureOnly(t *testing.T) {
+	t.Parallel()
+	c := &jwtgate.Cookies{CSRFKey: csrfKey}
+	w := cookieWorld(t, c)
+	p, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+	require.NoError(t, err)
+	var oks, errs int
+	auth := testAuth(t, func(cfg *jwtgate.Config) {
+		cfg.Cookies = c
+		cfg.Now = w.clock.Now
+		cfg.Extractor = extractors.Cookie("access_token")
+		cfg.OnSuccess = func(context.Context, *jwtgate.Token) { oks++ }
+		cfg.OnError = func(context.Context, error) { errs++ }
+	})
+	r := httptest.NewRequest("POST", "https://api.example/x", nil)
+	r.AddCookie(&http.Cookie{Name: "access_token", Value: p.AccessToken})
+	_, err = auth.Authenticate(context.Background(), extractors.FromHTTP(r))
+	require.ErrorIs(t, err, jwtgate.ErrCSRF)
+	assert.Equal(t, 0, oks)
+	assert.Equal(t, 1, errs)
+}
