@@ -1,6 +1,6 @@
 # The whole test suite, as CI runs it: formatting, vet, staticcheck, and every
 # test under the race detector.
-.PHONY: test run fuzz bench
+.PHONY: test run fuzz bench bench-compare
 
 test:
 	./scripts/test.sh
@@ -17,3 +17,9 @@ fuzz:
 
 bench:
 	go test -run='^$$' -bench=. -benchmem ./...
+
+# Every adapter against its bare framework and golang-jwt alone, cache on and
+# off side by side (BenchmarkBare, BenchmarkRaw, BenchmarkAdapter).
+bench-compare:
+	go test -run='^$$' -bench=. -benchmem -count=6 ./benchmarks | tee bench.txt
+	go run golang.org/x/perf/cmd/benchstat@latest -col /cache bench.txt

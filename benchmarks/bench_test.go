@@ -1,0 +1,220 @@
+package benchmarks
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gofiber/fiber/v2"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/labstack/echo/v4"
+	"github.com/valyala/fasthttp"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	echojwt "github.com/jwtgate/jwtgate/echo"
+	fiberjwt "github.com/jwtgate/jwtgate/fiber"
+	ginjwt "github.com/jwtgate/jwtgate/gin"
+	httpjwt "github.com/jwtgate/jwtgate/nethttp"
+)
+
+// alg is one algorithm's key pair and a token signed with it.
+type alg struct {
+	name          string
+	sign, verify  any
+	method        jwt.SigningMethod
+	valid, forged string
+	key           *jwtgate.Key
+}
+
+var algs = func() []*alg {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	edPub, edPriv, _ := ed25519.GenerateKey(rand.Reader)
+	out := []*alg{
+		{name: "HS256", sign: secret, verify: secret, method: jwt.SigningMethodHS256},
+		{name: "RS256", sign: rsaKey, verify: &rsaKey.PublicKey, method: jwt.SigningMethodRS256},
+		{name: "ES256", sign: ecKey, verify: &ecKey.PublicKey, method: jwt.SigningMethodES256},
+		{name: "EdDSA", sign: edPriv, verify: edPub, method: jwt.SigningMethodEdDSA},
+	}
+	for _, a := range out {
+		tok, err := jwt.NewWithClaims(a.method, jwt.RegisteredClaims{
+			Issuer: "https://issuer.example", Subject: "user-1", Audience: jwt.ClaimStrings{"api://svc"},
+			IssuedAt: jwt.NewNumericDate(time.Now()), ExpiresAt: jwt.NewNumericDate(time.Now().Add(24 * time.Hour)), ID: "j-1",
+		}).SignedString(a.sign)
+		if err != nil {
+			panic(err)
+		}
+		a.valid = tok
+		// A forged token: the payload changed, the signature kept.
+		a.forged = tok[:len(tok)/2] + "A" + tok[len(tok)/2+1:]
+		if a.forged == tok {
+			a.forged = tok[:len(tok)/2] + "B" + tok[len(tok)/2+1:]
+		}
+		a.key = &jwtgate.Key{Algorithm: a.name, VerifyKey: a.verify}
+	}
+	return out
+}()
+
+func auth(b *testing.B, a *alg, cache bool) *jwtgate.Authenticator {
+	size := -1
+	if cache {
+		size = 0
+	}
+	au, err := jwtgate.New(jwtgate.Config{Keys: a.key, Issuer: []string{"https://issuer.example"}, Audience: []string{"api://svc"}, CacheSize: size})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return au
+}
+
+// server builds a framework app serving GET / behind the adapter (a nil
+// Authenticator: no middleware) and returns a function that serves one
+// request with a token and returns the status.
+type server func(b *testing.B, au *jwtgate.Authenticator) func(token string) int
+
+var frameworks = []struct {
+	name  string
+	build server
+}{
+	{"nethttp", func(b *testing.B, au *jwtgate.Authenticator) func(string) int {
+		var h http.Handler = http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+		if au != nil {
+			h = httpjwt.New(httpjwt.Config{Authenticator: au})(h)
+		}
+		return serveHTTP(h)
+	}},
+	{"echo", func(b *testing.B, au *jwtgate.Authenticator) func(string) int {
+		e := echo.New()
+		var mw []echo.MiddlewareFunc
+		if au != nil {
+			mw = append(mw, echojwt.New(echojwt.Config{Authenticator: au}))
+		}
+		e.GET("/", func(c echo.Context) error { return c.NoContent(http.StatusOK) }, mw...)
+		return serveHTTP(e)
+	}},
+	{"gin", func(b *testing.B, au *jwtgate.Authenticator) func(string) int {
+		gin.SetMode(gin.ReleaseMode)
+		r := gin.New()
+		hs := []gin.HandlerFunc{}
+		if au != nil {
+			hs = append(hs, ginjwt.New(ginjwt.Config{Authenticator: au}))
+		}
+		r.GET("/", append(hs, func(c *gin.Context) { c.Status(http.StatusOK) })...)
+		return serveHTTP(r)
+	}},
+	{"fiber", func(b *testing.B, au *jwtgate.Authenticator) func(string) int {
+		app := fiber.New()
+		hs := []fiber.Handler{}
+		if au != nil {
+			hs = append(hs, fiberjwt.New(fiberjwt.Config{Authenticator: au}))
+		}
+		app.Get("/", append(hs, func(c *fiber.Ctx) error { return c.SendStatus(fiber.StatusOK) })...)
+		h := app.Handler()
+		var fctx fasthttp.RequestCtx
+		fctx.Request.Header.SetMethod(fiber.MethodGet)
+		fctx.Request.SetRequestURI("/")
+		last := ""
+		return func(token string) int {
+			fctx.ResetUserValues()
+			fctx.Response.Reset()
+			if token != last {
+				fctx.Request.Header.Set(fiber.HeaderAuthorization, "Bearer "+token)
+				last = token
+			}
+			h(&fctx)
+			return fctx.Response.StatusCode()
+		}
+	}},
+}
+
+// serveHTTP serves through h with a reusable request and a writer that keeps
+// nothing, so the figures are the handler's.
+func serveHTTP(h http.Handler) func(string) int {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	w := &discard{h: http.Header{}}
+	last := ""
+	return func(token string) int {
+		if token != last { // set once per benchmark, not per request
+			r.Header.Set("Authorization", "Bearer "+token)
+			last = token
+		}
+		clear(w.h)
+		w.code = http.StatusOK
+		h.ServeHTTP(w, r)
+		return w.code
+	}
+}
+
+type discard struct {
+	h    http.Header
+	code int
+}
+
+func (w *discard) Header() http.Header         { return w.h }
+func (w *discard) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discard) WriteHeader(code int)        { w.code = code }
+
+func BenchmarkBare(b *testing.B) {
+	for _, fw := range frameworks {
+		b.Run("fw="+fw.name, func(b *testing.B) {
+			serve := fw.build(b, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				if serve(algs[0].valid) != http.StatusOK {
+					b.Fatal("status")
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkRaw(b *testing.B) {
+	for _, a := range algs {
+		p := jwt.NewParser(jwt.WithValidMethods([]string{a.name}), jwt.WithIssuer("https://issuer.example"),
+			jwt.WithAudience("api://svc"), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithStrictDecoding())
+		keyfunc := func(*jwt.Token) (any, error) { return a.verify, nil }
+		b.Run("alg="+a.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := p.ParseWithClaims(a.valid, &jwt.RegisteredClaims{}, keyfunc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkAdapter(b *testing.B) {
+	for _, fw := range frameworks {
+		for _, a := range algs {
+			for _, valid := range []bool{true, false} {
+				for _, cache := range []bool{true, false} {
+					tok, want, tokName, cacheName := a.valid, http.StatusOK, "valid", "off"
+					if !valid {
+						tok, want, tokName = a.forged, http.StatusUnauthorized, "invalid"
+					}
+					if cache {
+						cacheName = "on"
+					}
+					b.Run("fw="+fw.name+"/alg="+a.name+"/token="+tokName+"/cache="+cacheName, func(b *testing.B) {
+						serve := fw.build(b, auth(b, a, cache))
+						b.ReportAllocs()
+						for b.Loop() {
+							if got := serve(tok); got != want {
+								b.Fatalf("status %d, want %d", got, want)
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}
