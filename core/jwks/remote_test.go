@@ -148,9 +148,11 @@ func TestRotationWithoutFailedRequests(t *testing.T) {
 	signer := atomic.Pointer[jwtgate.Key]{}
 	signer.Store(k1)
 	var failed, served atomic.Int64
+	const clients = 4
+	var onK2 [clients]atomic.Bool // client i has finished a request signed with k2
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for range 4 {
+	for i := range clients {
 		wg.Go(func() {
 			for {
 				select {
@@ -158,10 +160,14 @@ func TestRotationWithoutFailedRequests(t *testing.T) {
 					return
 				default:
 				}
-				if _, err := auth.Verify(ctx, sign(t, signer.Load(), "https://id.example")); err != nil {
+				k := signer.Load()
+				if _, err := auth.Verify(ctx, sign(t, k, "https://id.example")); err != nil {
 					failed.Add(1)
 				}
 				served.Add(1)
+				if k == k2 {
+					onK2[i].Store(true)
+				}
 			}
 		})
 	}
@@ -175,8 +181,12 @@ func TestRotationWithoutFailedRequests(t *testing.T) {
 	require.NoError(t, remote.Refresh(ctx))
 	waitServed(50)
 	signer.Store(k2) // 2. switch signing
-	waitServed(50)
-	srv.publish(t, k2) // 3. retire the old key once its tokens expired
+	for i := range clients {
+		for !onK2[i].Load() { // every client's k1 tokens are behind it
+			time.Sleep(time.Millisecond)
+		}
+	}
+	srv.publish(t, k2) // 3. retire the old key once its tokens are gone
 	require.NoError(t, remote.Refresh(ctx))
 	waitServed(50)
 	close(stop)
