@@ -426,7 +426,7 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 			}
 			typSeen = true
 			env.typ = s
-			if s == "" || !slices.Contains(a.types, normalizeType(s)) {
+			if s == "" || !a.typeAllowed(s) {
 				return ErrTypeNotAllowed
 			}
 		case "cty":
@@ -467,6 +467,20 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 		}
 	}
 	return nil
+}
+
+// typeAllowed reports whether typ is on the allow-list, case-insensitively and
+// with any "application/" prefix ignored, without allocating.
+func (a *Authenticator) typeAllowed(typ string) bool {
+	if len(typ) > 12 && strings.EqualFold(typ[:12], "application/") {
+		typ = typ[12:]
+	}
+	for _, t := range a.types {
+		if strings.EqualFold(t, typ) {
+			return true
+		}
+	}
+	return false
 }
 
 // findKey is the jwt.Keyfunc: the key comes from the configured source, by
@@ -598,6 +612,24 @@ func (e *envelope) UnmarshalJSON(data []byte) error {
 func numericDate(v []byte) (*time.Time, bool) {
 	if len(v) == 0 || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
 		return nil, false
+	}
+	// Most NumericDates are plain integers: read those without a string.
+	if len(v) <= 12 {
+		n, digits := int64(0), true
+		for _, c := range v {
+			if c < '0' || c > '9' {
+				digits = false
+				break
+			}
+			n = n*10 + int64(c-'0')
+		}
+		if digits && (len(v) == 1 || v[0] != '0') {
+			if n > maxNumericDate {
+				return nil, false
+			}
+			t := time.Unix(n, 0).UTC()
+			return &t, true
+		}
 	}
 	f, err := strconv.ParseFloat(string(v), 64)
 	if err != nil || f < 0 || f > maxNumericDate {

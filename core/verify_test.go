@@ -175,6 +175,8 @@ func TestVerifyCauses(t *testing.T) {
 		{name: "long s variant of sub", token: mint(testSecret, goodHeader, claimsJSON(`"ſub":"admin"`)), cause: jwtgate.ErrClaimsInvalid},
 		{name: "exp as string", token: mint(testSecret, goodHeader, `{"exp":"1795867500","iss":"https://issuer.example","aud":"api://svc"}`), cause: jwtgate.ErrClaimsInvalid},
 		{name: "exp beyond year 9999", token: mint(testSecret, goodHeader, `{"exp":1e20,"iss":"https://issuer.example","aud":"api://svc"}`), cause: jwtgate.ErrClaimsInvalid},
+		{name: "exp one second past year 9999", token: mint(testSecret, goodHeader, `{"exp":253402300800,"iss":"https://issuer.example","aud":"api://svc"}`), cause: jwtgate.ErrClaimsInvalid},
+		{name: "exp with a leading zero", token: mint(testSecret, goodHeader, `{"exp":01795867500,"iss":"https://issuer.example","aud":"api://svc"}`), cause: jwt.ErrTokenMalformed},
 		{name: "negative iat", token: mint(testSecret, goodHeader, claimsJSON(`"nbf":-1`)), cause: jwtgate.ErrClaimsInvalid},
 		{name: "invalid UTF-8", token: mint(testSecret, goodHeader, claimsJSON(`"name":"adm`+"\xff"+`in"`)), cause: jwtgate.ErrClaimsInvalid},
 		{name: "duplicate header", token: mint(testSecret, `{"alg":"HS256","alg":"HS256"}`, claimsJSON("")), cause: jwtgate.ErrHeaderInvalid},
