@@ -280,18 +280,10 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 		scope:     env.scope,
 		scp:       env.scp,
 	}
-	if env.exp != nil {
-		t.ExpiresAt = *env.exp
-	}
-	if env.iat != nil {
-		t.IssuedAt = *env.iat
-	}
-	if a.cache != nil && env.exp != nil {
-		e := &cacheEntry{tok: *t, exp: *env.exp, gen: a.generation()}
+	t.ExpiresAt, t.IssuedAt = env.exp, env.iat
+	if a.cache != nil && !env.exp.IsZero() {
+		e := &cacheEntry{tok: *t, exp: env.exp, nbf: env.nbf, gen: a.generation()}
 		e.tok.Source = ""
-		if env.nbf != nil {
-			e.nbf = *env.nbf
-		}
 		a.cache.put(raw, e, a.now())
 	}
 	return a.accept(ctx, t)
@@ -520,7 +512,7 @@ type envelope struct {
 	sid             string
 	scope           string
 	scp             []string
-	exp, iat, nbf   *time.Time
+	exp, iat, nbf   time.Time // zero when absent
 	missingRequired bool
 }
 
@@ -609,9 +601,9 @@ func (e *envelope) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-func numericDate(v []byte) (*time.Time, bool) {
+func numericDate(v []byte) (time.Time, bool) {
 	if len(v) == 0 || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
-		return nil, false
+		return time.Time{}, false
 	}
 	// Most NumericDates are plain integers: read those without a string.
 	if len(v) <= 12 {
@@ -625,20 +617,18 @@ func numericDate(v []byte) (*time.Time, bool) {
 		}
 		if digits && (len(v) == 1 || v[0] != '0') {
 			if n > maxNumericDate {
-				return nil, false
+				return time.Time{}, false
 			}
-			t := time.Unix(n, 0).UTC()
-			return &t, true
+			return time.Unix(n, 0).UTC(), true
 		}
 	}
 	f, err := strconv.ParseFloat(string(v), 64)
 	if err != nil || f < 0 || f > maxNumericDate {
-		return nil, false
+		return time.Time{}, false
 	}
 	sec := int64(f)
 	// Rounded to the microsecond: a float64 holds no more at today's dates.
-	t := time.Unix(sec, int64(math.Round((f-float64(sec))*1e6))*1e3).UTC()
-	return &t, true
+	return time.Unix(sec, int64(math.Round((f-float64(sec))*1e6))*1e3).UTC(), true
 }
 
 // Validate runs after golang-jwt's own claim checks (exp, nbf, iat, aud, one
