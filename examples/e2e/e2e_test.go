@@ -62,14 +62,20 @@ func start(t *testing.T, bin string, env ...string) string {
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if i := strings.Index(sc.Text(), "listening on "); i >= 0 {
-				found <- strings.TrimSpace(sc.Text()[i+len("listening on "):])
+		if sc.Scan() {
+			// The banner comes first: no framework output before it.
+			line, ok := strings.CutPrefix(sc.Text(), "jwtgate example listening on ")
+			if !ok {
+				line = "first stdout line is not the banner: " + sc.Text()
 			}
+			found <- line
+		}
+		for sc.Scan() { // drain
 		}
 	}()
 	select {
 	case base := <-found:
+		require.True(t, strings.HasPrefix(base, "http://127.0.0.1:"), "%s: %s", bin, base)
 		return base
 	case <-time.After(30 * time.Second):
 		t.Fatalf("%s did not start; stderr: %s", bin, stderr.String())
@@ -123,13 +129,16 @@ func TestBadConfigurationStopsAtStart(t *testing.T) {
 			bin := build(t, dir, name)
 			cmd := exec.Command(bin)
 			cmd.Env = append(os.Environ(), "ADDR=127.0.0.1:0", "JWT_SECRET=too-short")
-			out, err := cmd.CombinedOutput()
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
 			var exit *exec.ExitError
 			require.ErrorAs(t, err, &exit, "exits non-zero")
-			assert.NotEqual(t, 0, exit.ExitCode())
-			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-			assert.Len(t, lines, 1, "one line: %q", out)
-			assert.Contains(t, string(out), "JWT_SECRET")
+			assert.Equal(t, 1, exit.ExitCode())
+			assert.Empty(t, stdout.String(), "nothing on stdout")
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			assert.Len(t, lines, 1, "one line on stderr: %q", stderr.String())
+			assert.Contains(t, stderr.String(), "JWT_SECRET")
 		})
 	}
 }

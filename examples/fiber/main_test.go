@@ -2,16 +2,12 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,19 +21,6 @@ import (
 )
 
 const testSecret = "0123456789abcdef0123456789abcdef"
-
-// runMainEnv makes the test binary run main() instead of the tests, so that
-// the process's behaviour (stdout, stderr, exit status, SIGTERM) is tested
-// without building the app separately.
-const runMainEnv = "JWTGATE_EXAMPLE_RUN_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
 
 func newTestApp(t *testing.T) *fiber.App {
 	t.Helper()
@@ -235,75 +218,4 @@ func TestRunStopsAtOnce(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not stop when its context ended")
 	}
-}
-
-// mainProcess is the test binary running main() with env.
-func mainProcess(env ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), append([]string{runMainEnv + "=1"}, env...)...)
-	return cmd
-}
-
-// TestProcessBadConfiguration: one line on stderr naming the variable, exit 1,
-// nothing on stdout.
-func TestProcessBadConfiguration(t *testing.T) {
-	t.Parallel()
-	cmd := mainProcess("ADDR=127.0.0.1:0", "JWT_SECRET=too-short")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	require.ErrorAs(t, err, &exit)
-	assert.Equal(t, 1, exit.ExitCode())
-	assert.Empty(t, stdout.String())
-	assert.Equal(t, "fiber: JWT_SECRET is 9 bytes; it must be at least 32 (RFC 7518 §3.2)\n", stderr.String())
-}
-
-// TestProcessServesAndStopsOnSIGTERM: the banner is the first line on stdout
-// (Fiber's startup message is off), the app answers, and SIGTERM stops it
-// with exit status 0.
-func TestProcessServesAndStopsOnSIGTERM(t *testing.T) {
-	t.Parallel()
-	cmd := mainProcess("ADDR=127.0.0.1:0", "JWT_SECRET="+testSecret)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-
-	first := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		if sc.Scan() {
-			first <- sc.Text()
-		}
-		for sc.Scan() { // drain
-		}
-	}()
-	var base string
-	select {
-	case line := <-first:
-		var ok bool
-		base, ok = strings.CutPrefix(line, "jwtgate example listening on ")
-		require.True(t, ok, "first stdout line %q", line)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("no banner; stderr: %s", stderr.String())
-	}
-
-	res, err := http.Get(base + "/healthz")
-	require.NoError(t, err)
-	_ = res.Body.Close()
-	assert.Equal(t, http.StatusOK, res.StatusCode)
-
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	select {
-	case err := <-done:
-		assert.NoError(t, err, "exit status after SIGTERM; stderr: %s", stderr.String())
-	case <-time.After(15 * time.Second):
-		t.Fatal("did not stop within 15 s of SIGTERM")
-	}
-	assert.Empty(t, stderr.String())
 }
