@@ -13,6 +13,8 @@ run:
 fuzz:
 	go test -run='^$$' -fuzz=FuzzAuthenticate -fuzztime=60s ./core
 	go test -run='^$$' -fuzz=FuzzScanObject -fuzztime=60s ./core
+	go test -run='^$$' -fuzz=FuzzUnquote -fuzztime=60s ./core
+	go test -run='^$$' -fuzz=FuzzJSONStrings -fuzztime=60s ./core
 	go test -run='^$$' -fuzz=FuzzExtract -fuzztime=60s ./extractors
 
 bench:

@@ -34,7 +34,7 @@ type cacheShard struct {
 }
 
 type cacheEntry struct {
-	tok      Token // Source left empty: it is the request's
+	tok      *Token // shared by the requests that send it from tok.Source
 	exp, nbf time.Time
 	gen      uint64
 }

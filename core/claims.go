@@ -3,6 +3,7 @@ package jwtgate
 import (
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -24,41 +25,54 @@ type Claims struct {
 	// space-separated string.
 	Scp jwt.ClaimStrings `json:"scp,omitempty"`
 
-	raw []byte
+	raw   string
+	dates [3]jwt.NumericDate // what ExpiresAt, NotBefore, IssuedAt point to
+}
+
+// date stores t in slot i and returns a pointer to it, nil for a zero t: the
+// three NumericDates of a token in one allocation with the Claims. Truncated
+// to jwt.TimePrecision, as golang-jwt's decoding does.
+func (c *Claims) date(i int, t time.Time) *jwt.NumericDate {
+	if t.IsZero() {
+		return nil
+	}
+	c.dates[i] = jwt.NumericDate{Time: t.Truncate(jwt.TimePrecision)}
+	return &c.dates[i]
 }
 
 // Scopes returns the scopes of the scope and scp claims.
 func (c *Claims) Scopes() []string { return appendScopes(nil, c.Scope, c.Scp) }
 
-// Raw returns the token's payload as it was signed, when c was filled in by
-// jwtgate; nil otherwise. Do not modify it.
-func (c *Claims) Raw() json.RawMessage { return c.raw }
+// Raw returns a copy of the token's payload as it was signed, when c was
+// filled in by jwtgate; nil otherwise.
+func (c *Claims) Raw() json.RawMessage {
+	if c.raw == "" {
+		return nil
+	}
+	return json.RawMessage(c.raw)
+}
 
 // Get decodes the claim called name into v. It reports false when the token
 // has no such claim. Names match exactly (RFC 7519 §10.1.1 names are case
 // sensitive).
 func (c *Claims) Get(name string, v any) (bool, error) {
-	if c.raw == nil {
+	if c.raw == "" {
 		return false, nil
 	}
-	var found []byte
-	err := scanObject(c.raw, func(n, value []byte) error {
-		if string(n) == name {
-			found = value
+	r := objectReader[string]{data: c.raw}
+	for r.next() {
+		if r.name == name {
+			return true, json.Unmarshal([]byte(r.value), v)
 		}
-		return nil
-	})
-	if err != nil || found == nil {
-		return false, err
 	}
-	return true, json.Unmarshal(found, v)
+	return false, r.err
 }
 
-func (c *Claims) setRaw(b []byte) { c.raw = b }
+func (c *Claims) setRaw(s string) { c.raw = s }
 
 // rawSetter is implemented by *Claims, and so by any pointer to a struct
 // embedding Claims, so that Raw and Get work there too.
-type rawSetter interface{ setRaw([]byte) }
+type rawSetter interface{ setRaw(string) }
 
 func appendScopes(out []string, scope string, scp []string) []string {
 	out = append(out, strings.Fields(scope)...)

@@ -247,7 +247,7 @@ func (i *Issuer) verifyRefresh(ctx context.Context, refreshToken string) (*Token
 
 func (i *Issuer) rotate(ctx context.Context, t *Token) (*Pair, error) {
 	claims := t.Claims.(*Claims)
-	extra, err2 := payloadExtras(claims.raw)
+	extra, err2 := payloadExtras([]byte(claims.raw))
 	if err2 != nil {
 		return nil, invalidGrant(err2)
 	}

@@ -1,183 +1,491 @@
 package jwtgate
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
-// scanObject walks the members of the top-level JSON object in data and calls
-// fn with each member's unescaped name and raw value. It finds member
-// boundaries exactly for valid JSON; it does not validate everything, so the
-// caller must also decode data with encoding/json (golang-jwt does) and refuse
-// it when that fails. Why scan at all: encoding/json keeps the last of two
-// duplicate names and matches names case-insensitively, and a verifier must
-// not read a token differently from the issuer that signed it (RFC 7515 §4,
-// RFC 7519 §4).
-func scanObject(data []byte, fn func(name, value []byte) error) error {
-	i := skipWS(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return errNotObject
-	}
-	i = skipWS(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		i++
-	} else {
-		for {
-			if i >= len(data) || data[i] != '"' {
-				return errNotObject
-			}
-			end, escaped, err := skipString(data, i)
-			if err != nil {
-				return err
-			}
-			name := data[i+1 : end-1]
-			if escaped {
-				var s string
-				if json.Unmarshal(data[i:end], &s) != nil {
-					return errNotObject
-				}
-				name = []byte(s)
-			}
-			i = skipWS(data, end)
-			if i >= len(data) || data[i] != ':' {
-				return errNotObject
-			}
-			i = skipWS(data, i+1)
-			start := i
-			if i, err = skipValue(data, i); err != nil {
-				return err
-			}
-			if err := fn(name, data[start:i]); err != nil {
-				return err
-			}
-			i = skipWS(data, i)
-			if i < len(data) && data[i] == ',' {
-				i = skipWS(data, i+1)
-				continue
-			}
-			if i < len(data) && data[i] == '}' {
-				i++
-				break
-			}
-			return errNotObject
-		}
-	}
-	if skipWS(data, i) != len(data) {
-		return errNotObject
-	}
-	return nil
-}
+// The JOSE header and the claims are read by a strict JSON reader of our own
+// rather than by encoding/json, for two reasons. Correctness: encoding/json
+// keeps the last of two duplicate names and matches names
+// case-insensitively, and a verifier must not read a token differently from
+// the issuer that signed it (RFC 7515 §4, RFC 7519 §4). Cost: it reads the
+// payload once, without reflection, and hands out substrings of it.
+//
+// The reader accepts exactly RFC 8259 JSON (FuzzScanObject holds it to
+// encoding/json's json.Valid); callers check UTF-8 validity before.
+
+// text is what the reader reads: a decoded segment as bytes, or as a string
+// whose substrings can be kept without copying.
+type text interface{ ~string | ~[]byte }
 
 var errNotObject = errors.New("jwtgate: not a JSON object")
 
-func skipWS(data []byte, i int) int {
+// maxDepth is the deepest nesting encoding/json accepts.
+const maxDepth = 10000
+
+// objectReader walks the members of the top-level JSON object in data:
+//
+//	r := objectReader[string]{data: s}
+//	for r.next() { use(r.name, r.value) }
+//	if r.err != nil { … }
+//
+// name is unescaped; value is the member's raw JSON value, validated.
+type objectReader[T text] struct {
+	data  T
+	i     int
+	state uint8 // 0 before '{', 1 inside, 2 done
+	name  T
+	value T
+	err   error
+}
+
+func (r *objectReader[T]) fail() bool {
+	r.err, r.state = errNotObject, 2
+	return false
+}
+
+// next reads the next member. It returns false at the end of the object, and
+// on an error, which it leaves in r.err.
+func (r *objectReader[T]) next() bool {
+	data := r.data
+	i := skipWS(data, r.i)
+	switch r.state {
+	case 0:
+		if i >= len(data) || data[i] != '{' {
+			return r.fail()
+		}
+		i = skipWS(data, i+1)
+		r.state = 1
+		if i < len(data) && data[i] == '}' {
+			r.state = 2
+			if skipWS(data, i+1) != len(data) {
+				return r.fail()
+			}
+			return false
+		}
+	case 1:
+		if i >= len(data) {
+			return r.fail()
+		}
+		switch data[i] {
+		case '}':
+			r.state = 2
+			if skipWS(data, i+1) != len(data) {
+				return r.fail()
+			}
+			return false
+		case ',':
+			i = skipWS(data, i+1)
+		default:
+			return r.fail()
+		}
+	default:
+		return false
+	}
+	if i >= len(data) || data[i] != '"' {
+		return r.fail()
+	}
+	end, escaped, ok := scanString(data, i)
+	if !ok {
+		return r.fail()
+	}
+	r.name = data[i+1 : end-1]
+	if escaped {
+		s, _ := unquote(data[i:end])
+		r.name = T(s)
+	}
+	i = skipWS(data, end)
+	if i >= len(data) || data[i] != ':' {
+		return r.fail()
+	}
+	i = skipWS(data, i+1)
+	end, ok = scanValue(data, i)
+	if !ok {
+		return r.fail()
+	}
+	r.value, r.i = data[i:end], end
+	return true
+}
+
+// scanObject calls fn with each member of the JSON object data, as
+// objectReader reads them. For code off the hot path.
+func scanObject(data []byte, fn func(name, value []byte) error) error {
+	r := objectReader[[]byte]{data: data}
+	for r.next() {
+		if err := fn(r.name, r.value); err != nil {
+			return err
+		}
+	}
+	return r.err
+}
+
+func skipWS[T text](data T, i int) int {
 	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
 		i++
 	}
 	return i
 }
 
-// skipString returns the index after the string starting at data[i] == '"'.
-func skipString(data []byte, i int) (end int, escaped bool, err error) {
+// scanString returns the index after the JSON string starting at data[i] ==
+// '"', and whether it holds escapes. It refuses control characters and
+// malformed escapes.
+func scanString[T text](data T, i int) (end int, escaped, ok bool) {
 	for j := i + 1; j < len(data); j++ {
-		switch data[j] {
-		case '\\':
+		switch c := data[j]; {
+		case c == '"':
+			return j + 1, escaped, true
+		case c == '\\':
 			escaped = true
 			j++
-		case '"':
-			return j + 1, escaped, nil
+			if j >= len(data) {
+				return 0, false, false
+			}
+			switch data[j] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if j+4 >= len(data) {
+					return 0, false, false
+				}
+				for k := j + 1; k <= j+4; k++ {
+					if hexValue(data[k]) < 0 {
+						return 0, false, false
+					}
+				}
+				j += 4
+			default:
+				return 0, false, false
+			}
+		case c < 0x20:
+			return 0, false, false
 		}
 	}
-	return 0, false, errNotObject
+	return 0, false, false
 }
 
-func skipValue(data []byte, i int) (int, error) {
-	if i >= len(data) {
-		return 0, errNotObject
+func hexValue(c byte) rune {
+	switch {
+	case c >= '0' && c <= '9':
+		return rune(c - '0')
+	case c >= 'a' && c <= 'f':
+		return rune(c - 'a' + 10)
+	case c >= 'A' && c <= 'F':
+		return rune(c - 'A' + 10)
 	}
-	switch data[i] {
-	case '"':
-		end, _, err := skipString(data, i)
-		return end, err
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(data); j++ {
-			switch data[j] {
-			case '"':
-				end, _, err := skipString(data, j)
-				if err != nil {
-					return 0, err
-				}
-				j = end - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1, nil
-				}
-			}
-		}
-		return 0, errNotObject
-	}
+	return -1
+}
+
+// scanNumber returns the index after the JSON number at data[i].
+func scanNumber[T text](data T, i int) (int, bool) {
 	j := i
-	for j < len(data) {
-		c := data[j]
-		if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r' {
-			break
-		}
+	if j < len(data) && data[j] == '-' {
 		j++
 	}
-	if j == i {
-		return 0, errNotObject
+	switch {
+	case j >= len(data):
+		return 0, false
+	case data[j] == '0':
+		j++
+	case data[j] >= '1' && data[j] <= '9':
+		j = skipDigits(data, j+1)
+	default:
+		return 0, false
 	}
-	return j, nil
+	if j < len(data) && data[j] == '.' {
+		k := skipDigits(data, j+1)
+		if k == j+1 {
+			return 0, false
+		}
+		j = k
+	}
+	if j < len(data) && (data[j] == 'e' || data[j] == 'E') {
+		j++
+		if j < len(data) && (data[j] == '+' || data[j] == '-') {
+			j++
+		}
+		k := skipDigits(data, j)
+		if k == j {
+			return 0, false
+		}
+		j = k
+	}
+	return j, true
+}
+
+func skipDigits[T text](data T, j int) int {
+	for j < len(data) && data[j] >= '0' && data[j] <= '9' {
+		j++
+	}
+	return j
+}
+
+// scanLiteral returns the index after lit at data[i].
+func scanLiteral[T text](data T, i int, lit string) (int, bool) {
+	if len(data)-i < len(lit) {
+		return 0, false
+	}
+	for k := 0; k < len(lit); k++ {
+		if data[i+k] != lit[k] {
+			return 0, false
+		}
+	}
+	return i + len(lit), true
+}
+
+// scanValue returns the index after the JSON value at data[i], checking its
+// whole grammar; nesting is followed with an explicit stack, so depth costs
+// no recursion.
+func scanValue[T text](data T, i int) (int, bool) {
+	var buf [32]byte
+	stack := buf[:0] // the closing bracket of each open container
+	for {
+		// A value starts at i.
+		if i >= len(data) {
+			return 0, false
+		}
+		var ok bool
+		switch data[i] {
+		case '{', '[':
+			closer := byte('}')
+			if data[i] == '[' {
+				closer = ']'
+			}
+			i = skipWS(data, i+1)
+			if i < len(data) && data[i] == closer {
+				i, ok = i+1, true
+				break
+			}
+			// encoding/json's limit, counting the object around the value.
+			if len(stack)+2 > maxDepth {
+				return 0, false
+			}
+			stack = append(stack, closer)
+			if closer == '}' {
+				if i, ok = scanMemberName(data, i); !ok {
+					return 0, false
+				}
+			}
+			continue
+		case '"':
+			i, _, ok = scanString(data, i)
+		case 't':
+			i, ok = scanLiteral(data, i, "true")
+		case 'f':
+			i, ok = scanLiteral(data, i, "false")
+		case 'n':
+			i, ok = scanLiteral(data, i, "null")
+		default:
+			i, ok = scanNumber(data, i)
+		}
+		if !ok {
+			return 0, false
+		}
+		// A value ended at i: close containers, or move to the next element.
+		for {
+			if len(stack) == 0 {
+				return i, true
+			}
+			i = skipWS(data, i)
+			if i >= len(data) {
+				return 0, false
+			}
+			closer := stack[len(stack)-1]
+			if data[i] == closer {
+				stack = stack[:len(stack)-1]
+				i++
+				continue
+			}
+			if data[i] != ',' {
+				return 0, false
+			}
+			i = skipWS(data, i+1)
+			if closer == '}' {
+				if i, ok = scanMemberName(data, i); !ok {
+					return 0, false
+				}
+			}
+			break
+		}
+	}
+}
+
+// scanMemberName reads `"name" :` at data[i] and returns where the value
+// starts.
+func scanMemberName[T text](data T, i int) (int, bool) {
+	if i >= len(data) || data[i] != '"' {
+		return 0, false
+	}
+	end, _, ok := scanString(data, i)
+	if !ok {
+		return 0, false
+	}
+	i = skipWS(data, end)
+	if i >= len(data) || data[i] != ':' {
+		return 0, false
+	}
+	return skipWS(data, i+1), true
+}
+
+// unquote decodes a JSON string value (quotes included) that scanString has
+// accepted. Without escapes it is a substring (no copy when T is a string).
+// A lone surrogate escape becomes U+FFFD, as encoding/json does.
+func unquote[T text](v T) (string, bool) {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return "", false
+	}
+	body := v[1 : len(v)-1]
+	i := 0
+	for i < len(body) && body[i] != '\\' {
+		if body[i] == '"' || body[i] < 0x20 {
+			return "", false
+		}
+		i++
+	}
+	if i == len(body) {
+		return string(body), true
+	}
+	out := make([]byte, i, len(body))
+	copy(out, body[:i])
+	for i < len(body) {
+		c := body[i]
+		if c != '\\' {
+			if c == '"' || c < 0x20 {
+				return "", false
+			}
+			out = append(out, c)
+			i++
+			continue
+		}
+		if i+1 >= len(body) {
+			return "", false
+		}
+		i++
+		switch body[i] {
+		case '"', '\\', '/':
+			out = append(out, body[i])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := hex4(body, i+1)
+			if !ok {
+				return "", false
+			}
+			i += 4
+			if utf16.IsSurrogate(r) {
+				r2, ok2 := rune(-1), false
+				if i+6 < len(body) && body[i+1] == '\\' && body[i+2] == 'u' {
+					r2, ok2 = hex4(body, i+3)
+				}
+				if dec := utf16.DecodeRune(r, r2); ok2 && dec != utf8.RuneError {
+					r = dec
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			return "", false
+		}
+		i++
+	}
+	return string(out), true
+}
+
+func hex4[T text](b T, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for k := i; k < i+4; k++ {
+		h := hexValue(b[k])
+		if h < 0 {
+			return 0, false
+		}
+		r = r<<4 | h
+	}
+	return r, true
 }
 
 // jsonString decodes a raw JSON value that must be a string.
-func jsonString(v []byte) (string, bool) {
+func jsonString[T text](v T) (string, bool) {
 	if len(v) < 2 || v[0] != '"' {
 		return "", false
 	}
-	if bytes.IndexByte(v, '\\') < 0 {
-		return string(v[1 : len(v)-1]), true
-	}
-	var s string
-	if json.Unmarshal(v, &s) != nil {
-		return "", false
-	}
-	return s, true
+	return unquote(v)
 }
 
-// jsonStrings decodes a raw JSON value that must be an array of strings.
-func jsonStrings(v []byte) ([]string, bool) {
-	if len(v) == 0 || v[0] != '[' {
+// jsonStrings decodes a raw JSON value that must be an array of strings
+// (null elements are refused).
+func jsonStrings[T text](v T) ([]string, bool) {
+	n, ok := countStrings(v)
+	if !ok {
 		return nil, false
 	}
-	var out []string
-	if json.Unmarshal(v, &out) != nil {
-		return nil, false
-	}
-	// json.Unmarshal turns null elements into "": refuse them.
-	if bytes.Contains(v, []byte("null")) {
-		for _, s := range out {
-			if s == "" {
-				return nil, false
-			}
+	out := make([]string, 0, n)
+	i := skipWS(v, 1)
+	for i < len(v) && v[i] == '"' {
+		end, _, _ := scanString(v, i)
+		s, _ := unquote(v[i:end])
+		out = append(out, s)
+		i = skipWS(v, end)
+		if i < len(v) && v[i] == ',' {
+			i = skipWS(v, i+1)
 		}
 	}
 	return out, true
 }
 
+// countStrings checks that v is an array of strings and counts them.
+func countStrings[T text](v T) (int, bool) {
+	if len(v) < 2 || v[0] != '[' {
+		return 0, false
+	}
+	n := 0
+	i := skipWS(v, 1)
+	if i < len(v) && v[i] == ']' {
+		return 0, skipWS(v, i+1) == len(v)
+	}
+	for {
+		if i >= len(v) || v[i] != '"' {
+			return 0, false
+		}
+		end, _, ok := scanString(v, i)
+		if !ok {
+			return 0, false
+		}
+		n++
+		i = skipWS(v, end)
+		if i >= len(v) {
+			return 0, false
+		}
+		if v[i] == ']' {
+			return n, skipWS(v, i+1) == len(v)
+		}
+		if v[i] != ',' {
+			return 0, false
+		}
+		i = skipWS(v, i+1)
+	}
+}
+
 // seenNames detects duplicate member names without a map for small objects.
-type seenNames struct {
-	small [24][]byte
+type seenNames[T text] struct {
+	small [24]T
 	n     int
 	more  map[string]struct{}
 }
 
-func (s *seenNames) add(name []byte) (dup bool) {
+func (s *seenNames[T]) add(name T) (dup bool) {
 	if s.more != nil {
 		if _, ok := s.more[string(name)]; ok {
 			return true
@@ -186,7 +494,7 @@ func (s *seenNames) add(name []byte) (dup bool) {
 		return false
 	}
 	for _, o := range s.small[:s.n] {
-		if bytes.Equal(o, name) {
+		if string(o) == string(name) {
 			return true
 		}
 	}
@@ -203,7 +511,7 @@ func (s *seenNames) add(name []byte) (dup bool) {
 	return false
 }
 
-func (s *seenNames) has(name string) bool {
+func (s *seenNames[T]) has(name string) bool {
 	if s.more != nil {
 		_, ok := s.more[name]
 		return ok

@@ -3,6 +3,7 @@ package jwtgate
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -15,7 +16,7 @@ func names(t testing.TB, data []byte) ([]string, error) {
 	var out []string
 	err := scanObject(data, func(name, value []byte) error {
 		out = append(out, string(name))
-		if json.Valid(data) && !json.Valid(value) {
+		if !json.Valid(value) {
 			t.Fatalf("scanObject gave invalid value %q for %q", value, name)
 		}
 		return nil
@@ -59,23 +60,26 @@ func TestScanObject(t *testing.T) {
 	}
 }
 
-// FuzzScanObject checks that, on every valid JSON object, scanObject finds
-// exactly the member names encoding/json finds, in order: a verifier must not
-// read a payload differently from the JSON decoder behind it.
+// FuzzScanObject holds the JSON reader to encoding/json: on valid UTF-8 it
+// accepts exactly the objects json.Valid accepts, and finds exactly the
+// member names encoding/json finds, in order. A verifier must not read a
+// payload differently from the JSON decoders behind it and behind the issuer.
 func FuzzScanObject(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a":1,"b":"x"}`, `{"a":{"b":[1,2,{"c":"\"}"}]},"d":null}`, `{"\u0065xp":1}`, `{"a":"\\"}`, `[]`, `{"a":1}x`} {
+	for _, s := range []string{`{}`, `{"a":1,"b":"x"}`, `{"a":{"b":[1,2,{"c":"\"}"}]},"d":null}`, `{"\u0065xp":1}`, `{"a":"\\"}`, `[]`, `{"a":1}x`,
+		`{"a":-0.5e+3}`, `{"a":01}`, `{"a":1.}`, `{"a":[1,]}`, `{"a":tru}`, "{\"a\":\"\x01\"}", `{"a":"\x"}`, `{"a":{"b":}}`, `{"a":[[[]]]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := names(t, data)
-		var obj map[string]json.RawMessage
-		// Callers refuse invalid UTF-8 before scanning (encoding/json would
-		// replace it with U+FFFD).
-		if !utf8.Valid(data) || json.Unmarshal(data, &obj) != nil || !bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
-			return // not a valid object: scanObject may say anything, the decoder refuses it
+		if !utf8.Valid(data) {
+			return // callers refuse invalid UTF-8 first (encoding/json would replace it with U+FFFD)
 		}
-		if err != nil {
-			t.Fatalf("scanObject refused a valid object %q: %v", data, err)
+		got, err := names(t, data)
+		isObject := json.Valid(data) && bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{"))
+		if (err == nil) != isObject {
+			t.Fatalf("scanObject error %v on %q, json.Valid object: %v", err, data, isObject)
+		}
+		if !isObject {
+			return
 		}
 		dec := json.NewDecoder(bytes.NewReader(data))
 		_, _ = dec.Token() // {
@@ -91,12 +95,70 @@ func FuzzScanObject(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		if len(got) != len(want) {
-			t.Fatalf("names %q, encoding/json %q", got, want)
+		assert.Equal(t, want, got)
+	})
+}
+
+// FuzzUnquote holds the string decoder to encoding/json's, escapes and lone
+// surrogates included.
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`"a"`, `"\u00e9\n"`, `"\ud83d\ude00"`, `"\ud83d"`, `"\ude00\ud83d"`, `"\ud83d\u0041"`, `"\/\b\f\r\t\"\\"`, `"é"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) || s != strings.Trim(s, " \t\r\n") {
+			return // the reader hands out values without surrounding space
 		}
-		for i := range got {
-			if got[i] != want[i] {
-				t.Fatalf("names %q, encoding/json %q", got, want)
+		var want string
+		wantErr := json.Unmarshal([]byte(s), &want)
+		end, _, ok := scanString(s, 0)
+		if ok && end != len(s) {
+			ok = false // trailing bytes: not one string
+		}
+		if (wantErr == nil) != (len(s) > 0 && s[0] == '"' && ok) {
+			t.Fatalf("scanString ok=%v on %q, encoding/json: %v", ok, s, wantErr)
+		}
+		if wantErr != nil {
+			return
+		}
+		got, ok := unquote(s)
+		require.True(t, ok)
+		assert.Equal(t, want, got)
+		gotB, ok := jsonString([]byte(s))
+		require.True(t, ok)
+		assert.Equal(t, want, gotB)
+	})
+}
+
+// FuzzJSONStrings holds the array-of-strings reader (aud, scp, crit) to
+// encoding/json, with null elements refused.
+func FuzzJSONStrings(f *testing.F) {
+	for _, s := range []string{`[]`, `["a"]`, `["a","b"]`, `[ "a" , "\u0062" ]`, `["a",null]`, `[1]`, `["a",]`, `"a"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) || s != strings.Trim(s, " \t\r\n") {
+			return // the reader hands out values without surrounding space
+		}
+		var raw []json.RawMessage
+		valid := json.Unmarshal([]byte(s), &raw) == nil && raw != nil
+		var want []string
+		for _, r := range raw {
+			var v string
+			if r[0] != '"' || json.Unmarshal(r, &v) != nil {
+				valid = false
+				break
+			}
+			want = append(want, v)
+		}
+		got, ok := jsonStrings(s)
+		if ok != valid {
+			t.Fatalf("jsonStrings ok=%v on %q, encoding/json: %v", ok, s, valid)
+		}
+		if ok {
+			assert.Equal(t, len(want), len(got))
+			for i := range want {
+				assert.Equal(t, want[i], got[i])
 			}
 		}
 	})

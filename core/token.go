@@ -2,19 +2,21 @@ package jwtgate
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// Token is a verified token.
+// Token is a verified token. Treat it as read-only: the verified-token cache
+// hands the same *Token (and the same Claims value) to every request that
+// sends the same token string from the same place.
 type Token struct {
 	// Raw is the token as it was sent. Never log it or send it back.
 	Raw string
 	// Source says where the extractor found it, e.g. "header:Authorization".
 	Source string
-	// Header is the decoded JOSE header.
-	Header map[string]any
 	// Algorithm is the header's alg, equal to the verifying key's algorithm.
 	Algorithm string
 	// KeyID is the header's kid, "" when absent.
@@ -35,6 +37,22 @@ type Token struct {
 
 	scope string
 	scp   []string
+	bg    context.Context // context.Background() carrying this token, once cached
+}
+
+// Header decodes the token's JOSE header. It is decoded on each call: the
+// verification itself reads the header without building a map.
+func (t *Token) Header() (map[string]any, error) {
+	seg, _, _ := strings.Cut(t.Raw, ".")
+	b, err := strictB64.DecodeString(seg)
+	if err != nil {
+		return nil, err
+	}
+	var h map[string]any
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 // Scopes returns the token's scopes: the space-separated scope claim and the
@@ -48,7 +66,14 @@ type ctxKey struct{}
 
 // NewContext returns a copy of ctx that carries t. Every adapter stores the
 // verified token this way, so code below any framework reads it the same way.
+//
+// For a cached token and a ctx that is context.Background() (Fiber's default
+// user context), it returns a context made once per cached token, so that a
+// cache hit allocates nothing here.
 func NewContext(ctx context.Context, t *Token) context.Context {
+	if t != nil && t.bg != nil && ctx == context.Background() {
+		return t.bg
+	}
 	return context.WithValue(ctx, ctxKey{}, t)
 }
 

@@ -1,0 +1,754 @@
+package jwtgate
+
+import (
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// How a token is verified, once its size is known to be within bounds and it
+// is not in the cache:
+//
+//  1. shape: three base64url segments, checked byte by byte, before decoding;
+//  2. header: decoded on the stack and read with the strict JSON reader
+//     (checkHeader): alg on the allow-list, typ, crit, no embedded keys;
+//  3. payload: decoded once into a string and read with the same reader
+//     (readClaims): one name once, registered claims with their JSON types;
+//  4. key: from the KeySource by kid, alg and unverified iss, bound to alg;
+//  5. signature: golang-jwt's SigningMethod.Verify (PS* with the salt length
+//     RFC 7518 §3.5 fixes);
+//  6. claims: exp, nbf, iat, iss, aud, sub, required claims (checkClaims);
+//     then the claims value is filled in and its own Validate runs.
+//
+// golang-jwt's Parser would decode the header into a map and the claims with
+// reflection, twice the work of the rest together; its signing methods are
+// what verifies the signature.
+
+// envelope is what verify reads from the header and the payload.
+type envelope struct {
+	alg, kid, typ      string
+	iss, sub, jti, sid string
+	scope              string
+	aud, scp           string    // raw JSON values ("" when absent), checked
+	exp, iat, nbf      time.Time // zero when absent
+	missingRequired    bool
+}
+
+// Errors with the golang-jwt kinds they stand for, built once: refusing a
+// token allocates nothing but its *Error.
+var (
+	errMalformedClaims   = errors.Join(jwt.ErrTokenMalformed, ErrClaimsInvalid)
+	errMalformed         = errors.Join(jwt.ErrTokenMalformed, ErrTokenShape)
+	errSignature         = errors.Join(jwt.ErrTokenSignatureInvalid, jwt.ErrSignatureInvalid)
+	errExpired           = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenExpired)
+	errNotValidYet       = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenNotValidYet)
+	errUsedBeforeIssued  = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenUsedBeforeIssued)
+	errIssuer            = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidIssuer)
+	errAudience          = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidAudience)
+	errSubject           = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidSubject)
+	errRequired          = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenRequiredClaimMissing)
+	errAlgorithmMismatch = errors.Join(jwt.ErrTokenUnverifiable, ErrAlgorithmMismatch)
+	errUnknownKey        = errors.Join(jwt.ErrTokenUnverifiable, ErrUnknownKey)
+)
+
+func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token, *Error) {
+	if len(raw) > a.maxSize {
+		return nil, newError(ErrInvalidToken, ErrTokenTooLarge, "The access token is too large")
+	}
+	if a.cache != nil {
+		if t, ok := a.cached(raw, source); ok {
+			return a.accept(ctx, t)
+		}
+	}
+	dot1, dot2, ok := compactShape(raw)
+	if !ok {
+		return nil, newError(ErrInvalidToken, ErrTokenShape, "The access token is malformed")
+	}
+	var env envelope
+	if err := a.checkHeader(raw[:dot1], &env); err != nil {
+		return nil, newError(ErrInvalidToken, err, describeHeaderError(err))
+	}
+
+	// The payload is decoded once, into the string every claim is a
+	// substring of (and Claims.Raw).
+	var buf [1024]byte
+	var pb []byte
+	if n := strictB64.DecodedLen(dot2 - dot1 - 1); n <= len(buf) {
+		m, err := strictB64.Decode(buf[:], []byte(raw[dot1+1:dot2]))
+		if err != nil {
+			return nil, newError(ErrInvalidToken, errMalformed, "The access token is malformed")
+		}
+		pb = buf[:m]
+	} else {
+		var err error
+		if pb, err = strictB64.DecodeString(raw[dot1+1 : dot2]); err != nil {
+			return nil, newError(ErrInvalidToken, errMalformed, "The access token is malformed")
+		}
+	}
+	if !utf8.Valid(pb) {
+		return nil, newError(ErrInvalidToken, errMalformedClaims, "The access token is malformed")
+	}
+	payload := string(pb)
+	if !a.readClaims(payload, &env) {
+		return nil, newError(ErrInvalidToken, errMalformedClaims, "The access token is malformed")
+	}
+
+	key, kerr := a.lookupKey(ctx, env.alg, env.kid, env.iss)
+	if kerr != nil {
+		return nil, newError(ErrInvalidToken, kerr, describeTokenError(kerr))
+	}
+	if err := verifySignature(env.alg, raw, dot2, key.VerifyKey); err != nil {
+		return nil, newError(ErrInvalidToken, err, describeTokenError(err))
+	}
+	if err := a.checkClaims(&env, a.now()); err != nil {
+		return nil, newError(ErrInvalidToken, err, describeTokenError(err))
+	}
+
+	var claims jwt.Claims
+	if a.newClaims == nil {
+		c := &Claims{}
+		env.fill(c, payload)
+		claims = c
+	} else {
+		claims = a.newClaims()
+		if c, ok := claims.(*Claims); ok {
+			env.fill(c, payload)
+		} else {
+			// A claims type of the caller's: encoding/json fills it, from a
+			// copy (json.Unmarshal would make buf escape).
+			if err := json.Unmarshal([]byte(payload), claims); err != nil {
+				return nil, newError(ErrInvalidToken, errors.Join(jwt.ErrTokenMalformed, ErrClaimsInvalid, err), "The access token is malformed")
+			}
+			if rs, ok := claims.(rawSetter); ok {
+				rs.setRaw(payload)
+			}
+		}
+	}
+	if v, ok := claims.(jwt.ClaimsValidator); ok {
+		if err := v.Validate(); err != nil {
+			err = errors.Join(jwt.ErrTokenInvalidClaims, ErrValidationFailed, err)
+			return nil, newError(ErrInvalidToken, err, describeTokenError(err))
+		}
+	}
+
+	t := &Token{
+		Raw:       raw,
+		Source:    source,
+		Algorithm: env.alg,
+		KeyID:     env.kid,
+		Type:      env.typ,
+		Claims:    claims,
+		Issuer:    env.iss,
+		Subject:   env.sub,
+		ID:        env.jti,
+		SessionID: env.sid,
+		ExpiresAt: env.exp,
+		IssuedAt:  env.iat,
+		scope:     env.scope,
+	}
+	if env.scp != "" {
+		t.scp = env.scopes()
+	}
+	if a.cache != nil && !env.exp.IsZero() {
+		a.remember(t, env.nbf)
+	}
+	return a.accept(ctx, t)
+}
+
+// verifySignature checks the signature of raw (whose second dot is at dot2)
+// with golang-jwt's signing method for alg.
+func verifySignature(alg, raw string, dot2 int, key any) error {
+	seg := raw[dot2+1:]
+	var buf [128]byte // up to HS512 and ES512 without the heap
+	var sig []byte
+	if n := strictB64.DecodedLen(len(seg)); n <= len(buf) {
+		m, err := strictB64.Decode(buf[:], []byte(seg))
+		if err != nil {
+			return errMalformed
+		}
+		sig = buf[:m]
+	} else {
+		var err error
+		if sig, err = strictB64.DecodeString(seg); err != nil {
+			return errMalformed
+		}
+	}
+	var err error
+	switch alg {
+	// Direct calls: the signature stays on the stack.
+	case "HS256":
+		err = jwt.SigningMethodHS256.Verify(raw[:dot2], sig, key)
+	case "HS384":
+		err = jwt.SigningMethodHS384.Verify(raw[:dot2], sig, key)
+	case "HS512":
+		err = jwt.SigningMethodHS512.Verify(raw[:dot2], sig, key)
+	default:
+		m := signingMethod(alg)
+		if m == nil {
+			return errAlgorithmMismatch
+		}
+		if len(sig) <= len(buf) {
+			sig = append([]byte(nil), sig...) // an interface call: off the stack
+		}
+		err = m.Verify(raw[:dot2], sig, key)
+	}
+	if err != nil {
+		return errSignature
+	}
+	return nil
+}
+
+// RSASSA-PSS as RFC 7518 §3.5 fixes it: the salt as long as the hash.
+// golang-jwt's own PS* methods verify with rsa.PSSSaltLengthAuto, which
+// accepts signatures no conforming signer makes (SECURITY-CASES SIG-11).
+var (
+	strictPS256 = strictPSS(jwt.SigningMethodPS256)
+	strictPS384 = strictPSS(jwt.SigningMethodPS384)
+	strictPS512 = strictPSS(jwt.SigningMethodPS512)
+)
+
+func strictPSS(m *jwt.SigningMethodRSAPSS) *jwt.SigningMethodRSAPSS {
+	return &jwt.SigningMethodRSAPSS{
+		SigningMethodRSA: m.SigningMethodRSA,
+		Options:          &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash},
+	}
+}
+
+// signingMethod returns the method that verifies alg; nil for anything else.
+func signingMethod(alg string) jwt.SigningMethod {
+	switch alg {
+	case "HS256":
+		return jwt.SigningMethodHS256
+	case "HS384":
+		return jwt.SigningMethodHS384
+	case "HS512":
+		return jwt.SigningMethodHS512
+	case "RS256":
+		return jwt.SigningMethodRS256
+	case "RS384":
+		return jwt.SigningMethodRS384
+	case "RS512":
+		return jwt.SigningMethodRS512
+	case "PS256":
+		return strictPS256
+	case "PS384":
+		return strictPS384
+	case "PS512":
+		return strictPS512
+	case "ES256":
+		return jwt.SigningMethodES256
+	case "ES384":
+		return jwt.SigningMethodES384
+	case "ES512":
+		return jwt.SigningMethodES512
+	case "EdDSA":
+		return jwt.SigningMethodEdDSA
+	}
+	return nil
+}
+
+// lookupKey finds the key for a token: from the configured source, by kid,
+// and bound to the token's alg.
+func (a *Authenticator) lookupKey(ctx context.Context, alg, kid, iss string) (*Key, error) {
+	key, err := a.keys.Key(ctx, KeyQuery{KeyID: kid, Algorithm: alg, Issuer: iss})
+	switch {
+	case err != nil && errors.Is(err, ErrUnknownKey):
+		return nil, errors.Join(jwt.ErrTokenUnverifiable, err)
+	case err != nil:
+		return nil, errors.Join(jwt.ErrTokenUnverifiable, ErrUnknownKey, err)
+	case key == nil:
+		return nil, errUnknownKey
+	case key.Algorithm != alg:
+		return nil, errAlgorithmMismatch
+	}
+	return key, nil
+}
+
+func (a *Authenticator) generation() uint64 {
+	if a.keyGen == nil {
+		return 0
+	}
+	return a.keyGen.KeyGeneration()
+}
+
+// remember caches a verified token. The Token is shared from then on by
+// every request that sends the same string from the same place, and so is a
+// context.Background() child that carries it (see NewContext).
+func (a *Authenticator) remember(t *Token, nbf time.Time) {
+	t.bg = context.WithValue(context.Background(), ctxKey{}, t)
+	a.cache.put(t.Raw, &cacheEntry{tok: t, exp: t.ExpiresAt, nbf: nbf, gen: a.generation()}, a.now())
+}
+
+// cached returns the cached verification of raw if it still holds: made with
+// the current keys, and exp and nbf good at this moment (with the leeway).
+// A stale entry is dropped.
+func (a *Authenticator) cached(raw, source string) (*Token, bool) {
+	e, ok := a.cache.get(raw)
+	if !ok {
+		return nil, false
+	}
+	now := a.now()
+	if e.gen != a.generation() || !now.Before(e.exp.Add(a.leeway)) {
+		a.cache.drop(raw)
+		return nil, false
+	}
+	if !e.nbf.IsZero() && now.Add(a.leeway).Before(e.nbf) {
+		return nil, false
+	}
+	if e.tok.Source == source {
+		return e.tok, true
+	}
+	t := *e.tok // the same token from elsewhere in the request: its own Source
+	t.Source, t.bg = source, nil
+	return &t, true
+}
+
+// accept runs what every request's token goes through after verification,
+// cached or not: Config.Validate and the revocation check.
+func (a *Authenticator) accept(ctx context.Context, t *Token) (*Token, *Error) {
+	if a.validate != nil {
+		if err := a.validate(ctx, t); err != nil {
+			return nil, newError(ErrInvalidToken, errors.Join(ErrValidationFailed, err), "The access token claims are not accepted")
+		}
+	}
+	if a.revoker != nil {
+		revoked, err := a.revoker.IsRevoked(ctx, t)
+		switch {
+		case err != nil && !a.failOpen:
+			return nil, newError(ErrUnavailable, err, "The token could not be checked; try again later")
+		case err != nil:
+			if a.logger != nil {
+				a.logger.LogAttrs(ctx, slog.LevelWarn, "jwtgate: revocation check failed; letting the token through (RevocationFailOpen)", slog.String("error", err.Error()))
+			}
+		case revoked:
+			return nil, newError(ErrInvalidToken, ErrTokenRevoked, "The access token has been revoked")
+		}
+	}
+	return t, nil
+}
+
+// compactShape checks that raw is three base64url segments (RFC 7515 §7.1,
+// RFC 8725bis §3.14: only letters, digits, '-', '_' and '.'), before any
+// decoding, and returns the positions of the two dots.
+func compactShape(raw string) (dot1, dot2 int, ok bool) {
+	dot1, dot2 = -1, -1
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+		case c == '.':
+			switch {
+			case dot1 < 0:
+				dot1 = i
+			case dot2 < 0:
+				dot2 = i
+			default:
+				return 0, 0, false
+			}
+		default:
+			return 0, 0, false
+		}
+	}
+	// The header must not be empty. An empty payload is a valid JWS, but not
+	// a JWT: the claims reader refuses it. An empty signature is refused as
+	// an invalid signature.
+	return dot1, dot2, dot1 > 0 && dot2 > dot1
+}
+
+var strictB64 = base64.RawURLEncoding.Strict()
+
+// checkHeader applies the header rules: alg on the allow-list, one name once,
+// typ allow-list, crit, no key-carrying parameters, no nested JWT.
+func (a *Authenticator) checkHeader(seg string, env *envelope) error {
+	var buf [256]byte
+	var hdr []byte
+	if n := strictB64.DecodedLen(len(seg)); n <= len(buf) {
+		m, err := strictB64.Decode(buf[:], []byte(seg))
+		if err != nil {
+			return ErrTokenShape
+		}
+		hdr = buf[:m]
+	} else {
+		var err error
+		if hdr, err = strictB64.DecodeString(seg); err != nil {
+			return ErrTokenShape
+		}
+	}
+	if !utf8.Valid(hdr) {
+		return ErrHeaderInvalid
+	}
+	var seen seenNames[[]byte]
+	var crit []byte
+	typSeen := false
+	r := objectReader[[]byte]{data: hdr}
+	for r.next() {
+		name, value := r.name, r.value
+		if seen.add(name) {
+			return ErrHeaderInvalid
+		}
+		switch string(name) {
+		case "alg":
+			if len(value) < 2 || value[0] != '"' {
+				return ErrHeaderInvalid
+			}
+			s := value[1 : len(value)-1]
+			if bytes.IndexByte(s, '\\') >= 0 {
+				u, ok := jsonString(value)
+				if !ok {
+					return ErrHeaderInvalid
+				}
+				s = []byte(u)
+			}
+			env.alg = ""
+			for _, alg := range a.algs { // the allow-list's own string: no copy
+				if string(s) == alg {
+					env.alg = alg
+				}
+			}
+			// golang-jwt would check this too, but report it as a bad
+			// signature.
+			if env.alg == "" {
+				return ErrAlgorithmMismatch
+			}
+		case "kid":
+			s, ok := jsonString(value)
+			if !ok {
+				return ErrHeaderInvalid
+			}
+			env.kid = s
+		case "typ":
+			s, ok := jsonString(value)
+			if !ok {
+				return ErrHeaderInvalid
+			}
+			typSeen = true
+			env.typ = s
+			if s == "" || !a.typeAllowed(s) {
+				return ErrTypeNotAllowed
+			}
+		case "cty":
+			s, ok := jsonString(value)
+			if !ok || normalizeType(s) == "jwt" {
+				return ErrHeaderInvalid // nested JWTs are not supported (RFC 8725 §3.3)
+			}
+		case "crit":
+			crit = value
+		case "jku", "x5u", "jwk", "x5c", "b64":
+			// Never take a key, or a key's location, from the token itself
+			// (RFC 8725 §3.10); b64 changes what is signed (RFC 7797).
+			return ErrHeaderInvalid
+		}
+	}
+	if r.err != nil {
+		return ErrTokenShape
+	}
+	if env.alg == "" {
+		return ErrAlgorithmMismatch
+	}
+	if !typSeen && !slices.Contains(a.types, "") {
+		return ErrTypeNotAllowed
+	}
+	if crit != nil {
+		names, ok := jsonStrings(crit)
+		if !ok || len(names) == 0 {
+			return ErrCriticalHeader
+		}
+		for _, n := range names {
+			if registeredHeader(n) || n == "b64" || !slices.Contains(a.critical, n) || !seen.has(n) {
+				return ErrCriticalHeader
+			}
+		}
+	}
+	return nil
+}
+
+// typeAllowed reports whether typ is on the allow-list, case-insensitively and
+// with any "application/" prefix ignored, without allocating.
+func (a *Authenticator) typeAllowed(typ string) bool {
+	if len(typ) > 12 && strings.EqualFold(typ[:12], "application/") {
+		typ = typ[12:]
+	}
+	for _, t := range a.types {
+		if strings.EqualFold(t, typ) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxNumericDate is 9999-12-31T23:59:59Z: later dates overflow conversions.
+const maxNumericDate = 253402300799
+
+var registeredClaims = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "scope", "scp"}
+
+// readClaims reads the payload: one name once, registered claims with their
+// exact names and JSON types, NumericDates that are numbers in range. It
+// reports false for anything else.
+func (a *Authenticator) readClaims(payload string, env *envelope) bool {
+	var seen seenNames[string]
+	var present uint64 // bit i: RequiredClaims[i] is there and says something
+	r := objectReader[string]{data: payload}
+	for r.next() {
+		name, value := r.name, r.value
+		if seen.add(name) {
+			return false
+		}
+		// null, "" and [] say nothing: they do not satisfy a required claim
+		// (an empty jti, for one, would make every such token share one
+		// revocation entry).
+		if value != "null" && value != `""` && value != "[]" {
+			for i, req := range a.required {
+				if name == req {
+					present |= 1 << i
+				}
+			}
+		}
+		ok := true
+		switch name {
+		case "iss":
+			env.iss, ok = jsonString(value)
+		case "sub":
+			env.sub, ok = jsonString(value)
+		case "jti":
+			env.jti, ok = jsonString(value)
+		case "sid":
+			env.sid, ok = jsonString(value)
+		case "scope":
+			env.scope, ok = jsonString(value)
+		case "aud", "scp":
+			if value[0] == '"' {
+				_, ok = jsonString(value)
+			} else {
+				_, ok = countStrings(value)
+			}
+			if name == "aud" {
+				env.aud = value
+			} else {
+				env.scp = value
+			}
+		case "exp":
+			env.exp, ok = numericDate(value)
+		case "iat":
+			env.iat, ok = numericDate(value)
+		case "nbf":
+			env.nbf, ok = numericDate(value)
+		default:
+			// encoding/json would match "EXP" or "Iss" to the registered
+			// fields of a caller's claims type: refuse names a
+			// case-insensitive reader confuses.
+			for _, reg := range registeredClaims {
+				if len(name) <= 3*len(reg) && strings.EqualFold(name, reg) { // ſub folds to sub
+					return false
+				}
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if r.err != nil {
+		return false
+	}
+	env.missingRequired = present != 1<<len(a.required)-1
+	return true
+}
+
+// numericDate reads a NumericDate (RFC 7519 §2): a JSON number of seconds,
+// possibly fractional, from 0 to maxNumericDate.
+func numericDate(v string) (time.Time, bool) {
+	if len(v) == 0 || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
+		return time.Time{}, false
+	}
+	// Most NumericDates are plain integers: read those without ParseFloat.
+	if len(v) <= 12 {
+		n, digits := int64(0), true
+		for i := 0; i < len(v); i++ {
+			c := v[i]
+			if c < '0' || c > '9' {
+				digits = false
+				break
+			}
+			n = n*10 + int64(c-'0')
+		}
+		if digits && (len(v) == 1 || v[0] != '0') {
+			if n > maxNumericDate {
+				return time.Time{}, false
+			}
+			return time.Unix(n, 0).UTC(), true
+		}
+	}
+	if end, ok := scanNumber(v, 0); !ok || end != len(v) {
+		return time.Time{}, false
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || f > maxNumericDate {
+		return time.Time{}, false
+	}
+	sec := int64(f)
+	// Rounded to the microsecond: a float64 holds no more at today's dates.
+	return time.Unix(sec, int64(math.Round((f-float64(sec))*1e6))*1e3).UTC(), true
+}
+
+// checkClaims applies the time and identity rules to a verified token. When
+// several are broken it reports the one golang-jwt's reporting would put
+// first: a broken rule before a missing claim.
+func (a *Authenticator) checkClaims(env *envelope, now time.Time) error {
+	missing := false
+	switch {
+	case env.exp.IsZero():
+		missing = !a.expireless
+	case !now.Before(env.exp.Add(a.leeway)):
+		return errExpired
+	}
+	if !env.nbf.IsZero() && now.Add(a.leeway).Before(env.nbf) {
+		return errNotValidYet
+	}
+	if a.checkIat && !env.iat.IsZero() && now.Add(a.leeway).Before(env.iat) {
+		return errUsedBeforeIssued
+	}
+	if a.issuers != nil {
+		if env.iss == "" && len(a.issuers) == 1 {
+			missing = true
+		} else if !slices.Contains(a.issuers, env.iss) {
+			return errIssuer
+		}
+	}
+	if a.audience != nil {
+		switch found, named := audienceMatch(env.aud, a.audience); {
+		case found:
+		case !named:
+			missing = true
+		default:
+			return errAudience
+		}
+	}
+	if a.subject != "" {
+		if env.sub == "" {
+			missing = true
+		} else if env.sub != a.subject {
+			return errSubject
+		}
+	}
+	if missing || env.missingRequired {
+		return errRequired
+	}
+	return nil
+}
+
+// audienceMatch reports whether the raw aud value (a string or an array of
+// strings, already checked) names one of want, and whether it names any
+// non-empty audience at all.
+func audienceMatch(aud string, want []string) (found, named bool) {
+	if aud == "" {
+		return false, false
+	}
+	if aud[0] == '"' {
+		s, _ := unquote(aud)
+		return slices.Contains(want, s), s != ""
+	}
+	i := skipWS(aud, 1)
+	for i < len(aud) && aud[i] == '"' {
+		end, _, _ := scanString(aud, i)
+		s, _ := unquote(aud[i:end])
+		if s != "" {
+			named = true
+			if slices.Contains(want, s) {
+				return true, true
+			}
+		}
+		i = skipWS(aud, end)
+		if i < len(aud) && aud[i] == ',' {
+			i = skipWS(aud, i+1)
+		}
+	}
+	return false, named
+}
+
+// scopes returns the scp claim as a list.
+func (env *envelope) scopes() []string {
+	if env.scp[0] == '"' {
+		s, _ := unquote(env.scp)
+		return []string{s}
+	}
+	out, _ := jsonStrings(env.scp)
+	return out
+}
+
+// fill sets the default claims type from what readClaims read, as
+// encoding/json would have (NumericDates at golang-jwt's TimePrecision).
+func (env *envelope) fill(c *Claims, payload string) {
+	c.Issuer, c.Subject, c.ID, c.Scope = env.iss, env.sub, env.jti, env.scope
+	if env.aud != "" {
+		if env.aud[0] == '"' {
+			s, _ := unquote(env.aud)
+			c.Audience = jwt.ClaimStrings{s}
+		} else {
+			c.Audience, _ = jsonStrings(env.aud)
+		}
+	}
+	if env.scp != "" {
+		c.Scp = env.scopes()
+	}
+	c.ExpiresAt = c.date(0, env.exp)
+	c.NotBefore = c.date(1, env.nbf)
+	c.IssuedAt = c.date(2, env.iat)
+	c.raw = payload
+}
+
+func describeTokenError(err error) string {
+	switch {
+	case errors.Is(err, ErrUnknownKey):
+		return "The access token key is unknown"
+	case errors.Is(err, ErrAlgorithmMismatch):
+		return "The access token algorithm is not accepted"
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return "The access token signature is invalid"
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "The access token expired"
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return "The access token is not valid yet"
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return "The access token was issued in the future"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return "The access token issuer is not accepted"
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "The access token audience is not accepted"
+	case errors.Is(err, jwt.ErrTokenInvalidSubject):
+		return "The access token subject is not accepted"
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return "The access token lacks a required claim"
+	case errors.Is(err, ErrValidationFailed):
+		return "The access token claims are not accepted"
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
+		return "The access token algorithm is not accepted"
+	default:
+		return "The access token is malformed"
+	}
+}
+
+func describeHeaderError(err error) string {
+	switch err {
+	case ErrAlgorithmMismatch:
+		return "The access token algorithm is not accepted"
+	case ErrTypeNotAllowed:
+		return "The access token type is not accepted"
+	case ErrCriticalHeader:
+		return "The access token has an unsupported critical header"
+	case ErrHeaderInvalid:
+		return "The access token header is not accepted"
+	default:
+		return "The access token is malformed"
+	}
+}
