@@ -138,6 +138,11 @@ func (a *Authenticator) CredentialsOptional() bool { return a.optional }
 // is set. Every error is an *Error wrapping one of the error kinds; see
 // [Authenticator.Response] for how to answer it.
 func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) (*Token, error) {
+	if b, ok := r.(extractors.Borrower); ok && a.cache != nil {
+		if t, done, err := a.authenticateCached(ctx, b.Borrow()); done {
+			return t, err
+		}
+	}
 	raw, source, err := a.extractor.Extract(r)
 	if err != nil {
 		return nil, a.fail(ctx, newError(ErrInvalidRequest, err, describeExtractorError(err)))
@@ -161,6 +166,31 @@ func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) 
 		a.onSuccess(ctx, t)
 	}
 	return t, nil
+}
+
+// authenticateCached answers a request through a borrowed view (see
+// extractors.Borrower) when its token is in the cache, without copying
+// anything from the request: raw is only a lookup key. done is false when the
+// request must go the whole way: no usable cache entry, an extractor error
+// (whose message must not hold borrowed bytes), or a cookie (the CSRF checks
+// read more of the request).
+func (a *Authenticator) authenticateCached(ctx context.Context, r extractors.Request) (t *Token, done bool, err error) {
+	raw, source, xerr := a.extractor.Extract(r)
+	if xerr != nil || raw == "" || len(raw) > a.maxSize || strings.HasPrefix(source, "cookie:") {
+		return nil, false, nil
+	}
+	t, ok := a.cached(raw, source)
+	if !ok {
+		return nil, false, nil
+	}
+	t, verr := a.accept(ctx, t)
+	if verr != nil {
+		return nil, true, a.fail(ctx, verr)
+	}
+	if a.onSuccess != nil {
+		a.onSuccess(ctx, t)
+	}
+	return t, true, nil
 }
 
 // checkCSRF guards a request whose credentials came from a cookie.

@@ -31,6 +31,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/valyala/fasthttp"
 
@@ -152,7 +153,34 @@ func Request(c *fiber.Ctx) extractors.Request { return request{c} }
 
 type request struct{ c *fiber.Ctx }
 
-var _ extractors.Request = request{}
+var _ extractors.Borrower = request{}
+
+// Borrow returns the view whose strings share fasthttp's buffers, for the
+// core's cache lookup (see extractors.Borrower): a repeated token costs no
+// copy.
+func (r request) Borrow() extractors.Request { return borrowed{r.c} }
+
+// borrowed reads like request, without copying; only header and query values
+// are looked up this way, anything else is read through request.
+type borrowed struct{ c *fiber.Ctx }
+
+func (r borrowed) Header(name string) (string, int) {
+	if strings.EqualFold(name, fiber.HeaderHost) {
+		host := r.c.Request().URI().Host()
+		return utils.UnsafeString(host), min(len(host), 1)
+	}
+	vals := r.c.Request().Header.PeekAll(name)
+	if len(vals) == 0 {
+		return "", 0
+	}
+	return utils.UnsafeString(vals[0]), len(vals)
+}
+
+func (r borrowed) Cookie(name string) (string, int) { return request(r).Cookie(name) }
+func (r borrowed) Query(name string) (string, int)  { return request(r).Query(name) }
+func (r borrowed) Form(name string) (string, int)   { return request(r).Form(name) }
+func (r borrowed) Param(name string) string         { return r.c.Params(name) }
+func (r borrowed) Method() string                   { return r.c.Method() }
 
 // Header reads the header lines; "Host" is the request's host, from the
 // request target when it is absolute (RFC 9112 §3.2.2), as net/http's r.Host.

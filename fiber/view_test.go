@@ -1,13 +1,19 @@
 package fiberjwt
 
 import (
+	"context"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/valyala/fasthttp"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
 )
 
 // TestViewMissAllocatesNothing: looking for a token that is not there costs no
@@ -50,4 +56,52 @@ func TestViewMissAllocatesNothing(t *testing.T) {
 	res, err := app.Test(req, -1)
 	require.NoError(t, err)
 	assert.Equal(t, fiber.StatusNoContent, res.StatusCode)
+}
+
+// TestCacheHitAllocatesNothing: a token sent again is answered from the
+// verified-token cache through the borrowed view, without one allocation of
+// the middleware's own, and what the handler gets does not share fasthttp's
+// buffers. Not parallel: testing.AllocsPerRun.
+func TestCacheHitAllocatesNothing(t *testing.T) {
+	key := jwtgate.HMAC([]byte("0123456789abcdef0123456789abcdef"), "HS256")
+	auth, err := jwtgate.New(jwtgate.Config{Keys: key, Issuer: []string{"iss"}, Audience: []string{"aud"}})
+	require.NoError(t, err)
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{
+		Issuer: "iss", Subject: "alice", Audience: jwt.ClaimStrings{"aud"}, ID: "j1",
+		ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour)),
+	}).SignedString(key.SignKey)
+	require.NoError(t, err)
+
+	mw := New(Config{Authenticator: auth, SuccessHandler: func(*fiber.Ctx) error { return nil }})
+	app := fiber.New()
+	var fctx fasthttp.RequestCtx
+	fctx.Request.Header.Set(fiber.HeaderAuthorization, "Bearer "+tok)
+	c := app.AcquireCtx(&fctx)
+	defer app.ReleaseCtx(c)
+	serve := func() {
+		c.SetUserContext(context.Background()) // as a new request starts
+		if err := mw(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	serve() // verified and cached
+	first, ok := Token(c)
+	require.True(t, ok)
+	assert.Zero(t, testing.AllocsPerRun(100, serve), "allocations on a cache hit")
+	second, ok := Token(c)
+	require.True(t, ok)
+	assert.Same(t, first, second, "a cache hit hands out the cached token")
+	assert.Same(t, first, c.Locals(DefaultContextKey))
+
+	// The token keeps its own bytes: overwrite the request's.
+	peeked := fctx.Request.Header.Peek(fiber.HeaderAuthorization)
+	copy(peeked, strings.Repeat("z", len(peeked)))
+	assert.Equal(t, tok, second.Raw)
+	assert.Equal(t, "alice", second.Subject)
+
+	// A token not in the cache goes the whole way, through the copying view.
+	fctx.Request.Header.Set(fiber.HeaderAuthorization, "Bearer "+tok+"x")
+	c.SetUserContext(context.Background())
+	require.NoError(t, mw(c))
+	assert.Equal(t, fiber.StatusUnauthorized, fctx.Response.StatusCode())
 }
