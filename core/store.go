@@ -3,6 +3,7 @@ package jwtgate
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 )
@@ -119,7 +120,7 @@ func (s *MemoryStore) RevokeToken(_ context.Context, id string, until time.Time)
 	}
 	s.write(func(now time.Time) {
 		if until.After(s.tokens[id]) {
-			s.tokens[id] = until
+			s.tokens[strings.Clone(id)] = until // id may share a whole token payload
 		}
 	})
 	return nil
@@ -134,7 +135,7 @@ func (s *MemoryStore) RevokeFamily(_ context.Context, family string, until time.
 		f, ok := s.families[family]
 		if !ok {
 			f = &memFamily{}
-			s.families[family] = f
+			s.families[strings.Clone(family)] = f
 		}
 		f.revoked = true
 		if until.After(f.until) {
@@ -157,6 +158,9 @@ func (s *MemoryStore) RevokeSubject(_ context.Context, subject string, before, u
 		if until.After(m.until) {
 			m.until = until
 		}
+		if _, ok := s.subjects[subject]; !ok {
+			subject = strings.Clone(subject)
+		}
 		s.subjects[subject] = m
 	})
 	return nil
@@ -173,7 +177,7 @@ func (s *MemoryStore) StartFamily(_ context.Context, family, tokenID string, unt
 			err = errFamilyExists
 			return
 		}
-		s.families[family] = &memFamily{current: tokenID, until: until}
+		s.families[strings.Clone(family)] = &memFamily{current: strings.Clone(tokenID), until: until}
 	})
 	return err
 }
@@ -193,7 +197,7 @@ func (s *MemoryStore) RotateFamily(_ context.Context, family, presented, next st
 			f.revoked = true
 			err = ErrRefreshReused
 		default:
-			f.current = next
+			f.current = strings.Clone(next)
 			if until.After(f.until) {
 				f.until = until
 			}
