@@ -99,7 +99,12 @@ type Config struct {
 
 	// NewClaims returns a new, empty claims value for each token: a pointer to
 	// a struct implementing jwt.Claims, such as &MyClaims{}. If it implements
-	// jwt.ClaimsValidator its Validate method runs too. Default: &Claims{}.
+	// jwt.ClaimsValidator its Validate method runs too. Default: &Claims{},
+	// which jwtgate fills in itself; any other type is filled in by
+	// encoding/json, after the signature is verified. Either way the rules on
+	// exp, nbf, iat, iss, aud, sub and RequiredClaims are applied to the
+	// token's own claims as jwtgate read them, not to what the type's getters
+	// return.
 	NewClaims func() jwt.Claims
 	// Validate runs after the signature and every claim rule passed and before
 	// the revocation check; an error refuses the token (401 invalid_token).

@@ -2,6 +2,7 @@ package jwtgate
 
 import (
 	"errors"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -31,7 +32,9 @@ const maxDepth = 10000
 //	for r.next() { use(r.name, r.value) }
 //	if r.err != nil { … }
 //
-// name is unescaped; value is the member's raw JSON value, validated.
+// name is unescaped; value is the member's raw JSON value, validated. The
+// verification's hot path calls member directly: a reader behind a pointer
+// would move the decoded header to the heap.
 type objectReader[T text] struct {
 	data  T
 	i     int
@@ -41,72 +44,101 @@ type objectReader[T text] struct {
 	err   error
 }
 
-func (r *objectReader[T]) fail() bool {
-	r.err, r.state = errNotObject, 2
+func (r *objectReader[T]) next() bool {
+	switch r.state {
+	case 0:
+		r.i, r.state = openObject(r.data), 1
+		if r.i < 0 {
+			r.err, r.state = errNotObject, 2
+			return false
+		}
+		fallthrough
+	case 1:
+		name, value, _, next, st := member(r.data, r.i)
+		switch st {
+		case memberOK:
+			r.name, r.value, r.i = name, value, next
+			return true
+		case memberBad:
+			r.err = errNotObject
+		}
+		r.state = 2
+	}
 	return false
 }
 
-// next reads the next member. It returns false at the end of the object, and
-// on an error, which it leaves in r.err.
-func (r *objectReader[T]) next() bool {
-	data := r.data
-	i := skipWS(data, r.i)
-	switch r.state {
-	case 0:
-		if i >= len(data) || data[i] != '{' {
-			return r.fail()
+// openObject returns the index after the opening brace of the object data
+// must be, or -1.
+func openObject[T text](data T) int {
+	i := skipWS(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return -1
+	}
+	return i + 1
+}
+
+const (
+	memberOK  = iota // a member was read
+	memberEnd        // the object ended, and data with it
+	memberBad        // not JSON, or more after the object
+)
+
+// member reads the member of an object at data[i], where i is just after the
+// opening brace or after the previous member, and returns the index after it.
+//
+// nameAt is where name is in data, or -1 when name was unescaped into a copy.
+func member[T text](data T, i int) (name, value T, nameAt, next int, status int) {
+	i = skipWS(data, i)
+	if i >= len(data) {
+		return name, value, 0, 0, memberBad
+	}
+	switch data[i] {
+	case '}':
+		if skipWS(data, i+1) != len(data) {
+			return name, value, 0, 0, memberBad
+		}
+		return name, value, 0, 0, memberEnd
+	case ',':
+		// Only between members: after '{' comes a name or '}'.
+		j := i - 1
+		for j >= 0 && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
+			j--
+		}
+		if j < 0 || data[j] == '{' {
+			return name, value, 0, 0, memberBad
 		}
 		i = skipWS(data, i+1)
-		r.state = 1
-		if i < len(data) && data[i] == '}' {
-			r.state = 2
-			if skipWS(data, i+1) != len(data) {
-				return r.fail()
-			}
-			return false
-		}
-	case 1:
-		if i >= len(data) {
-			return r.fail()
-		}
-		switch data[i] {
-		case '}':
-			r.state = 2
-			if skipWS(data, i+1) != len(data) {
-				return r.fail()
-			}
-			return false
-		case ',':
-			i = skipWS(data, i+1)
-		default:
-			return r.fail()
-		}
 	default:
-		return false
+		j := i - 1
+		for j >= 0 && (data[j] == ' ' || data[j] == '\t' || data[j] == '\n' || data[j] == '\r') {
+			j--
+		}
+		if j < 0 || data[j] != '{' {
+			return name, value, 0, 0, memberBad // a member not first needs a comma
+		}
 	}
 	if i >= len(data) || data[i] != '"' {
-		return r.fail()
+		return name, value, 0, 0, memberBad
 	}
 	end, escaped, ok := scanString(data, i)
 	if !ok {
-		return r.fail()
+		return name, value, 0, 0, memberBad
 	}
-	r.name = data[i+1 : end-1]
+	name, nameAt = data[i+1:end-1], i+1
 	if escaped {
 		s, _ := unquote(data[i:end])
-		r.name = T(s)
+		name, nameAt = T(s), -1
 	}
 	i = skipWS(data, end)
 	if i >= len(data) || data[i] != ':' {
-		return r.fail()
+		return name, value, 0, 0, memberBad
 	}
 	i = skipWS(data, i+1)
 	end, ok = scanValue(data, i)
 	if !ok {
-		return r.fail()
+		return name, value, 0, 0, memberBad
 	}
-	r.value, r.i = data[i:end], end
-	return true
+	return name, data[i:end], nameAt, end, memberOK
 }
 
 // scanObject calls fn with each member of the JSON object data, as
@@ -479,47 +511,38 @@ func countStrings[T text](v T) (int, bool) {
 }
 
 // seenNames detects duplicate member names without a map for small objects.
-type seenNames[T text] struct {
-	small [24]T
+// It remembers where names are in the data, not the names: storing slices of
+// the data through a pointer would move a decoded segment to the heap.
+//
+//	if seen.has(data, name) { duplicate }
+//	seen.push(name, at) // at: the name's index in data, -1 when unescaped into a copy
+type seenNames struct {
+	small [24][2]int32 // offset and length in the data
 	n     int
-	more  map[string]struct{}
+	more  map[string]struct{} // escaped names, and names past len(small)
 }
 
-func (s *seenNames[T]) add(name T) (dup bool) {
-	if s.more != nil {
-		if _, ok := s.more[string(name)]; ok {
-			return true
-		}
-		s.more[string(name)] = struct{}{}
-		return false
-	}
-	for _, o := range s.small[:s.n] {
-		if string(o) == string(name) {
-			return true
-		}
-	}
-	if s.n < len(s.small) {
-		s.small[s.n] = name
+func (s *seenNames) push(name string, at int) {
+	if at >= 0 && s.n < len(s.small) {
+		s.small[s.n] = [2]int32{int32(at), int32(len(name))}
 		s.n++
-		return false
+		return
 	}
-	s.more = make(map[string]struct{}, 2*len(s.small))
-	for _, o := range s.small {
-		s.more[string(o)] = struct{}{}
+	if s.more == nil {
+		s.more = make(map[string]struct{})
 	}
-	s.more[string(name)] = struct{}{}
-	return false
+	s.more[strings.Clone(name)] = struct{}{}
 }
 
-func (s *seenNames[T]) has(name string) bool {
+func has[T text](s *seenNames, data T, name string) bool {
+	for _, o := range s.small[:s.n] {
+		if int(o[1]) == len(name) && string(data[o[0]:o[0]+o[1]]) == name {
+			return true
+		}
+	}
 	if s.more != nil {
 		_, ok := s.more[name]
 		return ok
-	}
-	for _, o := range s.small[:s.n] {
-		if string(o) == name {
-			return true
-		}
 	}
 	return false
 }

@@ -2,6 +2,7 @@ package jwtgate
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -160,6 +161,28 @@ func FuzzJSONStrings(f *testing.F) {
 			for i := range want {
 				assert.Equal(t, want[i], got[i])
 			}
+		}
+	})
+}
+
+// FuzzDecodeSegment holds decodeSegment to encoding/base64's strict raw URL
+// decoding: the same bytes, the same refusals.
+func FuzzDecodeSegment(f *testing.F) {
+	for _, s := range []string{"", "A", "AA", "AB", "AAA", "AAB", "eyJhbGciOiJIUzI1NiJ9", "____", "-_-_", "a+b/", "AA==", "A\n", "QUJD"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.ContainsAny(s, "\r\n") {
+			return // encoding/base64 skips line breaks; compactShape has refused them already
+		}
+		want, wantErr := base64.RawURLEncoding.Strict().DecodeString(s)
+		dst := make([]byte, decodedLen(len(s)))
+		n, ok := decodeSegment(dst, s)
+		if ok != (wantErr == nil) {
+			t.Fatalf("decodeSegment ok=%v on %q, encoding/base64: %v", ok, s, wantErr)
+		}
+		if ok {
+			assert.Equal(t, want, dst[:n])
 		}
 	})
 }

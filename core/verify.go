@@ -84,19 +84,15 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 	// The payload is decoded once, into the string every claim is a
 	// substring of (and Claims.Raw).
 	var buf [1024]byte
-	var pb []byte
-	if n := strictB64.DecodedLen(dot2 - dot1 - 1); n <= len(buf) {
-		m, err := strictB64.Decode(buf[:], []byte(raw[dot1+1:dot2]))
-		if err != nil {
-			return nil, newError(ErrInvalidToken, errMalformed, "The access token is malformed")
-		}
-		pb = buf[:m]
-	} else {
-		var err error
-		if pb, err = strictB64.DecodeString(raw[dot1+1 : dot2]); err != nil {
-			return nil, newError(ErrInvalidToken, errMalformed, "The access token is malformed")
-		}
+	pb := buf[:]
+	if n := decodedLen(dot2 - dot1 - 1); n > len(buf) {
+		pb = make([]byte, n)
 	}
+	n, ok := decodeSegment(pb, raw[dot1+1:dot2])
+	if !ok {
+		return nil, newError(ErrInvalidToken, errMalformed, "The access token is malformed")
+	}
+	pb = pb[:n]
 	if !utf8.Valid(pb) {
 		return nil, newError(ErrInvalidToken, errMalformedClaims, "The access token is malformed")
 	}
@@ -172,19 +168,15 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 func verifySignature(alg, raw string, dot2 int, key any) error {
 	seg := raw[dot2+1:]
 	var buf [128]byte // up to HS512 and ES512 without the heap
-	var sig []byte
-	if n := strictB64.DecodedLen(len(seg)); n <= len(buf) {
-		m, err := strictB64.Decode(buf[:], []byte(seg))
-		if err != nil {
-			return errMalformed
-		}
-		sig = buf[:m]
-	} else {
-		var err error
-		if sig, err = strictB64.DecodeString(seg); err != nil {
-			return errMalformed
-		}
+	sig := buf[:]
+	if n := decodedLen(len(seg)); n > len(buf) {
+		sig = make([]byte, n)
 	}
+	n, ok := decodeSegment(sig, seg)
+	if !ok {
+		return errMalformed
+	}
+	sig = sig[:n]
 	var err error
 	switch alg {
 	// Direct calls: the signature stays on the stack.
@@ -199,10 +191,9 @@ func verifySignature(alg, raw string, dot2 int, key any) error {
 		if m == nil {
 			return errAlgorithmMismatch
 		}
-		if len(sig) <= len(buf) {
-			sig = append([]byte(nil), sig...) // an interface call: off the stack
-		}
-		err = m.Verify(raw[:dot2], sig, key)
+		// An interface call: the compiler cannot see that sig stays here,
+		// so it gets a heap copy and buf stays on the stack.
+		err = m.Verify(raw[:dot2], bytes.Clone(sig), key)
 	}
 	if err != nil {
 		return errSignature
@@ -373,31 +364,38 @@ var strictB64 = base64.RawURLEncoding.Strict()
 // typ allow-list, crit, no key-carrying parameters, no nested JWT.
 func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 	var buf [256]byte
-	var hdr []byte
-	if n := strictB64.DecodedLen(len(seg)); n <= len(buf) {
-		m, err := strictB64.Decode(buf[:], []byte(seg))
-		if err != nil {
-			return ErrTokenShape
-		}
-		hdr = buf[:m]
-	} else {
-		var err error
-		if hdr, err = strictB64.DecodeString(seg); err != nil {
-			return ErrTokenShape
-		}
+	hdr := buf[:]
+	if n := decodedLen(len(seg)); n > len(buf) {
+		hdr = make([]byte, n)
 	}
+	n, ok := decodeSegment(hdr, seg)
+	if !ok {
+		return ErrTokenShape
+	}
+	hdr = hdr[:n]
 	if !utf8.Valid(hdr) {
 		return ErrHeaderInvalid
 	}
-	var seen seenNames[[]byte]
+	var seen seenNames
 	var crit []byte
 	typSeen := false
-	r := objectReader[[]byte]{data: hdr}
-	for r.next() {
-		name, value := r.name, r.value
-		if seen.add(name) {
+	i := openObject(hdr)
+	if i < 0 {
+		return ErrTokenShape
+	}
+	for {
+		name, value, at, next, st := member(hdr, i)
+		if st == memberEnd {
+			break
+		}
+		if st == memberBad {
+			return ErrTokenShape
+		}
+		i = next
+		if has(&seen, hdr, string(name)) {
 			return ErrHeaderInvalid
 		}
+		seen.push(string(name), at)
 		switch string(name) {
 		case "alg":
 			if len(value) < 2 || value[0] != '"' {
@@ -451,9 +449,6 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 			return ErrHeaderInvalid
 		}
 	}
-	if r.err != nil {
-		return ErrTokenShape
-	}
 	if env.alg == "" {
 		return ErrAlgorithmMismatch
 	}
@@ -466,7 +461,7 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 			return ErrCriticalHeader
 		}
 		for _, n := range names {
-			if registeredHeader(n) || n == "b64" || !slices.Contains(a.critical, n) || !seen.has(n) {
+			if registeredHeader(n) || n == "b64" || !slices.Contains(a.critical, n) || !has(&seen, hdr, n) {
 				return ErrCriticalHeader
 			}
 		}
@@ -497,14 +492,25 @@ var registeredClaims = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jt
 // exact names and JSON types, NumericDates that are numbers in range. It
 // reports false for anything else.
 func (a *Authenticator) readClaims(payload string, env *envelope) bool {
-	var seen seenNames[string]
+	var seen seenNames
 	var present uint64 // bit i: RequiredClaims[i] is there and says something
-	r := objectReader[string]{data: payload}
-	for r.next() {
-		name, value := r.name, r.value
-		if seen.add(name) {
+	i := openObject(payload)
+	if i < 0 {
+		return false
+	}
+	for {
+		name, value, at, next, st := member(payload, i)
+		if st == memberEnd {
+			break
+		}
+		if st == memberBad {
 			return false
 		}
+		i = next
+		if has(&seen, payload, name) {
+			return false
+		}
+		seen.push(name, at)
 		// null, "" and [] say nothing: they do not satisfy a required claim
 		// (an empty jti, for one, would make every such token share one
 		// revocation entry).
@@ -557,9 +563,6 @@ func (a *Authenticator) readClaims(payload string, env *envelope) bool {
 		if !ok {
 			return false
 		}
-	}
-	if r.err != nil {
-		return false
 	}
 	env.missingRequired = present != 1<<len(a.required)-1
 	return true
