@@ -21,7 +21,9 @@ bench:
 	go test -run='^$$' -bench=. -benchmem ./...
 
 # Every adapter against its bare framework and golang-jwt alone, cache on and
-# off side by side (BenchmarkBare, BenchmarkRaw, BenchmarkAdapter).
+# off side by side (BenchmarkBare, BenchmarkRaw, BenchmarkAdapter), then the
+# ratios the performance targets are stated in (benchmarks/ratio).
 bench-compare:
 	go test -run='^$$' -bench=. -benchmem -count=6 ./benchmarks | tee bench.txt
 	go run golang.org/x/perf/cmd/benchstat@latest -col /cache bench.txt
+	go run ./benchmarks/ratio bench.txt
