@@ -92,21 +92,21 @@ func NewMemoryStore(now func() time.Time) *MemoryStore {
 
 // IsRevoked implements [Revoker].
 func (s *MemoryStore) IsRevoked(_ context.Context, t *Token) (bool, error) {
-	now := s.now()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	// The clock is read only when an entry is found: most tokens have none.
 	if t.ID != "" {
-		if until, ok := s.tokens[t.ID]; ok && now.Before(until) {
+		if until, ok := s.tokens[t.ID]; ok && s.now().Before(until) {
 			return true, nil
 		}
 	}
 	if t.SessionID != "" {
-		if f, ok := s.families[t.SessionID]; ok && f.revoked && now.Before(f.until) {
+		if f, ok := s.families[t.SessionID]; ok && f.revoked && s.now().Before(f.until) {
 			return true, nil
 		}
 	}
 	if t.Subject != "" {
-		if m, ok := s.subjects[t.Subject]; ok && now.Before(m.until) && (t.IssuedAt.IsZero() || !t.IssuedAt.After(m.before)) {
+		if m, ok := s.subjects[t.Subject]; ok && s.now().Before(m.until) && (t.IssuedAt.IsZero() || !t.IssuedAt.After(m.before)) {
 			return true, nil
 		}
 	}

@@ -105,36 +105,40 @@ func (w *discardWriter) WriteHeader(code int)        { w.code = code }
 
 // BenchmarkRevocation is the valid-token path through the adapter with the
 // in-memory store as Revoker (100,000 revoked tokens in it), against the same
-// path without a Revoker, in the same run.
+// path without a Revoker, in the same run; with the cache on (where the check
+// is most of a request) and off.
 func BenchmarkRevocation(b *testing.B) {
 	store := jwtgate.NewMemoryStore(nil)
 	for i := range 100_000 {
 		_ = store.RevokeToken(context.Background(), "revoked-"+strconv.Itoa(i), time.Now().Add(time.Hour))
 	}
-	for _, withStore := range []bool{false, true} {
-		cfg := jwtgate.Config{Keys: jwtgate.HMAC(benchSecret, "HS256"), Issuer: []string{"https://issuer.example"}, Audience: []string{"api://svc"}, CacheSize: -1}
-		name := "none"
-		if withStore {
-			cfg.Revoker = store
-			name = "memory"
-		}
-		auth, err := jwtgate.New(cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		h := httpjwt.New(httpjwt.Config{Authenticator: auth})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-		r := httptest.NewRequest(http.MethodGet, "/", nil)
-		r.Header.Set("Authorization", "Bearer "+benchToken(b))
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			w := &discardWriter{h: http.Header{}}
-			for b.Loop() {
-				w.code = 0
-				h.ServeHTTP(w, r)
-				if w.code != 0 {
-					b.Fatalf("status %d", w.code)
-				}
+	for _, cache := range []string{"on", "off"} {
+		for _, revoker := range []string{"none", "memory"} {
+			cfg := jwtgate.Config{Keys: jwtgate.HMAC(benchSecret, "HS256"), Issuer: []string{"https://issuer.example"}, Audience: []string{"api://svc"}}
+			if cache == "off" {
+				cfg.CacheSize = -1
 			}
-		})
+			if revoker == "memory" {
+				cfg.Revoker = store
+			}
+			auth, err := jwtgate.New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := httpjwt.New(httpjwt.Config{Authenticator: auth})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.Header.Set("Authorization", "Bearer "+benchToken(b))
+			b.Run("cache="+cache+"/revoker="+revoker, func(b *testing.B) {
+				b.ReportAllocs()
+				w := &discardWriter{h: http.Header{}}
+				for b.Loop() {
+					w.code = 0
+					h.ServeHTTP(w, r)
+					if w.code != 0 {
+						b.Fatalf("status %d", w.code)
+					}
+				}
+			})
+		}
 	}
 }
