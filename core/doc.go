@@ -1,7 +1,8 @@
 // Package jwtgate is the framework-agnostic core of jwtgate: it finds a bearer
-// token in a request, verifies its signature and claims with
-// github.com/golang-jwt/jwt/v5, asks a revocation hook whether it is still
-// good, and says how a failure is answered over HTTP (RFC 6750 §3).
+// token in a request, verifies its signature with the signing methods of
+// github.com/golang-jwt/jwt/v5 and its claims with its own strict reader, asks
+// a revocation hook whether it is still good, and says how a failure is
+// answered over HTTP (RFC 6750 §3).
 //
 // # The token's life
 //
@@ -32,16 +33,24 @@
 //
 //  1. extraction: exactly one method carries the token (RFC 6750 §2);
 //  2. shape: at most MaxTokenSize bytes, three base64url segments, nothing else;
-//  3. header: UTF-8 JSON object without duplicate names; alg bound to the key
-//     that kid selects; typ on the allow-list; no unknown crit; no jku, x5u,
-//     jwk, x5c or b64; no nested JWT (cty "JWT");
-//  4. claims: UTF-8 JSON object without duplicate or case-variant registered
-//     names; NumericDates that are numbers; exp (required by default), nbf and
-//     iat with the configured leeway; iss, aud and sub; required claims; the
-//     claims type's own Validate method; Config.Validate;
-//  5. revocation: Config.Revoker, failing closed (503) when it cannot answer;
-//  6. CSRF, for a token found in a cookie: an unsafe method needs the CSRF
+//  3. header: UTF-8 JSON object without duplicate names; alg on the list of
+//     the configured keys' algorithms; typ on the allow-list; no unknown crit;
+//     no jku, x5u, jwk, x5c or b64; no nested JWT (cty "JWT");
+//  4. payload: UTF-8 JSON object without duplicate or case-variant registered
+//     names; registered claims of their JSON types; NumericDates that are
+//     numbers in range;
+//  5. key and signature: the key that kid (and, with [KeysByIssuer], the
+//     unverified iss) selects, bound to the token's alg; the signature;
+//  6. claims: exp (required by default), nbf and iat with the configured
+//     leeway; iss, aud and sub; required claims; the claims type's own
+//     Validate method; Config.Validate;
+//  7. revocation: Config.Revoker, failing closed (503) when it cannot answer;
+//  8. CSRF, for a token found in a cookie: an unsafe method needs the CSRF
 //     token of its login and a trusted origin (Config.Cookies).
+//
+// A token that passed 2 to 6 is remembered (Config.CacheSize): sent again, it
+// skips them, while exp, nbf, Config.Validate, revocation and CSRF are applied
+// on every request.
 //
 // # Errors and HTTP
 //

@@ -5,7 +5,7 @@
 // It only translates: the request goes to the core's
 // [jwtgate.Authenticator.Authenticate], which decides everything; the verified
 // token goes into the request's context ([Token], [Claims],
-// [jwtgate.FromContext]) and c.Get(Config.ContextKey); a failure is returned
+// [jwtgate.FromContext]) and, when Config.ContextKey is set, c.Get; a failure is returned
 // as an *echo.HTTPError that renders [jwtgate.Authenticator.Response].
 package echojwt
 
@@ -47,8 +47,10 @@ type Config struct {
 	// without a token; from RequireScopes: without the scopes), as echo-jwt's
 	// option of that name. Default false: refused requests stop.
 	ContinueOnIgnoredError bool
-	// ContextKey is the key under which c.Get finds the *jwtgate.Token.
-	// Default: "jwtgate".
+	// ContextKey, when set, is the key under which c.Get also finds the
+	// *jwtgate.Token (echo-jwt's is "user"). Default: "", the token is only in
+	// the request's context ([Token], [Claims]): c.Set costs Echo a map per
+	// request when nothing else set a key.
 	ContextKey string
 }
 
@@ -79,9 +81,6 @@ func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 		return nil, errors.New("echojwt: " + name + ": " + err.Error())
 	}
 	auth, key := c.Authenticator, c.ContextKey
-	if key == "" {
-		key = "jwtgate"
-	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(ec echo.Context) error {
 			if c.Skipper != nil && c.Skipper(ec) {
@@ -104,7 +103,9 @@ func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 					ec.Response().Header().Set("Cache-Control", "private")
 				}
 				ec.SetRequest(r.WithContext(jwtgate.NewContext(r.Context(), t)))
-				ec.Set(key, t)
+				if key != "" {
+					ec.Set(key, t)
+				}
 				if c.SuccessHandler != nil {
 					c.SuccessHandler(ec)
 				}

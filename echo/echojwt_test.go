@@ -44,7 +44,8 @@ func token(t *testing.T, scope string) string {
 }
 
 // whoami answers the subject of the token it finds through the package's
-// accessor, the core's context functions and c.Get, or "anonymous".
+// accessor, the core's context functions and c.Get (when a ContextKey
+// "jwtgate" put it there), or "anonymous".
 func whoami(c echo.Context) error {
 	t, ok := echojwt.Token(c)
 	if !ok {
@@ -52,8 +53,8 @@ func whoami(c echo.Context) error {
 	}
 	claims, _ := echojwt.Claims[*jwtgate.Claims](c)
 	core, _ := jwtgate.FromContext(c.Request().Context())
-	stored, _ := c.Get("jwtgate").(*jwtgate.Token)
-	if claims.Subject != t.Subject || core != t || stored != t {
+	stored, isStored := c.Get("jwtgate").(*jwtgate.Token)
+	if claims.Subject != t.Subject || core != t || isStored && stored != t {
 		return c.String(http.StatusOK, "inconsistent")
 	}
 	return c.String(http.StatusOK, t.Subject)
@@ -410,10 +411,10 @@ func TestContextKey(t *testing.T) {
 	t.Parallel()
 	auth := newAuth(t, nil)
 	tests := []struct {
-		name, key, lookup string
+		name, key, lookup, want string
 	}{
-		{name: "default key", key: "", lookup: "jwtgate"},
-		{name: "custom key", key: "user", lookup: "user"},
+		{name: "no key: not stored", key: "", lookup: "jwtgate", want: "not stored"},
+		{name: "custom key", key: "user", lookup: "user", want: "alice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -426,7 +427,7 @@ func TestContextKey(t *testing.T) {
 				}
 				return c.String(http.StatusOK, stored.Subject)
 			}, echojwt.New(echojwt.Config{Authenticator: auth, ContextKey: tt.key}))
-			assert.Equal(t, "alice", serve(e, http.MethodGet, "/", token(t, "")).Body.String())
+			assert.Equal(t, tt.want, serve(e, http.MethodGet, "/", token(t, "")).Body.String())
 		})
 	}
 }

@@ -8,7 +8,10 @@ import (
 
 // Extractor finds the bearer token in a request. Implementations are built
 // once, are safe for concurrent use and should not allocate when the token is
-// absent.
+// absent. They must not keep the strings a Request returns once Extract has
+// returned, nor put them in an error: through a borrowed view (see Borrower)
+// those strings share buffers the framework reuses. The source must not come
+// from the request either.
 type Extractor interface {
 	// Extract returns the token and a short description of where it was found
 	// (e.g. "header:Authorization", "cookie:access_token", "query:access_token",

@@ -124,10 +124,10 @@ func ExampleToken_contextWithFallback() {
 	})
 	r := gin.New()
 	r.ContextWithFallback = true
-	r.GET("/me", ginjwt.New(ginjwt.Config{Authenticator: auth}), func(c *gin.Context) {
+	r.GET("/me", ginjwt.New(ginjwt.Config{Authenticator: auth, ContextKey: "user"}), func(c *gin.Context) {
 		fromGin, _ := ginjwt.Token(c)        // works with or without fallback
 		fromCtx, _ := jwtgate.FromContext(c) // c as a context.Context: needs fallback
-		stored, _ := c.Get("jwtgate")        // Config.ContextKey
+		stored, _ := c.Get("user")           // only with Config.ContextKey
 		c.String(http.StatusOK, "%s %s %v", fromGin.Subject, fromCtx.Subject, stored == fromGin)
 	})
 

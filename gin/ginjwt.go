@@ -7,8 +7,8 @@
 // [jwtgate.Authenticator.Authenticate], which decides everything (where the
 // token is, whether it is valid, how a failure is answered). The verified
 // token goes into the request's context.Context ([jwtgate.FromContext],
-// [jwtgate.ClaimsFromContext], or here [Token] and [Claims]) and into the
-// gin.Context under Config.ContextKey. A failure is recorded with c.Error and
+// [jwtgate.ClaimsFromContext], or here [Token] and [Claims]) and, when
+// Config.ContextKey is set, into the gin.Context (c.Get). A failure is recorded with c.Error and
 // answered as [jwtgate.Authenticator.Response] says: status, WWW-Authenticate
 // challenge and a JSON body, with the chain aborted.
 package ginjwt
@@ -39,27 +39,29 @@ type Config struct {
 	// never run for a refused request; if nothing writes an answer, Gin sends
 	// its pending status with an empty body.
 	ErrorHandler func(c *gin.Context, err error)
-	// ContextKey is the key of the verified *jwtgate.Token in the gin.Context
-	// (c.Get). Default: "jwtgate".
+	// ContextKey, when set, also stores the verified *jwtgate.Token in the
+	// gin.Context under this key (c.Get), as gin-jwt does. Default: "", the
+	// token is only in the request's context ([Token], [Claims]): c.Set
+	// costs Gin a map per request when nothing else set a key.
 	ContextKey string
 }
 
 type mw struct {
 	auth    *jwtgate.Authenticator
 	onError func(*gin.Context, error)
-	key     any // Config.ContextKey, converted once rather than per request
+	key     any // Config.ContextKey, converted once rather than per request; nil: none
 }
 
 func (cfg Config) build(name string) mw {
 	if cfg.Authenticator == nil {
 		panic("ginjwt: " + name + ": Config.Authenticator is nil")
 	}
-	m := mw{auth: cfg.Authenticator, onError: cfg.ErrorHandler, key: cfg.ContextKey}
+	m := mw{auth: cfg.Authenticator, onError: cfg.ErrorHandler}
 	if m.onError == nil {
 		m.onError = m.abort
 	}
-	if cfg.ContextKey == "" {
-		m.key = "jwtgate"
+	if cfg.ContextKey != "" {
+		m.key = cfg.ContextKey
 	}
 	return m
 }
@@ -95,8 +97,8 @@ func (r request) Param(name string) string      { return r.c.Param(name) }
 
 // New returns middleware that lets a request through only with a valid token,
 // or without any token when the Authenticator's CredentialsOptional is set.
-// The token is stored in the request's context (c.Request is replaced) and
-// with c.Set under cfg.ContextKey. It panics if cfg.Authenticator is nil.
+// The token is stored in the request's context (c.Request is replaced) and,
+// when cfg.ContextKey is set, with c.Set. It panics if cfg.Authenticator is nil.
 func New(cfg Config) gin.HandlerFunc {
 	m := cfg.build("New")
 	return func(c *gin.Context) {
@@ -113,7 +115,9 @@ func New(cfg Config) gin.HandlerFunc {
 			c.Header("Cache-Control", "private")
 		}
 		c.Request = c.Request.WithContext(jwtgate.NewContext(c.Request.Context(), t))
-		c.Set(m.key, t)
+		if m.key != nil {
+			c.Set(m.key, t)
+		}
 		c.Next()
 	}
 }
