@@ -15,7 +15,9 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzScanObject -fuzztime=60s ./core
 	go test -run='^$$' -fuzz=FuzzUnquote -fuzztime=60s ./core
 	go test -run='^$$' -fuzz=FuzzJSONStrings -fuzztime=60s ./core
+	go test -run='^$$' -fuzz=FuzzDecodeSegment -fuzztime=60s ./core
 	go test -run='^$$' -fuzz=FuzzExtract -fuzztime=60s ./extractors
+	go test -run='^$$' -fuzz=FuzzIsB64Token -fuzztime=60s ./extractors
 
 bench:
 	go test -run='^$$' -bench=. -benchmem ./...

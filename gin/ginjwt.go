@@ -14,8 +14,6 @@
 package ginjwt
 
 import (
-	"encoding/json"
-
 	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
 
@@ -30,8 +28,9 @@ type Config struct {
 	Authenticator *jwtgate.Authenticator
 	// ErrorHandler answers a refused request. err wraps one of jwtgate's error
 	// kinds. Default: c.Error(err), then the answer of
-	// Authenticator.Response(err) with c.AbortWithStatusJSON, the
-	// WWW-Authenticate challenge and Cache-Control: no-store.
+	// Authenticator.Response(err) (its JSON body as c.AbortWithStatusJSON
+	// would send it), the WWW-Authenticate challenge and Cache-Control:
+	// no-store.
 	//
 	// A custom handler writes the answer itself (or records c.Error(err) for an
 	// error-rendering middleware that runs around the chain). The middleware
@@ -74,7 +73,10 @@ func (m mw) abort(c *gin.Context, err error) {
 		c.Header("WWW-Authenticate", r.WWWAuthenticate)
 	}
 	c.Header("Cache-Control", "no-store")
-	c.AbortWithStatusJSON(r.Status, json.RawMessage(r.Body())) // the core's body, byte for byte
+	// The core's body, byte for byte, with the header AbortWithStatusJSON
+	// would send, without its trip through encoding/json.
+	c.Data(r.Status, "application/json; charset=utf-8", r.Body())
+	c.Abort()
 }
 
 func (m mw) fail(c *gin.Context, err error) {
