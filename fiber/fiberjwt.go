@@ -158,7 +158,7 @@ var _ extractors.Borrower = request{}
 // Borrow returns the view whose strings share fasthttp's buffers, for the
 // core's cache lookup (see extractors.Borrower): a repeated token costs no
 // copy.
-func (r request) Borrow() extractors.Request { return borrowed{r.c} }
+func (r request) Borrow() extractors.Request { return borrowed(r) }
 
 // borrowed reads like request, without copying; only header and query values
 // are looked up this way, anything else is read through request.
