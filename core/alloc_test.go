@@ -15,8 +15,7 @@ import (
 // here and not only in a benchmark nobody reads. A valid HS256 token without
 // the cache: 12, 7 of them golang-jwt's HMAC verification, then the payload
 // string, the Claims, the Token, the audience slice and the header's typ; a
-// forged one no more;
-// a cache hit: none. Not parallel: testing.AllocsPerRun.
+// forged one no more; a cache hit none. Not parallel: testing.AllocsPerRun.
 func TestVerifyAllocations(t *testing.T) {
 	ctx := context.Background()
 	tok := mint(testSecret, goodHeader, claimsJSON(""))
