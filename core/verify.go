@@ -113,15 +113,19 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 		return nil, newError(ErrInvalidToken, err, describeTokenError(err))
 	}
 
+	var scp []string // one list for the Token and the default Claims
+	if env.scp != "" {
+		scp = env.scopes()
+	}
 	var claims jwt.Claims
 	if a.newClaims == nil {
 		c := &Claims{}
-		env.fill(c, payload)
+		env.fill(c, payload, scp)
 		claims = c
 	} else {
 		claims = a.newClaims()
 		if c, ok := claims.(*Claims); ok {
-			env.fill(c, payload)
+			env.fill(c, payload, scp)
 		} else {
 			// A claims type of the caller's: encoding/json fills it, from a
 			// copy (json.Unmarshal would make buf escape).
@@ -154,9 +158,7 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 		ExpiresAt: env.exp,
 		IssuedAt:  env.iat,
 		scope:     env.scope,
-	}
-	if env.scp != "" {
-		t.scp = env.scopes()
+		scp:       scp,
 	}
 	if a.cache != nil && !env.exp.IsZero() {
 		a.remember(t, env.nbf)
@@ -692,7 +694,7 @@ func (env *envelope) scopes() []string {
 
 // fill sets the default claims type from what readClaims read, as
 // encoding/json would have (NumericDates at golang-jwt's TimePrecision).
-func (env *envelope) fill(c *Claims, payload string) {
+func (env *envelope) fill(c *Claims, payload string, scp []string) {
 	c.Issuer, c.Subject, c.ID, c.Scope = env.iss, env.sub, env.jti, env.scope
 	if env.aud != "" {
 		if env.aud[0] == '"' {
@@ -702,9 +704,7 @@ func (env *envelope) fill(c *Claims, payload string) {
 			c.Audience, _ = jsonStrings(env.aud)
 		}
 	}
-	if env.scp != "" {
-		c.Scp = env.scopes()
-	}
+	c.Scp = scp
 	c.ExpiresAt = c.date(0, env.exp)
 	c.NotBefore = c.date(1, env.nbf)
 	c.IssuedAt = c.date(2, env.iat)
