@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtgate/jwtgate/core/internal/parse"
 )
 
 // Claims is the default claims type: the registered claims of RFC 7519, the
@@ -59,13 +60,16 @@ func (c *Claims) Get(name string, v any) (bool, error) {
 	if c.raw == "" {
 		return false, nil
 	}
-	r := objectReader[string]{data: c.raw}
-	for r.next() {
-		if r.name == name {
-			return true, json.Unmarshal([]byte(r.value), v)
+	var m parse.Members[string]
+	for {
+		n, value, ok := m.Next(c.raw)
+		if !ok {
+			return false, nil
+		}
+		if n == name {
+			return true, json.Unmarshal([]byte(value), v)
 		}
 	}
-	return false, r.err
 }
 
 func (c *Claims) setRaw(s string) { c.raw = s }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtgate/jwtgate/core/internal/parse"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -374,23 +375,26 @@ func grantClaims(v any) (map[string]any, error) {
 	if err != nil {
 		return nil, errors.New("jwtgate: issuer: Grant.Claims must encode to a JSON object")
 	}
-	for _, name := range issuerClaims {
-		if bytes.Contains(b, []byte(`"`+name+`"`)) && hasMember(b, name) {
-			return nil, errors.New("jwtgate: issuer: Grant.Claims sets " + quote(name) + ", which the Issuer sets itself")
+	// The verifier reads a token one way only: it refuses names equal under
+	// case folding, and case variants of the registered claims. Refuse them
+	// here, where a name may come from user input, rather than mint tokens
+	// that every verifier refuses.
+	var members parse.Members[[]byte]
+	for {
+		n, _, ok := members.Next(b)
+		if !ok {
+			break
+		}
+		for _, name := range issuerClaims {
+			if strings.EqualFold(string(n), name) {
+				return nil, errors.New("jwtgate: issuer: Grant.Claims sets " + quote(string(n)) + ", which the Issuer sets itself")
+			}
 		}
 	}
+	if members.Failed() {
+		return nil, errors.New("jwtgate: issuer: Grant.Claims holds two names that differ only in case (or a lone UTF-16 surrogate)")
+	}
 	return m, nil
-}
-
-func hasMember(obj []byte, name string) bool {
-	found := false
-	_ = scanObject(obj, func(n, _ []byte) error {
-		if string(n) == name {
-			found = true
-		}
-		return nil
-	})
-	return found
 }
 
 // payloadExtras returns the members of a JSON object that the Issuer does not
@@ -400,7 +404,7 @@ func payloadExtras(obj []byte) (map[string]any, error) {
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil || m == nil {
-		return nil, errNotObject
+		return nil, errors.New("jwtgate: not a JSON object")
 	}
 	for _, name := range issuerClaims {
 		delete(m, name)

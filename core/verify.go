@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtgate/jwtgate/core/internal/parse"
 )
 
 // How a token is verified, once its size is known to be within bounds and it
@@ -86,10 +87,10 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 	// substring of (and Claims.Raw).
 	var buf [1024]byte
 	pb := buf[:]
-	if n := decodedLen(dot2 - dot1 - 1); n > len(buf) {
+	if n := parse.DecodedLen(dot2 - dot1 - 1); n > len(buf) {
 		pb = make([]byte, n)
 	}
-	n, ok := decodeSegment(pb, raw[dot1+1:dot2])
+	n, ok := parse.Segment(pb, raw[dot1+1:dot2])
 	if !ok {
 		return nil, newError(ErrInvalidToken, errMalformed, "The access token is malformed")
 	}
@@ -172,10 +173,10 @@ func verifySignature(alg, raw string, dot2 int, key any) error {
 	seg := raw[dot2+1:]
 	var buf [128]byte // up to HS512 and ES512 without the heap
 	sig := buf[:]
-	if n := decodedLen(len(seg)); n > len(buf) {
+	if n := parse.DecodedLen(len(seg)); n > len(buf) {
 		sig = make([]byte, n)
 	}
-	n, ok := decodeSegment(sig, seg)
+	n, ok := parse.Segment(sig, seg)
 	if !ok {
 		return errMalformed
 	}
@@ -363,15 +364,16 @@ func compactShape(raw string) (dot1, dot2 int, ok bool) {
 
 var strictB64 = base64.RawURLEncoding.Strict()
 
-// checkHeader applies the header rules: alg on the allow-list, one name once,
-// typ allow-list, crit, no key-carrying parameters, no nested JWT.
+// checkHeader applies the header rules: alg on the allow-list, one name once
+// (under case folding too), typ allow-list, crit, no key-carrying
+// parameters, no nested JWT.
 func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 	var buf [256]byte
 	hdr := buf[:]
-	if n := decodedLen(len(seg)); n > len(buf) {
+	if n := parse.DecodedLen(len(seg)); n > len(buf) {
 		hdr = make([]byte, n)
 	}
-	n, ok := decodeSegment(hdr, seg)
+	n, ok := parse.Segment(hdr, seg)
 	if !ok {
 		return ErrTokenShape
 	}
@@ -379,26 +381,15 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 	if !utf8.Valid(hdr) {
 		return ErrHeaderInvalid
 	}
-	var seen seenNames
 	var crit []byte
+	var present uint64 // bit i: CriticalHeaders[i] is in the header
 	typSeen := false
-	i := openObject(hdr)
-	if i < 0 {
-		return ErrTokenShape
-	}
+	var m parse.Members[[]byte]
 	for {
-		name, value, at, next, st := member(hdr, i)
-		if st == memberEnd {
+		name, value, ok := m.Next(hdr)
+		if !ok {
 			break
 		}
-		if st == memberBad {
-			return ErrTokenShape
-		}
-		i = next
-		if has(&seen, hdr, string(name)) {
-			return ErrHeaderInvalid
-		}
-		seen.push(string(name), at)
 		switch string(name) {
 		case "alg":
 			if len(value) < 2 || value[0] != '"' {
@@ -406,7 +397,7 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 			}
 			s := value[1 : len(value)-1]
 			if bytes.IndexByte(s, '\\') >= 0 {
-				u, ok := jsonString(value)
+				u, ok := parse.String(value)
 				if !ok {
 					return ErrHeaderInvalid
 				}
@@ -424,13 +415,13 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 				return ErrAlgorithmMismatch
 			}
 		case "kid":
-			s, ok := jsonString(value)
+			s, ok := parse.String(value)
 			if !ok {
 				return ErrHeaderInvalid
 			}
 			env.kid = s
 		case "typ":
-			s, ok := jsonString(value)
+			s, ok := parse.String(value)
 			if !ok {
 				return ErrHeaderInvalid
 			}
@@ -440,7 +431,7 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 				return ErrTypeNotAllowed
 			}
 		case "cty":
-			s, ok := jsonString(value)
+			s, ok := parse.String(value)
 			if !ok || normalizeType(s) == "jwt" {
 				return ErrHeaderInvalid // nested JWTs are not supported (RFC 8725 §3.3)
 			}
@@ -450,7 +441,19 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 			// Never take a key, or a key's location, from the token itself
 			// (RFC 8725 §3.10); b64 changes what is signed (RFC 7797).
 			return ErrHeaderInvalid
+		default:
+			for i, c := range a.critical {
+				if string(name) == c {
+					present |= 1 << i
+				}
+			}
 		}
+	}
+	if m.Duplicate() {
+		return ErrHeaderInvalid
+	}
+	if m.Failed() {
+		return ErrTokenShape
 	}
 	if env.alg == "" {
 		return ErrAlgorithmMismatch
@@ -459,12 +462,13 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 		return ErrTypeNotAllowed
 	}
 	if crit != nil {
-		names, ok := jsonStrings(crit)
+		names, ok := parse.Strings(crit)
 		if !ok || len(names) == 0 {
 			return ErrCriticalHeader
 		}
 		for _, n := range names {
-			if registeredHeader(n) || n == "b64" || !slices.Contains(a.critical, n) || !has(&seen, hdr, n) {
+			i := slices.Index(a.critical, n)
+			if i < 0 || present&(1<<i) == 0 {
 				return ErrCriticalHeader
 			}
 		}
@@ -472,18 +476,39 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 	return nil
 }
 
-// typeAllowed reports whether typ is on the allow-list, case-insensitively and
-// with any "application/" prefix ignored, without allocating.
+// typeAllowed reports whether typ is on the allow-list, ASCII
+// case-insensitively (media types are, RFC 9110 §8.3.1) and with any
+// "application/" prefix ignored, without allocating.
 func (a *Authenticator) typeAllowed(typ string) bool {
-	if len(typ) > 12 && strings.EqualFold(typ[:12], "application/") {
+	if len(typ) > 12 && asciiEqualFold(typ[:12], "application/") {
 		typ = typ[12:]
 	}
 	for _, t := range a.types {
-		if strings.EqualFold(t, typ) {
+		if asciiEqualFold(t, typ) {
 			return true
 		}
 	}
 	return false
+}
+
+// asciiEqualFold is strings.EqualFold for ASCII letters only: "ſ" is not "s".
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // maxNumericDate is 9999-12-31T23:59:59Z: later dates overflow conversions.
@@ -491,56 +516,44 @@ const maxNumericDate = 253402300799
 
 var registeredClaims = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "scope", "scp"}
 
-// readClaims reads the payload: one name once, registered claims with their
-// exact names and JSON types, NumericDates that are numbers in range. It
-// reports false for anything else.
+// readClaims reads the payload: one name once (under case folding too, at
+// every depth), registered claims with their exact names and JSON types,
+// NumericDates that are numbers in range. It reports false for anything
+// else.
 func (a *Authenticator) readClaims(payload string, env *envelope) bool {
-	var seen seenNames
 	var present uint64 // bit i: RequiredClaims[i] is there and says something
-	i := openObject(payload)
-	if i < 0 {
-		return false
-	}
+	var m parse.Members[string]
 	for {
-		name, value, at, next, st := member(payload, i)
-		if st == memberEnd {
+		name, value, ok := m.Next(payload)
+		if !ok {
 			break
 		}
-		if st == memberBad {
-			return false
-		}
-		i = next
-		if has(&seen, payload, name) {
-			return false
-		}
-		seen.push(name, at)
-		// null, "" and [] say nothing: they do not satisfy a required claim
-		// (an empty jti, for one, would make every such token share one
-		// revocation entry).
-		if value != "null" && value != `""` && value != "[]" {
+		// null, "", [], {} and arrays of "" say nothing: they do not satisfy
+		// a required claim (an empty jti, for one, would make every such
+		// token share one revocation entry).
+		if !parse.Empty(value) {
 			for i, req := range a.required {
 				if name == req {
 					present |= 1 << i
 				}
 			}
 		}
-		ok := true
 		switch name {
 		case "iss":
-			env.iss, ok = jsonString(value)
+			env.iss, ok = parse.String(value)
 		case "sub":
-			env.sub, ok = jsonString(value)
+			env.sub, ok = parse.String(value)
 		case "jti":
-			env.jti, ok = jsonString(value)
+			env.jti, ok = parse.String(value)
 		case "sid":
-			env.sid, ok = jsonString(value)
+			env.sid, ok = parse.String(value)
 		case "scope":
-			env.scope, ok = jsonString(value)
+			env.scope, ok = parse.String(value)
 		case "aud", "scp":
 			if value[0] == '"' {
-				_, ok = jsonString(value)
+				_, ok = parse.String(value)
 			} else {
-				_, ok = countStrings(value)
+				_, ok = parse.CountStrings(value)
 			}
 			if name == "aud" {
 				env.aud = value
@@ -554,9 +567,9 @@ func (a *Authenticator) readClaims(payload string, env *envelope) bool {
 		case "nbf":
 			env.nbf, ok = numericDate(value)
 		default:
-			// encoding/json would match "EXP" or "Iss" to the registered
-			// fields of a caller's claims type: refuse names a
-			// case-insensitive reader confuses.
+			// A case variant of a registered name is refused even alone: a
+			// claims type whose JSON decoder matches names
+			// case-insensitively would take "EXP" for exp.
 			for _, reg := range registeredClaims {
 				if len(name) <= 3*len(reg) && strings.EqualFold(name, reg) { // ſub folds to sub
 					return false
@@ -566,6 +579,9 @@ func (a *Authenticator) readClaims(payload string, env *envelope) bool {
 		if !ok {
 			return false
 		}
+	}
+	if m.Failed() {
+		return false
 	}
 	env.missingRequired = present != 1<<len(a.required)-1
 	return true
@@ -595,7 +611,7 @@ func numericDate(v string) (time.Time, bool) {
 			return time.Unix(n, 0).UTC(), true
 		}
 	}
-	if end, ok := scanNumber(v, 0); !ok || end != len(v) {
+	if end, ok := parse.Number(v, 0); !ok || end != len(v) {
 		return time.Time{}, false
 	}
 	f, err := strconv.ParseFloat(v, 64)
@@ -661,22 +677,15 @@ func audienceMatch(aud string, want []string) (found, named bool) {
 		return false, false
 	}
 	if aud[0] == '"' {
-		s, _ := unquote(aud)
+		s, _ := parse.Unquote(aud)
 		return slices.Contains(want, s), s != ""
 	}
-	i := skipWS(aud, 1)
-	for i < len(aud) && aud[i] == '"' {
-		end, _, _ := scanString(aud, i)
-		s, _ := unquote(aud[i:end])
+	for s, i, ok := parse.NextString(aud, 0); ok; s, i, ok = parse.NextString(aud, i) {
 		if s != "" {
 			named = true
 			if slices.Contains(want, s) {
 				return true, true
 			}
-		}
-		i = skipWS(aud, end)
-		if i < len(aud) && aud[i] == ',' {
-			i = skipWS(aud, i+1)
 		}
 	}
 	return false, named
@@ -685,10 +694,10 @@ func audienceMatch(aud string, want []string) (found, named bool) {
 // scopes returns the scp claim as a list.
 func (env *envelope) scopes() []string {
 	if env.scp[0] == '"' {
-		s, _ := unquote(env.scp)
+		s, _ := parse.Unquote(env.scp)
 		return []string{s}
 	}
-	out, _ := jsonStrings(env.scp)
+	out, _ := parse.Strings(env.scp)
 	return out
 }
 
@@ -698,10 +707,10 @@ func (env *envelope) fill(c *Claims, payload string, scp []string) {
 	c.Issuer, c.Subject, c.ID, c.Scope = env.iss, env.sub, env.jti, env.scope
 	if env.aud != "" {
 		if env.aud[0] == '"' {
-			s, _ := unquote(env.aud)
+			s, _ := parse.Unquote(env.aud)
 			c.Audience = jwt.ClaimStrings{s}
 		} else {
-			c.Audience, _ = jsonStrings(env.aud)
+			c.Audience, _ = parse.Strings(env.aud)
 		}
 	}
 	c.Scp = scp

@@ -1,13 +1,13 @@
-package jwtgate
+package parse
 
-// decodeSegment decodes the base64url segment s (RFC 7515 §2: no padding)
-// into dst, which must hold decodedLen(len(s)) bytes, and reports the length.
-// It is encoding/base64's RawURLEncoding.Strict() for a string, without the
+// Segment decodes the base64url segment s (RFC 7515 §2: no padding) into dst,
+// which must hold DecodedLen(len(s)) bytes, and reports the length. It is
+// encoding/base64's RawURLEncoding.Strict() for a string, without the
 // []byte(s) copy that API needs: it refuses any character outside the
 // alphabet, a length of 4n+1, and unused bits that are not zero (RFC 4648
-// §3.5), so that one token has one encoding. FuzzDecodeSegment holds it to
+// §3.5), so that one token has one encoding. FuzzSegment holds it to
 // encoding/base64.
-func decodeSegment(dst []byte, s string) (int, bool) {
+func Segment(dst []byte, s string) (int, bool) {
 	if len(s)%4 == 1 {
 		return 0, false
 	}
@@ -41,8 +41,8 @@ func decodeSegment(dst []byte, s string) (int, bool) {
 	return n, true
 }
 
-// decodedLen is the most bytes decodeSegment writes for n characters.
-func decodedLen(n int) int { return n/4*3 + n%4*6/8 }
+// DecodedLen is the most bytes Segment writes for n characters.
+func DecodedLen(n int) int { return n/4*3 + n%4*6/8 }
 
 // b64Value maps a base64url character to its value, anything else to -1.
 var b64Value = func() (t [256]int8) {
