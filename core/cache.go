@@ -14,6 +14,12 @@ const DefaultCacheSize = 10_000
 // in use (a remote JWKS): the number changes whenever its keys do. The
 // verified-token cache only works over a source that either cannot change (a
 // *Key, a *KeySet) or implements it, and forgets every entry when it changes.
+//
+// The Authenticator reads the generation before it asks the source for a key,
+// and files the verification under it. So a source must install its new keys
+// first and change the generation after (or both at once), never the other
+// way round: then a verification made with a key that is being removed is
+// filed under the old generation and never served once the new one is seen.
 type KeyGeneration interface {
 	KeyGeneration() uint64
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -175,4 +176,45 @@ func TestCacheMemory(t *testing.T) {
 	t.Logf("%d cached tokens of %d bytes: %.0f bytes each", jwtgate.CacheLen(a), len(tokens[0]), per)
 	assert.Less(t, per, 4096.0)
 	runtime.KeepAlive(tokens)
+}
+
+// swappingKeys hands out its first key once, then replaces it with its
+// second and changes generation before the caller has verified anything: a
+// key rotation landing while a token is being verified.
+type swappingKeys struct {
+	mu          sync.Mutex
+	first, then *jwtgate.Key
+	swapped     bool
+	gen         atomic.Uint64
+}
+
+func (k *swappingKeys) Key(ctx context.Context, q jwtgate.KeyQuery) (*jwtgate.Key, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.swapped {
+		k.swapped = true
+		defer k.gen.Add(1)
+		return k.first.Key(ctx, q)
+	}
+	return k.then.Key(ctx, q)
+}
+func (k *swappingKeys) Algorithms() []string  { return []string{"HS256"} }
+func (k *swappingKeys) KeyGeneration() uint64 { return k.gen.Load() }
+
+// TestCacheFilesVerificationUnderTheKeysItUsed: a token verified with a key
+// that was removed while it was being verified is answered once (the request
+// that raced the rotation), and never again from the cache.
+func TestCacheFilesVerificationUnderTheKeysItUsed(t *testing.T) {
+	t.Parallel()
+	oldKey := jwtgate.HMAC(testSecret, "HS256")
+	oldKey.ID = "old"
+	newKey := jwtgate.HMAC([]byte("fedcba9876543210fedcba9876543210"), "HS256")
+	newKey.ID = "new"
+	keys := &swappingKeys{first: oldKey, then: newKey}
+	a, _ := cachedAuth(t, keys, nil)
+	tok := mint(testSecret, `{"alg":"HS256","typ":"JWT","kid":"old"}`, claimsJSON(""))
+	_, err := a.Verify(context.Background(), tok)
+	require.NoError(t, err, "verified with the key the source handed out")
+	_, err = a.Verify(context.Background(), tok)
+	assert.ErrorIs(t, err, jwtgate.ErrUnknownKey, "the removed key's token served from the cache")
 }

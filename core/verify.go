@@ -103,6 +103,11 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 		return nil, newError(ErrInvalidToken, errMalformedClaims, "The access token is malformed")
 	}
 
+	// The generation the verification is filed under is read before the key
+	// is looked up: a rotation that lands while the token is verified then
+	// leaves the entry stale, never filed under the keys that replaced the
+	// one it was verified with.
+	gen := a.generation()
 	key, kerr := a.lookupKey(ctx, env.alg, env.kid, env.iss)
 	if kerr != nil {
 		return nil, newError(ErrInvalidToken, kerr, describeTokenError(kerr))
@@ -162,7 +167,7 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 		scp:       scp,
 	}
 	if a.cache != nil && !env.exp.IsZero() {
-		a.remember(t, env.nbf)
+		a.remember(t, env.nbf, gen)
 	}
 	return a.accept(ctx, t)
 }
@@ -281,9 +286,9 @@ func (a *Authenticator) generation() uint64 {
 // remember caches a verified token. The Token is shared from then on by
 // every request that sends the same string from the same place, and so is a
 // context.Background() child that carries it (see NewContext).
-func (a *Authenticator) remember(t *Token, nbf time.Time) {
+func (a *Authenticator) remember(t *Token, nbf time.Time, gen uint64) {
 	t.bg = context.WithValue(context.Background(), ctxKey{}, t)
-	a.cache.put(t.Raw, &cacheEntry{tok: t, exp: t.ExpiresAt, nbf: nbf, gen: a.generation()}, a.now())
+	a.cache.put(t.Raw, &cacheEntry{tok: t, exp: t.ExpiresAt, nbf: nbf, gen: gen}, a.now())
 }
 
 // cached returns the cached verification of raw if it still holds: made with

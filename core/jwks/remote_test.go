@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -362,4 +363,55 @@ func TestRetiredKeyLeavesTheCache(t *testing.T) {
 	assert.NotEqual(t, gen, remote.KeyGeneration())
 	_, err = auth.Verify(context.Background(), tok)
 	assert.ErrorIs(t, err, jwtgate.ErrUnknownKey, "the retired key's token is refused, cached or not")
+}
+
+// TestRotationUnderLoadForgetsTheRemovedKey verifies distinct tokens signed
+// with a key while a refresh removes that key from the set: whatever was
+// verified during the rotation, once it is done every one of those tokens is
+// refused. The verified-token cache files a verification under the key
+// generation read before its key was looked up; read after, a verification
+// that raced the rotation would be filed under the new generation and a
+// token of the removed key served from the cache until evicted.
+func TestRotationUnderLoadForgetsTheRemovedKey(t *testing.T) {
+	t.Parallel()
+	const rounds, perRound, workers = 8, 400, 4
+	for round := range rounds {
+		old, next := ecKey(t, "old-"+strconv.Itoa(round)), ecKey(t, "next-"+strconv.Itoa(round))
+		srv := newJWKSServer(t, old)
+		remote := newRemote(t, srv.URL, jwks.RemoteOptions{MinRefreshInterval: time.Hour})
+		auth := authFor(t, remote)
+		toks := make([]string, perRound)
+		for i := range toks {
+			toks[i] = signClaims(t, old, jwt.MapClaims{"iss": "https://id.example", "aud": "api", "sub": "alice",
+				"jti": strconv.Itoa(i), "exp": time.Now().Add(time.Hour).Unix()})
+		}
+		var wg sync.WaitGroup
+		var next64 atomic.Int64
+		for range workers {
+			wg.Go(func() {
+				for i := next64.Add(1) - 1; i < perRound; i = next64.Add(1) - 1 {
+					_, _ = auth.Verify(context.Background(), toks[i])
+				}
+			})
+		}
+		for next64.Load() < perRound/4 {
+			runtime.Gosched()
+		}
+		srv.publish(t, next)
+		require.NoError(t, remote.Refresh(context.Background()))
+		wg.Wait()
+		for i, tok := range toks {
+			_, err := auth.Verify(context.Background(), tok)
+			require.ErrorIs(t, err, jwtgate.ErrUnknownKey, "round %d, token %d of the removed key accepted after the rotation", round, i)
+		}
+	}
+}
+
+func signClaims(t testing.TB, k *jwtgate.Key, claims jwt.MapClaims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(jwt.SigningMethodES256, claims)
+	tok.Header["kid"] = k.ID
+	s, err := tok.SignedString(k.SignKey)
+	require.NoError(t, err)
+	return s
 }
