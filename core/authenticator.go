@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -39,6 +40,7 @@ type Authenticator struct {
 	cache      *tokenCache
 	keyGen     KeyGeneration // nil for keys that never change
 	now        func() time.Time
+	wiring     sync.Once // ErrMisconfigured is logged once
 	realm      string
 	leeway     time.Duration
 	expireless bool
@@ -51,7 +53,7 @@ func New(cfg Config) (*Authenticator, error) {
 		return nil, err
 	}
 	a := &Authenticator{
-		keys:       cfg.Keys,
+		keys:       copyKeys(cfg.Keys),
 		extractor:  cfg.Extractor,
 		optional:   cfg.CredentialsOptional,
 		maxSize:    cfg.MaxTokenSize,
@@ -79,7 +81,7 @@ func New(cfg Config) (*Authenticator, error) {
 		if size == 0 {
 			size = DefaultCacheSize
 		}
-		switch k := cfg.Keys.(type) {
+		switch k := a.keys.(type) {
 		case *Key, *KeySet:
 			a.cache = newTokenCache(size)
 		case KeyGeneration:
@@ -110,7 +112,7 @@ func New(cfg Config) (*Authenticator, error) {
 
 	// Every algorithm jwtgate supports that a key is bound to; the key found
 	// for the token must then be bound to the token's alg.
-	for _, alg := range cfg.Keys.Algorithms() {
+	for _, alg := range a.keys.Algorithms() {
 		if slices.Contains(SupportedAlgorithms(), alg) && !slices.Contains(a.algs, alg) {
 			a.algs = append(a.algs, alg)
 		}
@@ -138,7 +140,7 @@ func (a *Authenticator) CredentialsOptional() bool { return a.optional }
 // is set. Every error is an *Error wrapping one of the error kinds; see
 // [Authenticator.Response] for how to answer it.
 func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) (*Token, error) {
-	if b, ok := r.(extractors.Borrower); ok && a.cache != nil {
+	if b, ok := r.(borrower); ok && a.cache != nil {
 		if t, done, err := a.authenticateCached(ctx, b.Borrow()); done {
 			return t, err
 		}
@@ -168,8 +170,22 @@ func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) 
 	return t, nil
 }
 
+// borrower is implemented by the Request view of an adapter over a framework
+// that reuses its buffers once a handler returns (Fiber's over fasthttp).
+// Such a view returns copies, so that what the core keeps stays valid;
+// Borrow returns a second view of the same request whose strings are not
+// copied and are valid only until the handler returns. The core uses it for
+// one thing: to find a token sent again in the verified-token cache, whose
+// entry holds its own copy. It keeps nothing it read through the borrowed
+// view, and reads the request again through the copying view whenever the
+// cache does not answer. Unexported, since it exists only to save a copy:
+// the method is the contract.
+type borrower interface {
+	Borrow() extractors.Request
+}
+
 // authenticateCached answers a request through a borrowed view (see
-// extractors.Borrower) when its token is in the cache, without copying
+// borrower) when its token is in the cache, without copying
 // anything from the request: raw is only a lookup key. done is false when the
 // request must go the whole way: no usable cache entry, an extractor error
 // (whose message must not hold borrowed bytes), or a cookie (the CSRF checks

@@ -2,6 +2,7 @@ package jwtgate
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"time"
 
@@ -41,7 +42,8 @@ func (c *Claims) date(i int, t time.Time) *jwt.NumericDate {
 	return &c.dates[i]
 }
 
-// Scopes returns the scopes of the scope and scp claims.
+// Scopes returns the scopes of the scope and scp claims, as Token.Scopes
+// reads them.
 func (c *Claims) Scopes() []string { return appendScopes(nil, c.Scope, c.Scp) }
 
 // Raw returns a copy of the token's payload as it was signed, when c was
@@ -54,8 +56,10 @@ func (c *Claims) Raw() json.RawMessage {
 }
 
 // Get decodes the claim called name into v. It reports false when the token
-// has no such claim. Names match exactly (RFC 7519 §10.1.1 names are case
-// sensitive).
+// has no such claim. Names match exactly (RFC 7519 §4: names are case
+// sensitive), name and the names of v's fields alike: a member that matches a
+// field of v only case-insensitively is left out, where encoding/json alone
+// would take it.
 func (c *Claims) Get(name string, v any) (bool, error) {
 	if c.raw == "" {
 		return false, nil
@@ -67,7 +71,8 @@ func (c *Claims) Get(name string, v any) (bool, error) {
 			return false, nil
 		}
 		if n == name {
-			return true, json.Unmarshal([]byte(value), v)
+			// Decoded as a claims type is: nested names match exactly.
+			return true, json.Unmarshal([]byte(exactPayload(value, reflect.TypeOf(v))), v)
 		}
 	}
 }
@@ -78,17 +83,40 @@ func (c *Claims) setRaw(s string) { c.raw = s }
 // embedding Claims, so that Raw and Get work there too.
 type rawSetter interface{ setRaw(string) }
 
+// The scope grammar, one for every reader (Token.Scopes, Token.HasScope,
+// CheckScopes, every adapter's RequireScopes, Claims.Scopes): RFC 6749 §3.3,
+// scope tokens of %x21 / %x23-5B / %x5D-7E separated by single spaces. The
+// scope claim is split on spaces only, never on tabs, line breaks or other
+// Unicode spaces; a piece that holds any character outside the grammar (a
+// tab, a quote, a non-ASCII letter) is not a scope token and grants nothing,
+// so "read\tadmin" grants neither read nor admin. Empty pieces (two spaces
+// in a row) are skipped. Each element of an scp array is read the same way.
+
 func appendScopes(out []string, scope string, scp []string) []string {
-	out = append(out, strings.Fields(scope)...)
+	out = appendScopeTokens(out, scope)
 	for _, s := range scp {
-		out = append(out, strings.Fields(s)...)
+		out = appendScopeTokens(out, s)
 	}
 	return out
 }
 
-// hasScope reports whether want is one of the space-separated scopes in
-// scope or one of scp, without allocating.
+func appendScopeTokens(out []string, s string) []string {
+	for s != "" {
+		var f string
+		f, s, _ = strings.Cut(s, " ")
+		if ValidScope(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// hasScope reports whether want is one of the scope tokens of scope or scp,
+// without allocating.
 func hasScope(scope string, scp []string, want string) bool {
+	if !ValidScope(want) {
+		return false
+	}
 	if fieldsContain(scope, want) {
 		return true
 	}
@@ -100,17 +128,13 @@ func hasScope(scope string, scp []string, want string) bool {
 	return false
 }
 
+// fieldsContain reports whether want, a valid scope token, is one of the
+// space-separated pieces of s. A piece equal to want is a valid scope token.
 func fieldsContain(s, want string) bool {
 	for s != "" {
-		s = strings.TrimLeft(s, " ")
-		i := strings.IndexByte(s, ' ')
-		f := s
-		if i >= 0 {
-			f, s = s[:i], s[i+1:]
-		} else {
-			s = ""
-		}
-		if f == want && f != "" {
+		var f string
+		f, s, _ = strings.Cut(s, " ")
+		if f == want {
 			return true
 		}
 	}

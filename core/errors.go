@@ -133,6 +133,8 @@ func (a *Authenticator) Response(err error) Response {
 		return Response{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: desc}
 	case ErrCSRF:
 		return Response{Status: http.StatusForbidden, Code: "csrf", Description: desc}
+	case ErrMisconfigured:
+		return Response{Status: http.StatusInternalServerError, Code: "server_error", Description: desc}
 	case ErrInvalidGrant:
 		// The token endpoint's code (RFC 6749 §5.2) in the body; the challenge
 		// speaks RFC 6750, whose code for a bad token is invalid_token.
@@ -178,12 +180,7 @@ func (a *Authenticator) WriteError(w http.ResponseWriter, err error) {
 // body. Applications use it for their own errors in the same shape, such as a
 // login's {"error":"invalid_credentials"}.
 func WriteResponse(w http.ResponseWriter, r Response) {
-	h := w.Header()
-	if r.WWWAuthenticate != "" {
-		h.Set("WWW-Authenticate", r.WWWAuthenticate)
-	}
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
+	r.SetHeaders(w.Header())
 	w.WriteHeader(r.Status)
 	_, _ = w.Write(r.Body())
 }

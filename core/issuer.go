@@ -149,6 +149,7 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	cfg.Key = cfg.Key.clone()
 	i := &Issuer{cfg: cfg, method: jwt.GetSigningMethod(cfg.Key.Algorithm)}
 	i.cfg.Audience = slices.Clone(cfg.Audience)
 	refresh, err := New(Config{

@@ -18,7 +18,12 @@ import (
 // key can never be used as an HS256 secret, and an HS256 secret never for
 // HS512.
 //
-// A *Key is itself a [KeySource] holding one key.
+// A *Key is itself a [KeySource] holding one key. [New] and the issuer take
+// a copy of each *Key (and of a [KeySet] or [KeysByIssuer] holding them),
+// HMAC secrets included: changing a Key's fields after New changes nothing,
+// and the verified-token cache never answers for keys it was not built with.
+// The key objects themselves (*rsa.PublicKey, …) are shared and must not be
+// modified.
 type Key struct {
 	// ID is the key's kid. A key without ID matches tokens with any kid or none.
 	ID string
@@ -339,4 +344,43 @@ func (m KeysByIssuer) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// clone returns a copy of k that shares no field a caller may change: the ID,
+// the algorithm and HMAC secrets are copied.
+func (k *Key) clone() *Key {
+	if k == nil {
+		return nil
+	}
+	c := *k
+	if b, ok := c.VerifyKey.([]byte); ok {
+		c.VerifyKey = bytes.Clone(b)
+	}
+	if b, ok := c.SignKey.([]byte); ok {
+		c.SignKey = bytes.Clone(b)
+	}
+	return &c
+}
+
+// copyKeys returns a copy of src for New to keep: *Key, *KeySet and
+// KeysByIssuer are copied deeply (see Key); any other KeySource manages its
+// own keys and is kept as it is.
+func copyKeys(src KeySource) KeySource {
+	switch k := src.(type) {
+	case *Key:
+		return k.clone()
+	case *KeySet:
+		keys := make([]*Key, len(k.keys))
+		for i, key := range k.keys {
+			keys[i] = key.clone()
+		}
+		return NewKeySet(keys...)
+	case KeysByIssuer:
+		m := make(KeysByIssuer, len(k))
+		for iss, s := range k {
+			m[iss] = copyKeys(s)
+		}
+		return m
+	}
+	return src
 }

@@ -56,10 +56,14 @@ func (t *Token) Header() (map[string]any, error) {
 }
 
 // Scopes returns the token's scopes: the space-separated scope claim and the
-// scp claim (an array, or a space-separated string).
+// scp claim (an array, or a space-separated string), read by RFC 6749 §3.3's
+// grammar, as HasScope and every RequireScopes read them: split on single
+// spaces only; a piece with a character outside the grammar (a tab, a
+// quote, a non-ASCII letter) is not a scope and is left out.
 func (t *Token) Scopes() []string { return appendScopes(nil, t.scope, t.scp) }
 
-// HasScope reports whether the token grants scope s. Scopes compare exactly.
+// HasScope reports whether the token grants scope s: whether s is one of
+// Scopes(). Scopes compare exactly.
 func (t *Token) HasScope(s string) bool { return hasScope(t.scope, t.scp, s) }
 
 type ctxKey struct{}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,8 +135,9 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 			env.fill(c, payload, scp)
 		} else {
 			// A claims type of the caller's: encoding/json fills it, from a
-			// copy (json.Unmarshal would make buf escape).
-			if err := json.Unmarshal([]byte(payload), claims); err != nil {
+			// copy (json.Unmarshal would make buf escape), matching names
+			// exactly (exactPayload).
+			if err := json.Unmarshal([]byte(exactPayload(payload, reflect.TypeOf(claims))), claims); err != nil {
 				return nil, newError(ErrInvalidToken, errors.Join(jwt.ErrTokenMalformed, ErrClaimsInvalid, err), "The access token is malformed")
 			}
 			if rs, ok := claims.(rawSetter); ok {

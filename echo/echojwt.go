@@ -99,9 +99,7 @@ func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 				return refuse(ec, err, next)
 			}
 			if t != nil { // nil: CredentialsOptional and no token
-				if t.SentInURL() {
-					ec.Response().Header().Set("Cache-Control", "private")
-				}
+				auth.AcceptedHeaders(t, ec.Response().Header())
 				ec.SetRequest(r.WithContext(jwtgate.NewContext(r.Context(), t)))
 				if key != "" {
 					ec.Set(key, t)
@@ -118,8 +116,12 @@ func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 // RequireScopes returns middleware, placed after New, that lets a request
 // through only when its token grants every one of scopes; otherwise it
 // refuses it as New does, with 403 insufficient_scope (or 401 without a
-// token). It honours cfg's Skipper and ErrorHandler. It panics if
-// cfg.Authenticator is nil or a scope is not a valid scope token.
+// token). A request that sends a token but reaches the guard without a
+// verified one — New is not in front of it, or a Skipper skipped New only —
+// is a wiring mistake: it is refused 500 server_error and logged once (see
+// jwtgate.Authenticator.Authorize). It honours cfg's Skipper and
+// ErrorHandler. It panics if cfg.Authenticator is nil or a scope is not a
+// valid scope token.
 func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
 	refuse, err := cfg.refuse()
 	if err == nil {
@@ -134,7 +136,8 @@ func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
 				return next(c)
 			}
 			t, _ := Token(c)
-			if err := jwtgate.CheckScopes(t, scopes...); err != nil {
+			r := c.Request()
+			if err := cfg.Authenticator.Authorize(r.Context(), extractors.FromHTTP(r), t, scopes...); err != nil {
 				return refuse(c, err, next)
 			}
 			return next(c)
@@ -157,11 +160,8 @@ func (c Config) refuse() (func(echo.Context, error, echo.HandlerFunc) error, err
 				return next(ec)
 			}
 		}
-		resp, h := auth.Response(err), ec.Response().Header()
-		if resp.WWWAuthenticate != "" {
-			h.Set("WWW-Authenticate", resp.WWWAuthenticate)
-		}
-		h.Set("Cache-Control", "no-store")
+		resp := auth.Response(err)
+		resp.SetHeaders(ec.Response().Header())
 		return &echo.HTTPError{Code: resp.Status, Message: body(resp), Internal: err}
 	}, nil
 }

@@ -9,8 +9,8 @@ import (
 // Extractor finds the bearer token in a request. Implementations are built
 // once, are safe for concurrent use and should not allocate when the token is
 // absent. They must not keep the strings a Request returns once Extract has
-// returned, nor put them in an error: through a borrowed view (see Borrower)
-// those strings share buffers the framework reuses. The source must not come
+// returned, nor put them in an error: through some views (Fiber's, for the
+// verified-token cache) those strings share buffers the framework reuses. The source must not come
 // from the request either.
 type Extractor interface {
 	// Extract returns the token and a short description of where it was found

@@ -3,8 +3,6 @@ package extractors
 import (
 	"net/http"
 	"net/textproto"
-	"net/url"
-	"strings"
 )
 
 // HTTPRequest is the Request view over a *net/http.Request. It holds only the
@@ -42,62 +40,18 @@ func (h HTTPRequest) Header(name string) (value string, count int) {
 }
 
 // Cookie returns the value of the first cookie with this name, over every
-// Cookie header line, and the number of such cookies. It parses the lines as
-// net/http does (pairs separated by ';', one pair of double quotes removed
-// from the value) but without allocating and without dropping a cookie whose
-// value has invalid characters: the extractor refuses it instead.
+// Cookie header line, and the number of such cookies (see LookupCookie).
 func (h HTTPRequest) Cookie(name string) (value string, count int) {
-	for _, line := range h.req.Header["Cookie"] {
-		for line != "" {
-			var part string
-			part, line, _ = strings.Cut(line, ";")
-			part = trimOWS(part)
-			if part == "" {
-				continue
-			}
-			k, v, _ := strings.Cut(part, "=")
-			if k != name {
-				continue
-			}
-			if count == 0 {
-				if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-					v = v[1 : len(v)-1]
-				}
-				value = v
-			}
-			count++
-		}
-	}
-	return value, count
+	return LookupCookie(h.req.Header["Cookie"], name)
 }
 
 // Query returns the first value of the URL query parameter, unescaped, and the
-// number of times it appears. Parameters are separated by '&' only. A value
-// that cannot be unescaped is returned as sent, so that the token rule refuses
-// it. Only unescaping a value allocates.
+// number of times it appears (see LookupQuery).
 func (h HTTPRequest) Query(name string) (value string, count int) {
 	if h.req.URL == nil {
 		return "", 0
 	}
-	q := h.req.URL.RawQuery
-	for q != "" {
-		var pair string
-		pair, q, _ = strings.Cut(q, "&")
-		k, v, _ := strings.Cut(pair, "=")
-		if !queryKeyEqual(k, name) {
-			continue
-		}
-		if count == 0 {
-			value = v
-			if strings.ContainsAny(v, "%+") {
-				if u, err := url.QueryUnescape(v); err == nil {
-					value = u
-				}
-			}
-		}
-		count++
-	}
-	return value, count
+	return LookupQuery(h.req.URL.RawQuery, name)
 }
 
 // Form returns the first value of the field in an
@@ -125,71 +79,35 @@ func (h HTTPRequest) Param(name string) string { return h.req.PathValue(name) }
 // Method returns the request method.
 func (h HTTPRequest) Method() string { return h.req.Method }
 
-// trimOWS removes leading and trailing SP and HTAB.
-func trimOWS(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
 // isFormURLEncoded reports whether the first Content-Type value has the media
 // type application/x-www-form-urlencoded, parameters aside.
 func isFormURLEncoded(ct []string) bool {
 	if len(ct) == 0 {
 		return false
 	}
-	mt, _, _ := strings.Cut(ct[0], ";")
-	return strings.EqualFold(trimOWS(mt), "application/x-www-form-urlencoded")
+	return IsFormURLEncoded(ct[0])
 }
 
-// queryKeyEqual reports whether the raw (escaped) query key decodes to name,
-// decoding on the fly instead of allocating. A key with a bad escape matches
-// nothing, as url.ParseQuery skips it.
-func queryKeyEqual(raw, name string) bool {
-	if !strings.ContainsAny(raw, "%+") {
-		return raw == name
+// IsFormURLEncoded reports whether a Content-Type value has the media type
+// application/x-www-form-urlencoded, parameters aside.
+func IsFormURLEncoded[T ~string | ~[]byte](contentType T) bool {
+	mt := contentType
+	if i := indexByte(mt, ';'); i >= 0 {
+		mt = mt[:i]
 	}
-	j := 0
-	for i := 0; i < len(raw); {
-		c := raw[i]
-		switch c {
-		case '+':
-			c = ' '
-			i++
-		case '%':
-			if i+2 >= len(raw) {
-				return false
-			}
-			hi, ok1 := unhex(raw[i+1])
-			lo, ok2 := unhex(raw[i+2])
-			if !ok1 || !ok2 {
-				return false
-			}
-			c = hi<<4 | lo
-			i += 3
-		default:
-			i++
+	mt = trimSpace(mt)
+	const want = "application/x-www-form-urlencoded"
+	if len(mt) != len(want) {
+		return false
+	}
+	for i := 0; i < len(mt); i++ {
+		c := mt[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
 		}
-		if j >= len(name) || name[j] != c {
+		if c != want[i] {
 			return false
 		}
-		j++
 	}
-	return j == len(name)
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
+	return true
 }

@@ -63,7 +63,11 @@ func TestHTTPRequestCookie(t *testing.T) {
 		{name: "no equals", lines: []string{"access_token"}, wantValue: "", wantCount: 1},
 		{name: "prefix of another name", lines: []string{"access_token2=abc; xaccess_token=def"}},
 		{name: "name is case-sensitive", lines: []string{"Access_Token=abc"}},
-		{name: "space before equals", lines: []string{"access_token =abc"}},
+		// Names are trimmed as net/http trims them, so a cookie sent twice
+		// cannot hide behind a space (TR-10).
+		{name: "space before equals", lines: []string{"access_token =abc"}, wantValue: "abc", wantCount: 1},
+		{name: "second copy behind a space", lines: []string{"access_token=A; access_token =B"}, wantValue: "A", wantCount: 2},
+		{name: "second copy behind a tab", lines: []string{"access_token=A;	access_token	=B"}, wantValue: "A", wantCount: 2},
 		{name: "empty parts", lines: []string{";; ;access_token=abc;"}, wantValue: "abc", wantCount: 1},
 		{name: "no cookie", lines: nil},
 	} {
@@ -78,6 +82,39 @@ func TestHTTPRequestCookie(t *testing.T) {
 			assert.Equal(t, tc.wantCount, n)
 		})
 	}
+}
+
+// TestCookieLinesAsNetHTTP holds LookupCookie to net/http's own reading of
+// the same lines: the same number of cookies with the name, and the same
+// first value, wherever net/http keeps the cookie.
+func TestCookieLinesAsNetHTTP(t *testing.T) {
+	t.Parallel()
+	for _, lines := range [][]string{
+		{"access_token=A; access_token =B"}, {" access_token = A"}, {"x=1;access_token=A ;y=2"}, {"access_token=\"A\"", "access_token=B"},
+		{"access_token\t=A"}, {"a=1; b=2"}, {";access_token=A;;"}, {"access_token=A", "access_token =B", " access_token=C"},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		for _, l := range lines {
+			r.Header.Add("Cookie", l)
+		}
+		want := r.CookiesNamed("access_token")
+		v, n := extractors.LookupCookie(lines, "access_token")
+		assert.Equal(t, len(want), n, lines)
+		if len(want) > 0 {
+			assert.Equal(t, want[0].Value, v, lines)
+		}
+		bv, bn := extractors.LookupCookie(toBytes(lines), "access_token")
+		assert.Equal(t, n, bn)
+		assert.Equal(t, v, string(bv))
+	}
+}
+
+func toBytes(lines []string) [][]byte {
+	out := make([][]byte, len(lines))
+	for i, l := range lines {
+		out[i] = []byte(l)
+	}
+	return out
 }
 
 func TestHTTPRequestQuery(t *testing.T) {

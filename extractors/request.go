@@ -29,17 +29,3 @@ type Request interface {
 	// Method returns the request method, such as "GET".
 	Method() string
 }
-
-// Borrower is implemented by a Request view over a framework that reuses its
-// buffers once a handler returns (fasthttp, under Fiber). Such a view returns
-// copies, so that what the core keeps stays valid; Borrow returns a second
-// view of the same request whose strings are not copied and are valid only
-// until the handler returns.
-//
-// The core uses a borrowed view for one thing: to find a token sent again in
-// the verified-token cache, whose entry holds its own copy of the token. It
-// keeps nothing it read through the borrowed view, and reads the request
-// again through the copying view whenever the cache does not answer.
-type Borrower interface {
-	Borrow() Request
-}

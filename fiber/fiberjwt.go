@@ -27,13 +27,11 @@
 package fiberjwt
 
 import (
-	"bytes"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/valyala/fasthttp"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/extractors"
@@ -72,11 +70,7 @@ func configDefault(name string, cfg Config) Config {
 		auth := cfg.Authenticator
 		cfg.ErrorHandler = func(c *fiber.Ctx, err error) error {
 			res := auth.Response(err)
-			if res.WWWAuthenticate != "" {
-				c.Set(fiber.HeaderWWWAuthenticate, res.WWWAuthenticate)
-			}
-			c.Set(fiber.HeaderCacheControl, "no-store")
-			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+			res.SetHeaders(c)
 			return c.Status(res.Status).Send(res.Body())
 		}
 	}
@@ -107,9 +101,7 @@ func New(cfg Config) fiber.Handler {
 		if t != nil { // nil: CredentialsOptional and no token
 			c.Locals(key, t)
 			c.SetUserContext(jwtgate.NewContext(ctx, t))
-			if t.SentInURL() {
-				c.Set(fiber.HeaderCacheControl, "private")
-			}
+			auth.AcceptedHeaders(t, c)
 		}
 		return cfg.SuccessHandler(c)
 	}
@@ -118,8 +110,11 @@ func New(cfg Config) fiber.Handler {
 // RequireScopes returns middleware, placed after New, that lets a request
 // through only when its token grants every one of scopes; otherwise
 // cfg.ErrorHandler answers 403 insufficient_scope naming them (or 401 when
-// there is no token). It honours cfg.Next. It panics if cfg.Authenticator is
-// nil or a scope is not a valid scope token.
+// there is no token). A request that sends a token but reaches the guard
+// without a verified one — New is not in front of it — is a wiring mistake:
+// it is answered 500 server_error and logged once (see
+// jwtgate.Authenticator.Authorize). It honours cfg.Next. It panics if
+// cfg.Authenticator is nil or a scope is not a valid scope token.
 func RequireScopes(cfg Config, scopes ...string) fiber.Handler {
 	cfg = configDefault("RequireScopes", cfg)
 	if err := jwtgate.ValidateScopes(scopes); err != nil {
@@ -130,7 +125,7 @@ func RequireScopes(cfg Config, scopes ...string) fiber.Handler {
 			return c.Next()
 		}
 		t, _ := Token(c)
-		if err := jwtgate.CheckScopes(t, scopes...); err != nil {
+		if err := cfg.Authenticator.Authorize(c.UserContext(), request{c}, t, scopes...); err != nil {
 			return cfg.ErrorHandler(c, err)
 		}
 		return c.Next()
@@ -153,11 +148,10 @@ func Request(c *fiber.Ctx) extractors.Request { return request{c} }
 
 type request struct{ c *fiber.Ctx }
 
-var _ extractors.Borrower = request{}
-
 // Borrow returns the view whose strings share fasthttp's buffers, for the
-// core's cache lookup (see extractors.Borrower): a repeated token costs no
-// copy.
+// core's lookup of a token in its verified-token cache only: a token sent
+// again costs no copy. The core checks for this method and keeps nothing it
+// reads through the borrowed view.
 func (r request) Borrow() extractors.Request { return borrowed(r) }
 
 // borrowed reads like request, without copying; only header and query values
@@ -196,29 +190,17 @@ func (r request) Header(name string) (string, int) {
 	return string(vals[0]), len(vals)
 }
 
-// Cookie reads every Cookie line as extractors.HTTPRequest.Cookie does.
-func (r request) Cookie(name string) (value string, count int) {
-	for _, line := range r.c.Request().Header.PeekAll(fiber.HeaderCookie) {
-		for len(line) > 0 {
-			var part []byte
-			part, line, _ = bytes.Cut(line, []byte{';'})
-			k, v, _ := bytes.Cut(trimOWS(part), []byte{'='})
-			if string(k) != name {
-				continue
-			}
-			if count == 0 {
-				if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-					v = v[1 : len(v)-1]
-				}
-				value = string(v)
-			}
-			count++
-		}
-	}
-	return value, count
+// Cookie reads every Cookie line as extractors.LookupCookie does, and
+// copies the value.
+func (r request) Cookie(name string) (string, int) {
+	v, n := extractors.LookupCookie(r.c.Request().Header.PeekAll(fiber.HeaderCookie), name)
+	return string(v), n
 }
 
-func (r request) Query(name string) (string, int) { return lookup(r.c.Context().QueryArgs(), name) }
+// Query reads the raw query string as extractors.LookupQuery does.
+func (r request) Query(name string) (string, int) {
+	return extractors.LookupQuery(r.c.Request().URI().QueryString(), name)
+}
 
 // Form reads an application/x-www-form-urlencoded body of a POST, PUT or
 // PATCH, the requests whose form net/http parses.
@@ -228,14 +210,10 @@ func (r request) Form(name string) (string, int) {
 	default:
 		return "", 0
 	}
-	mt, _, _ := bytes.Cut(r.c.Request().Header.ContentType(), []byte{';'})
-	if !bytes.EqualFold(trimOWS(mt), []byte(fiber.MIMEApplicationForm)) {
+	if !extractors.IsFormURLEncoded(r.c.Request().Header.ContentType()) {
 		return "", 0
 	}
-	args := fasthttp.AcquireArgs()
-	defer fasthttp.ReleaseArgs(args)
-	args.ParseBytes(r.c.Request().Body())
-	return lookup(args, name)
+	return extractors.LookupQuery(r.c.Request().Body(), name)
 }
 
 func (r request) Param(name string) string { return strings.Clone(r.c.Params(name)) }
@@ -250,19 +228,3 @@ func (r request) Method() string {
 	}
 	return strings.Clone(m)
 }
-
-// lookup returns a copy of the first value of name in args and its count.
-func lookup(args *fasthttp.Args, name string) (value string, count int) {
-	args.VisitAll(func(k, v []byte) {
-		if string(k) == name {
-			if count == 0 {
-				value = string(v)
-			}
-			count++
-		}
-	})
-	return value, count
-}
-
-// trimOWS removes leading and trailing SP and HTAB.
-func trimOWS(b []byte) []byte { return bytes.Trim(b, " \t") }

@@ -28,9 +28,9 @@ type Config struct {
 	Authenticator *jwtgate.Authenticator
 	// ErrorHandler answers a refused request. err wraps one of jwtgate's error
 	// kinds. Default: c.Error(err), then the answer of
-	// Authenticator.Response(err) (its JSON body as c.AbortWithStatusJSON
-	// would send it), the WWW-Authenticate challenge and Cache-Control:
-	// no-store.
+	// Authenticator.Response(err), as every adapter sends it: status, JSON
+	// body, Content-Type application/json, the WWW-Authenticate challenge and
+	// Cache-Control: no-store.
 	//
 	// A custom handler writes the answer itself (or records c.Error(err) for an
 	// error-rendering middleware that runs around the chain). The middleware
@@ -69,13 +69,8 @@ func (cfg Config) build(name string) mw {
 func (m mw) abort(c *gin.Context, err error) {
 	_ = c.Error(err)
 	r := m.auth.Response(err)
-	if r.WWWAuthenticate != "" {
-		c.Header("WWW-Authenticate", r.WWWAuthenticate)
-	}
-	c.Header("Cache-Control", "no-store")
-	// The core's body, byte for byte, with the header AbortWithStatusJSON
-	// would send, without its trip through encoding/json.
-	c.Data(r.Status, "application/json; charset=utf-8", r.Body())
+	r.SetHeaders(c.Writer.Header())
+	c.Data(r.Status, "application/json", r.Body()) // the core's body, byte for byte
 	c.Abort()
 }
 
@@ -113,9 +108,7 @@ func New(cfg Config) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		if t.SentInURL() {
-			c.Header("Cache-Control", "private")
-		}
+		m.auth.AcceptedHeaders(t, c.Writer.Header())
 		c.Request = c.Request.WithContext(jwtgate.NewContext(c.Request.Context(), t))
 		if m.key != nil {
 			c.Set(m.key, t)
@@ -126,7 +119,10 @@ func New(cfg Config) gin.HandlerFunc {
 
 // RequireScopes returns middleware, placed after New, that lets a request
 // through only when its token grants every one of scopes; otherwise it answers
-// 403 insufficient_scope naming them (or 401 when there is no token). It
+// 403 insufficient_scope naming them (or 401 when there is no token). A
+// request that sends a token but reaches the guard without a verified one —
+// New is not in front of it — is a wiring mistake: it is answered 500
+// server_error and logged once (see jwtgate.Authenticator.Authorize). It
 // panics if cfg.Authenticator is nil or a scope is not a valid scope token.
 func RequireScopes(cfg Config, scopes ...string) gin.HandlerFunc {
 	m := cfg.build("RequireScopes")
@@ -135,7 +131,7 @@ func RequireScopes(cfg Config, scopes ...string) gin.HandlerFunc {
 	}
 	return func(c *gin.Context) {
 		t, _ := Token(c)
-		if err := jwtgate.CheckScopes(t, scopes...); err != nil {
+		if err := m.auth.Authorize(c.Request.Context(), request{c}, t, scopes...); err != nil {
 			m.fail(c, err)
 			return
 		}

@@ -54,9 +54,7 @@ func New(cfg Config) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			if t.SentInURL() {
-				w.Header().Set("Cache-Control", "private")
-			}
+			auth.AcceptedHeaders(t, w.Header())
 			next.ServeHTTP(w, r.WithContext(jwtgate.NewContext(r.Context(), t)))
 		})
 	}
@@ -64,17 +62,21 @@ func New(cfg Config) func(http.Handler) http.Handler {
 
 // RequireScopes returns middleware, placed after New, that lets a request
 // through only when its token grants every one of scopes; otherwise it answers
-// 403 insufficient_scope naming them (or 401 when there is no token). It
+// 403 insufficient_scope naming them (or 401 when there is no token). A
+// request that sends a token but reaches the guard without a verified one —
+// New is not in front of it — is a wiring mistake: it is answered 500
+// server_error and logged once (see jwtgate.Authenticator.Authorize). It
 // panics if cfg.Authenticator is nil or a scope is not a valid scope token.
 func RequireScopes(cfg Config, scopes ...string) func(http.Handler) http.Handler {
 	onError := cfg.errorHandler("RequireScopes")
 	if err := jwtgate.ValidateScopes(scopes); err != nil {
 		panic("httpjwt: RequireScopes: " + err.Error())
 	}
+	auth := cfg.Authenticator
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			t, _ := jwtgate.FromContext(r.Context())
-			if err := jwtgate.CheckScopes(t, scopes...); err != nil {
+			if err := auth.Authorize(r.Context(), extractors.FromHTTP(r), t, scopes...); err != nil {
 				onError(w, r, err)
 				return
 			}

@@ -68,6 +68,7 @@ func buildCases(fx *fixture) []testCase {
 		lifeCases(fx),
 		csrfCases(fx),
 		asymCases(fx),
+		readingCases(fx),
 	} {
 		cases = append(cases, group...)
 	}

@@ -64,6 +64,9 @@ type testCase struct {
 	// rev, when set, installs a fake Revoker (before config runs) and checks
 	// how often it was asked.
 	rev *revokerSpec
+	// miswired mounts the scope guard without the authenticating middleware
+	// (Route.Miswired).
+	miswired bool
 	// outbound starts a loopback listener whose URL the token gets as e.url;
 	// the case fails if anything connects to it (jku, x5u).
 	outbound bool
@@ -101,6 +104,8 @@ type want struct {
 	scopes []string
 	// private: the answer must carry Cache-Control: private (RFC 6750 §2.3).
 	private bool
+	// role, when not nil, is tenantClaims' org.role as the handler sees it.
+	role *string
 }
 
 const (
@@ -198,6 +203,8 @@ type report struct {
 	ClaimsType string   `json:"claims_type"`
 	ClaimsSub  string   `json:"claims_sub"`
 	ClaimsJTI  string   `json:"claims_jti"`
+	// ClaimsRole is tenantClaims' org.role (FMT-13).
+	ClaimsRole string `json:"claims_role"`
 }
 
 // protected is Route.Handler: it counts its calls and reports the token it
@@ -215,7 +222,7 @@ func protected(calls *atomic.Int32) http.Handler {
 				rep.ClaimsSub, rep.ClaimsJTI = c.Subject, c.ID
 			} else if c, ok := jwtgate.ClaimsFromContext[*tenantClaims](ctx); ok {
 				rep.ClaimsType = "*jwtgatetest.tenantClaims"
-				rep.ClaimsSub, rep.ClaimsJTI = c.Subject, c.ID
+				rep.ClaimsSub, rep.ClaimsJTI, rep.ClaimsRole = c.Subject, c.ID, c.Org.Role
 			} else {
 				rep.ClaimsType = "unknown"
 			}
@@ -230,6 +237,9 @@ func protected(calls *atomic.Int32) http.Handler {
 type tenantClaims struct {
 	jwtgate.Claims
 	Tenant string `json:"tid"`
+	Org    struct {
+		Role string `json:"role"`
+	} `json:"org"`
 }
 
 var errWrongTenant = errors.New("jwtgatetest: wrong tenant")
@@ -318,7 +328,7 @@ func runCase(t *testing.T, fx *fixture, newServer NewServer, tc testCase) {
 	require.NoError(t, err, "jwtgate.New")
 
 	var calls atomic.Int32
-	h := newServer(t, Route{Authenticator: auth, Scopes: tc.scopes, Handler: protected(&calls)})
+	h := newServer(t, Route{Authenticator: auth, Scopes: tc.scopes, Handler: protected(&calls), Miswired: tc.miswired})
 	require.NotNil(t, h, "NewServer returned nil")
 
 	var req *http.Request
@@ -425,6 +435,9 @@ func checkAccepted(t *testing.T, e *env, w want, res *http.Response, body []byte
 	assert.Equal(t, wantType, rep.ClaimsType, "claims type")
 	if w.scopes != nil {
 		assert.Equal(t, w.scopes, rep.Scopes, "scopes")
+	}
+	if w.role != nil {
+		assert.Equal(t, *w.role, rep.ClaimsRole, "the claims type's org.role")
 	}
 	if w.private {
 		assert.Contains(t, cacheDirectives(res.Header), "private", "Cache-Control of a 2xx answer to a query token (RFC 6750 §2.3)")

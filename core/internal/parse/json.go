@@ -790,3 +790,35 @@ func Empty[T Text](v T) bool {
 	}
 	return false
 }
+
+// NextElem walks the elements of an array the reader has accepted: start
+// with i = 0; each call returns the next element's raw value and the index
+// to pass next; ok is false after the last.
+func NextElem[T Text](v T, i int) (elem T, next int, ok bool) {
+	if i == 0 {
+		i = 1
+	}
+	i = skipWS(v, i)
+	if i < len(v) && v[i] == ',' {
+		i = skipWS(v, i+1)
+	}
+	if i >= len(v) || v[i] == ']' {
+		return elem, i, false
+	}
+	end, ok, _ := scanValue(v, i)
+	if !ok {
+		return elem, i, false
+	}
+	return v[i:end], end, true
+}
+
+// Fold returns a key that is equal for two names exactly when
+// strings.EqualFold says they are equal.
+func Fold(name string) string {
+	var s nameSet
+	r := nameRef{at: 0, n: int32(len(name))}
+	if !isASCII(name) {
+		r.n = -r.n
+	}
+	return foldName(&s, name, r)
+}

@@ -361,3 +361,27 @@ func FuzzSegment(f *testing.F) {
 		}
 	})
 }
+
+func TestFold(t *testing.T) {
+	t.Parallel()
+	for _, pair := range [][2]string{{"kind", "\u212aind"}, {"is_admin", "i\u017f_admin"}, {"Role", "rOLE"}, {"ǅ", "ǆ"}, {"straße", "STRAßE"}} {
+		require.True(t, strings.EqualFold(pair[0], pair[1]))
+		assert.Equal(t, Fold(pair[0]), Fold(pair[1]), pair)
+	}
+	for _, pair := range [][2]string{{"a", "b"}, {"ss", "ß"}, {"role", "roles"}} {
+		require.False(t, strings.EqualFold(pair[0], pair[1]))
+		assert.NotEqual(t, Fold(pair[0]), Fold(pair[1]), pair)
+	}
+}
+
+func TestNextElem(t *testing.T) {
+	t.Parallel()
+	v := `[ 1, {"a":[2]} ,"x",[] ]`
+	var got []string
+	for e, i, ok := NextElem(v, 0); ok; e, i, ok = NextElem(v, i) {
+		got = append(got, e)
+	}
+	assert.Equal(t, []string{"1", `{"a":[2]}`, `"x"`, "[]"}, got)
+	_, _, ok := NextElem("[]", 0)
+	assert.False(t, ok)
+}

@@ -1,0 +1,75 @@
+package jwtgate
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/jwtgate/jwtgate/extractors"
+)
+
+// What the adapters call besides Authenticate: the decisions each of them
+// would otherwise restate, made here once.
+
+// HeaderSetter sets a response header field. http.Header implements it, and
+// so does Fiber's context (c.Set).
+type HeaderSetter interface {
+	Set(key, value string)
+}
+
+// AcceptedHeaders sets the headers the answer to a request with the verified
+// token t must carry: Cache-Control: private when t came in the URL query
+// (RFC 6750 §2.3), so that no shared cache keeps a response its URL
+// authenticated. Adapters call it once a request has passed.
+func (a *Authenticator) AcceptedHeaders(t *Token, h HeaderSetter) {
+	if t != nil && t.SentInURL() {
+		h.Set("Cache-Control", "private")
+	}
+}
+
+// SetHeaders sets the headers of the answer r: the WWW-Authenticate challenge
+// when r has one, Content-Type application/json and Cache-Control no-store.
+// The adapters' default error answers are SetHeaders, r.Status and r.Body().
+func (r Response) SetHeaders(h HeaderSetter) {
+	if r.WWWAuthenticate != "" {
+		h.Set("WWW-Authenticate", r.WWWAuthenticate)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+}
+
+// ErrMisconfigured is the kind of a request the server cannot decide because
+// it is wired wrongly: a scope guard (every adapter's RequireScopes) found no
+// verified token in a request that carries one, because the authenticating
+// middleware does not run before it. Answered 500 {"error":"server_error"}:
+// the client did nothing wrong. Authorize logs it once per Authenticator, at
+// Error, to Config.Logger or else slog.Default().
+var ErrMisconfigured = errors.New("jwtgate: misconfigured: a scope guard runs without the authenticating middleware before it")
+
+// Authorize is the scope guard of every adapter's RequireScopes: nil when t
+// grants every one of scopes; an *Error of kind ErrInsufficientScope (403)
+// when it lacks one. When t is nil — no verified token in the request's
+// context — it answers ErrTokenMissing (401) for a request that sends no
+// token (one let through by CredentialsOptional), and ErrMisconfigured (500)
+// for a request that does send one: the authenticating middleware did not
+// run before the guard, which is the server's wiring, not the client's
+// fault.
+func (a *Authenticator) Authorize(ctx context.Context, r extractors.Request, t *Token, scopes ...string) error {
+	if t != nil {
+		return CheckScopes(t, scopes...)
+	}
+	if raw, _, err := a.extractor.Extract(r); raw == "" && err == nil {
+		return a.fail(ctx, newError(ErrTokenMissing, nil, ""))
+	}
+	a.wiring.Do(func() {
+		logger := a.logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.LogAttrs(ctx, slog.LevelError, "jwtgate: a scope guard found no verified token in a request that sends one: mount the authenticating middleware (New) before RequireScopes, on the same routes")
+	})
+	return a.fail(ctx, newError(ErrMisconfigured, nil, "The server is misconfigured"))
+}
+
+var _ HeaderSetter = http.Header(nil)
