@@ -214,7 +214,7 @@ func verifySignature(alg, raw string, dot2 int, key any) error {
 
 // RSASSA-PSS as RFC 7518 §3.5 fixes it: the salt as long as the hash.
 // golang-jwt's own PS* methods verify with rsa.PSSSaltLengthAuto, which
-// accepts signatures no conforming signer makes (SECURITY-CASES SIG-11).
+// accepts signatures no conforming signer makes (docs/security-cases.md, SIG-11).
 var (
 	strictPS256 = strictPSS(jwt.SigningMethodPS256)
 	strictPS384 = strictPSS(jwt.SigningMethodPS384)

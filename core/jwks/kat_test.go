@@ -31,10 +31,11 @@ import (
 
 // Known-answer tests: the exact vectors of RFC 7515 Appendix A, RFC 8037
 // A.4 and RFC 7520 §4, and the negatives derived from them
-// (shared/SECURITY-CASES.md §4.1–4.3, §4.6), through jwks.ParseKey, golang-jwt's
-// signing methods and the core's VerifyJWS and Verify.
+// (docs/security-cases.md, "Known-answer vectors"), through jwks.ParseKey,
+// golang-jwt's signing methods and the core's VerifyJWS and Verify.
 
-// The RFC vectors, copied byte for byte from shared/SECURITY-CASES.md §4.
+// The vectors, byte for byte as the RFCs print them (the derived negatives as
+// docs/security-cases.md, "Derived negatives N1–N12", describes them).
 const (
 	// RFC 7515 A.2: RSA private JWK, RS256 token (exact).
 	rfcA2JWK   = `{"kty":"RSA","n":"ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ","e":"AQAB","d":"Eq5xpGnNCivDflJsRQBXHx1hdR1k6Ulwe2JZD50LpXyWPEAeP88vLNO97IjlA7_GQ5sLKMgvfTeXZx9SE-7YwVol2NXOoAJe46sui395IW_GO-pWJ1O0BkTGoVEn2bKVRUCgu-GjBVaYLU6f3l9kJfFNS3E0QbVdxzubSu3Mkqzjkn439X0M_V51gfpRLI9JYanrC4D4qAdGcopV_0ZHHzQlBjudU2QvXt4ehNYTCBr6XCLQUShb1juUO1ZdiYoFaFQT5Tw8bGUl_x_jTj3ccPDVZFD9pIuhLhBOneufuBiB4cS98l2SR_RQyGWSeWjnczT0QU91p1DhOVRuOopznQ","p":"4BzEEOtIpmVdVEZNCqS7baC4crd0pqnRH_5IB3jw3bcxGn6QLvnEtfdUdiYrqBdss1l58BQ3KhooKeQTa9AB0Hw_Py5PJdTJNPY8cQn7ouZ2KKDcmnPGBY5t7yLc1QlQ5xHdwW1VhvKn-nXqhJTBgIPgtldC-KDV5z-y2XDwGUc","q":"uQPEfgmVtjL0Uyyx88GZFF1fOunH3-7cepKmtH4pxhtCoHqpWmT8YAmZxaewHgHAjLYsp1ZSe7zFYHj7C6ul7TjeLQeZD_YwD66t62wDmpe_HlB-TnBA-njbglfIsRLtXlnDzQkv5dTltRJ11BKBBypeeF6689rjcJIDEz9RWdc","dp":"BwKfV3Akq5_MFZDFZCnW-wzl-CCo83WoZvnLQwCTeDv8uzluRSnm71I3QCLdhrqE2e9YkxvuxdBfpT_PI7Yz-FOKnu1R6HsJeDCjn12Sk3vmAktV2zb34MCdy7cpdTh_YVr7tss2u6vneTwrA86rZtu5Mbr1C1XsmvkxHQAdYo0","dq":"h_96-mK1R_7glhsum81dZxjTnYynPbZpHziZjeeHcXYsXaaMwkOlODsWa7I9xXDoRwbKgB719rrmI2oKr6N3Do9U0ajaHF-NKJnwgjMd2w9cjz3_-kyNlxAr2v4IKhGNpmM5iIgOS1VZnOZ68m6_pbLBSp3nssTdlqvd0tIiTHU","qi":"IYd7DHOhrWvxkwPQsRM2tOgrjbcrfvtQJipd-DlcxyVuuM9sQLdgjVk2oy26F0EmpScGLq2MowX7fhd_QJQ3ydy5cY7YIBi87w93IKLEdfnbJtoOPLUW0ITrJReOgo1cq9SbsxYawBgfp_gh6A5603k2-ZQwVK0JKSHuLFkuQ3U"}`
@@ -58,7 +59,7 @@ const (
 	// RFC 7520 §3.5 HMAC JWK; §4.4 HS256 token.
 	rfc7520HMACJWK = `{"kty":"oct","kid":"018c0ae5-4d9b-471b-bfd6-eef314bc7037","use":"sig","alg":"HS256","k":"hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg"}`
 	rfc7520HS256   = `eyJhbGciOiJIUzI1NiIsImtpZCI6IjAxOGMwYWU1LTRkOWItNDcxYi1iZmQ2LWVlZjMxNGJjNzAzNyJ9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB0IG9mZiB0by4.s0h6KThzkfBBBkLspW1h84VsJZFTsPPqMDA7g1Md7p0`
-	// §4.6 N3–N8.
+	// The derived negatives N3–N8.
 	katN3 = `eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.c8Tg3ipPrf5_HrYg61gCx0plq6GU74R-LeYmADiLgfs`
 	katN4 = `eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.sVc3-Jyh4bAHz7h41LH1Xqy68byj6cQi-1KoUWy5iFg`
 	katN5 = `eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`
@@ -121,8 +122,8 @@ func jwsAuth(t *testing.T, keys jwtgate.KeySource) *jwtgate.Authenticator {
 	return a
 }
 
-// jwtAuth is the JWT verifier of SECURITY-CASES.md §4.1: issuer "joe", no
-// audience, exp required, the clock at unix.
+// jwtAuth is the JWT verifier of docs/security-cases.md, "Known-answer
+// vectors": issuer "joe", no audience, exp required, the clock at unix.
 func jwtAuth(t *testing.T, keys jwtgate.KeySource, unix int64) *jwtgate.Authenticator {
 	t.Helper()
 	now := time.Unix(unix, 0)
@@ -261,10 +262,10 @@ func TestKATJWTClock(t *testing.T) {
 	}
 }
 
-// TestKATDerivedNegatives replays N3–N8 of SECURITY-CASES.md §4.6 with a
-// clock before their exp, so that only the attack can refuse them. Each
-// vector is first shown to be what it claims (a naive verifier would
-// accept N3 and N4; N6 is a valid signature).
+// TestKATDerivedNegatives replays N3–N8 (docs/security-cases.md, "Derived
+// negatives N1–N12") with a clock before their exp, so that only the attack
+// can refuse them. Each vector is first shown to be what it claims (a naive
+// verifier would accept N3 and N4; N6 is a valid signature).
 func TestKATDerivedNegatives(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -14,8 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// wycheproofDir is shared/testdata/wycheproof beside the project.
-var wycheproofDir = filepath.Join("..", "..", "..", "shared", "testdata", "wycheproof")
+// wycheproofDir holds Project Wycheproof's JOSE vectors and their licence
+// (testdata/wycheproof/README.md says where they come from).
+var wycheproofDir = filepath.Join("testdata", "wycheproof")
 
 type wycheproofFile struct {
 	TestGroups []struct {
@@ -35,7 +36,7 @@ type wycheproofFile struct {
 func loadWycheproof(t *testing.T, name string) wycheproofFile {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(wycheproofDir, name))
-	require.NoError(t, err, "Wycheproof vectors are in shared/testdata/wycheproof beside the project")
+	require.NoError(t, err, "the Wycheproof vectors are in core/jwks/testdata/wycheproof")
 	var f wycheproofFile
 	require.NoError(t, json.Unmarshal(b, &f))
 	return f
@@ -44,7 +45,7 @@ func loadWycheproof(t *testing.T, name string) wycheproofFile {
 // expectReject are vectors Wycheproof marks valid that jwtgate refuses, on
 // purpose: 372 and 373 insert a "?" into the header or payload and keep the
 // MAC of the unmodified text, so a verifier that MACs what it received (RFC
-// 7515 §5.2) refuses them (shared/SECURITY-CASES.md §4.5).
+// 7515 §5.2) refuses them (docs/security-cases.md, "Wycheproof vectors").
 //
 // 346 and 350 are RFC 7520 Figure 20, a PS384 token, checked with a key that
 // Wycheproof binds to PS256: one key, one algorithm (RFC 8725 §3.1).

@@ -29,14 +29,16 @@ import (
 
 // The asymmetric cases: RS256/384/512, PS256/384/512, ES256/384/512 and
 // EdDSA, and the catalogue's attacks that need an RSA, EC or Ed25519 key on
-// the server (SECURITY-CASES.md §2.A–2.C, §4.1, §4.6).
+// the server (docs/security-cases.md: ALG, SIG and HDR, and the known-answer
+// vectors).
 //
-// The server's keys (SECURITY-CASES.md §0) are K_rsa (kid rsa-1, RS256; also
+// The server's keys are K_rsa (kid rsa-1, RS256; also
 // bound to RS384 as rsa-384 and RS512 as rsa-512 in those algorithms' own
 // routes), K_pss (pss-1, PS256; pss-384, pss-512), K_ec on P-256 (ec-1,
 // ES256), P-384 (ec-384) and P-521 (ec-512), and K_ed (ed-1, EdDSA). Each
 // route binds each key to one algorithm. A second key of each type is the
-// attacker's (or, in HDR-08, the second issuer's).
+// attacker's (or, in HDR-08, the second issuer's), as docs/security-cases.md,
+// "Conventions", names them.
 //
 // The keys are generated once per process with crypto/rand (asymKeys), the
 // first time a case needs them, never while the table is built: CaseCount
@@ -48,7 +50,8 @@ import (
 //     a JWKS) are refused when the key set is built (jwtgate.New,
 //     jwks.ParseSet): configuration time, not a request. The core's and the
 //     jwks package's unit tests cover them.
-//   - KEY-01…KEY-05: key loading (configuration time), likewise.
+//   - KEY-01…KEY-05: key loading (configuration time) and the remote JWKS,
+//     likewise.
 
 // The kid of the server's key for each algorithm.
 var asymKid = map[string]string{
@@ -838,7 +841,8 @@ func asymHdrCases(fx *fixture) []testCase {
 	return cases
 }
 
-// The RFC vectors with asymmetric keys (SECURITY-CASES.md §4.1, §4.6): the
+// The RFC vectors with asymmetric keys (docs/security-cases.md, "RFC 7515
+// Appendix A (A.1–A.5)" and "Derived negatives N1–N12"): the
 // public keys of RFC 7515 A.2 and A.3, their tokens, and the derived
 // negatives N3–N7. Their payload is the A.1 claims set (iss "joe", exp
 // 1300819380).

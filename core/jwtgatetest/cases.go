@@ -16,39 +16,29 @@ import (
 )
 
 // The case table. Names start with the catalogue ID of
-// /work/shared/SECURITY-CASES.md (parts 2, 3 and 4).
+// docs/security-cases.md, or with one of the suite's own groups (VALID, OPT,
+// CUSTOM, KAT, LIFE, CSRF).
 //
-// This suite is HMAC-only (the keys are K_hs and the RFC 7515 A.1 key). The
-// catalogue cases below need other key types or a JWKS, or are not HTTP
-// cases, and are left for the key-types issue (or for unit tests of the
-// core):
+// The cases with HMAC keys are here; asym.go adds those that need an RSA, EC
+// or Ed25519 key on the server. Catalogue cases that are not a request to an
+// adapter are tested elsewhere (docs/security-cases.md, "Cases not in the
+// conformance suite"):
 //
-//   - ALG-05, ALG-06 (and KAT N3, N4): RSA/EC/Ed25519 public key used as an
-//     HMAC secret — need K_rsa, K_ec, K_ed on the server.
-//   - ALG-08 (PS256/RS512 with the RS256 key), ALG-09 (ES curve mismatch),
-//     ALG-10's "RS1", "ES256K" and Ed448 variants (here: HS1, hs256, "HS256 ").
-//   - ALG-11's first half (an HS256 token to an RSA-only route); the second
-//     half (RS256 to an HMAC-only route) is here.
-//   - SIG-01 for RS256, ES256, EdDSA (here: HS256, HS384, HS512).
-//   - SIG-04, SIG-05, SIG-06 (ECDSA: psychic signature, DER/length, high-S;
-//     KAT N5, N6, N7), SIG-10 (RSA signature tweaks), SIG-11 (PSS salt),
-//     SIG-12 (Ed25519 non-canonical S).
-//   - HDR-01 with an attacker RSA/EC key (here: an HMAC jwk and KAT N8, which
-//     the header rule refuses before any key type matters).
-//   - HDR-08 (key of another trusted issuer) and ID-06's "iss=A signed with
-//     B's key": need per-issuer key sources (JWKS).
-//   - HDR-09, KEY-01…KEY-05: key-set and JWKS loading (configuration time).
-//   - KAT A.2, A.3, A.4 (RS256, ES256, ES512), RFC 8037 A.4 (EdDSA), RFC 7520
-//     §4 (cookbook RSA/EC/HMAC-JWS with non-JWT payloads), RFC 7797 §4.4.
-//   - Configuration-time halves (CFG), tested by the core's own unit tests:
-//     ALG-12(a) and ALG-13's nil/empty key, KEY-02 short secrets, TIME-10
-//     excessive leeway.
-//   - Not HTTP-table cases: TR-07 (cookie CSRF: the example apps' contract),
-//     TR-09 (Fiber buffer reuse: fiberjwt's own test), RSP-04 (timing),
-//     FMT-01's JWE with p2c/zip (no JWE support; the 5-segment shape is here),
-//     ID-07 (cross-JWT confusion: covered by aud in ID-01 and typ in HDR-12),
-//     TIME-04's maximum token age (no such option), REV-04's subject-wide
-//     revocation (no such store).
+//   - Configuration time (CFG), in the core's and core/jwks's unit tests:
+//     ALG-09's and ALG-12's key halves, ALG-13's empty key, HDR-09,
+//     KEY-01…KEY-03, TIME-10.
+//   - The remote JWKS, in core/jwks's tests: KEY-04, KEY-05.
+//   - TR-09 (Fiber buffer reuse): fiberjwt's own test. RSP-04 (timing): not
+//     tested.
+//   - REV-04's subject-wide revocation: RunStore, and LIFE here.
+//   - ID-07 (cross-JWT confusion): covered by aud (ID-01), typ (HDR-12) and
+//     LIFE.
+//   - Not applicable: FMT-01's JWE with p2c/zip (no JWE support; the
+//     5-segment shape is here), TIME-04's maximum token age (no such
+//     option), ID-05's "all audiences" mode (no such mode).
+//   - JWS vectors whose payload is not a claims set (RFC 7515 A.4, RFC 8037
+//     A.4, RFC 7520 §4): core/jwks's TestKATSignatures and TestKATJWTClock.
+//     RFC 7797 §4's exact vectors are not used; HDR-11 builds a b64 token.
 func buildCases(fx *fixture) []testCase {
 	var cases []testCase
 	for _, group := range [][]testCase{
@@ -92,8 +82,9 @@ func extractor(ex extractors.Extractor) func(*jwtgate.Config) {
 	return func(c *jwtgate.Config) { c.Extractor = ex }
 }
 
-// katConfig is the verifier of SECURITY-CASES.md §4.1: the RFC 7515 A.1 key
-// bound to HS256, issuer "joe", no audience check, and the clock at unix.
+// katConfig is the verifier of docs/security-cases.md, "Known-answer
+// vectors": the RFC 7515 A.1 key bound to HS256, issuer "joe", no audience
+// check, and the clock at unix.
 func katConfig(unix int64) func(*jwtgate.Config) {
 	return func(c *jwtgate.Config) {
 		c.Keys = jwtgate.HMAC(rfcA1Key(), "HS256")

@@ -213,7 +213,8 @@ func signingInput(token string) string {
 }
 
 // RFC 7515 Appendix A.1 (identical to RFC 7519 §3.1): HS256 with a 64-byte
-// key; exp 1300819380 (2011-03-22T18:43:00Z). SECURITY-CASES.md §4.1, §4.6.
+// key; exp 1300819380 (2011-03-22T18:43:00Z). docs/security-cases.md, "RFC
+// 7515 Appendix A (A.1–A.5)" and "Derived negatives N1–N12".
 const (
 	rfcA1KeyB64 = "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"
 	rfcA1       = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"

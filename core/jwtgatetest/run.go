@@ -23,7 +23,7 @@ import (
 )
 
 // Run runs every case of the suite against the adapter that newServer builds,
-// each as a parallel subtest named after its catalogue ID (SECURITY-CASES.md),
+// each as a parallel subtest named after its catalogue ID (docs/security-cases.md),
 // e.g. "ALG-01/alg none".
 func Run(t *testing.T, newServer NewServer) {
 	t.Helper()

@@ -1,5 +1,5 @@
 // Package browser drives the cookie mode of the example apps
-// (shared/CONTRACT.md, "Cookie mode (for browsers)") in a real headless
+// (examples/README.md, "Cookie mode") in a real headless
 // Chromium through chromedp: the page's login, /api/me, refresh and logout
 // buttons, with the tokens never in JavaScript's reach, and a cross-site page
 // whose POSTs the CSRF check refuses.

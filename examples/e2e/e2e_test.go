@@ -1,5 +1,5 @@
 // Package e2e builds the example apps, starts each on a free loopback port,
-// and walks shared/CONTRACT.md over real HTTP.
+// and walks the contract of examples/README.md over real HTTP.
 package e2e
 
 import (

@@ -1,5 +1,5 @@
 // Command echo is jwtgate's Echo v4 example: login, refresh, logout and
-// protected routes, answering shared/CONTRACT.md.
+// protected routes, answering the contract of examples/README.md.
 //
 //	go run ./examples/echo
 //

@@ -1,5 +1,5 @@
 // Command fiber is jwtgate's Fiber v2 example: login, refresh, logout and
-// protected routes, answering shared/CONTRACT.md.
+// protected routes, answering the contract of examples/README.md.
 //
 //	go run ./examples/fiber
 //

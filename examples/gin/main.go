@@ -1,5 +1,5 @@
 // Command gin is jwtgate's Gin example: login, refresh, logout and protected
-// routes, answering shared/CONTRACT.md.
+// routes, answering the contract of examples/README.md.
 //
 //	go run ./examples/gin
 //

@@ -1,5 +1,5 @@
 // Command nethttp is jwtgate's net/http example: login, refresh, logout and
-// protected routes, answering shared/CONTRACT.md.
+// protected routes, answering the contract of examples/README.md.
 //
 //	go run ./examples/nethttp
 //

@@ -1,6 +1,6 @@
 // Package demo is what the example apps share: their settings from the
 // environment, the demo users, and the contract's request and answer shapes
-// (shared/CONTRACT.md), so that each example is only its framework's wiring.
+// (examples/README.md), so that each example is only its framework's wiring.
 // Copy it along with the example you start from.
 package demo
 
