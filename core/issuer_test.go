@@ -463,3 +463,26 @@ func TestIssuerAsymmetric(t *testing.T) {
 		})
 	}
 }
+
+// TestIssuerRefusesCaseVariantGrantClaims: Grant.Claims may come from user
+// input; names that every verifier refuses (equal under case folding to
+// each other or to a claim the Issuer sets) are refused at login rather than
+// minted (FMT-13).
+func TestIssuerRefusesCaseVariantGrantClaims(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	for _, claims := range []any{
+		map[string]any{"role": "user", "ROLE": "admin"},
+		map[string]any{"kind": 1, "\u212aind": 2},
+		map[string]any{"org": map[string]any{"role": "user", "Role": "admin"}},
+		map[string]any{"EXP": 1},
+		map[string]any{"\u017fub": "admin"},
+	} {
+		_, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice", Claims: claims})
+		assert.Error(t, err, "%v", claims)
+	}
+	pair, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice", Claims: map[string]any{"role": "user", "roles": []string{"a"}}})
+	require.NoError(t, err)
+	_, err = w.access(t, pair.AccessToken)
+	require.NoError(t, err)
+}
