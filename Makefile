@@ -12,10 +12,11 @@ run:
 # 60 seconds of each fuzz target.
 fuzz:
 	go test -run='^$$' -fuzz=FuzzAuthenticate -fuzztime=60s ./core
-	go test -run='^$$' -fuzz=FuzzScanObject -fuzztime=60s ./core
-	go test -run='^$$' -fuzz=FuzzUnquote -fuzztime=60s ./core
-	go test -run='^$$' -fuzz=FuzzJSONStrings -fuzztime=60s ./core
-	go test -run='^$$' -fuzz=FuzzDecodeSegment -fuzztime=60s ./core
+	go test -run='^$$' -fuzz=FuzzDifferential -fuzztime=60s ./core
+	go test -run='^$$' -fuzz=FuzzMembers -fuzztime=60s ./core/internal/parse
+	go test -run='^$$' -fuzz=FuzzUnquote -fuzztime=60s ./core/internal/parse
+	go test -run='^$$' -fuzz=FuzzStrings -fuzztime=60s ./core/internal/parse
+	go test -run='^$$' -fuzz=FuzzSegment -fuzztime=60s ./core/internal/parse
 	go test -run='^$$' -fuzz=FuzzExtract -fuzztime=60s ./extractors
 	go test -run='^$$' -fuzz=FuzzIsB64Token -fuzztime=60s ./extractors
 
