@@ -217,7 +217,7 @@ func (a *Authenticator) checkCSRF(r extractors.Request, family string) *Error {
 		}
 		return newError(ErrCSRF, errors.New("jwtgate: csrf: a cookie authenticates an unsafe request, and cookie mode is off"), "The request failed the CSRF check")
 	}
-	if err := a.cookies.checkCSRF(r, family); err != nil {
+	if err := a.cookies.CheckCSRF(r, family); err != nil {
 		return newError(ErrCSRF, err, "The request failed the CSRF check")
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/jwtgate/jwtgate/extractors"
 	"github.com/stretchr/testify/assert"
@@ -73,7 +74,7 @@ func TestCacheSkipsVerificationOfAKnownToken(t *testing.T) {
 
 func TestCacheChecksTimeAndRevocationOnEveryHit(t *testing.T) {
 	t.Parallel()
-	store := jwtgate.NewMemoryStore(func() time.Time { return testNow })
+	store := issuing.NewMemoryStore(func() time.Time { return testNow })
 	var validated atomic.Int32
 	a, _ := cachedAuth(t, jwtgate.HMAC(testSecret, "HS256"), func(c *jwtgate.Config) {
 		c.Revoker = store

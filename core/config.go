@@ -185,7 +185,7 @@ func (c *Config) validate() error {
 		add("MaxTokenSize is negative")
 	}
 	if c.Cookies != nil {
-		if err := c.Cookies.validate(); err != nil {
+		if err := c.Cookies.Validate(); err != nil {
 			errs = append(errs, err)
 		}
 	}

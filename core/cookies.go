@@ -70,10 +70,16 @@ type Cookies struct {
 	// InsecureHTTP drops the Secure attribute, for plain-http development on
 	// a loopback address only. Never set it in production.
 	InsecureHTTP bool
+
+	defaulted bool // a copy with the defaults filled in
 }
 
 func (c *Cookies) withDefaults() *Cookies {
+	if c.defaulted {
+		return c
+	}
 	d := *c
+	d.defaulted = true
 	if d.AccessName == "" {
 		d.AccessName = "access_token"
 	}
@@ -98,7 +104,10 @@ func (c *Cookies) withDefaults() *Cookies {
 	return &d
 }
 
-func (c *Cookies) validate() error {
+// Validate reports what is wrong with c: a CSRFKey under 32 bytes, a trusted
+// origin that is not scheme://host[:port], SameSite=None without Secure.
+// jwtgate.New and the issuing package's New call it.
+func (c *Cookies) Validate() error {
 	var errs []error
 	if len(c.CSRFKey) < 32 {
 		errs = append(errs, errors.New("jwtgate: Cookies.CSRFKey must be at least 32 random bytes"))
@@ -124,40 +133,56 @@ func (c *Cookies) CSRFToken(family string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// SetCookies returns the three cookies of a login or a refresh: the access
-// token (HttpOnly, path /, Max-Age its lifetime), the refresh token
-// (HttpOnly, only for RefreshPath, SameSite Strict), and the CSRF token
-// (readable by the page, Max-Age the refresh token's). Write them with
-// http.SetCookie, or add each one's String() as a Set-Cookie header.
-func (c *Cookies) SetCookies(p *Pair) []*http.Cookie {
-	d := c.withDefaults()
-	access, refresh := p.AccessExpiresAt.Sub(p.IssuedAt), p.RefreshExpiresAt.Sub(p.IssuedAt)
-	return []*http.Cookie{
-		d.cookie(d.AccessName, p.AccessToken, "/", true, d.AccessSameSite, access),
-		d.cookie(d.RefreshName, p.RefreshToken, d.RefreshPath, true, d.RefreshSameSite, refresh),
-		d.cookie(d.CSRFName, d.CSRFToken(p.Family), "/", false, d.AccessSameSite, refresh),
-	}
-}
+// CookieKind names one of cookie mode's three cookies.
+type CookieKind int
 
-// ClearCookies returns the three cookies expired, for logout.
-func (c *Cookies) ClearCookies() []*http.Cookie {
+// The three cookies of cookie mode.
+const (
+	// AccessCookie holds the access token: HttpOnly, Path /, SameSite
+	// AccessSameSite (Lax).
+	AccessCookie CookieKind = iota
+	// RefreshCookie holds the refresh token: HttpOnly, sent to RefreshPath
+	// only, SameSite RefreshSameSite (Strict).
+	RefreshCookie
+	// CSRFCookie holds the CSRF token the page reads and sends back: not
+	// HttpOnly, Path /, SameSite AccessSameSite.
+	CSRFCookie
+)
+
+// Cookie returns the cookie of kind carrying value for life, with the
+// attributes cookie mode gives it (Secure unless InsecureHTTP, Domain when
+// set). A life of zero or less expires it (Max-Age=0), for logout. The
+// issuing package's SetCookies and ClearCookies build a login's cookies
+// with it.
+func (c *Cookies) Cookie(kind CookieKind, value string, life time.Duration) *http.Cookie {
 	d := c.withDefaults()
-	out := []*http.Cookie{
-		d.cookie(d.AccessName, "", "/", true, d.AccessSameSite, 0),
-		d.cookie(d.RefreshName, "", d.RefreshPath, true, d.RefreshSameSite, 0),
-		d.cookie(d.CSRFName, "", "/", false, d.AccessSameSite, 0),
+	ck := &http.Cookie{Value: value, Domain: d.Domain, Secure: !d.InsecureHTTP, Path: "/", SameSite: d.AccessSameSite}
+	switch kind {
+	case AccessCookie:
+		ck.Name, ck.HttpOnly = d.AccessName, true
+	case RefreshCookie:
+		ck.Name, ck.HttpOnly, ck.Path, ck.SameSite = d.RefreshName, true, d.RefreshPath, d.RefreshSameSite
+	default:
+		ck.Name = d.CSRFName
 	}
-	for _, ck := range out {
+	if life > 0 {
+		ck.MaxAge = int(life / time.Second)
+	} else {
 		ck.MaxAge = -1
 	}
-	return out
+	return ck
 }
 
-func (d *Cookies) cookie(name, value, path string, httpOnly bool, sameSite http.SameSite, life time.Duration) *http.Cookie {
-	return &http.Cookie{
-		Name: name, Value: value, Path: path, Domain: d.Domain,
-		MaxAge: int(life / time.Second), HttpOnly: httpOnly, Secure: !d.InsecureHTTP, SameSite: sameSite,
+// Name returns the name of the cookie of kind.
+func (c *Cookies) Name(kind CookieKind) string {
+	d := c.withDefaults()
+	switch kind {
+	case AccessCookie:
+		return d.AccessName
+	case RefreshCookie:
+		return d.RefreshName
 	}
+	return d.CSRFName
 }
 
 // safeMethod reports whether m is safe (RFC 9110 §9.2.1): no CSRF check.
@@ -165,8 +190,14 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace
 }
 
-// checkCSRF applies both checks to a request authenticated by a cookie.
-func (c *Cookies) checkCSRF(r extractors.Request, family string) error {
+// CheckCSRF applies both checks to an unsafe request authenticated by a
+// cookie of the login (refresh family) family: the CSRF token of that login
+// in the CSRFHeader header, and a trusted Origin (or Referer) when the
+// request has one. It returns nil for a safe method. The verifier runs it on
+// every request whose token came from a cookie; the issuing package runs it
+// before spending a refresh cookie.
+func (c *Cookies) CheckCSRF(r extractors.Request, family string) error {
+	c = c.withDefaults()
 	if safeMethod(r.Method()) {
 		return nil
 	}

@@ -27,6 +27,11 @@ var (
 	// not be checked. Answered 503: a token that cannot be checked never passes
 	// unless Config.RevocationFailOpen says so.
 	ErrUnavailable = errors.New("jwtgate: revocation store unavailable")
+	// ErrInvalidGrant is the kind of every refresh failure of the issuing
+	// package's Issuer: a refresh token that is forged, expired, of the wrong
+	// type, spent or revoked. Answered 401 with body error "invalid_grant"
+	// (RFC 6749 §5.2).
+	ErrInvalidGrant = errors.New("jwtgate: invalid grant")
 )
 
 // Causes, wrapped beside one of the kinds above. Causes found by golang-jwt

@@ -9,6 +9,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -129,8 +130,8 @@ func ExampleCheckScopes() {
 // replayed, and what that does to the family.
 func ExampleIssuer() {
 	ctx := context.Background()
-	store := jwtgate.NewMemoryStore(nil)
-	issuer, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{
+	store := issuing.NewMemoryStore(nil)
+	issuer, err := issuing.New(issuing.Config{
 		Key:      jwtgate.HMAC(exampleSecret, "HS256"),
 		Issuer:   "https://id.example.com",
 		Audience: []string{"orders-api"},
@@ -149,7 +150,7 @@ func ExampleIssuer() {
 		panic(err)
 	}
 
-	pair, _ := issuer.Login(ctx, jwtgate.Grant{Subject: "alice", Scope: "orders:read"})
+	pair, _ := issuer.Login(ctx, issuing.Grant{Subject: "alice", Scope: "orders:read"})
 	tok, err := auth.Verify(ctx, pair.AccessToken)
 	fmt.Println("call:", tok.Subject, tok.Scopes(), err)
 
@@ -157,7 +158,7 @@ func ExampleIssuer() {
 	fmt.Println("refresh:", err, next.ExpiresIn)
 
 	_, err = issuer.Refresh(ctx, pair.RefreshToken) // replayed by a thief
-	fmt.Println("replay:", errors.Is(err, jwtgate.ErrRefreshReused))
+	fmt.Println("replay:", errors.Is(err, issuing.ErrRefreshReused))
 
 	_, err = auth.Verify(ctx, next.AccessToken)
 	fmt.Println("family revoked:", errors.Is(err, jwtgate.ErrTokenRevoked))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 )
 
 // BenchmarkMemoryPerEntry measures the heap each entry of the in-memory
@@ -31,7 +32,7 @@ func BenchmarkMemoryPerEntry(b *testing.B) {
 				for i := range ids {
 					ids[i] = id("t", i)
 				}
-				s := jwtgate.NewMemoryStore(func() time.Time { return testNow })
+				s := issuing.NewMemoryStore(func() time.Time { return testNow })
 				b.ReportMetric(heapPerEntry(n, func() {
 					for _, v := range ids {
 						if err := s.RevokeToken(ctx, v, until); err != nil {
@@ -49,7 +50,7 @@ func BenchmarkMemoryPerEntry(b *testing.B) {
 				for i := range fams {
 					fams[i], refs[i] = id("f", i), id("r", i)
 				}
-				s := jwtgate.NewMemoryStore(func() time.Time { return testNow })
+				s := issuing.NewMemoryStore(func() time.Time { return testNow })
 				b.ReportMetric(heapPerEntry(n, func() {
 					for i := range fams {
 						if err := s.StartFamily(ctx, fams[i], refs[i], until); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/extractors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -165,10 +166,10 @@ func TestKeysAreCopiedAtNew(t *testing.T) {
 	}
 
 	issuerKey := jwtgate.HMAC(testSecret, "HS256")
-	iss, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{Key: issuerKey, Issuer: "https://issuer.example", Audience: []string{"api://svc"}, Store: jwtgate.NewMemoryStore(nil)})
+	iss, err := issuing.New(issuing.Config{Key: issuerKey, Issuer: "https://issuer.example", Audience: []string{"api://svc"}, Store: issuing.NewMemoryStore(nil)})
 	require.NoError(t, err)
 	issuerKey.Algorithm = "HS512"
-	pair, err := iss.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	pair, err := iss.Login(ctx, issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(pair.AccessToken, "eyJhbGciOiJIUzI1NiIs"), "signed HS256, as built")
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	httpjwt "github.com/jwtgate/jwtgate/nethttp"
 )
 
@@ -108,7 +109,7 @@ func (w *discardWriter) WriteHeader(code int)        { w.code = code }
 // path without a Revoker, in the same run; with the cache on (where the check
 // is most of a request) and off.
 func BenchmarkRevocation(b *testing.B) {
-	store := jwtgate.NewMemoryStore(nil)
+	store := issuing.NewMemoryStore(nil)
 	for i := range 100_000 {
 		_ = store.RevokeToken(context.Background(), "revoked-"+strconv.Itoa(i), time.Now().Add(time.Hour))
 	}

@@ -7,19 +7,20 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 )
 
-// lifeCases run tokens minted by a real jwtgate.Issuer through the adapter,
+// lifeCases run tokens minted by a real issuing.Issuer through the adapter,
 // with a real MemoryStore as the Revoker: what logout, refresh reuse and a
 // failing store mean for the next request.
 func lifeCases(fx *fixture) []testCase {
 	// life builds a case around its own store and issuer. step runs before
 	// the request, with the issuer, and returns the token to send.
-	life := func(name string, down bool, step func(ctx context.Context, i *jwtgate.Issuer) (string, error), w want) testCase {
-		store := &switchableStore{Store: jwtgate.NewMemoryStore(func() time.Time { return fx.now })}
+	life := func(name string, down bool, step func(ctx context.Context, i *issuing.Issuer) (string, error), w want) testCase {
+		store := &switchableStore{Store: issuing.NewMemoryStore(func() time.Time { return fx.now })}
 		key := jwtgate.HMAC(fx.khs, "HS256")
 		key.ID = kidHS
-		iss, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{
+		iss, err := issuing.New(issuing.Config{
 			Key: key, Issuer: issuer, Audience: []string{audience}, Store: store,
 			Now: func() time.Time { return fx.now },
 		})
@@ -40,32 +41,32 @@ func lifeCases(fx *fixture) []testCase {
 			want: w,
 		}
 	}
-	login := func(ctx context.Context, i *jwtgate.Issuer) (*jwtgate.Pair, error) {
-		return i.Login(ctx, jwtgate.Grant{Subject: "user-1", Scope: "read"})
+	login := func(ctx context.Context, i *issuing.Issuer) (*issuing.Pair, error) {
+		return i.Login(ctx, issuing.Grant{Subject: "user-1", Scope: "read"})
 	}
 	return []testCase{
-		life("issued access token", false, func(ctx context.Context, i *jwtgate.Issuer) (string, error) {
+		life("issued access token", false, func(ctx context.Context, i *issuing.Issuer) (string, error) {
 			p, err := login(ctx, i)
 			if err != nil {
 				return "", err
 			}
 			return p.AccessToken, nil
 		}, accept()),
-		life("refresh token presented as an access token", false, func(ctx context.Context, i *jwtgate.Issuer) (string, error) {
+		life("refresh token presented as an access token", false, func(ctx context.Context, i *issuing.Issuer) (string, error) {
 			p, err := login(ctx, i)
 			if err != nil {
 				return "", err
 			}
 			return p.RefreshToken, nil
 		}, invalidToken(descType)),
-		life("access token after logout", false, func(ctx context.Context, i *jwtgate.Issuer) (string, error) {
+		life("access token after logout", false, func(ctx context.Context, i *issuing.Issuer) (string, error) {
 			p, err := login(ctx, i)
 			if err != nil {
 				return "", err
 			}
 			return p.AccessToken, i.Logout(ctx, &jwtgate.Token{ID: "x", SessionID: p.Family, ExpiresAt: p.AccessExpiresAt})
 		}, invalidToken(descRevoked)),
-		life("refreshed access token after its family's refresh token is reused", false, func(ctx context.Context, i *jwtgate.Issuer) (string, error) {
+		life("refreshed access token after its family's refresh token is reused", false, func(ctx context.Context, i *issuing.Issuer) (string, error) {
 			p, err := login(ctx, i)
 			if err != nil {
 				return "", err
@@ -74,19 +75,19 @@ func lifeCases(fx *fixture) []testCase {
 			if err != nil {
 				return "", err
 			}
-			if _, err := i.Refresh(ctx, p.RefreshToken); !errors.Is(err, jwtgate.ErrRefreshReused) {
+			if _, err := i.Refresh(ctx, p.RefreshToken); !errors.Is(err, issuing.ErrRefreshReused) {
 				return "", errors.New("reuse was not detected")
 			}
 			return p2.AccessToken, nil
 		}, invalidToken(descRevoked)),
-		life("access token after log out everywhere", false, func(ctx context.Context, i *jwtgate.Issuer) (string, error) {
+		life("access token after log out everywhere", false, func(ctx context.Context, i *issuing.Issuer) (string, error) {
 			p, err := login(ctx, i)
 			if err != nil {
 				return "", err
 			}
 			return p.AccessToken, i.RevokeSubject(ctx, "user-1")
 		}, invalidToken(descRevoked)),
-		life("store down", true, func(ctx context.Context, i *jwtgate.Issuer) (string, error) {
+		life("store down", true, func(ctx context.Context, i *issuing.Issuer) (string, error) {
 			p, err := login(ctx, i)
 			if err != nil {
 				return "", err
@@ -98,7 +99,7 @@ func lifeCases(fx *fixture) []testCase {
 
 // switchableStore is a store whose revocation check fails while down is set.
 type switchableStore struct {
-	jwtgate.Store
+	issuing.Store
 	down atomic.Bool
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -34,9 +35,9 @@ func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // NewStore builds an empty store whose clock is now. Each call must return a
 // store that shares nothing with the others (a fresh key prefix will do).
-type NewStore func(t *testing.T, now func() time.Time) jwtgate.Store
+type NewStore func(t *testing.T, now func() time.Time) issuing.Store
 
-// RunStore is the suite every [jwtgate.Store] passes: the in-memory store and
+// RunStore is the suite every [issuing.Store] passes: the in-memory store and
 // the shared ones run the same cases.
 func RunStore(t *testing.T, newStore NewStore) {
 	t.Helper()
@@ -45,7 +46,7 @@ func RunStore(t *testing.T, newStore NewStore) {
 	token := func(id, sid, sub string, iat time.Time) *jwtgate.Token {
 		return &jwtgate.Token{ID: id, SessionID: sid, Subject: sub, IssuedAt: iat}
 	}
-	revoked := func(t *testing.T, s jwtgate.Store, tok *jwtgate.Token) bool {
+	revoked := func(t *testing.T, s issuing.Store, tok *jwtgate.Token) bool {
 		t.Helper()
 		r, err := s.IsRevoked(ctx, tok)
 		require.NoError(t, err)
@@ -77,7 +78,7 @@ func RunStore(t *testing.T, newStore NewStore) {
 		assert.True(t, revoked(t, s, tok))
 		assert.True(t, revoked(t, s, token("a-2", "fam-1", "alice", start)), "every token of the family")
 		assert.False(t, revoked(t, s, token("a-3", "fam-2", "alice", start)), "another family")
-		assert.ErrorIs(t, s.RotateFamily(ctx, "fam-1", "r-1", "r-2", start.Add(time.Hour)), jwtgate.ErrFamilyUnknown)
+		assert.ErrorIs(t, s.RotateFamily(ctx, "fam-1", "r-1", "r-2", start.Add(time.Hour)), issuing.ErrFamilyUnknown)
 	})
 	t.Run("family revoked without being started", func(t *testing.T) {
 		t.Parallel()
@@ -123,18 +124,18 @@ func RunStore(t *testing.T, newStore NewStore) {
 		s := newStore(t, NewClock(start).Now)
 		require.NoError(t, s.StartFamily(ctx, "fam-1", "r-1", start.Add(time.Hour)))
 		require.NoError(t, s.RotateFamily(ctx, "fam-1", "r-1", "r-2", start.Add(time.Hour)))
-		assert.ErrorIs(t, s.RotateFamily(ctx, "fam-1", "r-1", "r-x", start.Add(time.Hour)), jwtgate.ErrRefreshReused)
-		assert.ErrorIs(t, s.RotateFamily(ctx, "fam-1", "r-2", "r-3", start.Add(time.Hour)), jwtgate.ErrFamilyUnknown, "the victim's token is dead too")
+		assert.ErrorIs(t, s.RotateFamily(ctx, "fam-1", "r-1", "r-x", start.Add(time.Hour)), issuing.ErrRefreshReused)
+		assert.ErrorIs(t, s.RotateFamily(ctx, "fam-1", "r-2", "r-3", start.Add(time.Hour)), issuing.ErrFamilyUnknown, "the victim's token is dead too")
 		assert.True(t, revoked(t, s, token("a-1", "fam-1", "alice", start)), "and the family's access tokens")
 	})
 	t.Run("unknown and expired families", func(t *testing.T) {
 		t.Parallel()
 		clock := NewClock(start)
 		s := newStore(t, clock.Now)
-		assert.ErrorIs(t, s.RotateFamily(ctx, "nope", "r-1", "r-2", start.Add(time.Hour)), jwtgate.ErrFamilyUnknown)
+		assert.ErrorIs(t, s.RotateFamily(ctx, "nope", "r-1", "r-2", start.Add(time.Hour)), issuing.ErrFamilyUnknown)
 		require.NoError(t, s.StartFamily(ctx, "fam-1", "r-1", start.Add(time.Hour)))
 		clock.Advance(time.Hour)
-		assert.ErrorIs(t, s.RotateFamily(ctx, "fam-1", "r-1", "r-2", start.Add(2*time.Hour)), jwtgate.ErrFamilyUnknown)
+		assert.ErrorIs(t, s.RotateFamily(ctx, "fam-1", "r-1", "r-2", start.Add(2*time.Hour)), issuing.ErrFamilyUnknown)
 	})
 	t.Run("a family starts once", func(t *testing.T) {
 		t.Parallel()
@@ -168,9 +169,9 @@ func RunStore(t *testing.T, newStore NewStore) {
 					switch {
 					case err == nil:
 						wins.Add(1)
-					case errors.Is(err, jwtgate.ErrRefreshReused):
+					case errors.Is(err, issuing.ErrRefreshReused):
 						reused.Add(1)
-					case errors.Is(err, jwtgate.ErrFamilyUnknown):
+					case errors.Is(err, issuing.ErrFamilyUnknown):
 						unknown.Add(1)
 					default:
 						t.Errorf("unexpected error %v", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/redisstore"
 	"github.com/jwtgate/jwtgate/core/redisstore/redistest"
 	httpjwt "github.com/jwtgate/jwtgate/nethttp"
@@ -15,10 +16,10 @@ import (
 
 // stores returns the in-memory store and a Redis store on a local
 // redis-server (unix socket), each with one login and one revoked token.
-func stores(b *testing.B) map[string]jwtgate.Store {
+func stores(b *testing.B) map[string]issuing.Store {
 	srv := redistest.Start(b)
-	out := map[string]jwtgate.Store{
-		"memory": jwtgate.NewMemoryStore(nil),
+	out := map[string]issuing.Store{
+		"memory": issuing.NewMemoryStore(nil),
 		"redis":  redisstore.New(srv.Client(), redisstore.Options{Prefix: redistest.Prefix()}),
 	}
 	for _, s := range out {
@@ -52,11 +53,11 @@ func BenchmarkRequest(b *testing.B) {
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	for _, name := range []string{"memory", "redis"} {
 		store := stores(b)[name]
-		issuer, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{Key: jwtgate.HMAC(secret, "HS256"), Issuer: "iss", Audience: []string{"aud"}, Store: store})
+		issuer, err := issuing.New(issuing.Config{Key: jwtgate.HMAC(secret, "HS256"), Issuer: "iss", Audience: []string{"aud"}, Store: store})
 		if err != nil {
 			b.Fatal(err)
 		}
-		pair, err := issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+		pair, err := issuer.Login(context.Background(), issuing.Grant{Subject: "alice"})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,11 +1,11 @@
-// Package redisstore is a jwtgate.Store in Redis, for a service that runs as
+// Package redisstore is a issuing.Store in Redis, for a service that runs as
 // several instances: a logout on one is a refusal on all of them at once, and
 // a refresh-token family spent on one is spent everywhere.
 //
 //	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
 //	store := redisstore.New(client, redisstore.Options{})
 //	auth, err := jwtgate.New(jwtgate.Config{ /* … */ Revoker: store })
-//	issuer, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{ /* … */ Store: store})
+//	issuer, err := issuing.New(issuing.Config{ /* … */ Store: store})
 //
 // It works with any redis.UniversalClient: a single node, Sentinel or Cluster.
 // Every key expires with the tokens it concerns (PEXPIRE), so nothing grows
@@ -33,6 +33,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -47,7 +48,7 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Store is a jwtgate.Store in Redis. It is safe for concurrent use.
+// Store is a issuing.Store in Redis. It is safe for concurrent use.
 type Store struct {
 	rdb     redis.UniversalClient
 	prefix  string
@@ -55,7 +56,7 @@ type Store struct {
 	now     func() time.Time
 }
 
-var _ jwtgate.Store = (*Store)(nil)
+var _ issuing.Store = (*Store)(nil)
 
 // New returns a Store over client. It panics if client is nil.
 func New(client redis.UniversalClient, opts Options) *Store {
@@ -180,7 +181,7 @@ if tonumber(ARGV[1]) > cur then
 end
 return 1`)
 
-// RevokeToken implements jwtgate.Store.
+// RevokeToken implements issuing.Store.
 func (s *Store) RevokeToken(ctx context.Context, id string, until time.Time) error {
 	if id == "" {
 		return errEmptyID
@@ -209,7 +210,7 @@ redis.call('HSET', KEYS[1], 'rev', '1')
 extend(KEYS[1], tonumber(ARGV[1]), ARGV[2])
 return 1`)
 
-// RevokeFamily implements jwtgate.Store.
+// RevokeFamily implements issuing.Store.
 func (s *Store) RevokeFamily(ctx context.Context, family string, until time.Time) error {
 	if family == "" {
 		return errEmptyID
@@ -230,7 +231,7 @@ end
 extend(KEYS[1], tonumber(ARGV[2]), ARGV[3])
 return 1`)
 
-// RevokeSubject implements jwtgate.Store.
+// RevokeSubject implements issuing.Store.
 func (s *Store) RevokeSubject(ctx context.Context, subject string, before, until time.Time) error {
 	if subject == "" {
 		return errEmptyID
@@ -251,7 +252,7 @@ return 1`)
 
 var errFamilyExists = errors.New("redisstore: family exists")
 
-// StartFamily implements jwtgate.Store.
+// StartFamily implements issuing.Store.
 func (s *Store) StartFamily(ctx context.Context, family, tokenID string, until time.Time) error {
 	if family == "" || tokenID == "" {
 		return errEmptyID
@@ -285,7 +286,7 @@ redis.call('HSET', KEYS[1], 'cur', ARGV[2])
 extend(KEYS[1], tonumber(ARGV[3]), ARGV[5])
 return 'ok'`)
 
-// RotateFamily implements jwtgate.Store.
+// RotateFamily implements issuing.Store.
 func (s *Store) RotateFamily(ctx context.Context, family, presented, next string, until time.Time) error {
 	if family == "" || presented == "" || next == "" {
 		return errEmptyID
@@ -300,8 +301,8 @@ func (s *Store) RotateFamily(ctx context.Context, family, presented, next string
 	case "ok":
 		return nil
 	case "reused":
-		return jwtgate.ErrRefreshReused
+		return issuing.ErrRefreshReused
 	default:
-		return jwtgate.ErrFamilyUnknown
+		return issuing.ErrFamilyUnknown
 	}
 }

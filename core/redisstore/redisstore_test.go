@@ -6,6 +6,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/jwtgate/jwtgate/core/redisstore"
 	"github.com/jwtgate/jwtgate/core/redisstore/redistest"
@@ -17,7 +18,7 @@ func TestStoreSuite(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	client := srv.Client()
-	jwtgatetest.RunStore(t, func(t *testing.T, now func() time.Time) jwtgate.Store {
+	jwtgatetest.RunStore(t, func(t *testing.T, now func() time.Time) issuing.Store {
 		return redisstore.New(client, redisstore.Options{Prefix: redistest.Prefix(), Now: now})
 	})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	echojwt "github.com/jwtgate/jwtgate/echo"
 	"github.com/jwtgate/jwtgate/examples/internal/demo"
 	"github.com/jwtgate/jwtgate/extractors"
@@ -89,7 +90,7 @@ func newApp(svc *demo.Service) *echo.Echo {
 			return answer(c, svc.Auth.Response(err))
 		}
 		if demo.HasSessionCookie(func(name string) bool { _, err := c.Cookie(name); return err == nil }) {
-			for _, ck := range svc.Cookies.ClearCookies() {
+			for _, ck := range issuing.ClearCookies(svc.Cookies) {
 				c.SetCookie(ck)
 			}
 		}
@@ -109,13 +110,13 @@ func newApp(svc *demo.Service) *echo.Echo {
 
 // tokens answers a token pair; token responses must not be cached (RFC 6749
 // §5.1).
-func tokens(c echo.Context, pair *jwtgate.Pair) error {
+func tokens(c echo.Context, pair *issuing.Pair) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, pair)
 }
 
 // cookies answers a login or refresh in cookie mode.
-func cookies(c echo.Context, svc *demo.Service, pair *jwtgate.Pair) error {
+func cookies(c echo.Context, svc *demo.Service, pair *issuing.Pair) error {
 	set, body := svc.CookieAnswer(pair)
 	for _, ck := range set {
 		c.SetCookie(ck)

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/examples/internal/contract"
 	"github.com/jwtgate/jwtgate/examples/internal/demo"
 	"github.com/stretchr/testify/assert"
@@ -27,7 +27,7 @@ func TestContract(t *testing.T) {
 	env := map[string]string{"JWT_SECRET": testSecret}
 	s, err := demo.LoadSettings(func(k string) string { return env[k] })
 	require.NoError(t, err)
-	svc, err := demo.NewService(s, jwtgate.NewMemoryStore(nil), nil)
+	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
 	require.NoError(t, err)
 	srv := httptest.NewServer(newApp(svc))
 	defer srv.Close()
@@ -40,7 +40,7 @@ func TestTokenResponsesNotCached(t *testing.T) {
 	t.Parallel()
 	s, err := demo.LoadSettings(func(k string) string { return map[string]string{"JWT_SECRET": testSecret}[k] })
 	require.NoError(t, err)
-	svc, err := demo.NewService(s, jwtgate.NewMemoryStore(nil), nil)
+	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
 	require.NoError(t, err)
 	app := newApp(svc)
 	post := func(path, body string) *httptest.ResponseRecorder {
@@ -52,7 +52,7 @@ func TestTokenResponsesNotCached(t *testing.T) {
 	}
 	login := post("/login", `{"username":"alice","password":"alice-password"}`)
 	require.Equal(t, http.StatusOK, login.Code)
-	var pair jwtgate.Pair
+	var pair issuing.Pair
 	require.NoError(t, json.Unmarshal(login.Body.Bytes(), &pair))
 	refresh := post("/refresh", `{"refresh_token":"`+pair.RefreshToken+`"}`)
 	require.Equal(t, http.StatusOK, refresh.Code)

@@ -30,6 +30,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/examples/internal/demo"
 	fiberjwt "github.com/jwtgate/jwtgate/fiber"
 )
@@ -110,7 +111,7 @@ func newApp(svc *demo.Service) *fiber.App {
 		}
 		r := fiberjwt.Request(c)
 		if demo.HasSessionCookie(func(name string) bool { _, n := r.Cookie(name); return n > 0 }) {
-			setCookies(c, svc.Cookies.ClearCookies())
+			setCookies(c, issuing.ClearCookies(svc.Cookies))
 		}
 		return c.SendStatus(fiber.StatusNoContent)
 	})
@@ -131,7 +132,7 @@ func writeJSON(c *fiber.Ctx, status int, v any) error {
 }
 
 // writeCookies answers a login or refresh in cookie mode.
-func writeCookies(c *fiber.Ctx, svc *demo.Service, pair *jwtgate.Pair) error {
+func writeCookies(c *fiber.Ctx, svc *demo.Service, pair *issuing.Pair) error {
 	set, body := svc.CookieAnswer(pair)
 	setCookies(c, set)
 	return writeJSON(c, fiber.StatusOK, body)

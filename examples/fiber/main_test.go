@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/examples/internal/contract"
 	"github.com/jwtgate/jwtgate/examples/internal/demo"
 )
@@ -26,7 +26,7 @@ func newTestApp(t *testing.T) *fiber.App {
 	t.Helper()
 	s, err := demo.LoadSettings(func(k string) string { return map[string]string{"JWT_SECRET": testSecret}[k] })
 	require.NoError(t, err)
-	svc, err := demo.NewService(s, jwtgate.NewMemoryStore(nil), nil)
+	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
 	require.NoError(t, err)
 	return newApp(svc)
 }
@@ -37,7 +37,7 @@ func serve(t *testing.T) (base string, s demo.Settings) {
 	env := map[string]string{"JWT_SECRET": testSecret}
 	s, err := demo.LoadSettings(func(k string) string { return env[k] })
 	require.NoError(t, err)
-	svc, err := demo.NewService(s, jwtgate.NewMemoryStore(nil), nil)
+	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
 	require.NoError(t, err)
 	app := newApp(svc)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

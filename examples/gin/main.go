@@ -23,6 +23,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/examples/internal/demo"
 	"github.com/jwtgate/jwtgate/extractors"
 	ginjwt "github.com/jwtgate/jwtgate/gin"
@@ -101,7 +102,7 @@ func newEngine(svc *demo.Service) *gin.Engine {
 			return
 		}
 		if demo.HasSessionCookie(func(name string) bool { _, err := c.Cookie(name); return err == nil }) {
-			for _, ck := range svc.Cookies.ClearCookies() {
+			for _, ck := range issuing.ClearCookies(svc.Cookies) {
 				http.SetCookie(c.Writer, ck)
 			}
 		}
@@ -121,13 +122,13 @@ func newEngine(svc *demo.Service) *gin.Engine {
 
 // tokens answers a new token pair; token responses must not be cached (RFC
 // 6749 §5.1).
-func tokens(c *gin.Context, pair *jwtgate.Pair) {
+func tokens(c *gin.Context, pair *issuing.Pair) {
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, pair)
 }
 
 // cookies answers a login or refresh in cookie mode.
-func cookies(c *gin.Context, svc *demo.Service, pair *jwtgate.Pair) {
+func cookies(c *gin.Context, svc *demo.Service, pair *issuing.Pair) {
 	set, body := svc.CookieAnswer(pair)
 	for _, ck := range set {
 		http.SetCookie(c.Writer, ck)

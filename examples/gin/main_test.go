@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/examples/internal/contract"
 	"github.com/jwtgate/jwtgate/examples/internal/demo"
 )
@@ -33,7 +33,7 @@ func TestContract(t *testing.T) {
 	env := map[string]string{"JWT_SECRET": testSecret}
 	s, err := demo.LoadSettings(func(k string) string { return env[k] })
 	require.NoError(t, err)
-	svc, err := demo.NewService(s, jwtgate.NewMemoryStore(nil), nil)
+	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
 	require.NoError(t, err)
 	srv := httptest.NewServer(newEngine(svc))
 	defer srv.Close()
@@ -46,7 +46,7 @@ func TestTokenResponsesAreNotCached(t *testing.T) {
 	t.Parallel()
 	s, err := demo.LoadSettings(func(k string) string { return map[string]string{"JWT_SECRET": testSecret}[k] })
 	require.NoError(t, err)
-	svc, err := demo.NewService(s, jwtgate.NewMemoryStore(nil), nil)
+	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
 	require.NoError(t, err)
 	h := newEngine(svc)
 	tests := []struct {
@@ -75,7 +75,7 @@ func TestUnknownMethodAndPath(t *testing.T) {
 	t.Parallel()
 	s, err := demo.LoadSettings(func(k string) string { return map[string]string{"JWT_SECRET": testSecret}[k] })
 	require.NoError(t, err)
-	svc, err := demo.NewService(s, jwtgate.NewMemoryStore(nil), nil)
+	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
 	require.NoError(t, err)
 	h := newEngine(svc)
 	for _, tt := range []struct {

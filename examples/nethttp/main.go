@@ -25,6 +25,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/jwks"
 	"github.com/jwtgate/jwtgate/examples/internal/demo"
 	"github.com/jwtgate/jwtgate/extractors"
@@ -108,7 +109,7 @@ func newHandler(svc *demo.Service) http.Handler {
 			return
 		}
 		if demo.HasSessionCookie(func(name string) bool { return len(r.CookiesNamed(name)) > 0 }) {
-			for _, c := range svc.Cookies.ClearCookies() {
+			for _, c := range issuing.ClearCookies(svc.Cookies) {
 				http.SetCookie(w, c)
 			}
 		}
@@ -127,7 +128,7 @@ func newHandler(svc *demo.Service) http.Handler {
 }
 
 // writeCookies answers a login or refresh in cookie mode.
-func writeCookies(w http.ResponseWriter, svc *demo.Service, pair *jwtgate.Pair) {
+func writeCookies(w http.ResponseWriter, svc *demo.Service, pair *issuing.Pair) {
 	cookies, body := svc.CookieAnswer(pair)
 	for _, c := range cookies {
 		http.SetCookie(w, c)

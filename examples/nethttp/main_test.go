@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/examples/internal/contract"
 	"github.com/jwtgate/jwtgate/examples/internal/demo"
 	"github.com/stretchr/testify/assert"
@@ -23,7 +23,7 @@ func TestContract(t *testing.T) {
 	env := map[string]string{"JWT_SECRET": testSecret}
 	s, err := demo.LoadSettings(func(k string) string { return env[k] })
 	require.NoError(t, err)
-	svc, err := demo.NewService(s, jwtgate.NewMemoryStore(nil), nil)
+	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
 	require.NoError(t, err)
 	srv := httptest.NewServer(newHandler(svc))
 	defer srv.Close()

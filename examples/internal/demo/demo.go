@@ -24,6 +24,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/redisstore"
 	"github.com/jwtgate/jwtgate/extractors"
 	"github.com/redis/go-redis/v9"
@@ -118,9 +119,9 @@ func LoadSettings(getenv func(string) string) (Settings, error) {
 // in-memory store otherwise. Redis being unreachable is not an error here: the
 // app starts, says so, and answers 503 where it needs the store until Redis is
 // back. close releases the Redis client.
-func NewStore(s Settings, log *slog.Logger) (store jwtgate.Store, close func(), err error) {
+func NewStore(s Settings, log *slog.Logger) (store issuing.Store, close func(), err error) {
 	if s.Redis == nil {
-		return jwtgate.NewMemoryStore(nil), func() {}, nil
+		return issuing.NewMemoryStore(nil), func() {}, nil
 	}
 	client := redis.NewClient(s.Redis)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -140,8 +141,8 @@ func Logger() *slog.Logger {
 // store.
 type Service struct {
 	Auth   *jwtgate.Authenticator
-	Issuer *jwtgate.Issuer
-	Store  jwtgate.Store
+	Issuer *issuing.Issuer
+	Store  issuing.Store
 	// Cookies is cookie mode (POST /login?mode=cookie).
 	Cookies *jwtgate.Cookies
 
@@ -156,7 +157,7 @@ func (s *Service) SigningKey() *jwtgate.Key { return s.signing }
 // iss, aud, exp and jti required, leeway 30 s, the token from the
 // Authorization header or the access_token cookie (never both), access tokens
 // of 15 minutes and refresh tokens of 7 days. now may be nil.
-func NewService(s Settings, store jwtgate.Store, now func() time.Time) (*Service, error) {
+func NewService(s Settings, store issuing.Store, now func() time.Time) (*Service, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -181,7 +182,7 @@ func NewService(s Settings, store jwtgate.Store, now func() time.Time) (*Service
 	if err != nil {
 		return nil, err
 	}
-	issuer, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{
+	issuer, err := issuing.New(issuing.Config{
 		Key:      key,
 		Issuer:   s.Issuer,
 		Audience: []string{s.Audience},
@@ -212,8 +213,8 @@ func CookieMode(query string) bool {
 
 // CookieAnswer is what a login or refresh in cookie mode sets and answers:
 // the three cookies, and {"csrf_token","expires_in"} for the page.
-func (s *Service) CookieAnswer(p *jwtgate.Pair) ([]*http.Cookie, map[string]any) {
-	return s.Cookies.SetCookies(p), map[string]any{
+func (s *Service) CookieAnswer(p *issuing.Pair) ([]*http.Cookie, map[string]any) {
+	return issuing.SetCookies(s.Cookies, p), map[string]any{
 		"csrf_token": s.Cookies.CSRFToken(p.Family),
 		"expires_in": p.ExpiresIn,
 	}
@@ -250,7 +251,7 @@ var users = map[string]struct{ password, scope string }{
 const dummyPassword = "no-such-user-password"
 
 // CheckPassword returns the grant for a demo user whose password matches.
-func CheckPassword(username, password string) (jwtgate.Grant, bool) {
+func CheckPassword(username, password string) (issuing.Grant, bool) {
 	u, known := users[username]
 	want := u.password
 	if !known {
@@ -258,9 +259,9 @@ func CheckPassword(username, password string) (jwtgate.Grant, bool) {
 	}
 	ok := subtle.ConstantTimeCompare([]byte(password), []byte(want)) == 1 && known
 	if !ok {
-		return jwtgate.Grant{}, false
+		return issuing.Grant{}, false
 	}
-	return jwtgate.Grant{Subject: username, Scope: u.scope}, true
+	return issuing.Grant{Subject: username, Scope: u.scope}, true
 }
 
 // MaxBody is the largest request body the example apps read.

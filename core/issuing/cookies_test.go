@@ -1,4 +1,4 @@
-package jwtgate_test
+package issuing_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/extractors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,7 +24,7 @@ func cookieWorld(t *testing.T, cookies *jwtgate.Cookies) *world {
 	base := newWorld(t, nil)
 	w.clock, w.store = base.clock, base.store
 	var err error
-	w.issuer, err = jwtgate.NewIssuer(jwtgate.IssuerConfig{
+	w.issuer, err = issuing.New(issuing.Config{
 		Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "https://issuer.example", Audience: []string{"api://svc"},
 		Store: w.store, Now: w.clock.Now, Cookies: cookies,
 	})
@@ -41,10 +42,10 @@ func TestSetCookies(t *testing.T) {
 	t.Parallel()
 	c := &jwtgate.Cookies{CSRFKey: csrfKey}
 	w := cookieWorld(t, c)
-	p, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+	p, err := w.issuer.Login(context.Background(), issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
 	got := map[string]string{}
-	for _, ck := range c.SetCookies(p) {
+	for _, ck := range issuing.SetCookies(c, p) {
 		got[ck.Name] = ck.String()
 	}
 	assert.Equal(t, "access_token="+p.AccessToken+"; Path=/; Max-Age=900; HttpOnly; Secure; SameSite=Lax", got["access_token"])
@@ -54,19 +55,19 @@ func TestSetCookies(t *testing.T) {
 	p2, err := w.issuer.Refresh(context.Background(), p.RefreshToken)
 	require.NoError(t, err)
 	assert.Equal(t, c.CSRFToken(p.Family), c.CSRFToken(p2.Family), "the CSRF token stays across refreshes")
-	other, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+	other, err := w.issuer.Login(context.Background(), issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
 	assert.NotEqual(t, c.CSRFToken(p.Family), c.CSRFToken(other.Family), "and differs between logins")
 
-	for _, ck := range c.ClearCookies() {
+	for _, ck := range issuing.ClearCookies(c) {
 		assert.Equal(t, -1, ck.MaxAge)
 		assert.Empty(t, ck.Value)
 		assert.Contains(t, ck.String(), "Max-Age=0")
 	}
 	dev := &jwtgate.Cookies{CSRFKey: csrfKey, InsecureHTTP: true, Domain: "example.com", AccessName: "at"}
-	assert.NotContains(t, dev.SetCookies(p)[0].String(), "Secure")
-	assert.Contains(t, dev.SetCookies(p)[0].String(), "Domain=example.com")
-	assert.Equal(t, "at", dev.SetCookies(p)[0].Name)
+	assert.NotContains(t, issuing.SetCookies(dev, p)[0].String(), "Secure")
+	assert.Contains(t, issuing.SetCookies(dev, p)[0].String(), "Domain=example.com")
+	assert.Equal(t, "at", issuing.SetCookies(dev, p)[0].Name)
 }
 
 func TestCookiesConfig(t *testing.T) {
@@ -79,7 +80,7 @@ func TestCookiesConfig(t *testing.T) {
 	} {
 		_, err := jwtgate.New(jwtgate.Config{Keys: jwtgate.HMAC(testSecret, "HS256"), SkipIssuerCheck: true, SkipAudienceCheck: true, Cookies: c})
 		assert.Error(t, err)
-		_, err = jwtgate.NewIssuer(jwtgate.IssuerConfig{Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "i", Audience: []string{"a"}, Store: jwtgate.NewMemoryStore(nil), Cookies: c})
+		_, err = issuing.New(issuing.Config{Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "i", Audience: []string{"a"}, Store: issuing.NewMemoryStore(nil), Cookies: c})
 		assert.Error(t, err)
 	}
 }
@@ -91,9 +92,9 @@ func TestCSRF(t *testing.T) {
 	c := &jwtgate.Cookies{CSRFKey: csrfKey, TrustedOrigins: []string{"https://app.example"}}
 	w := cookieWorld(t, c)
 	ctx := context.Background()
-	p, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	p, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
-	other, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	other, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
 	good, foreign := c.CSRFToken(p.Family), c.CSRFToken(other.Family)
 
@@ -147,7 +148,7 @@ func TestCSRFSameOriginByDefault(t *testing.T) {
 	t.Parallel()
 	c := &jwtgate.Cookies{CSRFKey: csrfKey}
 	w := cookieWorld(t, c)
-	p, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+	p, err := w.issuer.Login(context.Background(), issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
 	for origin, ok := range map[string]bool{
 		"https://api.example":      true,
@@ -176,7 +177,7 @@ func TestCSRFSameOriginByDefault(t *testing.T) {
 func TestCookieWithoutCookieModeIsSafeMethodsOnly(t *testing.T) {
 	t.Parallel()
 	w := cookieWorld(t, nil)
-	p, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+	p, err := w.issuer.Login(context.Background(), issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
 	for method, ok := range map[string]bool{"GET": true, "HEAD": true, "POST": false, "PATCH": false} {
 		r := httptest.NewRequest(method, "/", nil)
@@ -195,7 +196,7 @@ func TestRefreshCookie(t *testing.T) {
 	c := &jwtgate.Cookies{CSRFKey: csrfKey, InsecureHTTP: true}
 	w := cookieWorld(t, c)
 	ctx := context.Background()
-	p, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice", Scope: "read"})
+	p, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice", Scope: "read"})
 	require.NoError(t, err)
 	req := func(refresh, csrf string) extractors.Request {
 		r := httptest.NewRequest("POST", "http://api.example/refresh", nil)
@@ -217,7 +218,7 @@ func TestRefreshCookie(t *testing.T) {
 	require.NoError(t, err, "a refused CSRF check spent nothing")
 	assert.Equal(t, p.Family, p2.Family)
 	_, err = w.issuer.RefreshCookie(ctx, req(p.RefreshToken, c.CSRFToken(p.Family)))
-	assert.ErrorIs(t, err, jwtgate.ErrRefreshReused, "reuse through the cookie is detected as through the body")
+	assert.ErrorIs(t, err, issuing.ErrRefreshReused, "reuse through the cookie is detected as through the body")
 	_, err = w.access(t, p2.AccessToken)
 	assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked)
 
@@ -226,10 +227,10 @@ func TestRefreshCookie(t *testing.T) {
 	_, err = w.issuer.RefreshCookie(ctx, extractors.FromHTTP(r))
 	assert.ErrorIs(t, err, jwtgate.ErrInvalidRequest)
 
-	plain, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "i", Audience: []string{"a"}, Store: jwtgate.NewMemoryStore(nil)})
+	plain, err := issuing.New(issuing.Config{Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "i", Audience: []string{"a"}, Store: issuing.NewMemoryStore(nil)})
 	require.NoError(t, err)
 	_, err = plain.RefreshCookie(ctx, req(p.RefreshToken, "x"))
-	assert.True(t, err != nil && strings.Contains(err.Error(), "needs IssuerConfig.Cookies"))
+	assert.True(t, err != nil && strings.Contains(err.Error(), "needs Config.Cookies"))
 }
 
 // flipFirst returns s with its first character changed, so it is certainly
@@ -247,7 +248,7 @@ func TestCSRFRefusalIsAFailureOnly(t *testing.T) {
 	t.Parallel()
 	c := &jwtgate.Cookies{CSRFKey: csrfKey}
 	w := cookieWorld(t, c)
-	p, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+	p, err := w.issuer.Login(context.Background(), issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
 	var oks, errs int
 	auth := testAuth(t, func(cfg *jwtgate.Config) {

@@ -1,4 +1,4 @@
-package jwtgate_test
+package issuing_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,8 +15,8 @@ import (
 
 func TestMemoryStore(t *testing.T) {
 	t.Parallel()
-	jwtgatetest.RunStore(t, func(t *testing.T, now func() time.Time) jwtgate.Store {
-		return jwtgate.NewMemoryStore(now)
+	jwtgatetest.RunStore(t, func(t *testing.T, now func() time.Time) issuing.Store {
+		return issuing.NewMemoryStore(now)
 	})
 }
 
@@ -24,7 +24,7 @@ func TestMemoryStoreForgetsExpiredEntries(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clock := jwtgatetest.NewClock(testNow)
-	s := jwtgate.NewMemoryStore(clock.Now)
+	s := issuing.NewMemoryStore(clock.Now)
 	for i := range 1000 {
 		require.NoError(t, s.RevokeToken(ctx, "t-"+strconv.Itoa(i), testNow.Add(15*time.Minute)))
 	}
@@ -52,11 +52,11 @@ func TestMemoryStoreSize(t *testing.T) {
 	id := func(prefix string, i int) string {
 		return prefix + "AAAAAAAAA" + strconv.FormatInt(int64(1_000_000_000+i), 10)
 	}
-	measure := func(fill func(s *jwtgate.MemoryStore, i int)) float64 {
+	measure := func(fill func(s *issuing.MemoryStore, i int)) float64 {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		s := jwtgate.NewMemoryStore(func() time.Time { return testNow })
+		s := issuing.NewMemoryStore(func() time.Time { return testNow })
 		for i := range n {
 			fill(s, i)
 		}
@@ -65,8 +65,8 @@ func TestMemoryStoreSize(t *testing.T) {
 		runtime.KeepAlive(s)
 		return float64(after.HeapAlloc-before.HeapAlloc) / n
 	}
-	token := measure(func(s *jwtgate.MemoryStore, i int) { require.NoError(t, s.RevokeToken(ctx, id("t", i), until)) })
-	family := measure(func(s *jwtgate.MemoryStore, i int) {
+	token := measure(func(s *issuing.MemoryStore, i int) { require.NoError(t, s.RevokeToken(ctx, id("t", i), until)) })
+	family := measure(func(s *issuing.MemoryStore, i int) {
 		require.NoError(t, s.StartFamily(ctx, id("f", i), id("r", i), until))
 	})
 	t.Logf("%d entries: %.0f bytes per revoked token, %.0f bytes per refresh family", n, token, family)

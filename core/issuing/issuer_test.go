@@ -1,4 +1,4 @@
-package jwtgate_test
+package issuing_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,20 +24,20 @@ import (
 // one store and one clock.
 type world struct {
 	clock  *jwtgatetest.Clock
-	store  jwtgate.Store
-	issuer *jwtgate.Issuer
+	store  issuing.Store
+	issuer *issuing.Issuer
 	auth   *jwtgate.Authenticator
 }
 
-func newWorld(t testing.TB, store func(now func() time.Time) jwtgate.Store) *world {
+func newWorld(t testing.TB, store func(now func() time.Time) issuing.Store) *world {
 	t.Helper()
 	w := &world{clock: jwtgatetest.NewClock(testNow)}
 	if store == nil {
-		store = func(now func() time.Time) jwtgate.Store { return jwtgate.NewMemoryStore(now) }
+		store = func(now func() time.Time) issuing.Store { return issuing.NewMemoryStore(now) }
 	}
 	w.store = store(w.clock.Now)
 	var err error
-	w.issuer, err = jwtgate.NewIssuer(jwtgate.IssuerConfig{
+	w.issuer, err = issuing.New(issuing.Config{
 		Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "https://issuer.example", Audience: []string{"api://svc"},
 		Store: w.store, Now: w.clock.Now,
 	})
@@ -61,7 +62,7 @@ type tenantClaims struct {
 func TestLoginIssuesAccessToken(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
-	p, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice", Scope: "read write", Claims: tenantClaims{Tenant: "acme", Level: 3}})
+	p, err := w.issuer.Login(context.Background(), issuing.Grant{Subject: "alice", Scope: "read write", Claims: tenantClaims{Tenant: "acme", Level: 3}})
 	require.NoError(t, err)
 	assert.Equal(t, "Bearer", p.TokenType)
 	assert.Equal(t, int64(900), p.ExpiresIn)
@@ -83,7 +84,7 @@ func TestLoginIssuesAccessToken(t *testing.T) {
 	assert.True(t, found)
 	assert.Equal(t, "acme", tenant)
 
-	p2, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+	p2, err := w.issuer.Login(context.Background(), issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
 	tok2, err := w.access(t, p2.AccessToken)
 	require.NoError(t, err)
@@ -94,7 +95,7 @@ func TestLoginIssuesAccessToken(t *testing.T) {
 func TestTokenKindsNeverMix(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
-	p, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+	p, err := w.issuer.Login(context.Background(), issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
 
 	_, err = w.access(t, p.RefreshToken)
@@ -116,7 +117,7 @@ func TestRefreshRotates(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
 	ctx := context.Background()
-	p1, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice", Scope: "read", Claims: map[string]any{"tenant": "acme", "n": 12345678901234567}})
+	p1, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice", Scope: "read", Claims: map[string]any{"tenant": "acme", "n": 12345678901234567}})
 	require.NoError(t, err)
 
 	w.clock.Advance(10 * time.Minute)
@@ -146,9 +147,9 @@ func TestRefreshReuseRevokesFamily(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
 	ctx := context.Background()
-	victim, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	victim, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
-	other, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	other, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
 
 	stolen := victim.RefreshToken
@@ -156,7 +157,7 @@ func TestRefreshReuseRevokesFamily(t *testing.T) {
 	require.NoError(t, err)
 	_, err = w.issuer.Refresh(ctx, stolen) // the victim's client, later
 	assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant)
-	assert.ErrorIs(t, err, jwtgate.ErrRefreshReused)
+	assert.ErrorIs(t, err, issuing.ErrRefreshReused)
 
 	_, err = w.issuer.Refresh(ctx, thief.RefreshToken)
 	assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant, "the thief's refresh token is dead")
@@ -175,7 +176,7 @@ func TestRefreshFailures(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
 	ctx := context.Background()
-	p, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	p, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
 	forged := p.RefreshToken[:len(p.RefreshToken)-5] + flipFirst(p.RefreshToken[len(p.RefreshToken)-5:])
 
@@ -196,7 +197,7 @@ func TestRefreshFailures(t *testing.T) {
 			w2.clock = jwtgatetest.NewClock(testNow.Add(tt.at))
 			_, err := w.issuer.Refresh(ctx, tt.token)
 			if tt.at > 0 {
-				i, ierr := jwtgate.NewIssuer(jwtgate.IssuerConfig{Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "https://issuer.example", Audience: []string{"api://svc"}, Store: w.store, Now: w2.clock.Now})
+				i, ierr := issuing.New(issuing.Config{Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "https://issuer.example", Audience: []string{"api://svc"}, Store: w.store, Now: w2.clock.Now})
 				require.NoError(t, ierr)
 				_, err = i.Refresh(ctx, tt.token)
 			}
@@ -213,7 +214,7 @@ func TestLogout(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
 	ctx := context.Background()
-	p, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	p, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
 	p2, err := w.issuer.Refresh(ctx, p.RefreshToken)
 	require.NoError(t, err)
@@ -234,9 +235,9 @@ func TestRevokeSubject(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
 	ctx := context.Background()
-	a1, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	a1, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
-	b1, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "bob"})
+	b1, err := w.issuer.Login(ctx, issuing.Grant{Subject: "bob"})
 	require.NoError(t, err)
 	w.clock.Advance(time.Millisecond)
 	require.NoError(t, w.issuer.RevokeSubject(ctx, "alice"))
@@ -249,7 +250,7 @@ func TestRevokeSubject(t *testing.T) {
 	assert.NoError(t, err)
 
 	w.clock.Advance(time.Millisecond) // a new login just after "log out everywhere"
-	a2, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	a2, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
 	_, err = w.access(t, a2.AccessToken)
 	assert.NoError(t, err)
@@ -257,7 +258,7 @@ func TestRevokeSubject(t *testing.T) {
 
 // flakyStore fails every call while down is set.
 type flakyStore struct {
-	jwtgate.Store
+	issuing.Store
 	down atomic.Bool
 }
 
@@ -308,12 +309,12 @@ func (s *flakyStore) RevokeSubject(ctx context.Context, sub string, before, unti
 func TestStoreDownFailsClosed(t *testing.T) {
 	t.Parallel()
 	var flaky *flakyStore
-	w := newWorld(t, func(now func() time.Time) jwtgate.Store {
-		flaky = &flakyStore{Store: jwtgate.NewMemoryStore(now)}
+	w := newWorld(t, func(now func() time.Time) issuing.Store {
+		flaky = &flakyStore{Store: issuing.NewMemoryStore(now)}
 		return flaky
 	})
 	ctx := context.Background()
-	p, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	p, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
 	tok, err := w.access(t, p.AccessToken)
 	require.NoError(t, err)
@@ -322,7 +323,7 @@ func TestStoreDownFailsClosed(t *testing.T) {
 	_, err = w.access(t, p.AccessToken)
 	assert.ErrorIs(t, err, jwtgate.ErrUnavailable)
 	assert.Equal(t, 503, w.auth.Response(err).Status)
-	_, err = w.issuer.Login(ctx, jwtgate.Grant{Subject: "alice"})
+	_, err = w.issuer.Login(ctx, issuing.Grant{Subject: "alice"})
 	assert.ErrorIs(t, err, jwtgate.ErrUnavailable)
 	_, err = w.issuer.Refresh(ctx, p.RefreshToken)
 	assert.ErrorIs(t, err, jwtgate.ErrUnavailable)
@@ -339,34 +340,34 @@ func TestStoreDownFailsClosed(t *testing.T) {
 
 func TestNewIssuerConfigErrors(t *testing.T) {
 	t.Parallel()
-	_, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{})
+	_, err := issuing.New(issuing.Config{})
 	require.Error(t, err)
 	for _, want := range []string{"Key is required", "Issuer is required", "Audience is required", "Store is required"} {
 		assert.ErrorContains(t, err, want)
 	}
-	base := jwtgate.IssuerConfig{Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "i", Audience: []string{"a"}, Store: jwtgate.NewMemoryStore(nil)}
+	base := issuing.Config{Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "i", Audience: []string{"a"}, Store: issuing.NewMemoryStore(nil)}
 	c := base
 	c.Key = &jwtgate.Key{Algorithm: "HS256", VerifyKey: testSecret}
-	_, err = jwtgate.NewIssuer(c)
+	_, err = issuing.New(c)
 	assert.ErrorContains(t, err, "no SignKey")
 	c = base
 	c.Key = jwtgate.HMAC([]byte("short"), "HS256")
-	_, err = jwtgate.NewIssuer(c)
+	_, err = issuing.New(c)
 	assert.ErrorContains(t, err, "needs at least 32")
 	c = base
 	c.RefreshTTL = time.Minute
-	_, err = jwtgate.NewIssuer(c)
+	_, err = issuing.New(c)
 	assert.ErrorContains(t, err, "shorter than AccessTTL")
 
-	i, err := jwtgate.NewIssuer(base)
+	i, err := issuing.New(base)
 	require.NoError(t, err)
-	_, err = i.Login(context.Background(), jwtgate.Grant{})
+	_, err = i.Login(context.Background(), issuing.Grant{})
 	assert.ErrorContains(t, err, "Subject is empty")
-	_, err = i.Login(context.Background(), jwtgate.Grant{Subject: "a", Claims: map[string]any{"exp": 1}})
+	_, err = i.Login(context.Background(), issuing.Grant{Subject: "a", Claims: map[string]any{"exp": 1}})
 	assert.ErrorContains(t, err, `sets "exp"`)
-	_, err = i.Login(context.Background(), jwtgate.Grant{Subject: "a", Claims: []int{1}})
+	_, err = i.Login(context.Background(), issuing.Grant{Subject: "a", Claims: []int{1}})
 	assert.ErrorContains(t, err, "JSON object")
-	_, err = i.Login(context.Background(), jwtgate.Grant{Subject: "a", Claims: make(chan int)})
+	_, err = i.Login(context.Background(), issuing.Grant{Subject: "a", Claims: make(chan int)})
 	assert.ErrorContains(t, err, "Grant.Claims")
 }
 
@@ -380,13 +381,13 @@ func TestConcurrentFlow(t *testing.T) {
 	var wg sync.WaitGroup
 	for u := range users {
 		wg.Go(func() {
-			p, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "user-" + string(rune('a'+u))})
+			p, err := w.issuer.Login(ctx, issuing.Grant{Subject: "user-" + string(rune('a'+u))})
 			if !assert.NoError(t, err) {
 				return
 			}
 			// Four clients race to refresh the same token.
 			var wins atomic.Int32
-			var pairs [4]*jwtgate.Pair
+			var pairs [4]*issuing.Pair
 			var inner sync.WaitGroup
 			for c := range 4 {
 				inner.Go(func() {
@@ -409,7 +410,7 @@ func TestConcurrentFlow(t *testing.T) {
 				}
 			}
 			// A fresh login, used and logged out.
-			q, err := w.issuer.Login(ctx, jwtgate.Grant{Subject: "user-" + string(rune('a'+u))})
+			q, err := w.issuer.Login(ctx, issuing.Grant{Subject: "user-" + string(rune('a'+u))})
 			if !assert.NoError(t, err) {
 				return
 			}
@@ -445,12 +446,12 @@ func TestIssuerAsymmetric(t *testing.T) {
 	} {
 		t.Run(k.Algorithm, func(t *testing.T) {
 			t.Parallel()
-			store := jwtgate.NewMemoryStore(nil)
-			issuer, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{Key: k, Issuer: "iss", Audience: []string{"aud"}, Store: store})
+			store := issuing.NewMemoryStore(nil)
+			issuer, err := issuing.New(issuing.Config{Key: k, Issuer: "iss", Audience: []string{"aud"}, Store: store})
 			require.NoError(t, err)
 			auth, err := jwtgate.New(jwtgate.Config{Keys: &jwtgate.Key{ID: k.ID, Algorithm: k.Algorithm, VerifyKey: k.VerifyKey}, Issuer: []string{"iss"}, Audience: []string{"aud"}, Revoker: store})
 			require.NoError(t, err)
-			p, err := issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+			p, err := issuer.Login(context.Background(), issuing.Grant{Subject: "alice"})
 			require.NoError(t, err)
 			tok, err := auth.Verify(context.Background(), p.AccessToken)
 			require.NoError(t, err)
@@ -478,10 +479,10 @@ func TestIssuerRefusesCaseVariantGrantClaims(t *testing.T) {
 		map[string]any{"EXP": 1},
 		map[string]any{"\u017fub": "admin"},
 	} {
-		_, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice", Claims: claims})
+		_, err := w.issuer.Login(context.Background(), issuing.Grant{Subject: "alice", Claims: claims})
 		assert.Error(t, err, "%v", claims)
 	}
-	pair, err := w.issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice", Claims: map[string]any{"role": "user", "roles": []string{"a"}}})
+	pair, err := w.issuer.Login(context.Background(), issuing.Grant{Subject: "alice", Claims: map[string]any{"role": "user", "roles": []string{"a"}}})
 	require.NoError(t, err)
 	_, err = w.access(t, pair.AccessToken)
 	require.NoError(t, err)

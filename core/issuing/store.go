@@ -1,4 +1,4 @@
-package jwtgate
+package issuing
 
 import (
 	"context"
@@ -6,12 +6,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
 )
 
 // Store keeps what makes tokens revocable: revoked token IDs (jti), revoked
 // refresh-token families, "log out everywhere" marks per subject, and the
 // state of each refresh-token family. The [Issuer] writes it; the verifier
-// reads it through the [Revoker] it embeds (set Config.Revoker to the store).
+// reads it through the [jwtgate.Revoker] it embeds (set Config.Revoker to the store).
 //
 // Every entry carries an until time after which the tokens it concerns have
 // expired anyway; a store may forget the entry then, so its size stays bounded
@@ -27,7 +29,7 @@ type Store interface {
 	// Token IDs are keyed by jti alone: RFC 7519 §4.1.7 makes a jti unique
 	// across issuers. Subjects are keyed by sub alone, so with several issuers
 	// a "log out everywhere" reaches the same sub of each.
-	Revoker
+	jwtgate.Revoker
 	// RevokeToken revokes the token whose jti is id until until (its exp).
 	RevokeToken(ctx context.Context, id string, until time.Time) error
 	// RevokeFamily revokes every refresh and access token of a family.
@@ -90,8 +92,8 @@ func NewMemoryStore(now func() time.Time) *MemoryStore {
 	}
 }
 
-// IsRevoked implements [Revoker].
-func (s *MemoryStore) IsRevoked(_ context.Context, t *Token) (bool, error) {
+// IsRevoked implements [jwtgate.Revoker].
+func (s *MemoryStore) IsRevoked(_ context.Context, t *jwtgate.Token) (bool, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	// The clock is read only when an entry is found: most tokens have none.

@@ -1,4 +1,15 @@
-package jwtgate
+// Package issuing is the side of jwtgate that mints tokens: an [Issuer] signs
+// short-lived access tokens (typ at+jwt) and refresh tokens (typ
+// refresh+jwt) at login, rotates the refresh token on every refresh, detects
+// a spent refresh token presented again and then revokes its whole family
+// (RFC 6819 §5.2.2.3), and revokes on logout. A [Store] (the embedded
+// [MemoryStore], or a shared one such as the Redis store) holds the
+// families and revocations; give the verifier's Config.Revoker the same
+// store, so revoked tokens are refused on the next request.
+//
+// A resource server that only verifies tokens needs none of this: it
+// imports the core (package jwtgate) alone.
+package issuing
 
 import (
 	"bytes"
@@ -7,12 +18,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/internal/parse"
 	"github.com/jwtgate/jwtgate/extractors"
 )
@@ -31,12 +44,12 @@ const (
 	RefreshTokenType = "refresh+jwt"
 )
 
-// IssuerConfig configures an [Issuer]. Key, Issuer, Audience and Store are
+// Config configures an [Issuer]. Key, Issuer, Audience and Store are
 // required.
-type IssuerConfig struct {
-	// Key signs the tokens: an *Key with SignKey set (jwtgate.HMAC(secret,
+type Config struct {
+	// Key signs the tokens: an *jwtgate.Key with SignKey set (jwtgate.HMAC(secret,
 	// "HS256") has one). Its ID, if any, goes into the header as kid.
-	Key *Key
+	Key *jwtgate.Key
 	// Issuer is the iss of every token.
 	Issuer string
 	// Audience is the aud of access tokens: the APIs that accept them. Refresh
@@ -50,21 +63,21 @@ type IssuerConfig struct {
 	// Config.Revoker the same store.
 	Store Store
 	// Leeway is the clock skew allowed when refresh tokens are verified.
-	// Default 0; at most MaxLeeway.
+	// Default 0; at most jwtgate.MaxLeeway.
 	Leeway time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Cookies, for cookie mode: RefreshCookie reads the refresh cookie and
 	// checks CSRF as the verifier does. Give Config.Cookies the same value.
-	Cookies *Cookies
+	Cookies *jwtgate.Cookies
 }
 
 // Issuer mints access and refresh tokens, rotates refresh tokens, and
-// revokes. Build it with [NewIssuer]; it is safe for concurrent use.
+// revokes. Build it with [New]; it is safe for concurrent use.
 type Issuer struct {
-	cfg     IssuerConfig
+	cfg     Config
 	method  jwt.SigningMethod
-	refresh *Authenticator
+	refresh *jwtgate.Authenticator
 }
 
 // Grant is what a login grants: the subject, its scopes, and any other
@@ -99,13 +112,8 @@ type Pair struct {
 	Family string `json:"-"`
 }
 
-// ErrInvalidGrant is the kind of every refresh failure: a refresh token that
-// is forged, expired, of the wrong type, spent (ErrRefreshReused) or revoked.
-// Answered 401 with body error "invalid_grant" (RFC 6749 §5.2).
-var ErrInvalidGrant = errors.New("jwtgate: invalid grant")
-
-// NewIssuer checks cfg and builds an Issuer, reporting every problem at once.
-func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
+// New checks cfg and builds an Issuer, reporting every problem at once.
+func New(cfg Config) (*Issuer, error) {
 	var errs []error
 	add := func(msg string) { errs = append(errs, errors.New("jwtgate: issuer: "+msg)) }
 	if cfg.Key == nil {
@@ -122,7 +130,7 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 		add("Audience is required and may not hold an empty string")
 	}
 	if cfg.Store == nil || isNil(cfg.Store) {
-		add("Store is required (jwtgate.NewMemoryStore(nil) for one instance)")
+		add("Store is required (issuing.NewMemoryStore(nil) for one instance)")
 	}
 	if cfg.AccessTTL < 0 || cfg.RefreshTTL < 0 {
 		add("AccessTTL and RefreshTTL may not be negative")
@@ -140,19 +148,17 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Cookies != nil {
-		if err := cfg.Cookies.validate(); err != nil {
+		if err := cfg.Cookies.Validate(); err != nil {
 			errs = append(errs, err)
-		} else {
-			cfg.Cookies = cfg.Cookies.withDefaults()
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	cfg.Key = cfg.Key.clone()
+	cfg.Key = cloneKey(cfg.Key)
 	i := &Issuer{cfg: cfg, method: jwt.GetSigningMethod(cfg.Key.Algorithm)}
 	i.cfg.Audience = slices.Clone(cfg.Audience)
-	refresh, err := New(Config{
+	refresh, err := jwtgate.New(jwtgate.Config{
 		Keys:           cfg.Key,
 		Issuer:         []string{cfg.Issuer},
 		Audience:       []string{cfg.Issuer},
@@ -189,7 +195,7 @@ func (i *Issuer) Login(ctx context.Context, g Grant) (*Pair, error) {
 	family, refreshID := newID(), newID()
 	now := i.cfg.Now()
 	if err := i.cfg.Store.StartFamily(ctx, family, refreshID, now.Add(i.cfg.RefreshTTL)); err != nil {
-		return nil, newError(ErrUnavailable, err, "The token store is unavailable; try again later")
+		return nil, newError(jwtgate.ErrUnavailable, err, "The token store is unavailable; try again later")
 	}
 	return i.pair(now, g.Subject, g.Scope, family, refreshID, extra)
 }
@@ -197,8 +203,8 @@ func (i *Issuer) Login(ctx context.Context, g Grant) (*Pair, error) {
 // Refresh spends a refresh token and returns a new pair of the same family
 // with the same grant. A spent refresh token presented again revokes the
 // whole family: the thief and the victim both lose it. Two concurrent calls
-// with one token never yield two pairs. Errors wrap ErrInvalidGrant, or
-// ErrUnavailable when the store cannot answer.
+// with one token never yield two pairs. Errors wrap jwtgate.ErrInvalidGrant, or
+// jwtgate.ErrUnavailable when the store cannot answer.
 func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Pair, error) {
 	t, err := i.verifyRefresh(ctx, refreshToken)
 	if err != nil {
@@ -210,36 +216,39 @@ func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Pair, error
 // RefreshCookie is Refresh for cookie mode: the refresh token comes from the
 // request's refresh cookie, and the request must pass the CSRF checks (the
 // CSRF token of the refresh token's own login, a trusted origin) before
-// anything is spent. Set the returned pair's cookies with
-// Cookies.SetCookies. It needs IssuerConfig.Cookies. Errors: ErrTokenMissing
-// without the cookie, ErrInvalidRequest when it is repeated, ErrCSRF,
-// ErrInvalidGrant, ErrUnavailable.
+// anything is spent. Set the returned pair's cookies with SetCookies. It
+// needs Config.Cookies. Errors: jwtgate.ErrTokenMissing
+// without the cookie, jwtgate.ErrInvalidRequest when it is repeated, jwtgate.ErrCSRF,
+// jwtgate.ErrInvalidGrant, jwtgate.ErrUnavailable.
 func (i *Issuer) RefreshCookie(ctx context.Context, r extractors.Request) (*Pair, error) {
 	c := i.cfg.Cookies
 	if c == nil {
-		return nil, errors.New("jwtgate: issuer: RefreshCookie needs IssuerConfig.Cookies")
+		return nil, errors.New("jwtgate: issuer: RefreshCookie needs Config.Cookies")
 	}
-	raw, n := r.Cookie(c.RefreshName)
+	raw, n := r.Cookie(c.Name(jwtgate.RefreshCookie))
 	switch {
 	case n > 1:
-		return nil, newError(ErrInvalidRequest, extractors.ErrRepeated, "The refresh token cookie is repeated")
+		return nil, newError(jwtgate.ErrInvalidRequest, extractors.ErrRepeated, "The refresh token cookie is repeated")
 	case raw == "":
-		return nil, newError(ErrTokenMissing, nil, "No refresh token was sent")
+		return nil, newError(jwtgate.ErrTokenMissing, nil, "No refresh token was sent")
 	}
 	t, err := i.verifyRefresh(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.checkCSRF(r, t.SessionID); err != nil {
-		return nil, newError(ErrCSRF, err, "The request failed the CSRF check")
+	if err := c.CheckCSRF(r, t.SessionID); err != nil {
+		return nil, newError(jwtgate.ErrCSRF, err, "The request failed the CSRF check")
 	}
 	return i.rotate(ctx, t)
 }
 
-func (i *Issuer) verifyRefresh(ctx context.Context, refreshToken string) (*Token, error) {
-	t, err := i.refresh.verify(ctx, refreshToken, "")
+func (i *Issuer) verifyRefresh(ctx context.Context, refreshToken string) (*jwtgate.Token, error) {
+	if refreshToken == "" {
+		return nil, invalidGrant(newError(jwtgate.ErrInvalidToken, jwtgate.ErrTokenShape, "The refresh token is malformed"))
+	}
+	t, err := i.refresh.Verify(ctx, refreshToken)
 	if err != nil {
-		if err.Kind == ErrUnavailable {
+		if errors.Is(err, jwtgate.ErrUnavailable) {
 			return nil, err
 		}
 		return nil, invalidGrant(err)
@@ -247,9 +256,9 @@ func (i *Issuer) verifyRefresh(ctx context.Context, refreshToken string) (*Token
 	return t, nil
 }
 
-func (i *Issuer) rotate(ctx context.Context, t *Token) (*Pair, error) {
-	claims := t.Claims.(*Claims)
-	extra, err2 := payloadExtras([]byte(claims.raw))
+func (i *Issuer) rotate(ctx context.Context, t *jwtgate.Token) (*Pair, error) {
+	claims := t.Claims.(*jwtgate.Claims)
+	extra, err2 := payloadExtras(claims.Raw())
 	if err2 != nil {
 		return nil, invalidGrant(err2)
 	}
@@ -259,7 +268,7 @@ func (i *Issuer) rotate(ctx context.Context, t *Token) (*Pair, error) {
 		if errors.Is(err, ErrRefreshReused) || errors.Is(err, ErrFamilyUnknown) {
 			return nil, invalidGrant(err)
 		}
-		return nil, newError(ErrUnavailable, err, "The token store is unavailable; try again later")
+		return nil, newError(jwtgate.ErrUnavailable, err, "The token store is unavailable; try again later")
 	}
 	return i.pair(now, t.Subject, claims.Scope, t.SessionID, next, extra)
 }
@@ -267,7 +276,7 @@ func (i *Issuer) rotate(ctx context.Context, t *Token) (*Pair, error) {
 // Logout revokes the access token t and its whole family: every refresh
 // token and access token issued from the same login. A token without sid
 // (not minted by an Issuer) has only itself revoked.
-func (i *Issuer) Logout(ctx context.Context, t *Token) error {
+func (i *Issuer) Logout(ctx context.Context, t *jwtgate.Token) error {
 	if t == nil {
 		return errors.New("jwtgate: issuer: Logout of a nil token")
 	}
@@ -283,7 +292,7 @@ func (i *Issuer) Logout(ctx context.Context, t *Token) error {
 		errs = append(errs, i.cfg.Store.RevokeFamily(ctx, t.SessionID, i.cfg.Now().Add(i.cfg.RefreshTTL)))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return newError(ErrUnavailable, err, "The token store is unavailable; try again later")
+		return newError(jwtgate.ErrUnavailable, err, "The token store is unavailable; try again later")
 	}
 	return nil
 }
@@ -294,13 +303,13 @@ func (i *Issuer) Logout(ctx context.Context, t *Token) error {
 func (i *Issuer) RevokeSubject(ctx context.Context, subject string) error {
 	now := i.cfg.Now()
 	if err := i.cfg.Store.RevokeSubject(ctx, subject, now, now.Add(i.cfg.RefreshTTL)); err != nil {
-		return newError(ErrUnavailable, err, "The token store is unavailable; try again later")
+		return newError(jwtgate.ErrUnavailable, err, "The token store is unavailable; try again later")
 	}
 	return nil
 }
 
 func invalidGrant(cause error) error {
-	return &Error{Kind: ErrInvalidGrant, Cause: cause, Description: "The refresh token is invalid, expired, revoked or already used"}
+	return &jwtgate.Error{Kind: jwtgate.ErrInvalidGrant, Cause: cause, Description: "The refresh token is invalid, expired, revoked or already used"}
 }
 
 // pair signs an access token and a refresh token of one family.
@@ -417,4 +426,37 @@ func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// cloneKey copies k as jwtgate.New does: changing the Key given to New
+// afterwards changes nothing.
+func cloneKey(k *jwtgate.Key) *jwtgate.Key {
+	c := *k
+	if b, ok := c.VerifyKey.([]byte); ok {
+		c.VerifyKey = bytes.Clone(b)
+	}
+	if b, ok := c.SignKey.([]byte); ok {
+		c.SignKey = bytes.Clone(b)
+	}
+	return &c
+}
+
+func isNil(v any) bool {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}
+
+func newError(kind, cause error, desc string) *jwtgate.Error {
+	return &jwtgate.Error{Kind: kind, Cause: cause, Description: desc}
+}
+
+func quote(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "…"
+	}
+	return `"` + s + `"`
 }
