@@ -19,7 +19,7 @@ func stores(b *testing.B) map[string]jwtgate.Store {
 	srv := redistest.Start(b)
 	out := map[string]jwtgate.Store{
 		"memory": jwtgate.NewMemoryStore(nil),
-		"redis":  redisstore.New(srv.Client(), redisstore.Options{Prefix: redistest.Prefix()}),
+		"redis":  newStore(b, srv.Client(), redisstore.Options{Prefix: redistest.Prefix()}),
 	}
 	for _, s := range out {
 		if err := s.RevokeToken(context.Background(), "revoked", time.Now().Add(time.Hour)); err != nil {

@@ -2,8 +2,8 @@
 // several instances: a logout on one is a refusal on all of them at once, and
 // a refresh-token family spent on one is spent everywhere.
 //
-//	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-//	store := redisstore.New(client, redisstore.Options{})
+//	client, err := redisstore.NewClient("redis://127.0.0.1:6379/0")
+//	store, err := redisstore.New(client, redisstore.Options{})
 //	auth, err := jwtgate.New(jwtgate.Config{ /* … */ Revoker: store })
 //	issuer, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{ /* … */ Store: store})
 //
@@ -12,12 +12,35 @@
 // forever. A family lives in one hash, so its rotation is one Lua script on
 // one key and works on Cluster.
 //
+// # Timeouts
+//
+// Every call ends within Options.Timeout (within the caller's context), with
+// an error when Redis has not answered by then, whether Redis is down, frozen,
+// slow, or every connection of the client's pool is stuck. Two things make
+// it so:
+//
+//   - go-redis honours a context's deadline while it waits for Redis only if
+//     the client was built with ContextTimeoutEnabled: true; otherwise it
+//     waits up to its own ReadTimeout (5 s by default) and a slow answer
+//     arrives late but succeeds. New therefore refuses a *redis.Client,
+//     *redis.ClusterClient or *redis.Ring (the failover clients are one of
+//     these) built without it, and NewClient builds a single-node client
+//     from a URL with it set. Waiting for a free connection of the pool ends
+//     at the deadline too, so PoolTimeout need not be shorter than Timeout.
+//   - A few go-redis paths do not follow the caller's context (a
+//     ClusterClient looks its command table up once, on a context of its own
+//     of up to 5 s), and a client New cannot inspect (a wrapper) may ignore
+//     it. So the store waits for no call past its deadline: the call goes on
+//     alone and ends within the client's own limits.
+//
+// A write that timed out may still have been applied (Redis may have run it
+// without the answer arriving in time).
+//
 // # Faults
 //
-// Every call is bounded by Options.Timeout within the caller's context. When
-// Redis is down or slow the call fails; the verifier then answers 503 (fail
-// closed) unless jwtgate.Config.RevocationFailOpen is set, and the client
-// reconnects by itself once Redis is back.
+// When Redis is down or slow a call fails; the verifier then answers 503
+// (fail closed) unless jwtgate.Config.RevocationFailOpen is set, and the
+// client reconnects by itself once Redis is back.
 //
 // A Redis that restarts without persistence loses its revocations: revoked
 // tokens become valid again until they expire, and every refresh-token family
@@ -29,6 +52,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -57,10 +81,13 @@ type Store struct {
 
 var _ jwtgate.Store = (*Store)(nil)
 
-// New returns a Store over client. It panics if client is nil.
-func New(client redis.UniversalClient, opts Options) *Store {
-	if client == nil {
-		panic("redisstore: New: client is nil")
+// New returns a Store over client. It refuses a nil client, and a
+// *redis.Client, *redis.ClusterClient or *redis.Ring built without
+// ContextTimeoutEnabled: such a client ignores the deadline of Options.Timeout
+// while it waits for Redis (see the package doc).
+func New(client redis.UniversalClient, opts Options) (*Store, error) {
+	if err := checkClient(client); err != nil {
+		return nil, err
 	}
 	s := &Store{rdb: client, prefix: opts.Prefix, timeout: opts.Timeout, now: opts.Now}
 	if s.prefix == "" {
@@ -72,8 +99,55 @@ func New(client redis.UniversalClient, opts Options) *Store {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	return s
+	return s, nil
 }
+
+// NewClient returns a single-node client for url (redis://, rediss:// or
+// unix://, with the query options of redis.ParseURL) built as New requires.
+// The caller closes it.
+func NewClient(url string) (*redis.Client, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	opts.ContextTimeoutEnabled = true
+	return redis.NewClient(opts), nil
+}
+
+// checkClient reads ContextTimeoutEnabled off the clients go-redis builds
+// (its failover clients are a *redis.Client or a *redis.ClusterClient). Any
+// other implementation cannot be inspected and is taken as it is: the store's
+// own deadline still bounds each call (see run).
+func checkClient(client redis.UniversalClient) error {
+	var enabled bool
+	switch c := client.(type) {
+	case nil:
+		return errNilClient
+	case *redis.Client:
+		if c == nil {
+			return errNilClient
+		}
+		enabled = c.Options().ContextTimeoutEnabled
+	case *redis.ClusterClient:
+		if c == nil {
+			return errNilClient
+		}
+		enabled = c.Options().ContextTimeoutEnabled
+	case *redis.Ring:
+		if c == nil {
+			return errNilClient
+		}
+		enabled = c.Options().ContextTimeoutEnabled
+	default:
+		return nil
+	}
+	if !enabled {
+		return fmt.Errorf("redisstore: New: the %T has ContextTimeoutEnabled false: it would wait for a hung Redis past Options.Timeout; build it with ContextTimeoutEnabled: true (or use NewClient)", client)
+	}
+	return nil
+}
+
+var errNilClient = errors.New("redisstore: New: client is nil")
 
 // Keys. A family's hash tag keeps the whole family in one slot on Cluster.
 func (s *Store) tokenKey(id string) string        { return s.prefix + "t:{" + id + "}" }
@@ -96,6 +170,30 @@ func (s *Store) ttl(until time.Time) string {
 
 func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, s.timeout)
+}
+
+// run calls fn, which talks to Redis under ctx, and waits for it no longer
+// than ctx allows. A client with ContextTimeoutEnabled ends its own waits at
+// ctx's deadline, but not on every path: a ClusterClient's first look-up of
+// the command table runs on a context of its own for up to 5 s, and a client
+// New cannot inspect may ignore ctx altogether. So the caller stops waiting
+// at the deadline whatever the client does, and fn, left behind, ends at the
+// client's own limits (at once when cancel ends ctx, for a client that
+// honours it).
+func run(ctx context.Context, fn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		select {
+		case err := <-done: // an answer that came with the deadline still counts
+			return err
+		default:
+			return ctx.Err()
+		}
+	}
 }
 
 func wrap(err error) error {
@@ -127,7 +225,7 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 	if pipe.Len() == 0 {
 		return false, nil
 	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+	if err := run(ctx, func() error { _, err := pipe.Exec(ctx); return err }); err != nil && !errors.Is(err, redis.Nil) {
 		return false, wrap(err)
 	}
 	now := s.now().UnixMilli()
@@ -172,6 +270,18 @@ func toInt(v any) int64 {
 // expire after until − now, so that Redis forgets them when their tokens have
 // expired even if its clock and the store's differ.
 
+// script runs sc on key (EVALSHA, then EVAL if Redis lacks it) within ctx.
+func (s *Store) script(ctx context.Context, sc *redis.Script, key string, args ...any) (*redis.Cmd, error) {
+	var cmd *redis.Cmd
+	if err := run(ctx, func() error {
+		cmd = sc.Run(ctx, s.rdb, []string{key}, args...)
+		return cmd.Err()
+	}); err != nil {
+		return nil, err // cmd is not read: past the deadline fn may still write it
+	}
+	return cmd, nil
+}
+
 // revokeToken keeps the later until.
 var revokeToken = redis.NewScript(`
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -190,7 +300,8 @@ func (s *Store) RevokeToken(ctx context.Context, id string, until time.Time) err
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	return wrap(revokeToken.Run(ctx, s.rdb, []string{s.tokenKey(id)}, ms(until), s.ttl(until)).Err())
+	_, err := s.script(ctx, revokeToken, s.tokenKey(id), ms(until), s.ttl(until))
+	return wrap(err)
 }
 
 // extendUntil is shared Lua: raise the hash's until and its expiry.
@@ -219,7 +330,8 @@ func (s *Store) RevokeFamily(ctx context.Context, family string, until time.Time
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	return wrap(revokeFamily.Run(ctx, s.rdb, []string{s.familyKey(family)}, ms(until), s.ttl(until)).Err())
+	_, err := s.script(ctx, revokeFamily, s.familyKey(family), ms(until), s.ttl(until))
+	return wrap(err)
 }
 
 var revokeSubject = redis.NewScript(extendUntil + `
@@ -240,7 +352,8 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string, before, until
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	return wrap(revokeSubject.Run(ctx, s.rdb, []string{s.subjectKey(subject)}, ms(before), ms(until), s.ttl(until)).Err())
+	_, err := s.script(ctx, revokeSubject, s.subjectKey(subject), ms(before), ms(until), s.ttl(until))
+	return wrap(err)
 }
 
 var startFamily = redis.NewScript(`
@@ -261,7 +374,11 @@ func (s *Store) StartFamily(ctx context.Context, family, tokenID string, until t
 	if !until.After(s.now()) {
 		return nil // born expired: every rotation will find it unknown
 	}
-	n, err := startFamily.Run(ctx, s.rdb, []string{s.familyKey(family)}, tokenID, ms(until), s.ttl(until)).Int()
+	cmd, err := s.script(ctx, startFamily, s.familyKey(family), tokenID, ms(until), s.ttl(until))
+	if err != nil {
+		return wrap(err)
+	}
+	n, err := cmd.Int()
 	if err != nil {
 		return wrap(err)
 	}
@@ -292,7 +409,11 @@ func (s *Store) RotateFamily(ctx context.Context, family, presented, next string
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	res, err := rotateFamily.Run(ctx, s.rdb, []string{s.familyKey(family)}, presented, next, ms(until), ms(s.now()), s.ttl(until)).Text()
+	cmd, err := s.script(ctx, rotateFamily, s.familyKey(family), presented, next, ms(until), ms(s.now()), s.ttl(until))
+	if err != nil {
+		return wrap(err)
+	}
+	res, err := cmd.Text()
 	if err != nil {
 		return wrap(err)
 	}

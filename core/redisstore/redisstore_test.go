@@ -9,6 +9,7 @@ import (
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/jwtgate/jwtgate/core/redisstore"
 	"github.com/jwtgate/jwtgate/core/redisstore/redistest"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,8 +19,16 @@ func TestStoreSuite(t *testing.T) {
 	srv := redistest.Start(t)
 	client := srv.Client()
 	jwtgatetest.RunStore(t, func(t *testing.T, now func() time.Time) jwtgate.Store {
-		return redisstore.New(client, redisstore.Options{Prefix: redistest.Prefix(), Now: now})
+		return newStore(t, client, redisstore.Options{Prefix: redistest.Prefix(), Now: now})
 	})
+}
+
+// newStore is redisstore.New for a client that must be accepted.
+func newStore(t testing.TB, client redis.UniversalClient, opts redisstore.Options) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.New(client, opts)
+	require.NoError(t, err)
+	return s
 }
 
 func TestKeysExpireInRedis(t *testing.T) {
@@ -28,7 +37,7 @@ func TestKeysExpireInRedis(t *testing.T) {
 	client := srv.Client()
 	prefix := redistest.Prefix()
 	clock := jwtgatetest.NewClock(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
-	s := redisstore.New(client, redisstore.Options{Prefix: prefix, Now: clock.Now})
+	s := newStore(t, client, redisstore.Options{Prefix: prefix, Now: clock.Now})
 	ctx := context.Background()
 	until := clock.Now().Add(10 * time.Minute)
 	require.NoError(t, s.RevokeToken(ctx, "jti-1", until))
@@ -56,7 +65,7 @@ func TestRedisDownFailsAndRecovers(t *testing.T) {
 	if !srv.Managed() {
 		t.Skip("needs a redis-server this test starts and stops, not REDIS_URL")
 	}
-	s := redisstore.New(srv.Client(), redisstore.Options{Prefix: redistest.Prefix(), Timeout: 200 * time.Millisecond})
+	s := newStore(t, srv.Client(), redisstore.Options{Prefix: redistest.Prefix(), Timeout: 200 * time.Millisecond})
 	ctx := context.Background()
 	tok := &jwtgate.Token{ID: "jti-1", Subject: "alice", SessionID: "fam-1", IssuedAt: time.Now()}
 	revoked, err := s.IsRevoked(ctx, tok)
