@@ -154,6 +154,10 @@ func (s *Store) tokenKey(id string) string        { return s.prefix + "t:{" + id
 func (s *Store) familyKey(family string) string   { return s.prefix + "f:{" + family + "}" }
 func (s *Store) subjectKey(subject string) string { return s.prefix + "s:{" + subject + "}" }
 
+// epochKey is the loss marker's key (see the package doc): no TTL, and in a
+// slot of its own on Cluster.
+func (s *Store) epochKey() string { return s.prefix + "epoch" }
+
 var errEmptyID = errors.New("redisstore: empty id")
 
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
@@ -206,11 +210,15 @@ func wrap(err error) error {
 var errUnavailable = errors.New("redisstore: redis unavailable")
 
 // IsRevoked implements jwtgate.Revoker: one pipelined round trip reads the
-// token's, its family's and its subject's entries.
+// loss marker and the token's, its family's and its subject's entries. A
+// token issued before the marker's epoch, or without iat, is revoked. When
+// the marker is missing (Redis lost its data, or is new), a second round trip
+// creates it.
 func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	pipe := s.rdb.Pipeline()
+	epoch := pipe.Get(ctx, s.epochKey())
 	var tok *redis.StringCmd
 	var fam, sub *redis.SliceCmd
 	if t.ID != "" {
@@ -222,11 +230,20 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 	if t.Subject != "" {
 		sub = pipe.HMGet(ctx, s.subjectKey(t.Subject), "before", "until")
 	}
-	if pipe.Len() == 0 {
-		return false, nil
-	}
 	if err := run(ctx, func() error { _, err := pipe.Exec(ctx); return err }); err != nil && !errors.Is(err, redis.Nil) {
 		return false, wrap(err)
+	}
+	e, err := epoch.Int64()
+	if errors.Is(err, redis.Nil) {
+		e, err = s.startEpoch(ctx)
+	}
+	if err != nil {
+		return false, wrap(err)
+	}
+	// Whole seconds: the Issuer's iat has no fraction, and a token issued in
+	// the second the marker was created in must pass.
+	if t.IssuedAt.IsZero() || t.IssuedAt.Unix() < e {
+		return true, nil
 	}
 	now := s.now().UnixMilli()
 	if tok != nil {
@@ -270,16 +287,70 @@ func toInt(v any) int64 {
 // expire after until − now, so that Redis forgets them when their tokens have
 // expired even if its clock and the store's differ.
 
-// script runs sc on key (EVALSHA, then EVAL if Redis lacks it) within ctx.
+// script runs sc on key within ctx.
 func (s *Store) script(ctx context.Context, sc *redis.Script, key string, args ...any) (*redis.Cmd, error) {
-	var cmd *redis.Cmd
-	if err := run(ctx, func() error {
-		cmd = sc.Run(ctx, s.rdb, []string{key}, args...)
-		return cmd.Err()
-	}); err != nil {
-		return nil, err // cmd is not read: past the deadline fn may still write it
+	cmds, err := s.scripts(ctx, scriptCall{sc, key, args})
+	if err != nil {
+		return nil, err
 	}
-	return cmd, nil
+	return cmds[0], cmds[0].Err()
+}
+
+// scriptCall is a script to run on one key.
+type scriptCall struct {
+	script *redis.Script
+	key    string
+	args   []any
+}
+
+// scripts runs calls in one pipelined round trip (EVALSHA) within ctx, and
+// returns their commands, each with its own result or error. A script Redis
+// does not have yet (NOSCRIPT, after a restart) was not run: it is sent again
+// whole (EVAL), alone.
+func (s *Store) scripts(ctx context.Context, calls ...scriptCall) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(calls))
+	err := run(ctx, func() error {
+		pipe := s.rdb.Pipeline()
+		for i, c := range calls {
+			cmds[i] = c.script.EvalSha(ctx, pipe, []string{c.key}, c.args...)
+		}
+		_, _ = pipe.Exec(ctx) // each command holds its own error
+		for i, c := range calls {
+			if redis.HasErrorPrefix(cmds[i].Err(), "NOSCRIPT") {
+				cmds[i] = c.script.Eval(ctx, s.rdb, []string{c.key}, c.args...)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err // cmds are not read: past the deadline fn may still write them
+	}
+	return cmds, nil
+}
+
+// ensureEpoch returns the loss marker's epoch (unix seconds), setting it to
+// ARGV[1] if it is missing: instances that find it missing at once all get
+// the value the first one set.
+var ensureEpoch = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], ARGV[1])
+  v = ARGV[1]
+end
+return tonumber(v)`)
+
+func (s *Store) epochCall() scriptCall {
+	return scriptCall{ensureEpoch, s.epochKey(), []any{s.now().Unix()}}
+}
+
+// startEpoch creates the loss marker if it is missing and returns its epoch.
+func (s *Store) startEpoch(ctx context.Context) (int64, error) {
+	c := s.epochCall()
+	cmd, err := s.script(ctx, c.script, c.key, c.args...)
+	if err != nil {
+		return 0, err
+	}
+	return cmd.Int64()
 }
 
 // revokeToken keeps the later until.
@@ -364,7 +435,9 @@ return 1`)
 
 var errFamilyExists = errors.New("redisstore: family exists")
 
-// StartFamily implements jwtgate.Store.
+// StartFamily implements jwtgate.Store. It creates the loss marker too if it
+// is missing, in the same round trip, so that the tokens of a login after a
+// loss pass at once.
 func (s *Store) StartFamily(ctx context.Context, family, tokenID string, until time.Time) error {
 	if family == "" || tokenID == "" {
 		return errEmptyID
@@ -374,11 +447,16 @@ func (s *Store) StartFamily(ctx context.Context, family, tokenID string, until t
 	if !until.After(s.now()) {
 		return nil // born expired: every rotation will find it unknown
 	}
-	cmd, err := s.script(ctx, startFamily, s.familyKey(family), tokenID, ms(until), s.ttl(until))
+	cmds, err := s.scripts(ctx,
+		s.epochCall(),
+		scriptCall{startFamily, s.familyKey(family), []any{tokenID, ms(until), s.ttl(until)}})
 	if err != nil {
 		return wrap(err)
 	}
-	n, err := cmd.Int()
+	if err := cmds[0].Err(); err != nil {
+		return wrap(err)
+	}
+	n, err := cmds[1].Int()
 	if err != nil {
 		return wrap(err)
 	}

@@ -46,8 +46,11 @@ func TestKeysExpireInRedis(t *testing.T) {
 
 	keys, err := client.Keys(ctx, prefix+"*").Result()
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{prefix + "t:{jti-1}", prefix + "f:{fam-1}", prefix + "s:{alice}"}, keys)
-	for _, k := range keys {
+	assert.ElementsMatch(t, []string{prefix + "t:{jti-1}", prefix + "f:{fam-1}", prefix + "s:{alice}", prefix + "epoch"}, keys)
+	ttl, err := client.PTTL(ctx, prefix+"epoch").Result()
+	require.NoError(t, err)
+	assert.Equal(t, time.Duration(-1), ttl, "the loss marker never expires")
+	for _, k := range []string{prefix + "t:{jti-1}", prefix + "f:{fam-1}", prefix + "s:{alice}"} {
 		ttl, err := client.PTTL(ctx, k).Result()
 		require.NoError(t, err)
 		assert.InDelta(t, (10 * time.Minute).Milliseconds(), ttl.Milliseconds(), 5000, "%s expires with its tokens", k)
