@@ -215,6 +215,7 @@ type Cluster struct {
 	t     testing.TB
 	dir   string
 	nodes []*clusterNode
+	slots []slotRange
 }
 
 type clusterNode struct {
@@ -244,6 +245,7 @@ func StartCluster(t testing.TB) *Cluster {
 		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
 	c.waitOK()
+	c.loadSlots()
 	return c
 }
 
@@ -312,38 +314,65 @@ func (c *Cluster) Client() *redis.ClusterClient {
 	return cc
 }
 
-// MasterOf returns the index (in Addrs) of the master serving key's slot.
+// MasterOf returns the index (in Addrs) of the master serving key's slot,
+// as the cluster was created (slots do not move in these tests). It asks no
+// node, so it works while one is down.
 func (c *Cluster) MasterOf(key string) int {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for _, n := range c.nodes {
-		if n.proc == nil {
-			continue
+	slot := Slot(key)
+	for _, r := range c.slots {
+		if r.start <= slot && slot <= r.end {
+			return r.master
 		}
-		rc := redis.NewClient(&redis.Options{Addr: n.addr})
-		slot, err := rc.ClusterKeySlot(ctx, key).Result()
-		var slots []redis.ClusterSlot
-		if err == nil {
-			slots, err = rc.ClusterSlots(ctx).Result()
+	}
+	c.t.Fatalf("redistest: no master serves %q (slot %d)", key, slot)
+	return -1
+}
+
+// Slot is the cluster slot of key: CRC16 (XMODEM) of its hash tag, the part
+// between the first { and the next } when not empty, or else of the key, mod
+// 16384.
+func Slot(key string) int {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
+			key = key[i+1 : i+1+j]
 		}
-		_ = rc.Close()
-		if err != nil {
-			continue
-		}
-		for _, r := range slots {
-			if int64(r.Start) <= slot && slot <= int64(r.End) && len(r.Nodes) > 0 {
-				for i, m := range c.nodes {
-					if m.addr == r.Nodes[0].Addr {
-						return i
-					}
-				}
+	}
+	var crc uint16
+	for i := 0; i < len(key); i++ {
+		crc ^= uint16(key[i]) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
 			}
 		}
 	}
-	c.t.Fatalf("redistest: no master serves %q", key)
-	return -1
+	return int(crc) % 16384
 }
+
+// loadSlots records which master serves which slots.
+func (c *Cluster) loadSlots() {
+	c.t.Helper()
+	rc := redis.NewClient(&redis.Options{Addr: c.nodes[0].addr})
+	defer rc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	slots, err := rc.ClusterSlots(ctx).Result()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for _, r := range slots {
+		for i, n := range c.nodes {
+			if len(r.Nodes) > 0 && r.Nodes[0].Addr == n.addr {
+				c.slots = append(c.slots, slotRange{r.Start, r.End, i})
+			}
+		}
+	}
+}
+
+type slotRange struct{ start, end, master int }
 
 // Kill stops master i for good (SIGKILL): its slots are served by no one.
 func (c *Cluster) Kill(i int) {
