@@ -42,11 +42,46 @@
 // (fail closed) unless jwtgate.Config.RevocationFailOpen is set, and the
 // client reconnects by itself once Redis is back.
 //
-// A Redis that restarts without persistence loses its revocations: revoked
-// tokens become valid again until they expire, and every refresh-token family
-// is forgotten (their refresh tokens are then refused, so users log in again).
-// The store cannot tell. Run Redis with persistence (appendonly yes, or RDB
-// snapshots with an acceptable window) wherever a lost revocation matters.
+// A Redis that loses its data (a restart without persistence, a FLUSHALL, a
+// failover to an empty replica) would forget its revocations, and revoked
+// tokens would pass again. The store detects the loss and fails safe without
+// an operator. It keeps a marker key (Prefix + "epoch", no TTL) holding an
+// epoch in unix seconds. IsRevoked reads it in the same round trip as the
+// revocation entries; when it is missing, the store (whichever instance sees
+// it first) creates it with its clock's current second, in one Lua script
+// that concurrent instances agree through. From then on every token issued in
+// an earlier second (iat < epoch, in whole seconds) or without iat is
+// revoked: the store cannot tell which of those were revoked, so it refuses
+// them all and their users log in again. StartFamily creates the marker too,
+// in the same round trip as the family, so that logins and refreshes work at
+// once after a loss: a token issued from the marker's second on passes.
+//
+// Consequences:
+//
+//   - A brand-new Redis (or a new Prefix) counts as a loss: tokens issued
+//     before the store was first used are refused.
+//   - Tokens without iat are always refused. jwtgate's Issuer sets iat.
+//   - Instances' clocks must agree to within a second (NTP): an instance
+//     whose clock is ahead may create an epoch later than the iat another
+//     instance has just issued, refusing that token.
+//   - The second of the marker's creation is let through: a token issued,
+//     revoked and lost all within that second passes again; and a login
+//     whose iat falls just before a second's end while its StartFamily
+//     creates the marker in the next is refused once.
+//   - Eviction: under an allkeys-* policy Redis may evict the marker, which
+//     forces every user to log in again, and may evict revocation entries;
+//     a volatile-* policy spares the marker but may still evict revocation
+//     entries (they have a TTL), which the marker does not detect. Use
+//     noeviction, with memory for the live tokens' entries.
+//   - On Redis Cluster the marker lives in one slot, so a loss is seen only
+//     when the shard holding the marker loses its data; a shard that loses
+//     its data alone goes unnoticed. Run Cluster with replicas and
+//     persistence.
+//
+// Refresh-token families are lost with the data: their refresh tokens are
+// then refused, so users log in again. Persistence (appendonly yes, or RDB
+// snapshots with an acceptable window) avoids these re-logins; the marker
+// keeps a loss safe, not painless.
 package redisstore
 
 import (
@@ -64,8 +99,9 @@ import (
 type Options struct {
 	// Prefix starts every key. Default "jwtgate:".
 	Prefix string
-	// Timeout bounds each call to Redis, within the caller's context. Default
-	// 500 ms.
+	// Timeout bounds each call of the store, all its round trips to Redis
+	// together, within the caller's context: past it the call returns an
+	// error. Default 500 ms.
 	Timeout time.Duration
 	// Now is the clock entries are compared with. Default time.Now.
 	Now func() time.Time
@@ -84,7 +120,10 @@ var _ jwtgate.Store = (*Store)(nil)
 // New returns a Store over client. It refuses a nil client, and a
 // *redis.Client, *redis.ClusterClient or *redis.Ring built without
 // ContextTimeoutEnabled: such a client ignores the deadline of Options.Timeout
-// while it waits for Redis (see the package doc).
+// while it waits for Redis (see the package doc). Another implementation of
+// redis.UniversalClient (a wrapper) cannot be inspected and is accepted: the
+// store still returns at the deadline, but a call such a client does not end
+// there goes on in the background, holding a connection.
 func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if err := checkClient(client); err != nil {
 		return nil, err
@@ -154,8 +193,8 @@ func (s *Store) tokenKey(id string) string        { return s.prefix + "t:{" + id
 func (s *Store) familyKey(family string) string   { return s.prefix + "f:{" + family + "}" }
 func (s *Store) subjectKey(subject string) string { return s.prefix + "s:{" + subject + "}" }
 
-// epochKey is the loss marker's key (see the package doc): no TTL, and in a
-// slot of its own on Cluster.
+// epochKey is the loss marker's key (see the package doc). It has no TTL, and
+// no hash tag of its own: on Cluster it shares a slot with no family.
 func (s *Store) epochKey() string { return s.prefix + "epoch" }
 
 var errEmptyID = errors.New("redisstore: empty id")
