@@ -359,16 +359,26 @@ func (c *Cluster) loadSlots() {
 	defer rc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	slots, err := rc.ClusterSlots(ctx).Result()
+	shards, err := rc.ClusterShards(ctx).Result()
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	for _, r := range slots {
-		for i, n := range c.nodes {
-			if len(r.Nodes) > 0 && r.Nodes[0].Addr == n.addr {
-				c.slots = append(c.slots, slotRange{r.Start, r.End, i})
+	for _, sh := range shards {
+		for _, n := range sh.Nodes {
+			if n.Role != "master" {
+				continue
+			}
+			for i, cn := range c.nodes {
+				if cn.addr == net.JoinHostPort(n.IP, strconv.FormatInt(n.Port, 10)) {
+					for _, r := range sh.Slots {
+						c.slots = append(c.slots, slotRange{int(r.Start), int(r.End), i})
+					}
+				}
 			}
 		}
+	}
+	if len(c.slots) == 0 {
+		c.t.Fatalf("redistest: CLUSTER SHARDS named none of the masters: %+v", shards)
 	}
 }
 
