@@ -27,11 +27,15 @@
 //     these) built without it, and NewClient builds a single-node client
 //     from a URL with it set. Waiting for a free connection of the pool ends
 //     at the deadline too, so PoolTimeout need not be shorter than Timeout.
-//   - A few go-redis paths do not follow the caller's context (a
-//     ClusterClient looks its command table up once, on a context of its own
-//     of up to 5 s), and a client New cannot inspect (a wrapper) may ignore
-//     it. So the store waits for no call past its deadline: the call goes on
-//     alone and ends within the client's own limits.
+//   - Other clients have waits that do not follow the caller's context: a
+//     failover client looks its master up under a mutex, a ClusterClient or
+//     Ring looks its command table up once on a context of its own (up to
+//     5 s), and a client New cannot inspect (a wrapper) may ignore the context
+//     altogether. With any client but a single-node *redis.Client the store
+//     therefore waits for a call on a goroutine of its own and stops waiting
+//     at the deadline; the call goes on alone and ends within the client's own
+//     limits. (The single-node client is spared that goroutine's cost: it
+//     honours the deadline, and a wake-up per call is measurable.)
 //
 // A write that timed out may still have been applied (Redis may have run it
 // without the answer arriving in time).
@@ -113,6 +117,7 @@ type Store struct {
 	prefix  string
 	timeout time.Duration
 	now     func() time.Time
+	guard   bool // wait for calls on a goroutine of their own (see run)
 }
 
 var _ jwtgate.Store = (*Store)(nil)
@@ -128,7 +133,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if err := checkClient(client); err != nil {
 		return nil, err
 	}
-	s := &Store{rdb: client, prefix: opts.Prefix, timeout: opts.Timeout, now: opts.Now}
+	s := &Store{rdb: client, prefix: opts.Prefix, timeout: opts.Timeout, now: opts.Now, guard: needsGuard(client)}
 	if s.prefix == "" {
 		s.prefix = "jwtgate:"
 	}
@@ -155,8 +160,8 @@ func NewClient(url string) (*redis.Client, error) {
 
 // checkClient reads ContextTimeoutEnabled off the clients go-redis builds
 // (its failover clients are a *redis.Client or a *redis.ClusterClient). Any
-// other implementation cannot be inspected and is taken as it is: the store's
-// own deadline still bounds each call (see run).
+// other implementation cannot be inspected and is taken as it is: the store
+// still stops waiting at the deadline (see run).
 func checkClient(client redis.UniversalClient) error {
 	var enabled bool
 	switch c := client.(type) {
@@ -188,6 +193,21 @@ func checkClient(client redis.UniversalClient) error {
 
 var errNilClient = errors.New("redisstore: New: client is nil")
 
+// needsGuard reports whether the store must stop waiting for client's calls
+// at the deadline itself. A single-node *redis.Client with
+// ContextTimeoutEnabled ends every wait at the context's deadline (the fault
+// tests check it: frozen, slow, every pooled connection stuck), and waiting
+// on a goroutine of the store's own costs a wake-up per call, +30 to 60 µs
+// per check on a local socket on a busy machine. Every other client has
+// waits that ignore the context: the failover client's master look-up runs
+// under a mutex, the cluster and ring clients look the command table up on
+// a context of their own (up to 5 s), and an unknown client may ignore the
+// context altogether.
+func needsGuard(client redis.UniversalClient) bool {
+	c, ok := client.(*redis.Client)
+	return !ok || c.Options().Addr == "FailoverClient" // the failover client's Addr, set by go-redis
+}
+
 // Keys. A family's hash tag keeps the whole family in one slot on Cluster.
 func (s *Store) tokenKey(id string) string        { return s.prefix + "t:{" + id + "}" }
 func (s *Store) familyKey(family string) string   { return s.prefix + "f:{" + family + "}" }
@@ -215,15 +235,17 @@ func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, s.timeout)
 }
 
-// run calls fn, which talks to Redis under ctx, and waits for it no longer
-// than ctx allows. A client with ContextTimeoutEnabled ends its own waits at
-// ctx's deadline, but not on every path: a ClusterClient's first look-up of
-// the command table runs on a context of its own for up to 5 s, and a client
-// New cannot inspect may ignore ctx altogether. So the caller stops waiting
-// at the deadline whatever the client does, and fn, left behind, ends at the
+// run calls fn, which talks to Redis under ctx, and returns its error, or
+// ctx's once ctx is done. When the store guards its calls (see needsGuard)
+// fn runs on a goroutine of its own, and the caller stops waiting at the
+// deadline whatever the client does; fn, left behind, ends within the
 // client's own limits (at once when cancel ends ctx, for a client that
-// honours it).
-func run(ctx context.Context, fn func() error) error {
+// honours it). After an error the caller must not read what fn writes: fn may
+// still be running.
+func (s *Store) run(ctx context.Context, fn func() error) error {
+	if !s.guard {
+		return fn()
+	}
 	done := make(chan error, 1)
 	go func() { done <- fn() }()
 	select {
@@ -269,7 +291,7 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 	if t.Subject != "" {
 		sub = pipe.HMGet(ctx, s.subjectKey(t.Subject), "before", "until")
 	}
-	if err := run(ctx, func() error { _, err := pipe.Exec(ctx); return err }); err != nil && !errors.Is(err, redis.Nil) {
+	if err := s.run(ctx, func() error { _, err := pipe.Exec(ctx); return err }); err != nil && !errors.Is(err, redis.Nil) {
 		return false, wrap(err)
 	}
 	e, err := epoch.Int64()
@@ -348,7 +370,7 @@ type scriptCall struct {
 // whole (EVAL), alone.
 func (s *Store) scripts(ctx context.Context, calls ...scriptCall) ([]*redis.Cmd, error) {
 	cmds := make([]*redis.Cmd, len(calls))
-	err := run(ctx, func() error {
+	err := s.run(ctx, func() error {
 		pipe := s.rdb.Pipeline()
 		for i, c := range calls {
 			cmds[i] = c.script.EvalSha(ctx, pipe, []string{c.key}, c.args...)

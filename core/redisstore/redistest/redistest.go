@@ -450,7 +450,7 @@ func startProcess(dir, network, addr string, args ...string) (*process, error) {
 	go func() { _ = cmd.Wait(); close(p.exited) }()
 	c := redis.NewClient(&redis.Options{Network: network, Addr: addr, MaxRetries: -1})
 	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err := c.Ping(ctx).Err()
