@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -12,6 +14,7 @@ import (
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/redisstore"
 	"github.com/jwtgate/jwtgate/core/redisstore/redistest"
+	httpjwt "github.com/jwtgate/jwtgate/nethttp"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -240,4 +243,39 @@ func TestNewClient(t *testing.T) {
 
 	_, err = redisstore.NewClient("http://example")
 	assert.Error(t, err)
+}
+
+// TestFrozenRedisAnswers503: through the verifier and the net/http adapter, a
+// request whose revocation check cannot be answered is refused with 503
+// within the store's timeout, and served again once Redis is back.
+func TestFrozenRedisAnswers503(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	store := newStore(t, srv.Client(), redisstore.Options{Prefix: redistest.Prefix(), Timeout: faultTimeout})
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	issuer, err := jwtgate.NewIssuer(jwtgate.IssuerConfig{Key: jwtgate.HMAC(secret, "HS256"), Issuer: "iss", Audience: []string{"aud"}, Store: store})
+	require.NoError(t, err)
+	pair, err := issuer.Login(context.Background(), jwtgate.Grant{Subject: "alice"})
+	require.NoError(t, err)
+	auth, err := jwtgate.New(jwtgate.Config{Keys: jwtgate.HMAC(secret, "HS256"), Issuer: []string{"iss"}, Audience: []string{"aud"}, Revoker: store})
+	require.NoError(t, err)
+	h := httpjwt.New(httpjwt.Config{Authenticator: auth})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	get := func() (int, time.Duration) {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Authorization", "Bearer "+pair.AccessToken)
+		w := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(w, r)
+		return w.Code, time.Since(start)
+	}
+	code, _ := get()
+	require.Equal(t, http.StatusOK, code)
+
+	srv.Pause()
+	code, took := get()
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	assert.Less(t, took, faultTimeout+faultMargin)
+	t.Logf("503 after %v with Redis frozen (Timeout %v)", took, faultTimeout)
+	srv.Resume()
+	require.Eventually(t, func() bool { code, _ := get(); return code == http.StatusOK }, 5*time.Second, 50*time.Millisecond)
 }

@@ -301,8 +301,8 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 	if err != nil {
 		return false, wrap(err)
 	}
-	// Whole seconds: the Issuer's iat has no fraction, and a token issued in
-	// the second the marker was created in must pass.
+	// Whole seconds, as iat (a NumericDate) is usually issued: a token issued
+	// in the second the marker was created in must pass.
 	if t.IssuedAt.IsZero() || t.IssuedAt.Unix() < e {
 		return true, nil
 	}
@@ -400,18 +400,18 @@ if not v then
 end
 return tonumber(v)`)
 
+// epochCall is ensureEpoch with the store's current second.
 func (s *Store) epochCall() scriptCall {
 	return scriptCall{ensureEpoch, s.epochKey(), []any{s.now().Unix()}}
 }
 
 // startEpoch creates the loss marker if it is missing and returns its epoch.
 func (s *Store) startEpoch(ctx context.Context) (int64, error) {
-	c := s.epochCall()
-	cmd, err := s.script(ctx, c.script, c.key, c.args...)
+	cmds, err := s.scripts(ctx, s.epochCall())
 	if err != nil {
 		return 0, err
 	}
-	return cmd.Int64()
+	return cmds[0].Int64()
 }
 
 // revokeToken keeps the later until.
