@@ -28,10 +28,11 @@
 //     from a URL with it set. Waiting for a free connection of the pool ends
 //     at the deadline too, so PoolTimeout need not be shorter than Timeout.
 //   - Other clients have waits that do not follow the caller's context: a
-//     failover client looks its master up under a mutex, a ClusterClient or
-//     Ring looks its command table up once on a context of its own (up to
-//     5 s), and a client New cannot inspect (a wrapper) may ignore the context
-//     altogether. With any client but a single-node *redis.Client the store
+//     failover client looks its master up under a mutex, a ClusterClient
+//     looks its command table up once on a context of its own (up to 5 s),
+//     and a client New cannot inspect (a wrapper) may ignore the context
+//     altogether; a Ring is treated alike, untested. With any client but a
+//     single-node *redis.Client the store
 //     therefore waits for a call on a goroutine of its own and stops waiting
 //     at the deadline; the call goes on alone and ends within the client's own
 //     limits. (The single-node client is spared that goroutine's cost: it
@@ -198,11 +199,11 @@ var errNilClient = errors.New("redisstore: New: client is nil")
 // ContextTimeoutEnabled ends every wait at the context's deadline (the fault
 // tests check it: frozen, slow, every pooled connection stuck), and waiting
 // on a goroutine of the store's own costs a wake-up per call, +30 to 60 µs
-// per check on a local socket on a busy machine. Every other client has
-// waits that ignore the context: the failover client's master look-up runs
-// under a mutex, the cluster and ring clients look the command table up on
-// a context of their own (up to 5 s), and an unknown client may ignore the
-// context altogether.
+// per check on a local socket on a busy machine. Other clients have waits
+// that ignore the context: the failover client's master look-up runs under a
+// mutex, the cluster client looks the command table up on a context of its
+// own (up to 5 s), and an unknown client may ignore the context altogether.
+// A Ring, which no test here runs against a fault, is guarded too.
 func needsGuard(client redis.UniversalClient) bool {
 	c, ok := client.(*redis.Client)
 	return !ok || c.Options().Addr == "FailoverClient" // the failover client's Addr, set by go-redis
