@@ -2,8 +2,8 @@
 // several instances: a logout on one is a refusal on all of them at once, and
 // a refresh-token family spent on one is spent everywhere.
 //
-//	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-//	store := redisstore.New(client, redisstore.Options{})
+//	client, err := redisstore.NewClient("redis://127.0.0.1:6379/0")
+//	store, err := redisstore.New(client, redisstore.Options{})
 //	auth, err := jwtgate.New(jwtgate.Config{ /* … */ Revoker: store })
 //	issuer, err := issuing.New(issuing.Config{ /* … */ Store: store})
 //
@@ -12,23 +12,87 @@
 // forever. A family lives in one hash, so its rotation is one Lua script on
 // one key and works on Cluster.
 //
+// # Timeouts
+//
+// Every call ends within Options.Timeout (within the caller's context), with
+// an error when Redis has not answered by then, whether Redis is down, frozen,
+// slow, or every connection of the client's pool is stuck. Two things make
+// it so:
+//
+//   - go-redis honours a context's deadline while it waits for Redis only if
+//     the client was built with ContextTimeoutEnabled: true; otherwise it
+//     waits up to its own ReadTimeout (5 s by default) and a slow answer
+//     arrives late but succeeds. New therefore refuses a *redis.Client,
+//     *redis.ClusterClient or *redis.Ring (the failover clients are one of
+//     these) built without it, and NewClient builds a single-node client
+//     from a URL with it set. Waiting for a free connection of the pool ends
+//     at the deadline too, so PoolTimeout need not be shorter than Timeout.
+//   - Other clients have waits that do not follow the caller's context: a
+//     failover client looks its master up under a mutex, a ClusterClient
+//     looks its command table up once on a context of its own (up to 5 s),
+//     and a client New cannot inspect (a wrapper) may ignore the context
+//     altogether; a Ring is treated alike, untested. With any client but a
+//     single-node *redis.Client the store
+//     therefore waits for a call on a goroutine of its own and stops waiting
+//     at the deadline; the call goes on alone and ends within the client's own
+//     limits. (The single-node client is spared that goroutine's cost: it
+//     honours the deadline, and a wake-up per call is measurable.)
+//
+// A write that timed out may still have been applied (Redis may have run it
+// without the answer arriving in time).
+//
 // # Faults
 //
-// Every call is bounded by Options.Timeout within the caller's context. When
-// Redis is down or slow the call fails; the verifier then answers 503 (fail
-// closed) unless jwtgate.Config.RevocationFailOpen is set, and the client
-// reconnects by itself once Redis is back.
+// When Redis is down or slow a call fails; the verifier then answers 503
+// (fail closed) unless jwtgate.Config.RevocationFailOpen is set, and the
+// client reconnects by itself once Redis is back.
 //
-// A Redis that restarts without persistence loses its revocations: revoked
-// tokens become valid again until they expire, and every refresh-token family
-// is forgotten (their refresh tokens are then refused, so users log in again).
-// The store cannot tell. Run Redis with persistence (appendonly yes, or RDB
-// snapshots with an acceptable window) wherever a lost revocation matters.
+// A Redis that loses its data (a restart without persistence, a FLUSHALL, a
+// failover to an empty replica) would forget its revocations, and revoked
+// tokens would pass again. The store detects the loss and fails safe without
+// an operator. It keeps a marker key (Prefix + "epoch", no TTL) holding an
+// epoch in unix seconds. IsRevoked reads it in the same round trip as the
+// revocation entries; when it is missing, the store (whichever instance sees
+// it first) creates it with its clock's current second, in one Lua script
+// that concurrent instances agree through. From then on every token issued in
+// an earlier second (iat < epoch, in whole seconds) or without iat is
+// revoked: the store cannot tell which of those were revoked, so it refuses
+// them all and their users log in again. StartFamily creates the marker too,
+// in the same round trip as the family, so that logins and refreshes work at
+// once after a loss: a token issued from the marker's second on passes.
+//
+// Consequences:
+//
+//   - A brand-new Redis (or a new Prefix) counts as a loss: tokens issued
+//     before the store was first used are refused.
+//   - Tokens without iat are always refused. jwtgate's Issuer sets iat.
+//   - Instances' clocks must agree to within a second (NTP): an instance
+//     whose clock is ahead may create an epoch later than the iat another
+//     instance has just issued, refusing that token.
+//   - The second of the marker's creation is let through: a token issued,
+//     revoked and lost all within that second passes again; and a login
+//     whose iat falls just before a second's end while its StartFamily
+//     creates the marker in the next is refused once.
+//   - Eviction: under an allkeys-* policy Redis may evict the marker, which
+//     forces every user to log in again, and may evict revocation entries;
+//     a volatile-* policy spares the marker but may still evict revocation
+//     entries (they have a TTL), which the marker does not detect. Use
+//     noeviction, with memory for the live tokens' entries.
+//   - On Redis Cluster the marker lives in one slot, so a loss is seen only
+//     when the shard holding the marker loses its data; a shard that loses
+//     its data alone goes unnoticed. Run Cluster with replicas and
+//     persistence.
+//
+// Refresh-token families are lost with the data: their refresh tokens are
+// then refused, so users log in again. Persistence (appendonly yes, or RDB
+// snapshots with an acceptable window) avoids these re-logins; the marker
+// keeps a loss safe, not painless.
 package redisstore
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -41,8 +105,9 @@ import (
 type Options struct {
 	// Prefix starts every key. Default "jwtgate:".
 	Prefix string
-	// Timeout bounds each call to Redis, within the caller's context. Default
-	// 500 ms.
+	// Timeout bounds each call of the store, all its round trips to Redis
+	// together, within the caller's context: past it the call returns an
+	// error. Default 500 ms.
 	Timeout time.Duration
 	// Now is the clock entries are compared with. Default time.Now.
 	Now func() time.Time
@@ -54,16 +119,23 @@ type Store struct {
 	prefix  string
 	timeout time.Duration
 	now     func() time.Time
+	guard   bool // wait for calls on a goroutine of their own (see run)
 }
 
 var _ issuing.Store = (*Store)(nil)
 
-// New returns a Store over client. It panics if client is nil.
-func New(client redis.UniversalClient, opts Options) *Store {
-	if client == nil {
-		panic("redisstore: New: client is nil")
+// New returns a Store over client. It refuses a nil client, and a
+// *redis.Client, *redis.ClusterClient or *redis.Ring built without
+// ContextTimeoutEnabled: such a client ignores the deadline of Options.Timeout
+// while it waits for Redis (see the package doc). Another implementation of
+// redis.UniversalClient (a wrapper) cannot be inspected and is accepted: the
+// store still returns at the deadline, but a call such a client does not end
+// there goes on in the background, holding a connection.
+func New(client redis.UniversalClient, opts Options) (*Store, error) {
+	if err := checkClient(client); err != nil {
+		return nil, err
 	}
-	s := &Store{rdb: client, prefix: opts.Prefix, timeout: opts.Timeout, now: opts.Now}
+	s := &Store{rdb: client, prefix: opts.Prefix, timeout: opts.Timeout, now: opts.Now, guard: needsGuard(client)}
 	if s.prefix == "" {
 		s.prefix = "jwtgate:"
 	}
@@ -73,13 +145,79 @@ func New(client redis.UniversalClient, opts Options) *Store {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	return s
+	return s, nil
+}
+
+// NewClient returns a single-node client for url (redis://, rediss:// or
+// unix://, with the query options of redis.ParseURL) built as New requires.
+// The caller closes it.
+func NewClient(url string) (*redis.Client, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	opts.ContextTimeoutEnabled = true
+	return redis.NewClient(opts), nil
+}
+
+// checkClient reads ContextTimeoutEnabled off the clients go-redis builds
+// (its failover clients are a *redis.Client or a *redis.ClusterClient). Any
+// other implementation cannot be inspected and is taken as it is: the store
+// still stops waiting at the deadline (see run).
+func checkClient(client redis.UniversalClient) error {
+	var enabled bool
+	switch c := client.(type) {
+	case nil:
+		return errNilClient
+	case *redis.Client:
+		if c == nil {
+			return errNilClient
+		}
+		enabled = c.Options().ContextTimeoutEnabled
+	case *redis.ClusterClient:
+		if c == nil {
+			return errNilClient
+		}
+		enabled = c.Options().ContextTimeoutEnabled
+	case *redis.Ring:
+		if c == nil {
+			return errNilClient
+		}
+		enabled = c.Options().ContextTimeoutEnabled
+	default:
+		return nil
+	}
+	if !enabled {
+		return fmt.Errorf("redisstore: New: the %T has ContextTimeoutEnabled false: it would wait for a hung Redis past Options.Timeout; build it with ContextTimeoutEnabled: true (or use NewClient)", client)
+	}
+	return nil
+}
+
+var errNilClient = errors.New("redisstore: New: client is nil")
+
+// needsGuard reports whether the store must stop waiting for client's calls
+// at the deadline itself. A single-node *redis.Client with
+// ContextTimeoutEnabled ends every wait at the context's deadline (the fault
+// tests check it: frozen, slow, every pooled connection stuck), and waiting
+// on a goroutine of the store's own costs a wake-up per call, +30 to 60 µs
+// per check on a local socket on a busy machine. Other clients have waits
+// that ignore the context: the failover client's master look-up runs under a
+// mutex, the cluster client looks the command table up on a context of its
+// own (up to 5 s), and an unknown client may ignore the context altogether.
+// A Ring, which no test here runs against a fault, is guarded too.
+func needsGuard(client redis.UniversalClient) bool {
+	c, ok := client.(*redis.Client)
+	return !ok || c.Options().Addr == "FailoverClient" // the failover client's Addr, set by go-redis
 }
 
 // Keys. A family's hash tag keeps the whole family in one slot on Cluster.
 func (s *Store) tokenKey(id string) string        { return s.prefix + "t:{" + id + "}" }
 func (s *Store) familyKey(family string) string   { return s.prefix + "f:{" + family + "}" }
 func (s *Store) subjectKey(subject string) string { return s.prefix + "s:{" + subject + "}" }
+
+// epochKey is the loss marker's key (see the package doc). It has no TTL, and
+// no hash tag of its own: on Cluster it shares a slot with no family.
+func (s *Store) epochKey() string { return s.prefix + "epoch" }
 
 var errEmptyID = errors.New("redisstore: empty id")
 
@@ -99,6 +237,32 @@ func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, s.timeout)
 }
 
+// run calls fn, which talks to Redis under ctx, and returns its error, or
+// ctx's once ctx is done. When the store guards its calls (see needsGuard)
+// fn runs on a goroutine of its own, and the caller stops waiting at the
+// deadline whatever the client does; fn, left behind, ends within the
+// client's own limits (at once when cancel ends ctx, for a client that
+// honours it). After an error the caller must not read what fn writes: fn may
+// still be running.
+func (s *Store) run(ctx context.Context, fn func() error) error {
+	if !s.guard {
+		return fn()
+	}
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		select {
+		case err := <-done: // an answer that came with the deadline still counts
+			return err
+		default:
+			return ctx.Err()
+		}
+	}
+}
+
 func wrap(err error) error {
 	if err == nil {
 		return nil
@@ -109,11 +273,15 @@ func wrap(err error) error {
 var errUnavailable = errors.New("redisstore: redis unavailable")
 
 // IsRevoked implements jwtgate.Revoker: one pipelined round trip reads the
-// token's, its family's and its subject's entries.
+// loss marker and the token's, its family's and its subject's entries. A
+// token issued before the marker's epoch, or without iat, is revoked. When
+// the marker is missing (Redis lost its data, or is new), a second round trip
+// creates it.
 func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	pipe := s.rdb.Pipeline()
+	epoch := pipe.Get(ctx, s.epochKey())
 	var tok *redis.StringCmd
 	var fam, sub *redis.SliceCmd
 	if t.ID != "" {
@@ -125,11 +293,20 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 	if t.Subject != "" {
 		sub = pipe.HMGet(ctx, s.subjectKey(t.Subject), "before", "until")
 	}
-	if pipe.Len() == 0 {
-		return false, nil
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+	if err := s.run(ctx, func() error { _, err := pipe.Exec(ctx); return err }); err != nil && !errors.Is(err, redis.Nil) {
 		return false, wrap(err)
+	}
+	e, err := epoch.Int64()
+	if errors.Is(err, redis.Nil) {
+		e, err = s.startEpoch(ctx)
+	}
+	if err != nil {
+		return false, wrap(err)
+	}
+	// Whole seconds, as iat (a NumericDate) is usually issued: a token issued
+	// in the second the marker was created in must pass.
+	if t.IssuedAt.IsZero() || t.IssuedAt.Unix() < e {
+		return true, nil
 	}
 	now := s.now().UnixMilli()
 	if tok != nil {
@@ -173,6 +350,72 @@ func toInt(v any) int64 {
 // expire after until − now, so that Redis forgets them when their tokens have
 // expired even if its clock and the store's differ.
 
+// script runs sc on key within ctx.
+func (s *Store) script(ctx context.Context, sc *redis.Script, key string, args ...any) (*redis.Cmd, error) {
+	cmds, err := s.scripts(ctx, scriptCall{sc, key, args})
+	if err != nil {
+		return nil, err
+	}
+	return cmds[0], cmds[0].Err()
+}
+
+// scriptCall is a script to run on one key.
+type scriptCall struct {
+	script *redis.Script
+	key    string
+	args   []any
+}
+
+// scripts runs calls in one pipelined round trip (EVALSHA) within ctx, and
+// returns their commands, each with its own result or error. A script Redis
+// does not have yet (NOSCRIPT, after a restart) was not run: it is sent again
+// whole (EVAL), alone.
+func (s *Store) scripts(ctx context.Context, calls ...scriptCall) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(calls))
+	err := s.run(ctx, func() error {
+		pipe := s.rdb.Pipeline()
+		for i, c := range calls {
+			cmds[i] = c.script.EvalSha(ctx, pipe, []string{c.key}, c.args...)
+		}
+		_, _ = pipe.Exec(ctx) // each command holds its own error
+		for i, c := range calls {
+			if redis.HasErrorPrefix(cmds[i].Err(), "NOSCRIPT") {
+				cmds[i] = c.script.Eval(ctx, s.rdb, []string{c.key}, c.args...)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err // cmds are not read: past the deadline fn may still write them
+	}
+	return cmds, nil
+}
+
+// ensureEpoch returns the loss marker's epoch (unix seconds), setting it to
+// ARGV[1] if it is missing: instances that find it missing at once all get
+// the value the first one set.
+var ensureEpoch = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], ARGV[1])
+  v = ARGV[1]
+end
+return tonumber(v)`)
+
+// epochCall is ensureEpoch with the store's current second.
+func (s *Store) epochCall() scriptCall {
+	return scriptCall{ensureEpoch, s.epochKey(), []any{s.now().Unix()}}
+}
+
+// startEpoch creates the loss marker if it is missing and returns its epoch.
+func (s *Store) startEpoch(ctx context.Context) (int64, error) {
+	cmds, err := s.scripts(ctx, s.epochCall())
+	if err != nil {
+		return 0, err
+	}
+	return cmds[0].Int64()
+}
+
 // revokeToken keeps the later until.
 var revokeToken = redis.NewScript(`
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -191,7 +434,8 @@ func (s *Store) RevokeToken(ctx context.Context, id string, until time.Time) err
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	return wrap(revokeToken.Run(ctx, s.rdb, []string{s.tokenKey(id)}, ms(until), s.ttl(until)).Err())
+	_, err := s.script(ctx, revokeToken, s.tokenKey(id), ms(until), s.ttl(until))
+	return wrap(err)
 }
 
 // extendUntil is shared Lua: raise the hash's until and its expiry.
@@ -220,7 +464,8 @@ func (s *Store) RevokeFamily(ctx context.Context, family string, until time.Time
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	return wrap(revokeFamily.Run(ctx, s.rdb, []string{s.familyKey(family)}, ms(until), s.ttl(until)).Err())
+	_, err := s.script(ctx, revokeFamily, s.familyKey(family), ms(until), s.ttl(until))
+	return wrap(err)
 }
 
 var revokeSubject = redis.NewScript(extendUntil + `
@@ -241,7 +486,8 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string, before, until
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	return wrap(revokeSubject.Run(ctx, s.rdb, []string{s.subjectKey(subject)}, ms(before), ms(until), s.ttl(until)).Err())
+	_, err := s.script(ctx, revokeSubject, s.subjectKey(subject), ms(before), ms(until), s.ttl(until))
+	return wrap(err)
 }
 
 var startFamily = redis.NewScript(`
@@ -252,7 +498,9 @@ return 1`)
 
 var errFamilyExists = errors.New("redisstore: family exists")
 
-// StartFamily implements issuing.Store.
+// StartFamily implements issuing.Store. It creates the loss marker too if it
+// is missing, in the same round trip, so that the tokens of a login after a
+// loss pass at once.
 func (s *Store) StartFamily(ctx context.Context, family, tokenID string, until time.Time) error {
 	if family == "" || tokenID == "" {
 		return errEmptyID
@@ -262,7 +510,16 @@ func (s *Store) StartFamily(ctx context.Context, family, tokenID string, until t
 	if !until.After(s.now()) {
 		return nil // born expired: every rotation will find it unknown
 	}
-	n, err := startFamily.Run(ctx, s.rdb, []string{s.familyKey(family)}, tokenID, ms(until), s.ttl(until)).Int()
+	cmds, err := s.scripts(ctx,
+		s.epochCall(),
+		scriptCall{startFamily, s.familyKey(family), []any{tokenID, ms(until), s.ttl(until)}})
+	if err != nil {
+		return wrap(err)
+	}
+	if err := cmds[0].Err(); err != nil {
+		return wrap(err)
+	}
+	n, err := cmds[1].Int()
 	if err != nil {
 		return wrap(err)
 	}
@@ -293,7 +550,11 @@ func (s *Store) RotateFamily(ctx context.Context, family, presented, next string
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	res, err := rotateFamily.Run(ctx, s.rdb, []string{s.familyKey(family)}, presented, next, ms(until), ms(s.now()), s.ttl(until)).Text()
+	cmd, err := s.script(ctx, rotateFamily, s.familyKey(family), presented, next, ms(until), ms(s.now()), s.ttl(until))
+	if err != nil {
+		return wrap(err)
+	}
+	res, err := cmd.Text()
 	if err != nil {
 		return wrap(err)
 	}

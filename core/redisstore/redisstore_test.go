@@ -10,6 +10,7 @@ import (
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/jwtgate/jwtgate/core/redisstore"
 	"github.com/jwtgate/jwtgate/core/redisstore/redistest"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,8 +20,16 @@ func TestStoreSuite(t *testing.T) {
 	srv := redistest.Start(t)
 	client := srv.Client()
 	jwtgatetest.RunStore(t, func(t *testing.T, now func() time.Time) issuing.Store {
-		return redisstore.New(client, redisstore.Options{Prefix: redistest.Prefix(), Now: now})
+		return newStore(t, client, redisstore.Options{Prefix: redistest.Prefix(), Now: now})
 	})
+}
+
+// newStore is redisstore.New for a client that must be accepted.
+func newStore(t testing.TB, client redis.UniversalClient, opts redisstore.Options) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.New(client, opts)
+	require.NoError(t, err)
+	return s
 }
 
 func TestKeysExpireInRedis(t *testing.T) {
@@ -29,7 +38,7 @@ func TestKeysExpireInRedis(t *testing.T) {
 	client := srv.Client()
 	prefix := redistest.Prefix()
 	clock := jwtgatetest.NewClock(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
-	s := redisstore.New(client, redisstore.Options{Prefix: prefix, Now: clock.Now})
+	s := newStore(t, client, redisstore.Options{Prefix: prefix, Now: clock.Now})
 	ctx := context.Background()
 	until := clock.Now().Add(10 * time.Minute)
 	require.NoError(t, s.RevokeToken(ctx, "jti-1", until))
@@ -38,8 +47,11 @@ func TestKeysExpireInRedis(t *testing.T) {
 
 	keys, err := client.Keys(ctx, prefix+"*").Result()
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{prefix + "t:{jti-1}", prefix + "f:{fam-1}", prefix + "s:{alice}"}, keys)
-	for _, k := range keys {
+	assert.ElementsMatch(t, []string{prefix + "t:{jti-1}", prefix + "f:{fam-1}", prefix + "s:{alice}", prefix + "epoch"}, keys)
+	ttl, err := client.PTTL(ctx, prefix+"epoch").Result()
+	require.NoError(t, err)
+	assert.Equal(t, time.Duration(-1), ttl, "the loss marker never expires")
+	for _, k := range []string{prefix + "t:{jti-1}", prefix + "f:{fam-1}", prefix + "s:{alice}"} {
 		ttl, err := client.PTTL(ctx, k).Result()
 		require.NoError(t, err)
 		assert.InDelta(t, (10 * time.Minute).Milliseconds(), ttl.Milliseconds(), 5000, "%s expires with its tokens", k)
@@ -57,9 +69,13 @@ func TestRedisDownFailsAndRecovers(t *testing.T) {
 	if !srv.Managed() {
 		t.Skip("needs a redis-server this test starts and stops, not REDIS_URL")
 	}
-	s := redisstore.New(srv.Client(), redisstore.Options{Prefix: redistest.Prefix(), Timeout: 200 * time.Millisecond})
+	// A fixed clock: the token is issued in the second the (restarted, empty)
+	// Redis's loss marker is created in, however long the restart takes.
+	clock := jwtgatetest.NewClock(time.Now())
+	s := newStore(t, srv.Client(), redisstore.Options{Prefix: redistest.Prefix(), Timeout: 200 * time.Millisecond, Now: clock.Now})
 	ctx := context.Background()
-	tok := &jwtgate.Token{ID: "jti-1", Subject: "alice", SessionID: "fam-1", IssuedAt: time.Now()}
+	until := clock.Now().Add(time.Hour)
+	tok := &jwtgate.Token{ID: "jti-1", Subject: "alice", SessionID: "fam-1", IssuedAt: clock.Now()}
 	revoked, err := s.IsRevoked(ctx, tok)
 	require.NoError(t, err)
 	assert.False(t, revoked)
@@ -67,15 +83,15 @@ func TestRedisDownFailsAndRecovers(t *testing.T) {
 	srv.Stop()
 	_, err = s.IsRevoked(ctx, tok)
 	assert.Error(t, err, "Redis down is an error, never a 'not revoked'")
-	assert.Error(t, s.RevokeToken(ctx, "jti-1", time.Now().Add(time.Hour)))
-	assert.Error(t, s.RotateFamily(ctx, "fam-1", "a", "b", time.Now().Add(time.Hour)))
+	assert.Error(t, s.RevokeToken(ctx, "jti-1", until))
+	assert.Error(t, s.RotateFamily(ctx, "fam-1", "a", "b", until))
 
 	srv.Restart()
 	require.Eventually(t, func() bool {
 		_, err := s.IsRevoked(ctx, tok)
 		return err == nil
 	}, 10*time.Second, 50*time.Millisecond, "the client reconnects by itself")
-	require.NoError(t, s.RevokeToken(ctx, "jti-1", time.Now().Add(time.Hour)))
+	require.NoError(t, s.RevokeToken(ctx, "jti-1", until))
 	revoked, err = s.IsRevoked(ctx, tok)
 	require.NoError(t, err)
 	assert.True(t, revoked)

@@ -80,6 +80,7 @@ func LoadSettings(getenv func(string) string) (Settings, error) {
 		if err != nil {
 			return s, fmt.Errorf("REDIS_URL is not a redis:// or unix:// URL: %w", err)
 		}
+		opts.ContextTimeoutEnabled = true // redisstore.New requires it
 		s.Redis = opts
 	}
 	if path := getenv("JWT_SIGNING_KEY"); path != "" {
@@ -129,7 +130,12 @@ func NewStore(s Settings, log *slog.Logger) (store issuing.Store, close func(), 
 	if err := client.Ping(ctx).Err(); err != nil {
 		log.Warn("redis is unreachable; routes that need the store answer 503 until it is back", "error", err)
 	}
-	return redisstore.New(client, redisstore.Options{}), func() { _ = client.Close() }, nil
+	store, err = redisstore.New(client, redisstore.Options{})
+	if err != nil {
+		_ = client.Close()
+		return nil, nil, err
+	}
+	return store, func() { _ = client.Close() }, nil
 }
 
 // Logger is the apps' log: warnings and errors on stderr, never tokens.

@@ -1,0 +1,107 @@
+package redisstore_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
+	"github.com/jwtgate/jwtgate/core/jwtgatetest"
+	"github.com/jwtgate/jwtgate/core/redisstore"
+	"github.com/jwtgate/jwtgate/core/redisstore/redistest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestCluster runs the store on a real three-master Redis Cluster: the shared
+// suite (rotation scripts, revocation keys and the loss marker spread over
+// slots of every master), then faults: a master frozen, then killed. The
+// subtests run in order, on one cluster (starting one takes seconds).
+func TestCluster(t *testing.T) {
+	t.Parallel()
+	cluster := redistest.StartCluster(t)
+	client := cluster.Client()
+
+	t.Run("store suite", func(t *testing.T) {
+		jwtgatetest.RunStore(t, func(t *testing.T, now func() time.Time) issuing.Store {
+			return newStore(t, client, redisstore.Options{Prefix: redistest.Prefix(), Now: now})
+		})
+	})
+
+	prefix := redistest.Prefix()
+	// on returns a fresh id whose keys of kind ("t", "f", "s") live on
+	// master m: ids are hash tags, so a key's slot is its id's.
+	on := func(kind string, m int) string {
+		for {
+			id := kind + "-" + strconv.FormatInt(seq.Add(1), 10)
+			if cluster.MasterOf(prefix+kind+":{"+id+"}") == m {
+				return id
+			}
+		}
+	}
+	epochMaster := cluster.MasterOf(prefix + "epoch")
+	other := (epochMaster + 1) % 3 // a master without the loss marker
+
+	// callsOn makes every kind of store call on keys of master m (but for
+	// the loss marker's), each timed.
+	callsOn := func(s *redisstore.Store, m int) []result {
+		ctx := context.Background()
+		until := time.Now().Add(time.Hour)
+		ids := map[string]string{"t": on("t", m), "f": on("f", m), "s": on("s", m)}
+		fns := []struct {
+			name string
+			fn   func() error
+		}{
+			{"IsRevoked", func() error {
+				_, err := s.IsRevoked(ctx, &jwtgate.Token{ID: ids["t"], SessionID: ids["f"], Subject: ids["s"], IssuedAt: time.Now()})
+				return err
+			}},
+			{"RevokeToken", func() error { return s.RevokeToken(ctx, ids["t"], until) }},
+			{"RevokeSubject", func() error { return s.RevokeSubject(ctx, ids["s"], time.Now().Add(-time.Hour), until) }},
+			{"StartFamily", func() error { return s.StartFamily(ctx, ids["f"], "r-0", until) }},
+			{"RotateFamily", func() error { return s.RotateFamily(ctx, ids["f"], "r-0", "r-1", until) }},
+			{"RevokeFamily", func() error { return s.RevokeFamily(ctx, ids["f"], until) }},
+		}
+		var out []result
+		for _, f := range fns {
+			start := time.Now()
+			err := f.fn()
+			out = append(out, result{f.name, err, time.Since(start)})
+		}
+		return out
+	}
+
+	t.Run("a frozen master", func(t *testing.T) {
+		// A new client: its first calls also look the command table up,
+		// which go-redis does on a context of its own, for up to 5 s.
+		s := newStore(t, cluster.Client(), redisstore.Options{Prefix: prefix, Timeout: faultTimeout})
+		cluster.Pause(other)
+		assertBounded(t, callsOn(s, other))
+		for _, r := range callsOn(s, epochMaster) {
+			assert.Less(t, r.took, faultTimeout+faultMargin, "%s took %v", r.name, r.took)
+		}
+		cluster.Resume(other)
+		require.Eventually(t, func() bool {
+			return succeeded(callsOn(s, other)) && succeeded(callsOn(s, epochMaster))
+		}, 10*time.Second, 50*time.Millisecond, "the store works again without a new client")
+	})
+
+	t.Run("a killed master", func(t *testing.T) {
+		s := newStore(t, client, redisstore.Options{Prefix: prefix, Timeout: faultTimeout})
+		requireSucceeded(t, callsOn(s, other))
+		cluster.Kill(other)
+		for range 2 {
+			assertBounded(t, callsOn(s, other))
+			rs := callsOn(s, epochMaster)
+			for _, r := range rs {
+				assert.Less(t, r.took, faultTimeout+faultMargin, "%s took %v", r.name, r.took)
+			}
+			requireSucceeded(t, rs) // the masters left serve their slots
+		}
+
+		cluster.Kill(epochMaster)
+		assertBounded(t, callsOn(s, epochMaster))
+	})
+}
