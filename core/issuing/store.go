@@ -19,6 +19,12 @@ import (
 // expired anyway; a store may forget the entry then, so its size stays bounded
 // by the number of live tokens.
 //
+// A store that loses its entries (a process restart for [MemoryStore], a
+// Redis without persistence) must never make a revoked token valid again: it
+// counts every token issued before the loss (iat earlier than the second the
+// store started again), and every token without iat, as revoked. Their users
+// log in again; logins after the loss work at once.
+//
 // Implementations must be safe for concurrent use. [MemoryStore] is the
 // embedded one; a store shared by several instances (Redis) lives in its own
 // package. The conformance suite's RunStore checks any implementation.
@@ -61,8 +67,12 @@ var (
 // instance. Entries are dropped once their tokens have expired, in a sweep
 // that a write runs at most once a minute, so memory stays bounded by the
 // live tokens and no goroutine is started. Everything is lost with the
-// process; use a shared store (Redis) when several instances serve one API.
+// process, so a token issued before the store was made (the process
+// started), or without iat, counts as revoked (see [Store]): after a restart
+// users log in again. Use a shared store (Redis) when several instances
+// serve one API.
 type MemoryStore struct {
+	epoch     int64 // the second the store was made, by its clock
 	mu        sync.RWMutex
 	now       func() time.Time
 	tokens    map[string]time.Time
@@ -85,6 +95,7 @@ func NewMemoryStore(now func() time.Time) *MemoryStore {
 		now = time.Now
 	}
 	return &MemoryStore{
+		epoch:    now().Unix(),
 		now:      now,
 		tokens:   make(map[string]time.Time),
 		families: make(map[string]*memFamily),
@@ -94,6 +105,12 @@ func NewMemoryStore(now func() time.Time) *MemoryStore {
 
 // IsRevoked implements [jwtgate.Revoker].
 func (s *MemoryStore) IsRevoked(_ context.Context, t *jwtgate.Token) (bool, error) {
+	// Everything revoked before the store was made is lost (a restart): a
+	// token issued before then, or without iat, cannot be told apart from
+	// one that was revoked, so it counts as revoked.
+	if t.IssuedAt.IsZero() || t.IssuedAt.Unix() < s.epoch {
+		return true, nil
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	// The clock is read only when an entry is found: most tokens have none.

@@ -53,6 +53,17 @@ func RunStore(t *testing.T, newStore NewStore) {
 		return r
 	}
 
+	t.Run("a token from before the store, or without iat, counts as revoked", func(t *testing.T) {
+		t.Parallel()
+		clock := NewClock(start)
+		s := newStore(t, clock.Now)
+		assert.True(t, revoked(t, s, token("jti-old", "", "alice", start.Add(-time.Hour))), "issued before the store began")
+		assert.True(t, revoked(t, s, token("jti-none", "", "alice", time.Time{})), "without iat")
+		assert.False(t, revoked(t, s, token("jti-now", "", "alice", start)), "issued in the store's first second")
+		clock.Advance(time.Hour)
+		assert.False(t, revoked(t, s, token("jti-later", "", "alice", start.Add(30*time.Minute))), "issued since")
+	})
+
 	t.Run("token revoked until its exp", func(t *testing.T) {
 		t.Parallel()
 		clock := NewClock(start)
