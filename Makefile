@@ -1,5 +1,5 @@
 # The whole test suite, as CI runs it: formatting, vet, staticcheck, and every
-# test under the race detector.
+# test under the race detector, in every module of go.work.
 .PHONY: test run fuzz bench bench-compare
 
 test:
@@ -20,17 +20,19 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzExtract -fuzztime=60s ./extractors
 	go test -run='^$$' -fuzz=FuzzIsB64Token -fuzztime=60s ./extractors
 
+# The per-package micro-benchmarks (the core's refusals, the extractors, the
+# Redis store); the cross-framework and peer set is bench-compare's.
 bench:
-	go test -run='^$$' -bench=. -benchmem ./...
+	go test -run='^$$' -bench=. -benchmem ./core/... ./extractors/...
 
 # Every adapter against its bare framework and golang-jwt alone, cache on and
 # off side by side (BenchmarkBare, BenchmarkRaw, BenchmarkAdapter), then the
-# ratios the performance targets are stated in (benchmarks/ratio).
-# The six rounds run the whole set each, rather than -count=6 running each
-# benchmark six times in a row: a shared machine's drift then spreads over
-# every benchmark instead of landing on some.
+# ratios the performance targets are stated in (bench/ratio). The six rounds
+# run the whole set each, rather than -count=6 running each benchmark six
+# times in a row: a shared machine's drift then spreads over every benchmark
+# instead of landing on some.
 bench-compare:
-	go test -c -o bench.test ./benchmarks
-	for i in 1 2 3 4 5 6; do ./bench.test -test.run='^$$' -test.bench=. -test.benchmem || exit 1; done | tee bench.txt
+	go test -c -o bench.test ./bench
+	for i in 1 2 3 4 5 6; do ./bench.test -test.run='^$$' -test.bench='Bare|Raw|Adapter' -test.benchmem || exit 1; done | tee bench.txt
 	go run golang.org/x/perf/cmd/benchstat@latest -col /cache bench.txt
-	go run ./benchmarks/ratio bench.txt
+	go run ./bench/ratio bench.txt

@@ -508,7 +508,9 @@ func TestTokenOutlivesHandler(t *testing.T) {
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for r := range next {
 				res, err := client.Do(r)
 				if err != nil {
@@ -521,7 +523,7 @@ func TestTokenOutlivesHandler(t *testing.T) {
 					errs <- errors.New(res.Status + " " + string(b))
 				}
 			}
-		})
+		}()
 	}
 	for _, r := range requests {
 		next <- r

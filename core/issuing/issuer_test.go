@@ -380,7 +380,9 @@ func TestConcurrentFlow(t *testing.T) {
 	const users = 16
 	var wg sync.WaitGroup
 	for u := range users {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			p, err := w.issuer.Login(ctx, issuing.Grant{Subject: "user-" + string(rune('a'+u))})
 			if !assert.NoError(t, err) {
 				return
@@ -390,14 +392,16 @@ func TestConcurrentFlow(t *testing.T) {
 			var pairs [4]*issuing.Pair
 			var inner sync.WaitGroup
 			for c := range 4 {
-				inner.Go(func() {
+				inner.Add(1)
+				go func() {
+					defer inner.Done()
 					if np, err := w.issuer.Refresh(ctx, p.RefreshToken); err == nil {
 						wins.Add(1)
 						pairs[c] = np
 					} else {
 						assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant)
 					}
-				})
+				}()
 			}
 			inner.Wait()
 			assert.Equal(t, int32(1), wins.Load(), "exactly one refresh of one token wins")
@@ -423,7 +427,7 @@ func TestConcurrentFlow(t *testing.T) {
 			assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked, "no lost revocation")
 			_, err = w.issuer.Refresh(ctx, q.RefreshToken)
 			assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant)
-		})
+		}()
 	}
 	wg.Wait()
 }

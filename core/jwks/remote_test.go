@@ -154,7 +154,9 @@ func TestRotationWithoutFailedRequests(t *testing.T) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range clients {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for {
 				select {
 				case <-stop:
@@ -170,7 +172,7 @@ func TestRotationWithoutFailedRequests(t *testing.T) {
 					onK2[i].Store(true)
 				}
 			}
-		})
+		}()
 	}
 	waitServed := func(n int64) {
 		for target := served.Load() + n; served.Load() < target; {
@@ -224,13 +226,15 @@ func TestUnknownKidFlood(t *testing.T) {
 	var wg sync.WaitGroup
 	var refused atomic.Int64
 	for i := range 1000 {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			forged := ecKey(t, "random-"+strconv.Itoa(i))
 			if _, err := auth.Verify(context.Background(), sign(t, forged, "https://id.example")); err != nil {
 				refused.Add(1)
 				assert.ErrorIs(t, err, jwtgate.ErrInvalidToken)
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	assert.Equal(t, int64(1000), refused.Load())
@@ -388,11 +392,13 @@ func TestRotationUnderLoadForgetsTheRemovedKey(t *testing.T) {
 		var wg sync.WaitGroup
 		var next64 atomic.Int64
 		for range workers {
-			wg.Go(func() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
 				for i := next64.Add(1) - 1; i < perRound; i = next64.Add(1) - 1 {
 					_, _ = auth.Verify(context.Background(), toks[i])
 				}
-			})
+			}()
 		}
 		for next64.Load() < perRound/4 {
 			runtime.Gosched()

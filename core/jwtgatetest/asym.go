@@ -2,6 +2,7 @@ package jwtgatetest
 
 import (
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -91,12 +92,14 @@ var asymKeys = sync.OnceValue(func() *asymFixture {
 	ax := &asymFixture{ec: map[string]*ecdsa.PrivateKey{}, ec2: map[string]*ecdsa.PrivateKey{}}
 	var wg sync.WaitGroup
 	for _, k := range []**rsa.PrivateKey{&ax.rsa, &ax.pss, &ax.rsa2} {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			var err error
 			if *k, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 				panic("jwtgatetest: " + err.Error())
 			}
-		})
+		}()
 	}
 	for alg, curve := range map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()} {
 		ax.ec[alg] = must(ecdsa.GenerateKey(curve, rand.Reader))
@@ -452,7 +455,7 @@ func asymAlgCases(fx *fixture) []testCase {
 	}{
 		{"ES256", confusionForm{"SPKI PEM", func(ax *asymFixture) []byte { return spkiPEM(ecPub(ax)) }}},
 		{"ES256", confusionForm{"JWK JSON as the JWKS endpoint serves it", func(ax *asymFixture) []byte { return servedJWK(ax.key("ES256")) }}},
-		{"ES256", confusionForm{"uncompressed point 04‖X‖Y", func(ax *asymFixture) []byte { return must(ecPub(ax).Bytes()) }}},
+		{"ES256", confusionForm{"uncompressed point 04‖X‖Y", func(ax *asymFixture) []byte { return ecPoint(ecPub(ax)) }}},
 		{"EdDSA", confusionForm{"SPKI PEM", func(ax *asymFixture) []byte { return spkiPEM(edPub(ax)) }}},
 		{"EdDSA", confusionForm{"JWK JSON as the JWKS endpoint serves it", func(ax *asymFixture) []byte { return servedJWK(ax.key("EdDSA")) }}},
 		{"EdDSA", confusionForm{"32-octet public key", func(ax *asymFixture) []byte { return edPub(ax) }}},
@@ -735,7 +738,7 @@ func asymHdrCases(fx *fixture) []testCase {
 		return `"jwk":{"kty":"RSA","n":"` + b64(ax.rsa2.N.Bytes()) + `","e":"AQAB"}`
 	}
 	ecJWK := func(ax *asymFixture) string {
-		p := must(ax.ec2["ES256"].PublicKey.Bytes())
+		p := ecPoint(&ax.ec2["ES256"].PublicKey)
 		return `"jwk":{"kty":"EC","crv":"P-256","x":"` + b64(p[1:33]) + `","y":"` + b64(p[33:]) + `"}`
 	}
 	embedded := func(alg, what string, jwk func(*asymFixture) string, withKid bool) testCase {
@@ -869,7 +872,8 @@ func rfcA2Key() *jwtgate.Key {
 func rfcA3Key() *jwtgate.Key {
 	pt := append([]byte{4}, must(base64.RawURLEncoding.DecodeString(rfcA3X))...)
 	pt = append(pt, must(base64.RawURLEncoding.DecodeString(rfcA3Y))...)
-	pub := must(ecdsa.ParseUncompressedPublicKey(elliptic.P256(), pt))
+	ecdhPub := must(ecdh.P256().NewPublicKey(pt))
+	pub := must(x509.ParsePKIXPublicKey(must(x509.MarshalPKIXPublicKey(ecdhPub)))).(*ecdsa.PublicKey)
 	return &jwtgate.Key{Algorithm: "ES256", VerifyKey: pub}
 }
 
@@ -896,3 +900,6 @@ func asymKATCases() []testCase {
 		{name: "KAT/N7 ES256 DER-encoded signature", config: a3, token: token(katN7), want: invalidToken(descSignature)},
 	}
 }
+
+// ecPoint is the public key as an uncompressed point, 04‖X‖Y (SEC 1).
+func ecPoint(pub *ecdsa.PublicKey) []byte { return must(pub.ECDH()).Bytes() }

@@ -175,7 +175,9 @@ func RunStore(t *testing.T, newStore NewStore) {
 			var wins, reused, unknown atomic.Int32
 			var wg sync.WaitGroup
 			for g := range 8 {
-				wg.Go(func() {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
 					err := s.RotateFamily(ctx, "fam", "r-0", "r-next-"+string(rune('a'+g)), start.Add(time.Hour))
 					switch {
 					case err == nil:
@@ -187,7 +189,7 @@ func RunStore(t *testing.T, newStore NewStore) {
 					default:
 						t.Errorf("unexpected error %v", err)
 					}
-				})
+				}()
 			}
 			wg.Wait()
 			// The first rotation wins; the next one is a reuse and revokes the
@@ -202,12 +204,14 @@ func RunStore(t *testing.T, newStore NewStore) {
 		s := newStore(t, NewClock(start).Now)
 		var wg sync.WaitGroup
 		for g := range 16 {
-			wg.Go(func() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
 				for i := range 50 {
 					id := string(rune('a'+g)) + "-" + string(rune('A'+i))
 					assert.NoError(t, s.RevokeToken(ctx, id, start.Add(time.Hour)))
 				}
-			})
+			}()
 		}
 		wg.Wait()
 		for g := range 16 {

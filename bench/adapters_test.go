@@ -1,4 +1,4 @@
-package benchmarks
+package bench
 
 import (
 	"crypto/ecdsa"
@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -134,33 +133,6 @@ var frameworks = []struct {
 		}
 	}},
 }
-
-// serveHTTP serves through h with a reusable request and a writer that keeps
-// nothing, so the figures are the handler's.
-func serveHTTP(h http.Handler) func(string) int {
-	r := httptest.NewRequest(http.MethodGet, "/", nil)
-	w := &discard{h: http.Header{}}
-	last := ""
-	return func(token string) int {
-		if token != last { // set once per benchmark, not per request
-			r.Header.Set("Authorization", "Bearer "+token)
-			last = token
-		}
-		clear(w.h)
-		w.code = http.StatusOK
-		h.ServeHTTP(w, r)
-		return w.code
-	}
-}
-
-type discard struct {
-	h    http.Header
-	code int
-}
-
-func (w *discard) Header() http.Header         { return w.h }
-func (w *discard) Write(b []byte) (int, error) { return len(b), nil }
-func (w *discard) WriteHeader(code int)        { w.code = code }
 
 func BenchmarkBare(b *testing.B) {
 	for _, fw := range frameworks {
