@@ -20,7 +20,6 @@ import (
 	"errors"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +54,11 @@ type Config struct {
 	// Audience is the aud of access tokens: the APIs that accept them. Refresh
 	// tokens are addressed to the Issuer itself.
 	Audience []string
+	// ClientID is the client_id of tokens whose Grant names none: the OAuth
+	// client they are issued to (RFC 9068 §2.2 requires the claim in a JWT
+	// access token). Default Issuer: a service that logs its own users in is
+	// its own client.
+	ClientID string
 	// AccessTTL is the access tokens' lifetime. Default DefaultAccessTTL (15 min).
 	AccessTTL time.Duration
 	// RefreshTTL is each refresh token's lifetime. Default DefaultRefreshTTL (7 days).
@@ -62,8 +66,9 @@ type Config struct {
 	// Store keeps refresh-token families and revocations. Give the verifier's
 	// Config.Revoker the same store.
 	Store Store
-	// Leeway is the clock skew allowed when refresh tokens are verified.
-	// Default 0; at most jwtgate.MaxLeeway.
+	// Leeway is the clock skew allowed when refresh tokens are verified, as
+	// jwtgate.Config.Leeway: default jwtgate.DefaultLeeway, jwtgate.NoLeeway
+	// for none, at most jwtgate.MaxLeeway.
 	Leeway time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
@@ -88,9 +93,14 @@ type Grant struct {
 	Subject string
 	// Scope is the space-separated scope claim.
 	Scope string
+	// ClientID is the client_id claim (RFC 9068 §2.2): the OAuth client the
+	// tokens are issued to. Default Config.ClientID.
+	ClientID string
 	// Claims are extra claims: any value that encodes to a JSON object, such as
 	// a struct with json tags or a map[string]any. It must not set a claim the
-	// Issuer sets (iss, sub, aud, exp, nbf, iat, jti, sid, scope, scp).
+	// Issuer sets (iss, sub, aud, exp, nbf, iat, jti, sid, client_id, scope,
+	// scp), in any case: names that differ from those, or from each other,
+	// only by case are refused, since every verifier refuses them.
 	Claims any
 }
 
@@ -147,6 +157,9 @@ func New(cfg Config) (*Issuer, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ClientID == "" {
+		cfg.ClientID = cfg.Issuer
+	}
 	if cfg.Cookies != nil {
 		if err := cfg.Cookies.Validate(); err != nil {
 			errs = append(errs, err)
@@ -197,7 +210,11 @@ func (i *Issuer) Login(ctx context.Context, g Grant) (*Pair, error) {
 	if err := i.cfg.Store.StartFamily(ctx, family, refreshID, now.Add(i.cfg.RefreshTTL)); err != nil {
 		return nil, newError(jwtgate.ErrUnavailable, err, "The token store is unavailable; try again later")
 	}
-	return i.pair(now, g.Subject, g.Scope, family, refreshID, extra)
+	clientID := g.ClientID
+	if clientID == "" {
+		clientID = i.cfg.ClientID
+	}
+	return i.pair(now, grant{sub: g.Subject, scope: g.Scope, clientID: clientID, extra: extra}, family, refreshID)
 }
 
 // Refresh spends a refresh token and returns a new pair of the same family
@@ -270,7 +287,11 @@ func (i *Issuer) rotate(ctx context.Context, t *jwtgate.Token) (*Pair, error) {
 		}
 		return nil, newError(jwtgate.ErrUnavailable, err, "The token store is unavailable; try again later")
 	}
-	return i.pair(now, t.Subject, claims.Scope, t.SessionID, next, extra)
+	var clientID string
+	if _, err := claims.Get("client_id", &clientID); err != nil || clientID == "" {
+		clientID = i.cfg.ClientID // a refresh token minted before client_id was carried
+	}
+	return i.pair(now, grant{sub: t.Subject, scope: claims.Scope, clientID: clientID, extra: extra}, t.SessionID, next)
 }
 
 // Logout revokes the access token t and its whole family: every refresh
@@ -297,9 +318,11 @@ func (i *Issuer) Logout(ctx context.Context, t *jwtgate.Token) error {
 	return nil
 }
 
-// RevokeSubject revokes every token of subject issued until now, to the
-// millisecond ("log out everywhere"). Tokens issued afterwards are not
-// affected.
+// RevokeSubject revokes every token of subject issued until now ("log out
+// everywhere"). Tokens issued afterwards are not affected, those of a login
+// in the same second included: NumericDates are whole seconds, so the store
+// tells a token of that second by when its login's family started (see
+// Store.RevokeSubject).
 func (i *Issuer) RevokeSubject(ctx context.Context, subject string) error {
 	now := i.cfg.Now()
 	if err := i.cfg.Store.RevokeSubject(ctx, subject, now, now.Add(i.cfg.RefreshTTL)); err != nil {
@@ -313,18 +336,22 @@ func invalidGrant(cause error) error {
 }
 
 // pair signs an access token and a refresh token of one family.
-func (i *Issuer) pair(now time.Time, sub, scope, family, refreshID string, extra map[string]any) (*Pair, error) {
+func (i *Issuer) pair(now time.Time, g grant, family, refreshID string) (*Pair, error) {
+	// Whole seconds: a verifier that rounds "now" down to the second (PyJWT,
+	// joserfc, jose's maxTokenAge) would otherwise see a token issued up to a
+	// second in the future during its first second.
+	now = now.Truncate(time.Second)
 	accessExp := now.Add(i.cfg.AccessTTL)
 	refreshExp := now.Add(i.cfg.RefreshTTL)
 	var aud any = i.cfg.Audience[0]
 	if len(i.cfg.Audience) > 1 {
 		aud = i.cfg.Audience
 	}
-	access, err := i.sign(AccessTokenType, claimSet(extra, i.cfg.Issuer, sub, aud, now, accessExp, newID(), family, scope))
+	access, err := i.sign(AccessTokenType, claimSet(g, i.cfg.Issuer, aud, now, accessExp, newID(), family))
 	if err != nil {
 		return nil, err
 	}
-	refresh, err := i.sign(RefreshTokenType, claimSet(extra, i.cfg.Issuer, sub, i.cfg.Issuer, now, refreshExp, refreshID, family, scope))
+	refresh, err := i.sign(RefreshTokenType, claimSet(g, i.cfg.Issuer, i.cfg.Issuer, now, refreshExp, refreshID, family))
 	if err != nil {
 		return nil, err
 	}
@@ -335,29 +362,26 @@ func (i *Issuer) pair(now time.Time, sub, scope, family, refreshID string, extra
 	}, nil
 }
 
-func claimSet(extra map[string]any, iss, sub string, aud any, iat, exp time.Time, jti, sid, scope string) jwt.MapClaims {
-	c := make(jwt.MapClaims, len(extra)+9)
-	for k, v := range extra {
-		c[k] = v
-	}
-	c["iss"], c["sub"], c["aud"], c["jti"], c["sid"] = iss, sub, aud, jti, sid
-	// iat to the millisecond, so that "log out everywhere" at time T refuses
-	// tokens issued before T and not those issued in the same second after it.
-	c["iat"] = json.Number(numericDateString(iat))
-	c["exp"] = exp.Unix()
-	if scope != "" {
-		c["scope"] = scope
-	}
-	return c
+// grant is what a family's tokens carry, from the login to every refresh.
+type grant struct {
+	sub, scope, clientID string
+	extra                map[string]any
 }
 
-func numericDateString(t time.Time) string {
-	ms := t.UnixMilli()
-	s := strconv.FormatInt(ms/1000, 10)
-	if frac := ms % 1000; frac != 0 {
-		s += strings.TrimRight("."+strconv.FormatInt(1000+frac, 10)[1:], "0")
+// claimSet is the claims of one token: RFC 9068 §2.2's iss, exp, aud, sub,
+// client_id, iat and jti, the family as sid, the scope, and the grant's own
+// claims. NumericDates in whole seconds.
+func claimSet(g grant, iss string, aud any, iat, exp time.Time, jti, sid string) jwt.MapClaims {
+	c := make(jwt.MapClaims, len(g.extra)+10)
+	for k, v := range g.extra {
+		c[k] = v
 	}
-	return s
+	c["iss"], c["sub"], c["aud"], c["jti"], c["sid"], c["client_id"] = iss, g.sub, aud, jti, sid, g.clientID
+	c["iat"], c["exp"] = iat.Unix(), exp.Unix()
+	if g.scope != "" {
+		c["scope"] = g.scope
+	}
+	return c
 }
 
 func (i *Issuer) sign(typ string, c jwt.MapClaims) (string, error) {
@@ -370,7 +394,7 @@ func (i *Issuer) sign(typ string, c jwt.MapClaims) (string, error) {
 }
 
 // issuerClaims are the claims the Issuer sets itself.
-var issuerClaims = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "scope", "scp"}
+var issuerClaims = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "client_id", "scope", "scp"}
 
 // grantClaims turns Grant.Claims into a map, refusing registered names.
 func grantClaims(v any) (map[string]any, error) {

@@ -7,7 +7,11 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -249,11 +253,69 @@ func TestRevokeSubject(t *testing.T) {
 	_, err = w.access(t, b1.AccessToken)
 	assert.NoError(t, err)
 
-	w.clock.Advance(time.Millisecond) // a new login just after "log out everywhere"
+	w.clock.Advance(time.Millisecond) // a new login just after "log out everywhere", in the same second
 	a2, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice"})
 	require.NoError(t, err)
-	_, err = w.access(t, a2.AccessToken)
+	tok, err := w.access(t, a2.AccessToken)
+	require.NoError(t, err)
+	assert.Equal(t, a1.IssuedAt, tok.IssuedAt, "whole seconds: the same iat as the revoked login's")
+	p2, err := w.issuer.Refresh(ctx, a2.RefreshToken)
+	require.NoError(t, err, "and its refresh token works")
+	_, err = w.access(t, p2.AccessToken)
 	assert.NoError(t, err)
+}
+
+// TestTokensMeetRFC9068 decodes an access token as any verifier would: the
+// at+jwt profile's claims (RFC 9068 §2.2), NumericDates as integers (a
+// verifier that rounds "now" down to the second must not see a token from
+// the future), client_id carried through refreshes.
+func TestTokensMeetRFC9068(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	w.clock.Set(testNow.Add(999 * time.Millisecond))
+	ctx := context.Background()
+	p, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice", ClientID: "mobile-app"})
+	require.NoError(t, err)
+	for _, tok := range []string{p.AccessToken, p.RefreshToken} {
+		var claims map[string]any
+		dec := json.NewDecoder(strings.NewReader(payloadOf(t, tok)))
+		dec.UseNumber()
+		require.NoError(t, dec.Decode(&claims))
+		for _, name := range []string{"iss", "exp", "aud", "sub", "client_id", "iat", "jti"} {
+			assert.Contains(t, claims, name, "RFC 9068 §2.2 requires %s", name)
+		}
+		assert.Equal(t, "mobile-app", claims["client_id"])
+		for _, name := range []string{"iat", "exp"} {
+			n := claims[name].(json.Number).String()
+			assert.NotContains(t, n, ".", "%s is whole seconds", name)
+		}
+		assert.Equal(t, json.Number(strconv.FormatInt(testNow.Unix(), 10)), claims["iat"], "rounded down, never up")
+	}
+	p2, err := w.issuer.Refresh(ctx, p.RefreshToken)
+	require.NoError(t, err)
+	tok, err := w.access(t, p2.AccessToken)
+	require.NoError(t, err)
+	var cid string
+	_, err = tok.Claims.(*jwtgate.Claims).Get("client_id", &cid)
+	require.NoError(t, err)
+	assert.Equal(t, "mobile-app", cid, "carried through a refresh")
+
+	p3, err := w.issuer.Login(ctx, issuing.Grant{Subject: "bob"})
+	require.NoError(t, err)
+	tok, err = w.access(t, p3.AccessToken)
+	require.NoError(t, err)
+	_, err = tok.Claims.(*jwtgate.Claims).Get("client_id", &cid)
+	require.NoError(t, err)
+	assert.Equal(t, "https://issuer.example", cid, "default: Config.ClientID, which defaults to the issuer")
+}
+
+func payloadOf(t *testing.T, tok string) string {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	require.Len(t, parts, 3)
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	return string(b)
 }
 
 // flakyStore fails every call while down is set.

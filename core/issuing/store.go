@@ -41,7 +41,11 @@ type Store interface {
 	// RevokeFamily revokes every refresh and access token of a family.
 	RevokeFamily(ctx context.Context, family string, until time.Time) error
 	// RevokeSubject revokes every token of subject issued at or before
-	// before, and every token of subject without iat.
+	// before, and every token of subject without iat. iat is usually whole
+	// seconds: a token whose iat is the second of before, with no fraction,
+	// is revoked unless its family (sid) started after before — a login in
+	// that second after the mark — so the store records when each family
+	// started.
 	RevokeSubject(ctx context.Context, subject string, before, until time.Time) error
 	// StartFamily records a new refresh-token family whose current refresh
 	// token is tokenID.
@@ -84,6 +88,7 @@ type MemoryStore struct {
 type memFamily struct {
 	current string
 	revoked bool
+	started time.Time // when StartFamily ran, by the store's clock
 	until   time.Time
 }
 
@@ -125,8 +130,14 @@ func (s *MemoryStore) IsRevoked(_ context.Context, t *jwtgate.Token) (bool, erro
 		}
 	}
 	if t.Subject != "" {
-		if m, ok := s.subjects[t.Subject]; ok && s.now().Before(m.until) && (t.IssuedAt.IsZero() || !t.IssuedAt.After(m.before)) {
-			return true, nil
+		if m, ok := s.subjects[t.Subject]; ok && s.now().Before(m.until) {
+			var started time.Time
+			if f, ok := s.families[t.SessionID]; ok && t.SessionID != "" {
+				started = f.started
+			}
+			if IssuedBefore(t.IssuedAt, m.before, started) {
+				return true, nil
+			}
 		}
 	}
 	return false, nil
@@ -196,7 +207,7 @@ func (s *MemoryStore) StartFamily(_ context.Context, family, tokenID string, unt
 			err = errFamilyExists
 			return
 		}
-		s.families[strings.Clone(family)] = &memFamily{current: strings.Clone(tokenID), until: until}
+		s.families[strings.Clone(family)] = &memFamily{current: strings.Clone(tokenID), started: now, until: until}
 	})
 	return err
 }
@@ -276,4 +287,20 @@ func (s *MemoryStore) sweepLocked(now time.Time) {
 			delete(s.subjects, k)
 		}
 	}
+}
+
+// IssuedBefore reports whether a token issued at iat, of a family that
+// started at started (zero when unknown), counts as issued at or before the
+// mark of RevokeSubject: iat at or before it; or, for an iat of whole
+// seconds in the mark's own second, a family that did not start after the
+// mark (a token without a known family counts as issued before). Stores call
+// it so that every store reads a subject mark alike.
+func IssuedBefore(iat, mark, started time.Time) bool {
+	switch {
+	case iat.IsZero():
+		return true
+	case iat.Nanosecond() != 0 || iat.Unix() != mark.Unix():
+		return !iat.After(mark)
+	}
+	return started.IsZero() || !started.After(mark)
 }

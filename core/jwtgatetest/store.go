@@ -112,6 +112,23 @@ func RunStore(t *testing.T, newStore NewStore) {
 		clock.Set(before.Add(time.Hour))
 		assert.False(t, revoked(t, s, token("a-1", "", "alice", start)), "the mark ends")
 	})
+	t.Run("subject mark in the second of a login: the family tells", func(t *testing.T) {
+		t.Parallel()
+		clock := NewClock(start.Add(100 * time.Millisecond))
+		s := newStore(t, clock.Now)
+		require.NoError(t, s.StartFamily(ctx, "fam-before", "r-1", start.Add(time.Hour)))
+		clock.Set(start.Add(500 * time.Millisecond))
+		require.NoError(t, s.RevokeSubject(ctx, "alice", clock.Now(), start.Add(time.Hour)))
+		clock.Set(start.Add(700 * time.Millisecond))
+		require.NoError(t, s.StartFamily(ctx, "fam-after", "r-2", start.Add(time.Hour)))
+		// iat is whole seconds: every one of these tokens says start.
+		assert.True(t, revoked(t, s, token("a-1", "fam-before", "alice", start)), "a login before the mark, in its second")
+		assert.False(t, revoked(t, s, token("a-2", "fam-after", "alice", start)), "a login after the mark, in its second")
+		assert.True(t, revoked(t, s, token("a-3", "", "alice", start)), "no family: counted as before")
+		assert.True(t, revoked(t, s, token("a-4", "fam-unknown", "alice", start)), "an unknown family: counted as before")
+		assert.False(t, revoked(t, s, token("a-5", "", "alice", start.Add(time.Second))), "the next second")
+	})
+
 	t.Run("a later subject mark extends an earlier one", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t, NewClock(start).Now)

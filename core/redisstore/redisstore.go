@@ -288,7 +288,7 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 		tok = pipe.Get(ctx, s.tokenKey(t.ID))
 	}
 	if t.SessionID != "" {
-		fam = pipe.HMGet(ctx, s.familyKey(t.SessionID), "rev", "until")
+		fam = pipe.HMGet(ctx, s.familyKey(t.SessionID), "rev", "until", "start")
 	}
 	if t.Subject != "" {
 		sub = pipe.HMGet(ctx, s.subjectKey(t.Subject), "before", "until")
@@ -319,6 +319,7 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 			return true, nil
 		}
 	}
+	var started time.Time // when the token's family started, if known
 	if fam != nil {
 		v, err := fam.Result()
 		if err != nil {
@@ -327,13 +328,16 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 		if v[0] == "1" && now < toInt(v[1]) {
 			return true, nil
 		}
+		if v[2] != nil {
+			started = time.UnixMilli(toInt(v[2]))
+		}
 	}
 	if sub != nil {
 		v, err := sub.Result()
 		if err != nil {
 			return false, wrap(err)
 		}
-		if v[0] != nil && now < toInt(v[1]) && (t.IssuedAt.IsZero() || t.IssuedAt.UnixMilli() <= toInt(v[0])) {
+		if v[0] != nil && now < toInt(v[1]) && issuing.IssuedBefore(t.IssuedAt, time.UnixMilli(toInt(v[0])), started) {
 			return true, nil
 		}
 	}
@@ -490,9 +494,12 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string, before, until
 	return wrap(err)
 }
 
+// startFamily records a family: its current refresh token, its until, and
+// when it started (for RevokeSubject's same-second rule, see
+// issuing.IssuedBefore).
 var startFamily = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'cur', ARGV[1], 'until', ARGV[2])
+redis.call('HSET', KEYS[1], 'cur', ARGV[1], 'until', ARGV[2], 'start', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`)
 
@@ -512,7 +519,7 @@ func (s *Store) StartFamily(ctx context.Context, family, tokenID string, until t
 	}
 	cmds, err := s.scripts(ctx,
 		s.epochCall(),
-		scriptCall{startFamily, s.familyKey(family), []any{tokenID, ms(until), s.ttl(until)}})
+		scriptCall{startFamily, s.familyKey(family), []any{tokenID, ms(until), s.ttl(until), ms(s.now())}})
 	if err != nil {
 		return wrap(err)
 	}
