@@ -24,6 +24,7 @@ type Authenticator struct {
 	issuers    []string // nil: any issuer (SkipIssuerCheck)
 	audience   []string // nil: any audience (SkipAudienceCheck)
 	subject    string   // "": any subject
+	parties    []string // nil: any client (azp or client_id)
 	checkIat   bool
 	types      []string // normalized; "" for absent
 	critical   []string
@@ -81,15 +82,21 @@ func New(cfg Config) (*Authenticator, error) {
 		if size == 0 {
 			size = DefaultCacheSize
 		}
-		switch k := a.keys.(type) {
-		case *Key, *KeySet:
+		if ok, changing := cacheable(a.keys); ok {
 			a.cache = newTokenCache(size)
-		case KeyGeneration:
-			a.cache, a.keyGen = newTokenCache(size), k
+			if changing {
+				a.keyGen = a.keys.(KeyGeneration)
+			}
 		}
 	}
 	if a.maxSize == 0 {
 		a.maxSize = DefaultMaxTokenSize
+	}
+	switch a.leeway {
+	case 0:
+		a.leeway = DefaultLeeway
+	case NoLeeway:
+		a.leeway = 0
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -113,8 +120,14 @@ func New(cfg Config) (*Authenticator, error) {
 	// Every algorithm jwtgate supports that a key is bound to; the key found
 	// for the token must then be bound to the token's alg.
 	for _, alg := range a.keys.Algorithms() {
-		if slices.Contains(SupportedAlgorithms(), alg) && !slices.Contains(a.algs, alg) {
-			a.algs = append(a.algs, alg)
+		names := []string{alg}
+		if isEd25519(alg) {
+			names = []string{"EdDSA", "Ed25519"} // one algorithm, two names
+		}
+		for _, alg := range names {
+			if slices.Contains(SupportedAlgorithms(), alg) && !slices.Contains(a.algs, alg) {
+				a.algs = append(a.algs, alg)
+			}
 		}
 	}
 	a.checkIat = !cfg.SkipIssuedAtCheck
@@ -125,6 +138,9 @@ func New(cfg Config) (*Authenticator, error) {
 		a.issuers = slices.Clone(cfg.Issuer)
 	}
 	a.subject = cfg.Subject
+	if len(cfg.AuthorizedParties) > 0 {
+		a.parties = slices.Clone(cfg.AuthorizedParties)
+	}
 	return a, nil
 }
 

@@ -2,6 +2,9 @@ package jwtgate
 
 import (
 	"hash/maphash"
+	"iter"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -22,6 +25,61 @@ const DefaultCacheSize = 10_000
 // filed under the old generation and never served once the new one is seen.
 type KeyGeneration interface {
 	KeyGeneration() uint64
+}
+
+// cacheable reports whether the verified-token cache may sit over src: its
+// keys never change (a *Key, a *KeySet), or src says when they do
+// (KeyGeneration, which changing reports). A combination (KeysByIssuer,
+// Combine) is cacheable when each of its sources is, and changes when one
+// of them does.
+func cacheable(src KeySource) (ok, changing bool) {
+	switch k := src.(type) {
+	case *Key, *KeySet:
+		return true, false
+	case KeysByIssuer:
+		return cacheableAll(maps.Values(k))
+	case *combined:
+		return cacheableAll(slices.Values(k.sources))
+	case KeyGeneration:
+		return true, true
+	}
+	return false, false
+}
+
+func cacheableAll(sources iter.Seq[KeySource]) (ok, changing bool) {
+	for s := range sources {
+		if s == nil {
+			continue
+		}
+		o, c := cacheable(s)
+		if !o {
+			return false, false
+		}
+		changing = changing || c
+	}
+	return true, changing
+}
+
+// generationOf is the sum of the generations of src's changing sources: it
+// changes whenever one of theirs does (each only grows).
+func generationOf(src KeySource) uint64 {
+	switch k := src.(type) {
+	case KeysByIssuer:
+		var n uint64
+		for _, s := range k {
+			n += generationOf(s)
+		}
+		return n
+	case *combined:
+		var n uint64
+		for _, s := range k.sources {
+			n += generationOf(s)
+		}
+		return n
+	case KeyGeneration:
+		return k.KeyGeneration()
+	}
+	return 0
 }
 
 // tokenCache remembers verified tokens, keyed by the exact token string, so

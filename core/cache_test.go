@@ -219,3 +219,45 @@ func TestCacheFilesVerificationUnderTheKeysItUsed(t *testing.T) {
 	_, err = a.Verify(context.Background(), tok)
 	assert.ErrorIs(t, err, jwtgate.ErrUnknownKey, "the removed key's token served from the cache")
 }
+
+// TestCacheOverCombinedSources: several issuers (KeysByIssuer) or several
+// key sets of one issuer (Combine) keep the verified-token cache when every
+// source allows it, and forget its entries when one source's keys change;
+// a source that can change without saying so turns it off.
+func TestCacheOverCombinedSources(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tok := mint(testSecret, goodHeader, claimsJSON(""))
+	for name, build := range map[string]func(a, b jwtgate.KeySource) jwtgate.KeySource{
+		"KeysByIssuer": func(a, b jwtgate.KeySource) jwtgate.KeySource {
+			return jwtgate.KeysByIssuer{"https://issuer.example": a, "https://other.example": b}
+		},
+		"Combine": func(a, b jwtgate.KeySource) jwtgate.KeySource { return jwtgate.Combine(b, a) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			a := &countingKeys{key: jwtgate.HMAC(testSecret, "HS256")}
+			b := &countingKeys{key: jwtgate.HMAC([]byte("fedcba9876543210fedcba9876543210"), "HS256")}
+			b.key.ID, a.key.ID = "b", "a"
+			auth, _ := cachedAuth(t, build(a, b), nil)
+			for range 3 {
+				_, err := auth.Verify(ctx, mint(testSecret, `{"alg":"HS256","typ":"JWT","kid":"a"}`, claimsJSON("")))
+				require.NoError(t, err)
+			}
+			assert.Equal(t, 1, jwtgate.CacheLen(auth), "cached")
+			before := a.lookups.Load()
+			_, err := auth.Verify(ctx, mint(testSecret, `{"alg":"HS256","typ":"JWT","kid":"a"}`, claimsJSON("")))
+			require.NoError(t, err)
+			assert.Equal(t, before, a.lookups.Load(), "a hit looks no key up")
+			b.gen.Add(1) // the other source's keys changed
+			_, err = auth.Verify(ctx, mint(testSecret, `{"alg":"HS256","typ":"JWT","kid":"a"}`, claimsJSON("")))
+			require.NoError(t, err)
+			assert.Equal(t, before+1, a.lookups.Load(), "verified again after a change in one source")
+
+			silent := &plainKeys{countingKeys{key: jwtgate.HMAC(testSecret, "HS256")}}
+			off, _ := cachedAuth(t, build(jwtgate.HMAC(testSecret, "HS256"), silent), nil)
+			_, _ = off.Verify(ctx, tok)
+			assert.Equal(t, -1, jwtgate.CacheLen(off), "no cache over a source that changes without saying so")
+		})
+	}
+}

@@ -21,8 +21,9 @@ import (
 //	}
 type Claims struct {
 	jwt.RegisteredClaims
-	// Scope is the space-separated scope claim (RFC 8693 §4.2, RFC 9068 §2.2.3).
-	Scope string `json:"scope,omitempty"`
+	// Scope is the space-separated scope claim (RFC 8693 §4.2, RFC 9068
+	// §2.2.3); a scope sent as an array of strings is joined with spaces.
+	Scope ScopeClaim `json:"scope,omitempty"`
 	// Scp is the scope claim as some issuers send it: an array of scopes, or a
 	// space-separated string.
 	Scp jwt.ClaimStrings `json:"scp,omitempty"`
@@ -44,7 +45,31 @@ func (c *Claims) date(i int, t time.Time) *jwt.NumericDate {
 
 // Scopes returns the scopes of the scope and scp claims, as Token.Scopes
 // reads them.
-func (c *Claims) Scopes() []string { return appendScopes(nil, c.Scope, c.Scp) }
+func (c *Claims) Scopes() []string { return appendScopes(nil, string(c.Scope), c.Scp) }
+
+// ScopeClaim is the scope claim: scope tokens separated by spaces (RFC 6749
+// §3.3). It decodes from a JSON string, or from an array of strings (as
+// ForgeRock and PingAM send scope), joined with single spaces, so a claims
+// type that embeds Claims reads either; it encodes as a string.
+type ScopeClaim string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *ScopeClaim) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '[' {
+		var list []string
+		if err := json.Unmarshal(b, &list); err != nil {
+			return err
+		}
+		*s = ScopeClaim(strings.Join(list, " "))
+		return nil
+	}
+	var str string
+	if err := json.Unmarshal(b, &str); err != nil {
+		return err
+	}
+	*s = ScopeClaim(str)
+	return nil
+}
 
 // Raw returns a copy of the token's payload as it was signed, when c was
 // filled in by jwtgate; nil otherwise.

@@ -20,6 +20,17 @@ const DefaultMaxTokenSize = 8 << 10
 // "usually no more than a few minutes".
 const MaxLeeway = 5 * time.Minute
 
+// DefaultLeeway is the clock skew allowed on exp, nbf and iat when
+// Config.Leeway is zero: 60 seconds, Spring Security's default for the same
+// check (JwtTimestampValidator; Microsoft's IdentityModel allows 5 minutes).
+// An identity provider whose clock runs a second or two ahead, or a token
+// checked just as it expires, is then not refused at random; a minute is
+// small beside an access token's usual 5 to 60 minutes.
+const DefaultLeeway = 60 * time.Second
+
+// NoLeeway, as Config.Leeway, demands exact times: no clock skew at all.
+const NoLeeway time.Duration = -1
+
 // Config configures an [Authenticator]. The zero value is not usable: Keys,
 // Issuer and Audience are required (or explicitly skipped). Every other field's
 // zero value is the safe default, which its comment states.
@@ -39,13 +50,21 @@ type Config struct {
 	// or an array) must contain at least one. Required unless SkipAudienceCheck
 	// is set (RFC 8725 §3.9).
 	Audience []string
-	// SkipAudienceCheck accepts tokens whatever their aud.
+	// SkipAudienceCheck accepts tokens whatever their aud. Pair it with
+	// AuthorizedParties when the issuer does not put this service in aud
+	// (Keycloak's default access token says "aud":"account" and names the
+	// client in azp).
 	SkipAudienceCheck bool
+	// AuthorizedParties, when set, lists the clients whose tokens are
+	// accepted: the token's azp (OpenID Connect Core §2), or client_id (RFC
+	// 9068 §2.2) when it has no azp, must be one of them, and a token with
+	// neither is refused. Default: any client.
+	AuthorizedParties []string
 	// Subject, when set, is the only sub accepted.
 	Subject string
 
-	// Leeway is the clock skew allowed on exp, nbf and iat. Default 0; at most
-	// MaxLeeway.
+	// Leeway is the clock skew allowed on exp, nbf and iat. Default
+	// DefaultLeeway (60 s); NoLeeway for none; at most MaxLeeway.
 	Leeway time.Duration
 	// ExpirationOptional accepts tokens without exp. By default exp is required:
 	// a token that never expires cannot be contained once stolen.
@@ -178,8 +197,13 @@ func (c *Config) validate() error {
 			add("Audience contains an empty string")
 		}
 	}
-	if c.Leeway < 0 || c.Leeway > MaxLeeway {
-		add("Leeway must be between 0 and " + MaxLeeway.String())
+	for _, p := range c.AuthorizedParties {
+		if p == "" {
+			add("AuthorizedParties contains an empty string")
+		}
+	}
+	if (c.Leeway < 0 && c.Leeway != NoLeeway) || c.Leeway > MaxLeeway {
+		add("Leeway must be between 0 and " + MaxLeeway.String() + ", or NoLeeway")
 	}
 	if c.MaxTokenSize < 0 {
 		add("MaxTokenSize is negative")

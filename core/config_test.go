@@ -84,6 +84,7 @@ func TestNewConfigErrors(t *testing.T) {
 		{name: "nil key pointer", modify: func(c *jwtgate.Config) { var k *jwtgate.Key; c.Keys = k }, want: "Keys is required"},
 		{name: "TIME-10 leeway one hour", modify: func(c *jwtgate.Config) { c.Leeway = time.Hour }, want: "Leeway must be between"},
 		{name: "negative leeway", modify: func(c *jwtgate.Config) { c.Leeway = -time.Second }, want: "Leeway must be between"},
+		{name: "NoLeeway is the one negative value", modify: func(c *jwtgate.Config) { c.Leeway = jwtgate.NoLeeway - 1 }, want: "or NoLeeway"},
 		{name: "negative max size", modify: func(c *jwtgate.Config) { c.MaxTokenSize = -1 }, want: "MaxTokenSize is negative"},
 		{name: "realm with quote", modify: func(c *jwtgate.Config) { c.Realm = `a"b` }, want: "Realm may only"},
 		{name: "crit names registered header", modify: func(c *jwtgate.Config) { c.CriticalHeaders = []string{"alg"} }, want: "crit must not list"},

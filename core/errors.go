@@ -48,6 +48,9 @@ var (
 	ErrTokenRevoked      = errors.New("jwtgate: token revoked")
 	ErrMissingJTI        = errors.New("jwtgate: token has no jti")
 	ErrValidationFailed  = errors.New("jwtgate: custom validation failed")
+	// ErrAuthorizedParty: the token's azp (or client_id) is not one of
+	// Config.AuthorizedParties.
+	ErrAuthorizedParty = errors.New("jwtgate: token issued to another client")
 )
 
 // Error is the error type of every failure. Kind is one of the kinds,

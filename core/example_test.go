@@ -23,7 +23,7 @@ func exampleToken(scope string) string {
 			Audience:  jwt.ClaimStrings{"orders-api"},
 			ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour)),
 		},
-		Scope: scope,
+		Scope: jwtgate.ScopeClaim(scope),
 	}).SignedString(exampleSecret)
 	if err != nil {
 		panic(err)

@@ -28,12 +28,15 @@ type Key struct {
 	// ID is the key's kid. A key without ID matches tokens with any kid or none.
 	ID string
 	// Algorithm is the one algorithm this key is used with: HS256, HS384,
-	// HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or
-	// EdDSA. "none" is never accepted.
+	// HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512,
+	// EdDSA or Ed25519. "none" is never accepted. EdDSA (RFC 8037) and
+	// Ed25519 (RFC 9864's fully-specified name for it) are one algorithm: a
+	// key bound to either verifies tokens that name either, and signs with
+	// the name it is bound to.
 	Algorithm string
 	// VerifyKey verifies signatures: the secret ([]byte) for HS*,
 	// *rsa.PublicKey for RS* and PS*, *ecdsa.PublicKey for ES*,
-	// ed25519.PublicKey for EdDSA.
+	// ed25519.PublicKey for EdDSA and Ed25519.
 	VerifyKey any
 	// SignKey signs tokens when jwtgate issues them: the same secret for HS*,
 	// the private key (*rsa.PrivateKey, *ecdsa.PrivateKey,
@@ -88,7 +91,7 @@ var ecCurves = map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elli
 
 // SupportedAlgorithms lists every algorithm jwtgate verifies and signs.
 func SupportedAlgorithms() []string {
-	return []string{"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+	return []string{"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"}
 }
 
 // Validate reports what is wrong with the key: an unknown algorithm, a key
@@ -103,7 +106,7 @@ func (k *Key) Validate() error {
 		name = "key " + quote(k.ID)
 	}
 	if !slices.Contains(SupportedAlgorithms(), k.Algorithm) {
-		return errors.New("jwtgate: " + name + ": algorithm " + quote(k.Algorithm) + " is not supported (want one of HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA)")
+		return errors.New("jwtgate: " + name + ": algorithm " + quote(k.Algorithm) + " is not supported (want one of HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519)")
 	}
 	if k.VerifyKey == nil {
 		return errors.New("jwtgate: " + name + ": VerifyKey is nil")
@@ -178,12 +181,12 @@ func checkKeyType(alg string, key any, private bool) error {
 		if private {
 			p, ok := key.(ed25519.PrivateKey)
 			if !ok || len(p) != ed25519.PrivateKeySize {
-				return errors.New("EdDSA needs an ed25519.PrivateKey")
+				return errors.New(alg + " needs an ed25519.PrivateKey")
 			}
 		} else {
 			p, ok := key.(ed25519.PublicKey)
 			if !ok || len(p) != ed25519.PublicKeySize {
-				return errors.New("EdDSA needs an ed25519.PublicKey")
+				return errors.New(alg + " needs an ed25519.PublicKey")
 			}
 		}
 	}
@@ -207,7 +210,8 @@ func keysMatch(verify, sign any) bool {
 
 // KeySet is a fixed set of keys, selected by kid. It is a [KeySource].
 //
-// A token with a kid gets the key with that ID, or else the one key without ID
+// A token with a kid gets the key with that ID bound to the token's alg (one
+// ID may name keys of several algorithms), or else the one key without ID
 // bound to the token's alg. A token without kid gets the one key bound to its
 // alg; when several keys share that algorithm the token must name one.
 type KeySet struct {
@@ -234,15 +238,27 @@ func (s *KeySet) Algorithms() []string { return s.algs }
 // Key implements [KeySource].
 func (s *KeySet) Key(_ context.Context, q KeyQuery) (*Key, error) {
 	if q.KeyID != "" {
+		// One kid may name several keys that differ by algorithm (RFC 7517
+		// §4.5): the one bound to the token's alg, else the first, which the
+		// caller then refuses as bound to another algorithm.
+		var first *Key
 		for _, k := range s.keys {
 			if k.ID == q.KeyID {
-				return k, nil
+				if SameAlgorithm(k.Algorithm, q.Algorithm) {
+					return k, nil
+				}
+				if first == nil {
+					first = k
+				}
 			}
+		}
+		if first != nil {
+			return first, nil
 		}
 	}
 	var found *Key
 	for _, k := range s.keys {
-		if k.Algorithm == q.Algorithm && (q.KeyID == "" || k.ID == "") {
+		if SameAlgorithm(k.Algorithm, q.Algorithm) && (q.KeyID == "" || k.ID == "") {
 			if found != nil {
 				return nil, ErrUnknownKey // ambiguous: the token must name its key
 			}
@@ -273,11 +289,11 @@ func (s *KeySet) Validate() error {
 			public = true
 		}
 		for _, o := range s.keys[:i] {
-			if o != nil && k.ID == o.ID {
-				if k.ID == "" && k.Algorithm != o.Algorithm {
-					continue
-				}
-				errs = append(errs, errors.New("jwtgate: key set has two keys with ID "+quote(k.ID)))
+			// Keys may share an ID when they are bound to different
+			// algorithms (RFC 7517 §4.5: a kid names one key per kty, use
+			// or alg); two keys for one ID and algorithm are ambiguous.
+			if o != nil && k.ID == o.ID && SameAlgorithm(k.Algorithm, o.Algorithm) {
+				errs = append(errs, errors.New("jwtgate: key set has two keys with ID "+quote(k.ID)+" for "+k.Algorithm))
 			}
 		}
 	}
@@ -381,6 +397,96 @@ func copyKeys(src KeySource) KeySource {
 			m[iss] = copyKeys(s)
 		}
 		return m
+	case *combined:
+		c := &combined{sources: make([]KeySource, len(k.sources))}
+		for i, s := range k.sources {
+			c.sources[i] = copyKeys(s)
+		}
+		return c
 	}
 	return src
+}
+
+// SameAlgorithm reports whether a key bound to bound may verify a token whose
+// alg is alg: the same name, or EdDSA and Ed25519, which name one algorithm
+// for an Ed25519 key (RFC 9864 §2.2).
+func SameAlgorithm(bound, alg string) bool {
+	return bound == alg || isEd25519(bound) && isEd25519(alg)
+}
+
+func isEd25519(alg string) bool { return alg == "EdDSA" || alg == "Ed25519" }
+
+// KeyGeneration implements [KeyGeneration]: it changes whenever the keys of
+// one of the issuers' sources do, so that the verified-token cache stays
+// over several issuers' remote key sets.
+func (m KeysByIssuer) KeyGeneration() uint64 { return generationOf(m) }
+
+// Combine returns a [KeySource] holding the keys of every source, such as
+// the JWK Sets of several URLs that one issuer publishes (gofiber's
+// JWKSetURLs): a token's key is the first source's that has one bound to the
+// token's alg, in order. Unlike [KeysByIssuer] it does not scope keys to an
+// issuer: combine only the sources of issuers you trust alike. The
+// verified-token cache stays on over it when every source allows it (see
+// Config.CacheSize), and forgets its entries when one source's keys change.
+func Combine(sources ...KeySource) KeySource {
+	return &combined{sources: slices.Clone(sources)}
+}
+
+type combined struct{ sources []KeySource }
+
+// Key implements [KeySource].
+func (c *combined) Key(ctx context.Context, q KeyQuery) (*Key, error) {
+	var errs []error
+	var mismatch *Key
+	for _, s := range c.sources {
+		k, err := s.Key(ctx, q)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case k != nil && SameAlgorithm(k.Algorithm, q.Algorithm):
+			return k, nil
+		case k != nil && mismatch == nil:
+			mismatch = k // kept in case no source has a key for the alg
+		}
+	}
+	if mismatch != nil {
+		return mismatch, nil
+	}
+	return nil, errors.Join(append([]error{ErrUnknownKey}, errs...)...)
+}
+
+// Algorithms implements [KeySource]: every source's.
+func (c *combined) Algorithms() []string {
+	var out []string
+	for _, s := range c.sources {
+		for _, alg := range s.Algorithms() {
+			if !slices.Contains(out, alg) {
+				out = append(out, alg)
+			}
+		}
+	}
+	return out
+}
+
+// KeyGeneration implements [KeyGeneration] (see Combine).
+func (c *combined) KeyGeneration() uint64 { return generationOf(c) }
+
+// Validate checks every source that has a Validate method.
+func (c *combined) Validate() error {
+	if len(c.sources) == 0 {
+		return errors.New("jwtgate: Combine of no key source")
+	}
+	var errs []error
+	for i, s := range c.sources {
+		if s == nil || isNil(s) {
+			errs = append(errs, fmt.Errorf("jwtgate: Combine: source %d is nil", i))
+			continue
+		}
+		if v, ok := s.(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -32,6 +32,10 @@ type Token struct {
 	// SessionID is the sid claim: the refresh-token family (the login) the
 	// token was issued from, "" when absent.
 	SessionID string
+	// ClientID is the client the token was issued to: its azp claim (OpenID
+	// Connect's authorized party), else its client_id (RFC 9068); "" when it
+	// has neither.
+	ClientID string
 	// ExpiresAt and IssuedAt are the exp and iat claims (zero when absent).
 	ExpiresAt, IssuedAt time.Time
 

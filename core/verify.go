@@ -43,6 +43,7 @@ import (
 type envelope struct {
 	alg, kid, typ      string
 	iss, sub, jti, sid string
+	azp, clientID      string
 	scope              string
 	aud, scp           string    // raw JSON values ("" when absent), checked
 	exp, iat, nbf      time.Time // zero when absent
@@ -61,6 +62,7 @@ var (
 	errIssuer            = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidIssuer)
 	errAudience          = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidAudience)
 	errSubject           = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidSubject)
+	errParty             = errors.Join(jwt.ErrTokenInvalidClaims, ErrAuthorizedParty)
 	errRequired          = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenRequiredClaimMissing)
 	errAlgorithmMismatch = errors.Join(jwt.ErrTokenUnverifiable, ErrAlgorithmMismatch)
 	errUnknownKey        = errors.Join(jwt.ErrTokenUnverifiable, ErrUnknownKey)
@@ -163,6 +165,7 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 		Subject:   env.sub,
 		ID:        env.jti,
 		SessionID: env.sid,
+		ClientID:  env.party(),
 		ExpiresAt: env.exp,
 		IssuedAt:  env.iat,
 		scope:     env.scope,
@@ -257,8 +260,31 @@ func signingMethod(alg string) jwt.SigningMethod {
 		return jwt.SigningMethodES512
 	case "EdDSA":
 		return jwt.SigningMethodEdDSA
+	case "Ed25519":
+		return signingEd25519
 	}
 	return nil
+}
+
+// SigningMethod returns the golang-jwt signing method jwtgate uses for alg:
+// golang-jwt's own, except PS256/384/512, whose salt is fixed to the hash's
+// length (RFC 7518 §3.5), and Ed25519 (RFC 9864), golang-jwt's EdDSA under
+// the fully-specified name. It returns nil for anything else. jwtgate
+// registers nothing with golang-jwt: its global registry stays as the
+// application left it.
+func SigningMethod(alg string) jwt.SigningMethod { return signingMethod(alg) }
+
+// signingEd25519 is EdDSA with an Ed25519 key, under RFC 9864's name.
+var signingEd25519 jwt.SigningMethod = ed25519Method{}
+
+type ed25519Method struct{}
+
+func (ed25519Method) Alg() string { return "Ed25519" }
+func (ed25519Method) Verify(signingString string, sig []byte, key any) error {
+	return jwt.SigningMethodEdDSA.Verify(signingString, sig, key)
+}
+func (ed25519Method) Sign(signingString string, key any) ([]byte, error) {
+	return jwt.SigningMethodEdDSA.Sign(signingString, key)
 }
 
 // lookupKey finds the key for a token: from the configured source, by kid,
@@ -272,7 +298,7 @@ func (a *Authenticator) lookupKey(ctx context.Context, alg, kid, iss string) (*K
 		return nil, errors.Join(jwt.ErrTokenUnverifiable, ErrUnknownKey, err)
 	case key == nil:
 		return nil, errUnknownKey
-	case key.Algorithm != alg:
+	case !SameAlgorithm(key.Algorithm, alg):
 		return nil, errAlgorithmMismatch
 	}
 	return key, nil
@@ -521,7 +547,7 @@ func asciiEqualFold(a, b string) bool {
 // maxNumericDate is 9999-12-31T23:59:59Z: later dates overflow conversions.
 const maxNumericDate = 253402300799
 
-var registeredClaims = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "scope", "scp"}
+var registeredClaims = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "azp", "client_id", "scope", "scp"}
 
 // readClaims reads the payload: one name once (under case folding too, at
 // every depth), registered claims with their exact names and JSON types,
@@ -554,8 +580,20 @@ func (a *Authenticator) readClaims(payload string, env *envelope) bool {
 			env.jti, ok = parse.String(value)
 		case "sid":
 			env.sid, ok = parse.String(value)
+		case "azp":
+			env.azp, ok = parse.String(value)
+		case "client_id":
+			env.clientID, ok = parse.String(value)
 		case "scope":
-			env.scope, ok = parse.String(value)
+			if value[0] == '"' {
+				env.scope, ok = parse.String(value)
+			} else {
+				// An array of scope tokens, as ForgeRock and PingAM send it:
+				// read as the list it is.
+				var list []string
+				list, ok = parse.Strings(value)
+				env.scope = strings.Join(list, " ")
+			}
 		case "aud", "scp":
 			if value[0] == '"' {
 				_, ok = parse.String(value)
@@ -670,6 +708,14 @@ func (a *Authenticator) checkClaims(env *envelope, now time.Time) error {
 			return errSubject
 		}
 	}
+	if a.parties != nil {
+		switch party := env.party(); {
+		case party == "":
+			missing = true
+		case !slices.Contains(a.parties, party):
+			return errParty
+		}
+	}
 	if missing || env.missingRequired {
 		return errRequired
 	}
@@ -698,6 +744,15 @@ func audienceMatch(aud string, want []string) (found, named bool) {
 	return false, named
 }
 
+// party is the client the token was issued to: azp (OpenID Connect Core
+// §2), else client_id (RFC 9068 §2.2).
+func (env *envelope) party() string {
+	if env.azp != "" {
+		return env.azp
+	}
+	return env.clientID
+}
+
 // scopes returns the scp claim as a list.
 func (env *envelope) scopes() []string {
 	if env.scp[0] == '"' {
@@ -711,7 +766,7 @@ func (env *envelope) scopes() []string {
 // fill sets the default claims type from what readClaims read, as
 // encoding/json would have (NumericDates at golang-jwt's TimePrecision).
 func (env *envelope) fill(c *Claims, payload string, scp []string) {
-	c.Issuer, c.Subject, c.ID, c.Scope = env.iss, env.sub, env.jti, env.scope
+	c.Issuer, c.Subject, c.ID, c.Scope = env.iss, env.sub, env.jti, ScopeClaim(env.scope)
 	if env.aud != "" {
 		if env.aud[0] == '"' {
 			s, _ := parse.Unquote(env.aud)
@@ -747,6 +802,8 @@ func describeTokenError(err error) string {
 		return "The access token audience is not accepted"
 	case errors.Is(err, jwt.ErrTokenInvalidSubject):
 		return "The access token subject is not accepted"
+	case errors.Is(err, ErrAuthorizedParty):
+		return "The access token was issued to another client"
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
 		return "The access token lacks a required claim"
 	case errors.Is(err, ErrValidationFailed):

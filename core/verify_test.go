@@ -39,6 +39,7 @@ func testAuth(t testing.TB, modify func(*jwtgate.Config)) *jwtgate.Authenticator
 		Keys:     jwtgate.HMAC(testSecret, "HS256"),
 		Issuer:   []string{"https://issuer.example"},
 		Audience: []string{"api://svc"},
+		Leeway:   jwtgate.NoLeeway, // these tests are exact; TestDefaultLeeway takes the default
 		Now:      func() time.Time { return testNow },
 	}
 	if modify != nil {
@@ -341,4 +342,18 @@ func TestResponseBodyEscapesApplicationText(t *testing.T) {
 	assert.JSONEq(t, `{"error":"invalid_credentials","error_description":"bad \"name\"\n"}`, string(b))
 	b = jwtgate.Response{Code: "invalid_credentials", Description: "Wrong username or password"}.Body()
 	assert.Equal(t, `{"error":"invalid_credentials","error_description":"Wrong username or password"}`, string(b))
+}
+
+// TestDefaultLeeway: without a Leeway, DefaultLeeway (60 s) applies; NoLeeway
+// demands exact times.
+func TestDefaultLeeway(t *testing.T) {
+	t.Parallel()
+	def := testAuth(t, func(c *jwtgate.Config) { c.Leeway = 0 })
+	exact := testAuth(t, nil)
+	ahead := mint(testSecret, goodHeader, strings.Replace(claimsJSON(""), `"iat":1795867200`, `"iat":1795867202`, 1))
+	_, err := def.Verify(context.Background(), ahead)
+	assert.NoError(t, err, "an issuer two seconds ahead")
+	_, err = exact.Verify(context.Background(), ahead)
+	assert.ErrorIs(t, err, jwt.ErrTokenUsedBeforeIssued)
+	assert.Equal(t, 60*time.Second, jwtgate.DefaultLeeway)
 }

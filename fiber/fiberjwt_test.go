@@ -48,7 +48,7 @@ func signed(t testing.TB, sub, scope string, exp time.Duration) string {
 			Issuer: "iss", Subject: sub, Audience: jwt.ClaimStrings{"aud"}, ID: "jti-" + sub,
 			ExpiresAt: jwt.NewNumericDate(time.Now().Add(exp)),
 		},
-		Scope: scope,
+		Scope: jwtgate.ScopeClaim(scope),
 	}).SignedString(testSecret)
 	require.NoError(t, err)
 	return s

@@ -19,7 +19,7 @@ func signed(sub, scope string) string {
 			Issuer: "https://id.example.com", Subject: sub, Audience: jwt.ClaimStrings{"orders-api"},
 			ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour)),
 		},
-		Scope: scope,
+		Scope: jwtgate.ScopeClaim(scope),
 	}).SignedString(secret)
 	return s
 }

@@ -21,6 +21,7 @@ func testAuth(t testing.TB, modify func(*jwtgate.Config)) *jwtgate.Authenticator
 		Keys:     jwtgate.HMAC(testSecret, "HS256"),
 		Issuer:   []string{"https://issuer.example"},
 		Audience: []string{"api://svc"},
+		Leeway:   jwtgate.NoLeeway,
 		Now:      func() time.Time { return testNow },
 	}
 	if modify != nil {

@@ -169,7 +169,7 @@ func New(cfg Config) (*Issuer, error) {
 		return nil, err
 	}
 	cfg.Key = cloneKey(cfg.Key)
-	i := &Issuer{cfg: cfg, method: jwt.GetSigningMethod(cfg.Key.Algorithm)}
+	i := &Issuer{cfg: cfg, method: jwtgate.SigningMethod(cfg.Key.Algorithm)}
 	i.cfg.Audience = slices.Clone(cfg.Audience)
 	refresh, err := jwtgate.New(jwtgate.Config{
 		Keys:           cfg.Key,
@@ -291,7 +291,7 @@ func (i *Issuer) rotate(ctx context.Context, t *jwtgate.Token) (*Pair, error) {
 	if _, err := claims.Get("client_id", &clientID); err != nil || clientID == "" {
 		clientID = i.cfg.ClientID // a refresh token minted before client_id was carried
 	}
-	return i.pair(now, grant{sub: t.Subject, scope: claims.Scope, clientID: clientID, extra: extra}, t.SessionID, next)
+	return i.pair(now, grant{sub: t.Subject, scope: string(claims.Scope), clientID: clientID, extra: extra}, t.SessionID, next)
 }
 
 // Logout revokes the access token t and its whole family: every refresh

@@ -43,7 +43,7 @@ func newWorld(t testing.TB, store func(now func() time.Time) issuing.Store) *wor
 	var err error
 	w.issuer, err = issuing.New(issuing.Config{
 		Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "https://issuer.example", Audience: []string{"api://svc"},
-		Store: w.store, Now: w.clock.Now,
+		Store: w.store, Now: w.clock.Now, Leeway: jwtgate.NoLeeway,
 	})
 	require.NoError(t, err)
 	w.auth = testAuth(t, func(c *jwtgate.Config) {
@@ -201,7 +201,7 @@ func TestRefreshFailures(t *testing.T) {
 			w2.clock = jwtgatetest.NewClock(testNow.Add(tt.at))
 			_, err := w.issuer.Refresh(ctx, tt.token)
 			if tt.at > 0 {
-				i, ierr := issuing.New(issuing.Config{Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "https://issuer.example", Audience: []string{"api://svc"}, Store: w.store, Now: w2.clock.Now})
+				i, ierr := issuing.New(issuing.Config{Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "https://issuer.example", Audience: []string{"api://svc"}, Store: w.store, Now: w2.clock.Now, Leeway: jwtgate.NoLeeway})
 				require.NoError(t, ierr)
 				_, err = i.Refresh(ctx, tt.token)
 			}

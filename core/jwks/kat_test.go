@@ -128,7 +128,7 @@ func jwtAuth(t *testing.T, keys jwtgate.KeySource, unix int64) *jwtgate.Authenti
 	t.Helper()
 	now := time.Unix(unix, 0)
 	a, err := jwtgate.New(jwtgate.Config{
-		Keys: keys, Issuer: []string{"joe"}, SkipAudienceCheck: true, ExpirationOptional: false,
+		Keys: keys, Issuer: []string{"joe"}, SkipAudienceCheck: true, ExpirationOptional: false, Leeway: jwtgate.NoLeeway,
 		Now: func() time.Time { return now },
 	})
 	require.NoError(t, err)
@@ -530,4 +530,42 @@ func TestParsePEMErrors(t *testing.T) {
 			assert.True(t, strings.HasPrefix(err.Error(), "jwtgate: "), "error %q says where it comes from", err)
 		})
 	}
+}
+
+// TestEd25519FullySpecified: RFC 9864's Ed25519 names the algorithm EdDSA
+// names for an Ed25519 key. A JWK that carries either name, a token that
+// names either, and an issuer that signs with either all work together; the
+// key stays bound to that one algorithm (no other alg passes).
+func TestEd25519FullySpecified(t *testing.T) {
+	t.Parallel()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	for _, bound := range []string{"EdDSA", "Ed25519"} {
+		key := &jwtgate.Key{ID: "ed", Algorithm: bound, VerifyKey: pub, SignKey: priv}
+		published, err := jwks.Marshal(key)
+		require.NoError(t, err)
+		assert.Contains(t, string(published), `"alg":"`+bound+`"`)
+		set, err := jwks.ParseSet(published)
+		require.NoError(t, err)
+		a, err := jwtgate.New(jwtgate.Config{Keys: set, SkipIssuerCheck: true, SkipAudienceCheck: true, ExpirationOptional: true})
+		require.NoError(t, err)
+		for _, alg := range []string{"EdDSA", "Ed25519"} {
+			tok := jwt.NewWithClaims(jwtgate.SigningMethod(alg), jwt.MapClaims{"sub": "alice"})
+			tok.Header["kid"] = "ed"
+			s, err := tok.SignedString(priv)
+			require.NoError(t, err)
+			_, err = a.Verify(context.Background(), s)
+			assert.NoError(t, err, "key bound to %s, token alg %s", bound, alg)
+		}
+		hs := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "alice"})
+		hs.Header["kid"] = "ed"
+		s, err := hs.SignedString([]byte(pub))
+		require.NoError(t, err)
+		_, err = a.Verify(context.Background(), s)
+		assert.ErrorIs(t, err, jwtgate.ErrAlgorithmMismatch, "the Ed25519 key is never an HMAC secret")
+		k, err := jwks.ParseKey([]byte(`{"kty":"OKP","crv":"Ed25519","alg":"` + bound + `","kid":"x","x":"` + base64.RawURLEncoding.EncodeToString(pub) + `"}`))
+		require.NoError(t, err)
+		assert.Equal(t, bound, k.Algorithm)
+	}
+	assert.Equal(t, "Ed25519", jwtgate.SigningMethod("Ed25519").Alg())
 }

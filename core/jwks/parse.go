@@ -8,8 +8,10 @@
 // Ed25519. Keys are refused when they are not for signatures ("use" other
 // than "sig", "key_ops" without "verify"), too weak (RSA under 2048 bits,
 // exponent 1, a ROCA-vulnerable modulus), off their curve, or when "alg"
-// does not fit the key. A set that mixes HMAC secrets with public keys, or
-// holds one kid twice, is refused whole.
+// does not fit the key. A set's encryption keys are left out. A set that
+// mixes HMAC secrets with public keys, or holds two keys for one kid and
+// algorithm, is refused whole when it comes from the application's
+// configuration (ParseSet); a fetched set (Remote) keeps every good key.
 //
 // JWK parsing is github.com/MicahParks/jwkset's; the rules above are
 // jwtgate's.
@@ -45,11 +47,15 @@ func ParseKey(data []byte) (*jwtgate.Key, error) {
 }
 
 // ParseSet reads a JWK Set of verification keys ({"keys":[…]}) into a
-// jwtgate.KeySet. Private members are refused: a published set must never
-// carry them. Keys of other kinds (encryption keys, unsupported curves) are
-// refused with the rest; use Filter to drop them instead.
+// jwtgate.KeySet. Encryption keys ("use":"enc", or key_ops without "verify")
+// are left out: a set may publish both kinds. Any other key it cannot use
+// (private members — a published set must never carry them —, an
+// unsupported curve, a weak key) refuses the whole set, since it comes from
+// the application's own configuration; a remote set (Remote) drops such
+// keys and keeps the others instead. One kid may name keys of different
+// algorithms (RFC 7517 §4.5), not two keys of one algorithm.
 func ParseSet(data []byte) (*jwtgate.KeySet, error) {
-	keys, skipped, err := parseSet(data, false)
+	keys, skipped, _, err := parseSet(data, false)
 	if err != nil {
 		return nil, err
 	}
@@ -67,22 +73,26 @@ func newSet(keys []*jwtgate.Key) (*jwtgate.KeySet, error) {
 	return set, nil
 }
 
-// parseSet returns the usable keys and, separately, why the others were
-// refused.
-func parseSet(data []byte, allowPrivate bool) (keys []*jwtgate.Key, skipped []error, err error) {
+// parseSet returns the usable signature keys and, separately, why the others
+// were refused, and how many encryption keys it left out.
+func parseSet(data []byte, allowPrivate bool) (keys []*jwtgate.Key, skipped []error, encryption int, err error) {
 	var set struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
 	if err := json.Unmarshal(data, &set); err != nil {
-		return nil, nil, fmt.Errorf("%w: not a JWK Set: %w", ErrKey, err)
+		return nil, nil, 0, fmt.Errorf("%w: not a JWK Set: %w", ErrKey, err)
 	}
 	if set.Keys == nil {
-		return nil, nil, fmt.Errorf("%w: not a JWK Set: no \"keys\"", ErrKey)
+		return nil, nil, 0, fmt.Errorf("%w: not a JWK Set: no \"keys\"", ErrKey)
 	}
 	for i, raw := range set.Keys {
 		var m jwkset.JWKMarshal
 		if err := json.Unmarshal(raw, &m); err != nil {
 			skipped = append(skipped, fmt.Errorf("%w: key %d: %w", ErrKey, i, err))
+			continue
+		}
+		if forEncryption(m) {
+			encryption++ // published for the other direction; not an error
 			continue
 		}
 		k, err := fromMarshal(m, allowPrivate)
@@ -92,7 +102,45 @@ func parseSet(data []byte, allowPrivate bool) (keys []*jwtgate.Key, skipped []er
 		}
 		keys = append(keys, k)
 	}
-	return keys, skipped, nil
+	return keys, skipped, encryption, nil
+}
+
+// forEncryption reports whether a JWK is published for encryption, not for
+// signatures: "use":"enc", or key_ops without "verify" that name an
+// encryption operation.
+func forEncryption(m jwkset.JWKMarshal) bool {
+	if m.USE == jwkset.UseEnc {
+		return true
+	}
+	if len(m.KEYOPS) > 0 && !slices.Contains(m.KEYOPS, jwkset.KeyOpsVerify) {
+		for _, op := range m.KEYOPS {
+			switch op {
+			case jwkset.KeyOpsEncrypt, jwkset.KeyOpsDecrypt, jwkset.KeyOpsWrapKey, jwkset.KeyOpsUnwrapKey, jwkset.KeyOpsDeriveKey, jwkset.KeyOpsDeriveBits:
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dedupe keeps the first key of each ID and algorithm and reports the
+// others: two keys one token could name are ambiguous, so a remote set
+// drops the later one rather than refuse every key.
+func dedupe(keys []*jwtgate.Key) (kept []*jwtgate.Key, dropped []error) {
+	for _, k := range keys {
+		dup := false
+		for _, o := range kept {
+			if o.ID == k.ID && jwtgate.SameAlgorithm(o.Algorithm, k.Algorithm) {
+				dup = true
+			}
+		}
+		if dup {
+			dropped = append(dropped, fmt.Errorf("%w: a second key with kid %q for %s", ErrKey, k.ID, k.Algorithm))
+			continue
+		}
+		kept = append(kept, k)
+	}
+	return kept, dropped
 }
 
 func fromMarshal(m jwkset.JWKMarshal, allowPrivate bool) (*jwtgate.Key, error) {
@@ -199,7 +247,7 @@ func rocaVulnerable(n *big.Int) bool {
 // as a service's own key file does (never one fetched from elsewhere). Each
 // key is bound and validated as in ParseSet; the result signs too.
 func ParsePrivateSet(data []byte) (*jwtgate.KeySet, error) {
-	keys, skipped, err := parseSet(data, true)
+	keys, skipped, _, err := parseSet(data, true)
 	if err != nil {
 		return nil, err
 	}

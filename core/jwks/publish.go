@@ -25,13 +25,19 @@ func Marshal(keys ...*jwtgate.Key) ([]byte, error) {
 		if k.Algorithm[:2] == "HS" {
 			return nil, fmt.Errorf("jwks: key %q is an HMAC secret, which is never published", k.ID)
 		}
+		alg := jwkset.ALG(k.Algorithm)
+		if k.Algorithm == "Ed25519" {
+			alg = jwkset.AlgEdDSA // jwkset knows only the polymorphic name
+		}
 		jwk, err := jwkset.NewJWKFromKey(k.VerifyKey, jwkset.JWKOptions{Metadata: jwkset.JWKMetadataOptions{
-			KID: k.ID, ALG: jwkset.ALG(k.Algorithm), USE: jwkset.UseSig,
+			KID: k.ID, ALG: alg, USE: jwkset.UseSig,
 		}})
 		if err != nil {
 			return nil, fmt.Errorf("jwks: key %q: %w", k.ID, err)
 		}
-		set.Keys = append(set.Keys, jwk.Marshal())
+		m := jwk.Marshal()
+		m.ALG = jwkset.ALG(k.Algorithm) // RFC 9864's Ed25519 as bound
+		set.Keys = append(set.Keys, m)
 	}
 	return json.Marshal(set)
 }

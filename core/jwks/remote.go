@@ -77,7 +77,7 @@ type Remote struct {
 }
 
 // asymmetric is every algorithm a fetched key may be bound to.
-var asymmetric = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+var asymmetric = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"}
 
 // NewRemote checks opts, fetches the set once and starts the background
 // refresh. A failed first fetch is not an error: tokens are refused until a
@@ -263,21 +263,33 @@ func (r *Remote) fetch(ctx context.Context) (*jwtgate.KeySet, [32]byte, time.Dur
 	if int64(len(body)) > r.opts.MaxSize {
 		return nil, sum, 0, fmt.Errorf("jwks: key set over %d bytes", r.opts.MaxSize)
 	}
-	keys, skipped, err := parseSet(body, false)
+	keys, skipped, encryption, err := parseSet(body, false)
 	if err != nil {
 		return nil, sum, 0, err
 	}
-	for _, e := range skipped {
-		r.log("jwks: key refused", e)
+	keys, dropped := dedupe(keys)
+	sum = sha256.Sum256(body)
+	// A key the set holds but jwtgate cannot use never takes the good ones
+	// down. Said once per new set, not on every fetch of the same one.
+	r.mu.Lock()
+	changed := sum != r.lastSum
+	r.mu.Unlock()
+	if changed {
+		for _, e := range append(skipped, dropped...) {
+			r.log("jwks: key refused; the set's other keys stay in use", e)
+		}
+		if encryption > 0 && r.opts.Logger != nil {
+			r.opts.Logger.Debug("jwks: encryption keys left out", slog.String("url", r.opts.URL), slog.Int("keys", encryption))
+		}
 	}
 	if len(keys) == 0 {
-		return nil, sum, 0, errors.New("jwks: the key set holds no usable key")
+		return nil, sum, 0, errors.New("jwks: the key set holds no usable signature key")
 	}
 	set, err := newSet(keys)
 	if err != nil {
 		return nil, sum, 0, err
 	}
-	return set, sha256.Sum256(body), maxAge(resp.Header.Get("Cache-Control")), nil
+	return set, sum, maxAge(resp.Header.Get("Cache-Control")), nil
 }
 
 func (r *Remote) log(msg string, err error) {

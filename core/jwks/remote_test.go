@@ -1,10 +1,16 @@
 package jwks_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -420,4 +426,65 @@ func signClaims(t testing.TB, k *jwtgate.Key, claims jwt.MapClaims) string {
 	s, err := tok.SignedString(k.SignKey)
 	require.NoError(t, err)
 	return s
+}
+
+// TestRemoteSetKeepsEveryGoodKey: what identity providers publish — one kid
+// for two keys of different algorithms (RFC 7517 §4.5), an encryption key
+// beside the signature keys (Keycloak), a key jwtgate cannot use, a kid
+// twice for one algorithm — never takes the good keys down, and an
+// encryption key is no warning.
+func TestRemoteSetKeepsEveryGoodKey(t *testing.T) {
+	t.Parallel()
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	weak, err := rsa.GenerateKey(rand.Reader, 1024)
+	require.NoError(t, err)
+	ec := ecKey(t, "shared")
+	rs := &jwtgate.Key{ID: "shared", Algorithm: "RS256", VerifyKey: &rsaKey.PublicKey, SignKey: rsaKey}
+	good, err := jwks.Marshal(ec, rs)
+	require.NoError(t, err)
+	var set struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	require.NoError(t, json.Unmarshal(good, &set))
+	n := func(b *big.Int) string { return base64.RawURLEncoding.EncodeToString(b.Bytes()) }
+	set.Keys = append(set.Keys,
+		map[string]any{"kty": "RSA", "kid": "enc-1", "use": "enc", "alg": "RSA-OAEP", "n": n(rsaKey.N), "e": "AQAB"},
+		map[string]any{"kty": "RSA", "kid": "weak", "alg": "RS256", "n": n(weak.N), "e": "AQAB"},
+		map[string]any{"kty": "RSA", "kid": "shared", "alg": "RS256", "n": n(weak.N), "e": "AQAB"},
+		set.Keys[0], // the EC key again: a second key for kid "shared", ES256
+	)
+	body, err := json.Marshal(set)
+	require.NoError(t, err)
+
+	srv := newJWKSServer(t)
+	srv.mu.Lock()
+	srv.body = body
+	srv.mu.Unlock()
+	var logs bytes.Buffer
+	remote := newRemote(t, srv.URL, jwks.RemoteOptions{MinRefreshInterval: time.Hour,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	auth := authFor(t, remote)
+	for _, k := range []*jwtgate.Key{ec, rs} {
+		tok := jwt.NewWithClaims(jwtgate.SigningMethod(k.Algorithm), jwt.MapClaims{"iss": "https://id.example", "aud": "api", "sub": "alice", "exp": time.Now().Add(time.Hour).Unix()})
+		tok.Header["kid"] = k.ID
+		s, err := tok.SignedString(k.SignKey)
+		require.NoError(t, err)
+		_, err = auth.Verify(context.Background(), s)
+		assert.NoError(t, err, "the %s key of kid %q", k.Algorithm, k.ID)
+	}
+	assert.Contains(t, logs.String(), "weak", "an unusable key is said")
+	assert.NotContains(t, logs.String(), "enc-1", "an encryption key is normal: no warning")
+	before := logs.Len()
+	require.NoError(t, remote.Refresh(context.Background()))
+	assert.Equal(t, before, logs.Len(), "the same set is not warned about again")
+
+	static, err := jwks.ParseSet(good)
+	require.NoError(t, err, "one kid for keys of two algorithms")
+	_, err = static.Key(context.Background(), jwtgate.KeyQuery{KeyID: "shared", Algorithm: "RS256"})
+	require.NoError(t, err)
+	encOnly, err := json.Marshal(map[string]any{"keys": append([]map[string]any{}, set.Keys[:3]...)})
+	require.NoError(t, err)
+	_, err = jwks.ParseSet(encOnly)
+	assert.NoError(t, err, "a configured set's encryption key is left out, not refused")
 }

@@ -604,6 +604,16 @@ func timeCases(fx *fixture) []testCase {
 			want: accept()},
 		{name: "TIME-08/exp 1e20", token: func(*env) string { return fx.t0(set("exp", "1e20")) }, want: invalidToken(descMalformed)},
 		{name: "TIME-08/negative exp", token: func(*env) string { return fx.t0(set("exp", "-1")) }, want: invalidToken(descMalformed)},
+		// TIME-11: the default leeway (DefaultLeeway, 60 s) tolerates an
+		// issuer whose clock runs ahead and a token checked as it expires.
+		{name: "TIME-11/default leeway: iat two seconds ahead", config: leeway(0),
+			token: func(*env) string { return fx.t0(set("iat", fx.at(2*time.Second)), set("nbf", fx.at(2*time.Second))) }, want: accept()},
+		{name: "TIME-11/default leeway: expired 59 seconds ago", config: leeway(0),
+			token: func(*env) string { return fx.t0(set("exp", fx.at(-59*time.Second))) }, want: accept()},
+		{name: "TIME-11/default leeway: expired 61 seconds ago", config: leeway(0),
+			token: func(*env) string { return fx.t0(set("exp", fx.at(-61*time.Second))) }, want: invalidToken(descExpired)},
+		{name: "TIME-11/NoLeeway: iat one second ahead", config: leeway(jwtgate.NoLeeway),
+			token: func(*env) string { return fx.t0(set("iat", fx.at(time.Second))) }, want: invalidToken(descFuture)},
 	}
 }
 

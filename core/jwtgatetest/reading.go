@@ -30,6 +30,9 @@ func readingCases(fx *fixture) []testCase {
 	required := func(c *jwtgate.Config) { c.RequiredClaims = []string{"groups"} }
 	cookie := extractor(extractors.Cookie("access_token"))
 	secevent := func(c *jwtgate.Config) { c.Types = []string{"secevent+jwt"} }
+	parties := func(c *jwtgate.Config) {
+		c.Audience, c.SkipAudienceCheck, c.AuthorizedParties = nil, true, []string{"orders-ui"}
+	}
 	return []testCase{
 		// FMT-13: names equal under Unicode case folding, which
 		// encoding/json (and so a custom claims type) matches to one field.
@@ -95,6 +98,31 @@ func readingCases(fx *fixture) []testCase {
 			want:  want{status: http.StatusOK, accepted: true, scopes: []string{"write"}}},
 		{name: "ID-11/two spaces in a row", scopes: []string{"admin"},
 			token: func(*env) string { return fx.t0(set("scope", `"read  admin"`)) }, want: accept()},
+
+		{name: "ID-11/scope as a JSON array (ForgeRock, PingAM)", scopes: []string{"admin"},
+			token: func(*env) string { return fx.t0(set("scope", `["read","admin"]`)) },
+			want:  want{status: http.StatusOK, accepted: true, scopes: []string{"read", "admin"}}},
+		{name: "ID-11/scope array lacking the scope", scopes: []string{"admin"},
+			token: func(*env) string { return fx.t0(set("scope", `["read"]`)) }, want: insufficientScope("admin")},
+		{name: "ID-11/scope array of another type", token: func(*env) string { return fx.t0(set("scope", `["read",1]`)) },
+			want: invalidToken(descMalformed)},
+
+		// ID-12: a provider that names the client in azp or client_id, not
+		// this service in aud (Keycloak's "aud":"account").
+		{name: "ID-12/azp of an accepted client", config: parties, token: func(*env) string {
+			return fx.t0(set("aud", `"account"`), set("azp", `"orders-ui"`))
+		}, want: accept()},
+		{name: "ID-12/client_id of an accepted client", config: parties, token: func(*env) string {
+			return fx.t0(set("aud", `"account"`), set("client_id", `"orders-ui"`))
+		}, want: accept()},
+		{name: "ID-12/azp of another client", config: parties, token: func(*env) string {
+			return fx.t0(set("aud", `"account"`), set("azp", `"evil-app"`), set("client_id", `"orders-ui"`))
+		}, want: invalidToken(descParty)},
+		{name: "ID-12/neither azp nor client_id", config: parties, token: func(*env) string { return fx.t0(set("aud", `"account"`)) },
+			want: invalidToken(descRequiredClaim)},
+		{name: "ID-12/azp case variant", config: parties, token: func(*env) string {
+			return fx.t0(set("aud", `"account"`), set("AZP", `"orders-ui"`))
+		}, want: invalidToken(descMalformed)},
 
 		// TR-10: a cookie sent twice, the second behind a space.
 		{name: "TR-10/second cookie behind a space", config: cookie, request: func(e *env) *http.Request {

@@ -120,6 +120,7 @@ const (
 	descIssuer        = "The access token issuer is not accepted"
 	descAudience      = "The access token audience is not accepted"
 	descSubject       = "The access token subject is not accepted"
+	descParty         = "The access token was issued to another client"
 	descRequiredClaim = "The access token lacks a required claim"
 	descClaims        = "The access token claims are not accepted"
 	descAlgorithm     = "The access token algorithm is not accepted"
@@ -188,6 +189,7 @@ func baseConfig(fx *fixture) jwtgate.Config {
 		Keys:     k,
 		Issuer:   []string{issuer},
 		Audience: []string{audience},
+		Leeway:   jwtgate.NoLeeway, // the time cases are exact; TIME-11 takes the default
 		Now:      func() time.Time { return now },
 		Realm:    realm,
 	}
