@@ -32,7 +32,7 @@ func token(t *testing.T, scope string) string {
 	t.Helper()
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwtgate.Claims{
 		RegisteredClaims: jwt.RegisteredClaims{Issuer: "iss", Subject: "alice", Audience: jwt.ClaimStrings{"aud"}, ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour))},
-		Scope: jwtgate.ScopeClaim(scope),
+		Scope:            jwtgate.ScopeClaim(scope),
 	}).SignedString(testSecret)
 	require.NoError(t, err)
 	return s
