@@ -211,7 +211,7 @@ func (a *Authenticator) authenticateCached(ctx context.Context, r extractors.Req
 	if xerr != nil || raw == "" || len(raw) > a.maxSize || strings.HasPrefix(source, "cookie:") {
 		return nil, false, nil
 	}
-	t, ok := a.cached(raw, source)
+	t, ok := a.cached(raw, a.cache.hash(raw), source)
 	if !ok {
 		return nil, false, nil
 	}

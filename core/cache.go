@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -86,68 +87,151 @@ func generationOf(src KeySource) uint64 {
 // that a token sent again is not decoded and its signature not checked again.
 // Only successes are stored; each entry ends at the token's exp; a change of
 // keys makes every entry stale.
+//
+// A token is taken in the second time it is verified: the first time only
+// its hash is noted, in a fixed array (a doorkeeper, as in TinyLFU), so a
+// workload of tokens that never come back — a cache that never hits —
+// allocates and keeps nothing more than with the cache off.
+//
+// Each of its shards holds a map and a ring of its entries: a new token,
+// once the shard is full, replaces the first entry the ring's hand finds
+// unused since it last passed (CLOCK, second chance), or expired, looking at
+// no more than clockSteps entries, so a put costs the same at any size. A hit
+// only marks its entry used, under the read lock.
 type tokenCache struct {
 	seed     maphash.Seed
 	perShard int
 	shards   [16]cacheShard
 }
 
+// A shard's map is keyed by the token's 64-bit hash, which get and put have
+// already computed; an entry holds the whole token, compared on every hit,
+// so that two tokens of one hash (a 1 in 2^64 chance with a random seed)
+// only ever cost a miss. Eviction then reads the ring alone: the slots it
+// passes lie next to each other, and the evicted entry is deleted by hash,
+// without reading its token.
 type cacheShard struct {
-	mu sync.RWMutex
-	m  map[string]*cacheEntry
+	mu   sync.RWMutex
+	m    map[uint64]*cacheEntry
+	ring []ringSlot
+	hand int
+	seen []atomic.Uint64 // hashes of tokens verified once (the doorkeeper)
 }
 
-type cacheEntry struct {
-	tok      *Token // shared by the requests that send it from tok.Source
-	exp, nbf time.Time
-	gen      uint64
+type ringSlot struct {
+	e    *cacheEntry // nil: a free slot
+	h    uint64
+	used atomic.Bool // hit since the hand last passed
 }
+
+// cacheEntry is a cached Token with what the cache needs beside it, in one
+// allocation. The Token is shared by the requests that send it from its
+// Source.
+type cacheEntry struct {
+	Token
+	nbf  time.Time
+	gen  uint64
+	slot int // index in the shard's ring
+}
+
+// clockSteps bounds how many entries a put looks at before it evicts one:
+// a few second chances, then the entry under the hand goes whatever it is.
+const clockSteps = 8
 
 func newTokenCache(size int) *tokenCache {
 	c := &tokenCache{seed: maphash.MakeSeed(), perShard: max(1, size/16)}
 	for i := range c.shards {
-		c.shards[i].m = make(map[string]*cacheEntry)
+		c.shards[i].m = make(map[uint64]*cacheEntry)
+		c.shards[i].seen = make([]atomic.Uint64, c.perShard)
 	}
 	return c
 }
 
-func (c *tokenCache) shard(raw string) *cacheShard {
-	return &c.shards[maphash.String(c.seed, raw)%uint64(len(c.shards))]
+// hash is raw's hash, which picks its shard, keys its entry and its
+// doorkeeper slot.
+func (c *tokenCache) hash(raw string) uint64 { return maphash.String(c.seed, raw) | 1 }
+
+func (c *tokenCache) shard(h uint64) *cacheShard {
+	return &c.shards[h%uint64(len(c.shards))]
 }
 
-func (c *tokenCache) get(raw string) (*cacheEntry, bool) {
-	s := c.shard(raw)
+// admit reports whether a token just verified, of hash h, goes into the
+// cache: whether it was verified before (its hash is in the doorkeeper).
+// Otherwise its hash is noted, in place of whatever was in its slot.
+func (c *tokenCache) admit(h uint64) bool {
+	s := c.shard(h)
+	slot := &s.seen[(h>>8)%uint64(len(s.seen))]
+	if slot.Load() == h {
+		return true
+	}
+	slot.Store(h)
+	return false
+}
+
+func (c *tokenCache) get(raw string, h uint64) (*cacheEntry, bool) {
+	s := c.shard(h)
 	s.mu.RLock()
-	e, ok := s.m[raw]
+	e, ok := s.m[h]
+	if ok {
+		if e.Raw != raw {
+			s.mu.RUnlock()
+			return nil, false // another token of the same hash
+		}
+		if u := &s.ring[e.slot].used; !u.Load() { // a store only when it changes
+			u.Store(true)
+		}
+	}
 	s.mu.RUnlock()
 	return e, ok
 }
 
-func (c *tokenCache) drop(raw string) {
-	s := c.shard(raw)
+func (c *tokenCache) drop(raw string, h uint64) {
+	s := c.shard(h)
 	s.mu.Lock()
-	delete(s.m, raw)
+	if e, ok := s.m[h]; ok && e.Raw == raw {
+		delete(s.m, h)
+		s.ring[e.slot].e = nil
+	}
 	s.mu.Unlock()
 }
 
-func (c *tokenCache) put(raw string, e *cacheEntry, now time.Time) {
-	s := c.shard(raw)
+func (c *tokenCache) put(h uint64, e *cacheEntry) {
+	s := c.shard(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.m) >= c.perShard {
-		for k, old := range s.m {
-			if !now.Before(old.exp) {
-				delete(s.m, k)
-			}
-		}
-		for k := range s.m { // still full: make room (map order is random)
-			if len(s.m) < c.perShard {
-				break
-			}
-			delete(s.m, k)
-		}
+	if old, ok := s.m[h]; ok { // verified again, or a token of the same hash: its slot
+		e.slot = old.slot
+	} else if len(s.ring) < c.perShard {
+		e.slot = len(s.ring)
+		s.ring = append(s.ring, ringSlot{})
+	} else {
+		e.slot = s.evict()
 	}
-	s.m[raw] = e
+	r := &s.ring[e.slot]
+	r.e, r.h = e, h
+	r.used.Store(false)
+	s.m[h] = e
+}
+
+// evict frees a slot of the full ring and returns it: a free one, one unused
+// since the hand last passed, or after clockSteps the one under the hand.
+// Expired entries are among the unused: a token past its exp is never a hit.
+func (s *cacheShard) evict() int {
+	for step := 0; ; step++ {
+		slot := s.hand
+		s.hand = (s.hand + 1) % len(s.ring)
+		r := &s.ring[slot]
+		switch {
+		case r.e == nil:
+			return slot
+		case step < clockSteps && r.used.Load():
+			r.used.Store(false) // a second chance
+			continue
+		}
+		delete(s.m, r.h)
+		r.e = nil
+		return slot
+	}
 }
 
 func (c *tokenCache) len() int {

@@ -95,12 +95,16 @@ type Config struct {
 	// CacheSize bounds the verified-token cache: a token seen before and
 	// verified is not decoded nor its signature checked again; exp and nbf are
 	// checked against the clock, Config.Validate and the Revoker asked, on
-	// every request. Keyed by the whole token string; only tokens with exp are
-	// kept, never past it; failures are never kept; a change of keys (a
-	// KeySource implementing KeyGeneration) empties it. The claims type's own
-	// Validate runs when a token is first verified. Default DefaultCacheSize;
-	// negative turns it off. The cache is off over a KeySource that can change
-	// keys without implementing KeyGeneration.
+	// every request. Keyed by the whole token string; a token is taken in the
+	// second time it is verified (the first time only its hash is noted, so
+	// tokens that never come back cost next to nothing); only tokens with exp
+	// are kept, never past it; failures are never kept; a change of keys (a
+	// KeySource implementing KeyGeneration) makes every entry stale. A full
+	// cache makes room in constant time, whatever its size (CLOCK: an entry
+	// unused since the last pass goes). The claims type's own Validate runs
+	// when a token is verified. Default DefaultCacheSize; negative turns it
+	// off. The cache is off over a KeySource that can change keys without
+	// implementing KeyGeneration.
 	CacheSize int
 
 	// Extractor finds the token in a request. Default

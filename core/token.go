@@ -41,7 +41,7 @@ type Token struct {
 
 	scope string
 	scp   []string
-	bg    context.Context // context.Background() carrying this token, once cached
+	bg    tokenContext // context.Background() carrying this token, once cached (bg.t == this token)
 }
 
 // Header decodes the token's JOSE header. It is decoded on each call: the
@@ -79,8 +79,8 @@ type ctxKey struct{}
 // user context), it returns a context made once per cached token, so that a
 // cache hit allocates nothing here.
 func NewContext(ctx context.Context, t *Token) context.Context {
-	if t != nil && t.bg != nil && ctx == context.Background() {
-		return t.bg
+	if t != nil && t.bg.t == t && ctx == context.Background() {
+		return &t.bg
 	}
 	return context.WithValue(ctx, ctxKey{}, t)
 }
@@ -145,3 +145,19 @@ func (e *scopeNameError) Error() string {
 // to such a request should carry Cache-Control: private (RFC 6750 §2.3), which
 // every adapter sets.
 func (t *Token) SentInURL() bool { return len(t.Source) >= 6 && t.Source[:6] == "query:" }
+
+// tokenContext is context.Background() carrying one token: what
+// context.WithValue(context.Background(), ctxKey{}, t) is, without an
+// allocation of its own, since it lives in the cached Token.
+type tokenContext struct{ t *Token }
+
+func (*tokenContext) Deadline() (deadline time.Time, ok bool) { return }
+func (*tokenContext) Done() <-chan struct{}                   { return nil }
+func (*tokenContext) Err() error                              { return nil }
+func (c *tokenContext) Value(key any) any {
+	if key == (ctxKey{}) {
+		return c.t
+	}
+	return nil
+}
+func (*tokenContext) String() string { return "context.Background.WithValue(jwtgate token)" }

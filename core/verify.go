@@ -72,8 +72,10 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 	if len(raw) > a.maxSize {
 		return nil, newError(ErrInvalidToken, ErrTokenTooLarge, "The access token is too large")
 	}
+	var h uint64 // the token's hash in the cache
 	if a.cache != nil {
-		if t, ok := a.cached(raw, source); ok {
+		h = a.cache.hash(raw)
+		if t, ok := a.cached(raw, h, source); ok {
 			return a.accept(ctx, t)
 		}
 	}
@@ -154,7 +156,17 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 		}
 	}
 
-	t := &Token{
+	// One allocation for the Token, and for its cache entry when the cache
+	// takes it: a token verified for the second time.
+	var t *Token
+	var e *cacheEntry
+	if a.cache != nil && !env.exp.IsZero() && a.cache.admit(h) {
+		e = &cacheEntry{nbf: env.nbf, gen: gen}
+		t = &e.Token
+	} else {
+		t = new(Token)
+	}
+	*t = Token{
 		Raw:       raw,
 		Source:    source,
 		Algorithm: env.alg,
@@ -171,8 +183,8 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 		scope:     env.scope,
 		scp:       scp,
 	}
-	if a.cache != nil && !env.exp.IsZero() {
-		a.remember(t, env.nbf, gen)
+	if e != nil {
+		a.remember(e, h)
 	}
 	return a.accept(ctx, t)
 }
@@ -312,34 +324,35 @@ func (a *Authenticator) generation() uint64 {
 }
 
 // remember caches a verified token. The Token is shared from then on by
-// every request that sends the same string from the same place, and so is a
-// context.Background() child that carries it (see NewContext).
-func (a *Authenticator) remember(t *Token, nbf time.Time, gen uint64) {
-	t.bg = context.WithValue(context.Background(), ctxKey{}, t)
-	a.cache.put(t.Raw, &cacheEntry{tok: t, exp: t.ExpiresAt, nbf: nbf, gen: gen}, a.now())
+// every request that sends the same string from the same place, and so is
+// the context carrying it that NewContext hands out over
+// context.Background() (its bg, a field, not an allocation).
+func (a *Authenticator) remember(e *cacheEntry, h uint64) {
+	e.bg.t = &e.Token
+	a.cache.put(h, e)
 }
 
 // cached returns the cached verification of raw if it still holds: made with
 // the current keys, and exp and nbf good at this moment (with the leeway).
 // A stale entry is dropped.
-func (a *Authenticator) cached(raw, source string) (*Token, bool) {
-	e, ok := a.cache.get(raw)
+func (a *Authenticator) cached(raw string, h uint64, source string) (*Token, bool) {
+	e, ok := a.cache.get(raw, h)
 	if !ok {
 		return nil, false
 	}
 	now := a.now()
-	if e.gen != a.generation() || !now.Before(e.exp.Add(a.leeway)) {
-		a.cache.drop(raw)
+	if e.gen != a.generation() || !now.Before(e.ExpiresAt.Add(a.leeway)) {
+		a.cache.drop(raw, h)
 		return nil, false
 	}
 	if !e.nbf.IsZero() && now.Add(a.leeway).Before(e.nbf) {
 		return nil, false
 	}
-	if e.tok.Source == source {
-		return e.tok, true
+	if e.Source == source {
+		return &e.Token, true
 	}
-	t := *e.tok // the same token from elsewhere in the request: its own Source
-	t.Source, t.bg = source, nil
+	t := e.Token // the same token from elsewhere in the request: its own Source (its bg is not its own: unused)
+	t.Source = source
 	return &t, true
 }
 
