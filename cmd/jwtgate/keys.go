@@ -59,7 +59,7 @@ func readKeyFile(path string) ([]byte, keyFile, error) {
 	switch {
 	case bytes.HasPrefix(trimmed, []byte("-----BEGIN")):
 		return data, pemFile, nil
-	case bytes.HasPrefix(trimmed, []byte("{")):
+	case bytes.HasPrefix(trimmed, []byte("{")) && utf8.Valid(trimmed): // random bytes may start with '{'
 		var probe struct {
 			Keys json.RawMessage `json:"keys"`
 		}
