@@ -34,7 +34,7 @@ refused: it is never published.
 			if isHMAC(*alg) {
 				return usagef("-alg %s is an HMAC algorithm: an HMAC secret is never published", *alg)
 			}
-			_, kind, err := readKeyFile(*path)
+			data, kind, err := readKeyFile(*path)
 			if err != nil {
 				return err
 			}
@@ -44,7 +44,7 @@ refused: it is never published.
 			case jwkSetFile:
 				return fmt.Errorf("-key %s is already a JWK Set; give one key, as a PEM file or a JWK", *path)
 			}
-			k, err := fileKey(*path, *alg, *kid)
+			k, err := parseKeyFile(data, kind, *path, *alg, *kid)
 			if err != nil {
 				return err
 			}

@@ -145,6 +145,11 @@ func fileKey(path, alg, kid string) (*jwtgate.Key, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseKeyFile(data, kind, path, alg, kid)
+}
+
+// parseKeyFile reads the key in data, which readKeyFile read from path.
+func parseKeyFile(data []byte, kind keyFile, path, alg, kid string) (*jwtgate.Key, error) {
 	where := "-key " + path
 	switch kind {
 	case pemFile:

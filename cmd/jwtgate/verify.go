@@ -108,8 +108,9 @@ func (o *verifyOptions) check() error {
 	return nil
 }
 
-// keys returns the key source the flags name; close releases it.
-func (o *verifyOptions) keys(ctx context.Context, e *env) (src jwtgate.KeySource, close func(), err error) {
+// keys returns the key source the flags name, and the function that releases
+// it.
+func (o *verifyOptions) keys(ctx context.Context, e *env) (src jwtgate.KeySource, release func(), err error) {
 	switch {
 	case o.keyEnv != "":
 		k, err := envSecret(e.getenv, o.keyEnv, o.alg, "")
@@ -148,7 +149,7 @@ func (o *verifyOptions) keys(ctx context.Context, e *env) (src jwtgate.KeySource
 		}
 		return set, func() {}, nil
 	}
-	k, err := fileKey(o.keyPath, o.alg, "")
+	k, err := parseKeyFile(data, kind, o.keyPath, o.alg, "")
 	if err != nil {
 		return nil, nil, err
 	}
