@@ -47,7 +47,7 @@ is "-" or absent; a leading "Bearer " is ignored.`,
 		fs.BoolVar(&o.skipIss, "skip-iss", false, "accept any issuer")
 		fs.Var(&o.aud, "aud", "an accepted `audience` (this service); repeatable; required unless -skip-aud")
 		fs.BoolVar(&o.skipAud, "skip-aud", false, "accept any audience")
-		fs.DurationVar(&o.leeway, "leeway", 0, "the clock skew allowed on exp, nbf and iat (at most "+jwtgate.MaxLeeway.String()+")")
+		fs.DurationVar(&o.leeway, "leeway", jwtgate.DefaultLeeway, "the clock skew allowed on exp, nbf and iat (at most "+jwtgate.MaxLeeway.String()+"; 0 for none)")
 		fs.Var(&o.require, "require", "a `claim` that must be present, such as jti or sub; repeatable")
 		fs.Var(&o.types, "typ", "an accepted header `typ`, such as at+jwt; repeatable; -typ= stands for a token without typ (default: without typ, JWT and at+jwt)")
 		return func(e *env, args []string) error {
@@ -169,7 +169,7 @@ func (o *verifyOptions) verify(ctx context.Context, e *env, raw string) error {
 		SkipIssuerCheck:   o.skipIss,
 		Audience:          o.aud,
 		SkipAudienceCheck: o.skipAud,
-		Leeway:            o.leeway,
+		Leeway:            leeway(o.leeway),
 		RequiredClaims:    o.require,
 		CacheSize:         -1, // one token, once
 	}
@@ -209,3 +209,13 @@ func (r *refusal) Unwrap() error { return r.err }
 
 // oneLine joins the lines of an error's text with ": ".
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", ": ") }
+
+// leeway is the flag's duration as jwtgate.Config.Leeway reads it: 0 asks
+// for exact times (jwtgate.NoLeeway), where the Config's zero means the
+// default.
+func leeway(d time.Duration) time.Duration {
+	if d == 0 {
+		return jwtgate.NoLeeway
+	}
+	return d
+}
