@@ -68,7 +68,8 @@ var ErrBadCredentials = errors.New("jwtgate: wrong username or password")
 // browser into the attacker's account in cookie mode; application/json
 // cannot be sent cross-origin without a CORS preflight the server refuses.
 // A refresh or logout without a body (cookie mode sends none) is not
-// subject to it.
+// subject to it. A logout checks its token first, so that a forged
+// cross-site form is answered 403 csrf, as every other forged request.
 //
 // Endpoints is configured by its fields; call [Endpoints.Validate] at start
 // (the wrappers do, and panic). It is safe for concurrent use as long as its
@@ -302,18 +303,14 @@ func (e *Endpoints) HandleRefresh(ctx context.Context, r Request) Response {
 // says, CSRF-checked when it came from a cookie), so it is mounted without
 // the authenticating middleware; then it revokes the token and its whole
 // family (Issuer.Logout) and answers 204, clearing cookie mode's cookies
-// when the request carried them. A body, which it does not read, must still
-// be application/json.
+// when the request carried them.
+//
+// A body, which it does not read, must still be application/json; it is
+// checked after the token, so that a forged cross-site form is answered as
+// the CSRF refusal it is (403 csrf), and before anything is revoked.
 func (e *Endpoints) HandleLogout(ctx context.Context, r Request) Response {
 	if resp, ok := e.precheck(ctx, r); !ok {
 		return resp
-	}
-	body, resp, ok := e.readBody(r)
-	if !ok {
-		return resp
-	}
-	if !blank(body) && !isJSON(r) {
-		return refusal(errMediaType)
 	}
 	t, err := e.Authenticator.Authenticate(ctx, r)
 	if err == nil && t == nil {
@@ -323,6 +320,13 @@ func (e *Endpoints) HandleLogout(ctx context.Context, r Request) Response {
 	}
 	if err != nil {
 		return refusal(e.Authenticator.Response(err))
+	}
+	body, resp, ok := e.readBody(r)
+	if !ok {
+		return resp
+	}
+	if !blank(body) && !isJSON(r) {
+		return refusal(errMediaType)
 	}
 	if err := e.Issuer.Logout(ctx, t); err != nil {
 		return e.issuerFailure(ctx, "logout", err)

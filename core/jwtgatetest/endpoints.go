@@ -605,6 +605,20 @@ func logoutCases() []endpointCase {
 			w.pair = w.login()
 			return w.cookieLogout("POST", w.pair, w.csrf(w.pair), "https://evil.example")
 		}, want: csrfFail, after: untouched},
+		{name: "LOGOUT/cookie, cross-site form", request: func(w *epWorld) *http.Request {
+			w.pair = w.login()
+			r := w.cookieLogout("POST", w.pair, "", "https://evil.example")
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.Body, r.ContentLength = io.NopCloser(strings.NewReader("x=1")), 3
+			return r
+		}, want: csrfFail, after: untouched},
+		{name: "LOGOUT/cookie, text/plain body", request: func(w *epWorld) *http.Request {
+			w.pair = w.login()
+			r := w.cookieLogout("POST", w.pair, w.csrf(w.pair), epOrigin)
+			r.Header.Set("Content-Type", "text/plain")
+			r.Body, r.ContentLength = io.NopCloser(strings.NewReader("x")), 1
+			return r
+		}, want: mediaType, after: untouched},
 		{name: "LOGOUT/cookie GET", request: func(w *epWorld) *http.Request {
 			w.pair = w.login()
 			return w.cookieLogout("GET", w.pair, "", "")
@@ -618,6 +632,8 @@ func logoutCases() []endpointCase {
 		{name: "LOGOUT/form-urlencoded body", request: withBody("application/x-www-form-urlencoded", "a=b"), want: mediaType, after: untouched},
 		{name: "LOGOUT/multipart body", request: withBody(multipartCT, multipartBody("a", "b")), want: mediaType, after: untouched},
 		{name: "LOGOUT/body over MaxBody", maxBody: 8, request: withBody(jsonType, `{"a":"123456789"}`), want: tooLarge, after: untouched},
+		{name: "LOGOUT/without token, text/plain body", request: func(*epWorld) *http.Request { return req("POST", "/logout", "text/plain", "x") },
+			want: epFail(http.StatusUnauthorized, "missing_token", descMissing).with(bareChallenge)},
 		{name: "LOGOUT/without token", request: func(*epWorld) *http.Request { return req("POST", "/logout", "", "") },
 			want: epFail(http.StatusUnauthorized, "missing_token", descMissing).with(bareChallenge)},
 		{name: "LOGOUT/revoked token", request: func(w *epWorld) *http.Request {
