@@ -25,7 +25,8 @@ type LoginRequest struct {
 	Password string `json:"password"`
 	// Raw is the whole body, for an application whose login has other
 	// members (a one-time code, a tenant): decode them from it. It is the
-	// request's own copy; it may be kept.
+	// request's own copy; it may be kept. It holds the password: never log
+	// it.
 	Raw json.RawMessage `json:"-"`
 }
 
@@ -45,22 +46,23 @@ var ErrBadCredentials = errors.New("jwtgate: wrong username or password")
 // no-store (RFC 6749 §5.1); failures are {"error","error_description"} with
 // fixed descriptions, never a token nor an internal error's text:
 //
-//	any endpoint   405 invalid_request        another method than POST (Allow: POST)
-//	               413 invalid_request        a body over MaxBody
-//	               415 invalid_request        a body that is not Content-Type: application/json
-//	               503 temporarily_unavailable the store cannot answer
-//	               500 server_error           anything else that fails on the server
-//	POST /login    200 the token pair         {"access_token","refresh_token","token_type","expires_in"}
-//	               200 in cookie mode         {"csrf_token","expires_in"} and the three cookies (?mode=cookie)
-//	               400 invalid_request        not a JSON object with non-empty "username" and "password" strings,
-//	                                          or a mode other than cookie
-//	               401 invalid_credentials    CheckCredentials returned ErrBadCredentials
-//	POST /refresh  200 as login               from {"refresh_token"}: the pair; from the refresh cookie: cookies
-//	               400 invalid_request        no refresh token, one in both the body and the cookie, a bad body
-//	               401 invalid_grant          forged, expired, revoked or spent (a spent one revokes its family)
-//	               403 csrf                   a refresh cookie without its login's CSRF token, or cross-origin
-//	POST /logout   204                        the access token's whole family is revoked; cookies cleared
-//	               401, 400, 403              the access token refused, as the Authenticator answers it
+//	every endpoint  405 invalid_request          a method other than POST (Allow: POST)
+//	                413 invalid_request          a body over MaxBody
+//	                415 invalid_request          a body that is not Content-Type: application/json
+//	                503 temporarily_unavailable  the store cannot answer
+//	                500 server_error             anything else that fails on the server
+//	POST /login     200                          the pair: {"access_token","refresh_token","token_type","expires_in"}
+//	                200 (?mode=cookie)           the three cookies, and {"csrf_token","expires_in"}
+//	                400 invalid_request          not one JSON object with non-empty "username" and "password"
+//	                                             strings; a mode other than cookie; cookie mode not enabled
+//	                401 invalid_credentials      CheckCredentials returned ErrBadCredentials
+//	POST /refresh   200                          as login: the pair for {"refresh_token"}, cookies for the cookie
+//	                400 invalid_request          no refresh token, one in both the body and the cookie, a bad body
+//	                401 invalid_grant            forged, expired, revoked or spent (a spent one revokes its family)
+//	                403 csrf                     the refresh cookie without its login's CSRF token, or cross-origin
+//	POST /logout    204                          the token and its whole family revoked; cookie mode's cookies
+//	                                             cleared when the request carried them
+//	                400, 401, 403, 503           the access token refused, as the Authenticator answers it
 //
 // The Content-Type rule stops login CSRF: an HTML form on another site can
 // POST text/plain, application/x-www-form-urlencoded or multipart/form-data
