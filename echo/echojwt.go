@@ -7,6 +7,9 @@
 // token goes into the request's context ([Token], [Claims],
 // [jwtgate.FromContext]) and, when Config.ContextKey is set, c.Get; a failure is returned
 // as an *echo.HTTPError that renders [jwtgate.Authenticator.Response].
+//
+// [LoginHandler], [RefreshHandler] and [LogoutHandler] serve the login,
+// refresh and logout endpoints of an issuing.Endpoints.
 package echojwt
 
 import (

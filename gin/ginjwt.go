@@ -11,6 +11,9 @@
 // Config.ContextKey is set, into the gin.Context (c.Get). A failure is recorded with c.Error and
 // answered as [jwtgate.Authenticator.Response] says: status, WWW-Authenticate
 // challenge and a JSON body, with the chain aborted.
+//
+// [LoginHandler], [RefreshHandler] and [LogoutHandler] serve the login,
+// refresh and logout endpoints of an issuing.Endpoints.
 package ginjwt
 
 import (

@@ -7,6 +7,9 @@
 // request's context ([jwtgate.FromContext], [jwtgate.ClaimsFromContext]), and a
 // failure is answered as [jwtgate.Authenticator.Response] says: status,
 // WWW-Authenticate challenge and a JSON body.
+//
+// [LoginHandler], [RefreshHandler] and [LogoutHandler] serve the login,
+// refresh and logout endpoints of an issuing.Endpoints.
 package httpjwt
 
 import (

@@ -9,6 +9,18 @@
 //
 // A resource server that only verifies tokens needs none of this: it
 // imports the core (package jwtgate) alone.
+//
+// # Login, refresh and logout endpoints
+//
+// [Endpoints] is the HTTP side of the same life: POST /login checks
+// credentials with the application's CheckCredentials and answers the token
+// pair (or, with ?mode=cookie, sets cookie mode's cookies), POST /refresh
+// rotates a refresh token from the JSON body or the refresh cookie, and
+// POST /logout authenticates the access token and revokes its family. Every
+// answer is decided here, the same for every framework: each adapter's
+// LoginHandler, RefreshHandler and LogoutHandler only builds the [Request]
+// view and writes the [Response]. A request body must be application/json,
+// which an HTML form on another site cannot send (login CSRF).
 package issuing
 
 import (
