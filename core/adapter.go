@@ -55,21 +55,33 @@ var ErrMisconfigured = errors.New("jwtgate: misconfigured: a scope guard runs wi
 // for a request that does send one: the authenticating middleware did not
 // run before the guard, which is the server's wiring, not the client's
 // fault.
+//
+// A refusal is logged as Authenticate's are (reason "insufficient_scope",
+// the scopes required) and given to Config.OnError; the Observer saw the
+// request's authentication already.
 func (a *Authenticator) Authorize(ctx context.Context, r extractors.Request, t *Token, scopes ...string) error {
-	if t != nil {
-		return CheckScopes(t, scopes...)
-	}
-	if raw, _, err := a.extractor.Extract(r); raw == "" && err == nil {
-		return a.fail(ctx, newError(ErrTokenMissing, nil, ""))
-	}
-	a.wiring.Do(func() {
-		logger := a.logger
-		if logger == nil {
-			logger = slog.Default()
+	var err *Error
+	switch {
+	case t != nil:
+		if CheckScopes(t, scopes...) == nil {
+			return nil
 		}
-		logger.LogAttrs(ctx, slog.LevelError, "jwtgate: a scope guard found no verified token in a request that sends one: mount the authenticating middleware (New) before RequireScopes, on the same routes")
-	})
-	return a.fail(ctx, newError(ErrMisconfigured, nil, "The server is misconfigured"))
+		err = &Error{Kind: ErrInsufficientScope, Description: "The access token lacks a required scope", Scopes: scopes, facts: factsOf(t)}
+	default:
+		if raw, _, xerr := a.extractor.Extract(r); raw == "" && xerr == nil {
+			err = newError(ErrTokenMissing, nil, "")
+			break
+		}
+		a.wiring.Do(func() {
+			a.logger.LogAttrs(ctx, slog.LevelError, "jwtgate: a scope guard found no verified token in a request that sends one: mount the authenticating middleware (New) before RequireScopes, on the same routes")
+		})
+		err = newError(ErrMisconfigured, nil, "The server is misconfigured")
+	}
+	if a.onError != nil {
+		a.onError(ctx, err)
+	}
+	a.logRefusal(ctx, &attempt{r: r}, err)
+	return err
 }
 
 var _ HeaderSetter = http.Header(nil)

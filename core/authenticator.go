@@ -16,35 +16,38 @@ import (
 // Authenticator verifies tokens. Build it once with [New]; it is safe for
 // concurrent use, and every adapter takes one.
 type Authenticator struct {
-	keys       KeySource
-	algs       []string // every algorithm a key is bound to
-	extractor  extractors.Extractor
-	optional   bool
-	maxSize    int
-	issuers    []string // nil: any issuer (SkipIssuerCheck)
-	audience   []string // nil: any audience (SkipAudienceCheck)
-	subject    string   // "": any subject
-	parties    []string // nil: any client (azp or client_id)
-	checkIat   bool
-	types      []string // normalized; "" for absent
-	critical   []string
-	required   []string
-	newClaims  func() jwt.Claims // nil: *Claims, filled in without encoding/json
-	validate   func(context.Context, *Token) error
-	revoker    Revoker
-	failOpen   bool
-	challenge  string // `Bearer realm="…"`
-	logger     *slog.Logger
-	onError    func(context.Context, error)
-	onSuccess  func(context.Context, *Token)
-	cookies    *Cookies
-	cache      *tokenCache
-	keyGen     KeyGeneration // nil for keys that never change
-	now        func() time.Time
-	wiring     sync.Once // ErrMisconfigured is logged once
-	realm      string
-	leeway     time.Duration
-	expireless bool
+	keys         KeySource
+	algs         []string // every algorithm a key is bound to
+	extractor    extractors.Extractor
+	optional     bool
+	maxSize      int
+	issuers      []string // nil: any issuer (SkipIssuerCheck)
+	audience     []string // nil: any audience (SkipAudienceCheck)
+	subject      string   // "": any subject
+	parties      []string // nil: any client (azp or client_id)
+	checkIat     bool
+	types        []string // normalized; "" for absent
+	critical     []string
+	required     []string
+	newClaims    func() jwt.Claims // nil: *Claims, filled in without encoding/json
+	validate     func(context.Context, *Token) error
+	revoker      Revoker
+	failOpen     bool
+	challenge    string // `Bearer realm="…"`
+	logger       *slog.Logger
+	refusalLevel slog.Leveler
+	warnLimit    rateLimit
+	observer     Observer
+	onError      func(context.Context, error)
+	onSuccess    func(context.Context, *Token)
+	cookies      *Cookies
+	cache        *tokenCache
+	keyGen       KeyGeneration // nil for keys that never change
+	now          func() time.Time
+	wiring       sync.Once // ErrMisconfigured is logged once
+	realm        string
+	leeway       time.Duration
+	expireless   bool
 }
 
 // New checks cfg and builds an Authenticator. It reports every problem in cfg
@@ -54,22 +57,24 @@ func New(cfg Config) (*Authenticator, error) {
 		return nil, err
 	}
 	a := &Authenticator{
-		keys:       copyKeys(cfg.Keys),
-		extractor:  cfg.Extractor,
-		optional:   cfg.CredentialsOptional,
-		maxSize:    cfg.MaxTokenSize,
-		critical:   slices.Clone(cfg.CriticalHeaders),
-		newClaims:  cfg.NewClaims,
-		validate:   cfg.Validate,
-		revoker:    cfg.Revoker,
-		failOpen:   cfg.RevocationFailOpen,
-		logger:     cfg.Logger,
-		onError:    cfg.OnError,
-		onSuccess:  cfg.OnSuccess,
-		now:        cfg.Now,
-		realm:      cfg.Realm,
-		leeway:     cfg.Leeway,
-		expireless: cfg.ExpirationOptional,
+		keys:         copyKeys(cfg.Keys),
+		extractor:    cfg.Extractor,
+		optional:     cfg.CredentialsOptional,
+		maxSize:      cfg.MaxTokenSize,
+		critical:     slices.Clone(cfg.CriticalHeaders),
+		newClaims:    cfg.NewClaims,
+		validate:     cfg.Validate,
+		revoker:      cfg.Revoker,
+		failOpen:     cfg.RevocationFailOpen,
+		logger:       cfg.Logger,
+		refusalLevel: cfg.RefusalLevel,
+		observer:     cfg.Observer,
+		onError:      cfg.OnError,
+		onSuccess:    cfg.OnSuccess,
+		now:          cfg.Now,
+		realm:        cfg.Realm,
+		leeway:       cfg.Leeway,
+		expireless:   cfg.ExpirationOptional,
 	}
 	if a.extractor == nil {
 		a.extractor = extractors.AuthorizationBearer()
@@ -100,6 +105,12 @@ func New(cfg Config) (*Authenticator, error) {
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.logger == nil {
+		a.logger = slog.Default()
+	}
+	if a.refusalLevel == nil {
+		a.refusalLevel = slog.LevelDebug
 	}
 	if a.realm == "" {
 		a.realm = "jwtgate"
@@ -156,34 +167,46 @@ func (a *Authenticator) CredentialsOptional() bool { return a.optional }
 // is set. Every error is an *Error wrapping one of the error kinds; see
 // [Authenticator.Response] for how to answer it.
 func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) (*Token, error) {
+	at := attempt{r: r}
+	if a.observer != nil {
+		at.start = time.Now()
+	}
 	if b, ok := r.(borrower); ok && a.cache != nil {
-		if t, done, err := a.authenticateCached(ctx, b.Borrow()); done {
+		if t, done, err := a.authenticateCached(ctx, &at, b.Borrow()); done {
 			return t, err
 		}
 	}
 	raw, source, err := a.extractor.Extract(r)
 	if err != nil {
-		return nil, a.fail(ctx, newError(ErrInvalidRequest, err, describeExtractorError(err)))
+		return nil, a.fail(ctx, &at, newError(ErrInvalidRequest, err, describeExtractorError(err)))
 	}
 	if raw == "" {
 		if a.optional {
-			return nil, nil
+			return a.succeed(ctx, &at, nil), nil
 		}
-		return nil, a.fail(ctx, newError(ErrTokenMissing, nil, ""))
+		return nil, a.fail(ctx, &at, newError(ErrTokenMissing, nil, ""))
 	}
-	t, verr := a.verify(ctx, raw, source)
+	at.source = source
+	t, verr := a.verify(ctx, &at, raw, source)
 	if verr != nil {
-		return nil, a.fail(ctx, verr)
+		return nil, a.fail(ctx, &at, verr)
 	}
 	if strings.HasPrefix(source, "cookie:") {
 		if err := a.checkCSRF(r, t.SessionID); err != nil {
-			return nil, a.fail(ctx, err)
+			err.facts = factsOf(t)
+			return nil, a.fail(ctx, &at, err)
 		}
 	}
-	if a.onSuccess != nil {
-		a.onSuccess(ctx, t)
-	}
-	return t, nil
+	return a.succeed(ctx, &at, t), nil
+}
+
+// attempt is one Authenticate or Verify as it goes: what the log record and
+// the Observer are told at its end.
+type attempt struct {
+	r      extractors.Request // nil for Verify
+	start  time.Time          // zero without an Observer: no clock is read
+	source string
+	cached bool
 }
 
 // borrower is implemented by the Request view of an adapter over a framework
@@ -206,7 +229,7 @@ type borrower interface {
 // request must go the whole way: no usable cache entry, an extractor error
 // (whose message must not hold borrowed bytes), or a cookie (the CSRF checks
 // read more of the request).
-func (a *Authenticator) authenticateCached(ctx context.Context, r extractors.Request) (t *Token, done bool, err error) {
+func (a *Authenticator) authenticateCached(ctx context.Context, at *attempt, r extractors.Request) (t *Token, done bool, err error) {
 	raw, source, xerr := a.extractor.Extract(r)
 	if xerr != nil || raw == "" || len(raw) > a.maxSize || strings.HasPrefix(source, "cookie:") {
 		return nil, false, nil
@@ -215,14 +238,12 @@ func (a *Authenticator) authenticateCached(ctx context.Context, r extractors.Req
 	if !ok {
 		return nil, false, nil
 	}
-	t, verr := a.accept(ctx, t)
+	at.source, at.cached = t.Source, true // the cached token's own strings, not the borrowed ones
+	t, verr := a.accept(ctx, at, t)
 	if verr != nil {
-		return nil, true, a.fail(ctx, verr)
+		return nil, true, a.fail(ctx, at, verr)
 	}
-	if a.onSuccess != nil {
-		a.onSuccess(ctx, t)
-	}
-	return t, true, nil
+	return a.succeed(ctx, at, t), true, nil
 }
 
 // checkCSRF guards a request whose credentials came from a cookie.
@@ -244,29 +265,46 @@ func (a *Authenticator) checkCSRF(r extractors.Request, family string) *Error {
 // Authenticate does, including revocation and hooks, except cookie mode's
 // CSRF checks, which need the request.
 func (a *Authenticator) Verify(ctx context.Context, raw string) (*Token, error) {
+	var at attempt
+	if a.observer != nil {
+		at.start = time.Now()
+	}
 	if raw == "" {
-		return nil, a.fail(ctx, newError(ErrTokenMissing, nil, ""))
+		return nil, a.fail(ctx, &at, newError(ErrTokenMissing, nil, ""))
 	}
-	t, err := a.verify(ctx, raw, "")
+	t, err := a.verify(ctx, &at, raw, "")
 	if err != nil {
-		return nil, a.fail(ctx, err)
+		return nil, a.fail(ctx, &at, err)
 	}
-	if a.onSuccess != nil {
-		a.onSuccess(ctx, t)
-	}
-	return t, nil
+	return a.succeed(ctx, &at, t), nil
 }
 
-func (a *Authenticator) fail(ctx context.Context, err *Error) error {
+// succeed ends an accepted attempt: the OnSuccess hook and the Observer.
+// t is nil for a request without token let through by CredentialsOptional.
+func (a *Authenticator) succeed(ctx context.Context, at *attempt, t *Token) *Token {
+	if a.onSuccess != nil && t != nil {
+		a.onSuccess(ctx, t)
+	}
+	if a.observer != nil {
+		o := &Outcome{Start: at.start, Duration: time.Since(at.start), Token: t, Cached: at.cached, Source: at.source}
+		if t != nil {
+			o.Alg = t.Algorithm
+		}
+		a.observer.Authenticated(ctx, o)
+	}
+	return t
+}
+
+// fail ends a refused attempt: the OnError hook, one log record, the
+// Observer.
+func (a *Authenticator) fail(ctx context.Context, at *attempt, err *Error) error {
 	if a.onError != nil {
 		a.onError(ctx, err)
 	}
-	if a.logger != nil {
-		level := slog.LevelDebug
-		if err.Kind == ErrUnavailable {
-			level = slog.LevelWarn
-		}
-		a.logger.LogAttrs(ctx, level, "jwtgate: request refused", slog.String("error", err.Error()))
+	a.logRefusal(ctx, at, err)
+	if a.observer != nil {
+		a.observer.Authenticated(ctx, &Outcome{Start: at.start, Duration: time.Since(at.start), Err: err,
+			Reason: Reason(err), Cached: at.cached, Source: at.source, Alg: err.facts.alg})
 	}
 	return err
 }

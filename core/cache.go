@@ -195,7 +195,9 @@ func (c *tokenCache) drop(raw string, h uint64) {
 	s.mu.Unlock()
 }
 
-func (c *tokenCache) put(h uint64, e *cacheEntry) {
+// put files e under h, and reports whether it evicted another entry to
+// make room.
+func (c *tokenCache) put(h uint64, e *cacheEntry) (evicted bool) {
 	s := c.shard(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -205,32 +207,33 @@ func (c *tokenCache) put(h uint64, e *cacheEntry) {
 		e.slot = len(s.ring)
 		s.ring = append(s.ring, ringSlot{})
 	} else {
-		e.slot = s.evict()
+		e.slot, evicted = s.evict()
 	}
 	r := &s.ring[e.slot]
 	r.e, r.h = e, h
 	r.used.Store(false)
 	s.m[h] = e
+	return evicted
 }
 
 // evict frees a slot of the full ring and returns it: a free one, one unused
 // since the hand last passed, or after clockSteps the one under the hand.
 // Expired entries are among the unused: a token past its exp is never a hit.
-func (s *cacheShard) evict() int {
+func (s *cacheShard) evict() (slot int, evicted bool) {
 	for step := 0; ; step++ {
 		slot := s.hand
 		s.hand = (s.hand + 1) % len(s.ring)
 		r := &s.ring[slot]
 		switch {
 		case r.e == nil:
-			return slot
+			return slot, false
 		case step < clockSteps && r.used.Load():
 			r.used.Store(false) // a second chance
 			continue
 		}
 		delete(s.m, r.h)
 		r.e = nil
-		return slot
+		return slot, true
 	}
 }
 

@@ -146,9 +146,26 @@ type Config struct {
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 
-	// Logger, when set, gets one record per refused request (Debug for client
-	// errors, Warn for revocation store failures). Never the token.
+	// Logger gets one record per refused request, with a stable reason
+	// ("expired", "bad_signature", …, see Reason), what was read of the token
+	// (alg, kid, typ, iss, sub, aud — never the token, a signature or a key),
+	// what the configuration expected, the request's method and path where
+	// the adapter knows them, and the cause on one line. Default
+	// slog.Default(), so slog.SetDefault is one logger for everything
+	// jwtgate does.
 	Logger *slog.Logger
+	// RefusalLevel is the level of the records of requests refused for what
+	// the client sent (a bad, expired or missing token…): routine in
+	// production. Default slog.LevelDebug; set slog.LevelInfo (or the
+	// logger's level to Debug) to see, in the server's log, exactly why a
+	// token was refused while the client still gets only RFC 6750's short
+	// description. A revocation store that cannot answer is logged at Warn,
+	// at most once a second.
+	RefusalLevel slog.Leveler
+	// Observer sees every authentication, revocation check and cache
+	// eviction, for metrics and traces (see Observer). Default none, at no
+	// cost.
+	Observer Observer
 	// OnError, when set, is called with every failure, for metrics.
 	OnError func(ctx context.Context, err error)
 	// OnSuccess, when set, is called with every accepted token, for metrics.

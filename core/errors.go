@@ -62,6 +62,8 @@ type Error struct {
 	Description string
 	// Scopes are the scopes the route requires, for insufficient_scope.
 	Scopes []string
+
+	facts facts // what was read of the token, for the log
 }
 
 func (e *Error) Error() string {

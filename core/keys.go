@@ -235,6 +235,9 @@ func NewKeySet(keys ...*Key) *KeySet {
 // Algorithms implements [KeySource].
 func (s *KeySet) Algorithms() []string { return s.algs }
 
+// Len returns the number of keys in the set.
+func (s *KeySet) Len() int { return len(s.keys) }
+
 // Key implements [KeySource].
 func (s *KeySet) Key(_ context.Context, q KeyQuery) (*Key, error) {
 	if q.KeyID != "" {

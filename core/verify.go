@@ -45,6 +45,7 @@ type envelope struct {
 	iss, sub, jti, sid string
 	azp, clientID      string
 	scope              string
+	missing            string    // the first required claim found missing
 	aud, scp           string    // raw JSON values ("" when absent), checked
 	exp, iat, nbf      time.Time // zero when absent
 	missingRequired    bool
@@ -68,7 +69,7 @@ var (
 	errUnknownKey        = errors.Join(jwt.ErrTokenUnverifiable, ErrUnknownKey)
 )
 
-func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token, *Error) {
+func (a *Authenticator) verify(ctx context.Context, at *attempt, raw, source string) (*Token, *Error) {
 	if len(raw) > a.maxSize {
 		return nil, newError(ErrInvalidToken, ErrTokenTooLarge, "The access token is too large")
 	}
@@ -76,7 +77,8 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 	if a.cache != nil {
 		h = a.cache.hash(raw)
 		if t, ok := a.cached(raw, h, source); ok {
-			return a.accept(ctx, t)
+			at.cached = true
+			return a.accept(ctx, at, t)
 		}
 	}
 	dot1, dot2, ok := compactShape(raw)
@@ -85,7 +87,7 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 	}
 	var env envelope
 	if err := a.checkHeader(raw[:dot1], &env); err != nil {
-		return nil, newError(ErrInvalidToken, err, describeHeaderError(err))
+		return nil, env.refuse(newError(ErrInvalidToken, err, describeHeaderError(err)))
 	}
 
 	// The payload is decoded once, into the string every claim is a
@@ -97,15 +99,15 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 	}
 	n, ok := parse.Segment(pb, raw[dot1+1:dot2])
 	if !ok {
-		return nil, newError(ErrInvalidToken, errMalformed, "The access token is malformed")
+		return nil, env.refuse(newError(ErrInvalidToken, errMalformed, "The access token is malformed"))
 	}
 	pb = pb[:n]
 	if !utf8.Valid(pb) {
-		return nil, newError(ErrInvalidToken, errMalformedClaims, "The access token is malformed")
+		return nil, env.refuse(newError(ErrInvalidToken, errMalformedClaims, "The access token is malformed"))
 	}
 	payload := string(pb)
 	if !a.readClaims(payload, &env) {
-		return nil, newError(ErrInvalidToken, errMalformedClaims, "The access token is malformed")
+		return nil, env.refuse(newError(ErrInvalidToken, errMalformedClaims, "The access token is malformed"))
 	}
 
 	// The generation the verification is filed under is read before the key
@@ -115,13 +117,13 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 	gen := a.generation()
 	key, kerr := a.lookupKey(ctx, env.alg, env.kid, env.iss)
 	if kerr != nil {
-		return nil, newError(ErrInvalidToken, kerr, describeTokenError(kerr))
+		return nil, env.refuse(newError(ErrInvalidToken, kerr, describeTokenError(kerr)))
 	}
 	if err := verifySignature(env.alg, raw, dot2, key.VerifyKey); err != nil {
-		return nil, newError(ErrInvalidToken, err, describeTokenError(err))
+		return nil, env.refuse(newError(ErrInvalidToken, err, describeTokenError(err)))
 	}
 	if err := a.checkClaims(&env, a.now()); err != nil {
-		return nil, newError(ErrInvalidToken, err, describeTokenError(err))
+		return nil, env.refuse(newError(ErrInvalidToken, err, describeTokenError(err)))
 	}
 
 	var scp []string // one list for the Token and the default Claims
@@ -142,7 +144,7 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 			// copy (json.Unmarshal would make buf escape), matching names
 			// exactly (exactPayload).
 			if err := json.Unmarshal([]byte(exactPayload(payload, reflect.TypeOf(claims))), claims); err != nil {
-				return nil, newError(ErrInvalidToken, errors.Join(jwt.ErrTokenMalformed, ErrClaimsInvalid, err), "The access token is malformed")
+				return nil, env.refuse(newError(ErrInvalidToken, errors.Join(jwt.ErrTokenMalformed, ErrClaimsInvalid, err), "The access token is malformed"))
 			}
 			if rs, ok := claims.(rawSetter); ok {
 				rs.setRaw(payload)
@@ -184,9 +186,9 @@ func (a *Authenticator) verify(ctx context.Context, raw, source string) (*Token,
 		scp:       scp,
 	}
 	if e != nil {
-		a.remember(e, h)
+		a.remember(ctx, e, h)
 	}
-	return a.accept(ctx, t)
+	return a.accept(ctx, at, t)
 }
 
 // verifySignature checks the signature of raw (whose second dot is at dot2)
@@ -327,9 +329,11 @@ func (a *Authenticator) generation() uint64 {
 // every request that sends the same string from the same place, and so is
 // the context carrying it that NewContext hands out over
 // context.Background() (its bg, a field, not an allocation).
-func (a *Authenticator) remember(e *cacheEntry, h uint64) {
+func (a *Authenticator) remember(ctx context.Context, e *cacheEntry, h uint64) {
 	e.bg.t = &e.Token
-	a.cache.put(h, e)
+	if a.cache.put(h, e) && a.observer != nil {
+		a.observer.CacheEvicted(ctx)
+	}
 }
 
 // cached returns the cached verification of raw if it still holds: made with
@@ -358,23 +362,36 @@ func (a *Authenticator) cached(raw string, h uint64, source string) (*Token, boo
 
 // accept runs what every request's token goes through after verification,
 // cached or not: Config.Validate and the revocation check.
-func (a *Authenticator) accept(ctx context.Context, t *Token) (*Token, *Error) {
+func (a *Authenticator) accept(ctx context.Context, at *attempt, t *Token) (*Token, *Error) {
 	if a.validate != nil {
 		if err := a.validate(ctx, t); err != nil {
-			return nil, newError(ErrInvalidToken, errors.Join(ErrValidationFailed, err), "The access token claims are not accepted")
+			e := newError(ErrInvalidToken, errors.Join(ErrValidationFailed, err), "The access token claims are not accepted")
+			e.facts = factsOf(t)
+			return nil, e
 		}
 	}
 	if a.revoker != nil {
+		var start time.Time
+		if a.observer != nil {
+			start = time.Now()
+		}
 		revoked, err := a.revoker.IsRevoked(ctx, t)
+		if a.observer != nil {
+			a.observer.StoreCall(ctx, "is_revoked", start, time.Since(start), err)
+		}
 		switch {
 		case err != nil && !a.failOpen:
-			return nil, newError(ErrUnavailable, err, "The token could not be checked; try again later")
+			e := newError(ErrUnavailable, err, "The token could not be checked; try again later")
+			e.facts = factsOf(t)
+			return nil, e
 		case err != nil:
 			if a.logger != nil {
 				a.logger.LogAttrs(ctx, slog.LevelWarn, "jwtgate: revocation check failed; letting the token through (RevocationFailOpen)", slog.String("error", err.Error()))
 			}
 		case revoked:
-			return nil, newError(ErrInvalidToken, ErrTokenRevoked, "The access token has been revoked")
+			e := newError(ErrInvalidToken, ErrTokenRevoked, "The access token has been revoked")
+			e.facts = factsOf(t)
+			return nil, e
 		}
 	}
 	return t, nil
@@ -642,6 +659,14 @@ func (a *Authenticator) readClaims(payload string, env *envelope) bool {
 		return false
 	}
 	env.missingRequired = present != 1<<len(a.required)-1
+	if env.missingRequired {
+		for i, req := range a.required {
+			if present&(1<<i) == 0 {
+				env.noteMissing(req)
+				break
+			}
+		}
+	}
 	return true
 }
 
@@ -688,7 +713,10 @@ func (a *Authenticator) checkClaims(env *envelope, now time.Time) error {
 	missing := false
 	switch {
 	case env.exp.IsZero():
-		missing = !a.expireless
+		if !a.expireless {
+			missing = true
+			env.noteMissing("exp")
+		}
 	case !now.Before(env.exp.Add(a.leeway)):
 		return errExpired
 	}
@@ -701,6 +729,7 @@ func (a *Authenticator) checkClaims(env *envelope, now time.Time) error {
 	if a.issuers != nil {
 		if env.iss == "" && len(a.issuers) == 1 {
 			missing = true
+			env.noteMissing("iss")
 		} else if !slices.Contains(a.issuers, env.iss) {
 			return errIssuer
 		}
@@ -710,6 +739,7 @@ func (a *Authenticator) checkClaims(env *envelope, now time.Time) error {
 		case found:
 		case !named:
 			missing = true
+			env.noteMissing("aud")
 		default:
 			return errAudience
 		}
@@ -717,6 +747,7 @@ func (a *Authenticator) checkClaims(env *envelope, now time.Time) error {
 	if a.subject != "" {
 		if env.sub == "" {
 			missing = true
+			env.noteMissing("sub")
 		} else if env.sub != a.subject {
 			return errSubject
 		}
@@ -725,6 +756,7 @@ func (a *Authenticator) checkClaims(env *envelope, now time.Time) error {
 		switch party := env.party(); {
 		case party == "":
 			missing = true
+			env.noteMissing("azp")
 		case !slices.Contains(a.parties, party):
 			return errParty
 		}
@@ -733,6 +765,13 @@ func (a *Authenticator) checkClaims(env *envelope, now time.Time) error {
 		return errRequired
 	}
 	return nil
+}
+
+// noteMissing records the first missing required claim.
+func (env *envelope) noteMissing(name string) {
+	if env.missing == "" {
+		env.missing = name
+	}
 }
 
 // audienceMatch reports whether the raw aud value (a string or an array of
@@ -755,6 +794,22 @@ func audienceMatch(aud string, want []string) (found, named bool) {
 		}
 	}
 	return false, named
+}
+
+// refuse attaches to e what was read of the token, for the log record.
+// Strings come from the token: each is cut at maxFact bytes.
+func (env *envelope) refuse(e *Error) *Error {
+	e.facts = facts{alg: env.alg, kid: cut(env.kid), typ: cut(env.typ), iss: cut(env.iss), sub: cut(env.sub), aud: cut(env.aud), claim: env.missing}
+	return e
+}
+
+const maxFact = 128
+
+func cut(s string) string {
+	if len(s) > maxFact {
+		return s[:maxFact] + "…"
+	}
+	return s
 }
 
 // party is the client the token was issued to: azp (OpenID Connect Core

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -356,4 +357,69 @@ func TestDefaultLeeway(t *testing.T) {
 	_, err = exact.Verify(context.Background(), ahead)
 	assert.ErrorIs(t, err, jwt.ErrTokenUsedBeforeIssued)
 	assert.Equal(t, 60*time.Second, jwtgate.DefaultLeeway)
+}
+
+// TestRefusalRecords: one structured record per refusal, with the facts
+// that explain it and never the token; a store that cannot answer is logged
+// at Warn once a second, with the count of records left out.
+func TestRefusalRecords(t *testing.T) {
+	t.Parallel()
+	var buf strings.Builder
+	clock := testNow
+	a := testAuth(t, func(c *jwtgate.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c.RequiredClaims = []string{"tid"}
+		c.Revoker = failingRevoker{err: errors.New("redis: connection refused")}
+		c.Now = func() time.Time { return clock }
+	})
+	records := func() []map[string]any {
+		var out []map[string]any
+		for line := range strings.SplitSeq(strings.TrimSpace(buf.String()), "\n") {
+			var m map[string]any
+			require.NoError(t, json.Unmarshal([]byte(line), &m), line)
+			out = append(out, m)
+		}
+		buf.Reset()
+		return out
+	}
+	for _, tc := range []struct {
+		claims string
+		want   map[string]any
+	}{
+		{claims: claimsJSON(""), want: map[string]any{"reason": "missing_claim", "claim": "tid", "level": "DEBUG", "status": 401.0, "sub": "user-1", "iss": "https://issuer.example", "alg": "HS256"}},
+		{claims: strings.Replace(claimsJSON(`"tid":"t"`), `"aud":"api://svc"`, `"aud":["api://other"]`, 1), want: map[string]any{"reason": "audience", "aud": `["api://other"]`, "aud_expected": "api://svc"}},
+		{claims: strings.Replace(claimsJSON(`"tid":"t"`), `"exp":1795867500`, `"exp":1795867100`, 1), want: map[string]any{"reason": "expired"}},
+	} {
+		tok := mint(testSecret, goodHeader, tc.claims)
+		_, err := a.Authenticate(context.Background(), bearer(tok))
+		require.Error(t, err)
+		recs := records()
+		require.Len(t, recs, 1)
+		for k, v := range tc.want {
+			assert.Equal(t, v, recs[0][k], "%s of %s", k, tc.want["reason"])
+		}
+		assert.Equal(t, "GET", recs[0]["method"])
+		assert.Equal(t, "header:Authorization", recs[0]["source"])
+		line, _ := json.Marshal(recs[0])
+		for _, part := range strings.Split(tok, ".") {
+			assert.NotContains(t, string(line), part, "never the token")
+		}
+	}
+
+	// The store is down: 503, Warn, once a second.
+	tok := mint(testSecret, goodHeader, claimsJSON(`"tid":"t"`))
+	for range 50 {
+		_, err := a.Verify(context.Background(), tok)
+		require.ErrorIs(t, err, jwtgate.ErrUnavailable)
+	}
+	recs := records()
+	require.Len(t, recs, 1, "fifty failures in one second: one record")
+	assert.Equal(t, "WARN", recs[0]["level"])
+	assert.Equal(t, "store_unavailable", recs[0]["reason"])
+	assert.Equal(t, "redis: connection refused", recs[0]["error"])
+	clock = clock.Add(time.Second)
+	_, _ = a.Verify(context.Background(), tok)
+	recs = records()
+	require.Len(t, recs, 1)
+	assert.Equal(t, 49.0, recs[0]["suppressed"], "the next says how many were left out")
 }

@@ -79,6 +79,15 @@ func (h HTTPRequest) Param(name string) string { return h.req.PathValue(name) }
 // Method returns the request method.
 func (h HTTPRequest) Method() string { return h.req.Method }
 
+// Path returns the request's URL path, for the core's log records (a view
+// may implement Path() string; the core asks only when it logs).
+func (h HTTPRequest) Path() string {
+	if h.req.URL == nil {
+		return ""
+	}
+	return h.req.URL.Path
+}
+
 // isFormURLEncoded reports whether the first Content-Type value has the media
 // type application/x-www-form-urlencoded, parameters aside.
 func isFormURLEncoded(ct []string) bool {

@@ -221,6 +221,9 @@ func (r request) Form(name string) (string, int) {
 
 func (r request) Param(name string) string { return strings.Clone(r.c.Params(name)) }
 
+// Path is the request's path, a copy, for the core's log records.
+func (r request) Path() string { return strings.Clone(r.c.Path()) }
+
 // Method returns a string that does not share fasthttp's buffer either.
 func (r request) Method() string {
 	m := r.c.Method()

@@ -93,6 +93,7 @@ func (r request) Cookie(n string) (string, int) { return extractors.FromHTTP(r.c
 func (r request) Query(n string) (string, int)  { return extractors.FromHTTP(r.c.Request).Query(n) }
 func (r request) Form(n string) (string, int)   { return extractors.FromHTTP(r.c.Request).Form(n) }
 func (r request) Method() string                { return r.c.Request.Method }
+func (r request) Path() string                  { return extractors.FromHTTP(r.c.Request).Path() }
 func (r request) Param(name string) string      { return r.c.Param(name) }
 
 // New returns middleware that lets a request through only with a valid token,

@@ -87,6 +87,11 @@ type Config struct {
 	// Cookies, for cookie mode: RefreshCookie reads the refresh cookie and
 	// checks CSRF as the verifier does. Give Config.Cookies the same value.
 	Cookies *jwtgate.Cookies
+	// Observer is told of every login, refresh (a spent refresh token that
+	// came back, revoking its family, as reason "refresh_reused"), logout
+	// and RevokeSubject, and of every call to the Store (see
+	// jwtgate.Observer). Default none, at no cost.
+	Observer jwtgate.Observer
 }
 
 // Issuer mints access and refresh tokens, rotates refresh tokens, and
@@ -210,6 +215,13 @@ func (i *Issuer) RefreshTTL() time.Duration { return i.cfg.RefreshTTL }
 // Login starts a refresh-token family for g and returns its first pair. Call
 // it once the user is authenticated.
 func (i *Issuer) Login(ctx context.Context, g Grant) (*Pair, error) {
+	start := i.clock()
+	p, err := i.login(ctx, g)
+	i.observe(ctx, "login", start, err)
+	return p, err
+}
+
+func (i *Issuer) login(ctx context.Context, g Grant) (*Pair, error) {
 	if g.Subject == "" {
 		return nil, errors.New("jwtgate: issuer: Grant.Subject is empty")
 	}
@@ -219,7 +231,7 @@ func (i *Issuer) Login(ctx context.Context, g Grant) (*Pair, error) {
 	}
 	family, refreshID := newID(), newID()
 	now := i.cfg.Now()
-	if err := i.cfg.Store.StartFamily(ctx, family, refreshID, now.Add(i.cfg.RefreshTTL)); err != nil {
+	if err := i.call(ctx, "start_family", func() error { return i.cfg.Store.StartFamily(ctx, family, refreshID, now.Add(i.cfg.RefreshTTL)) }); err != nil {
 		return nil, newError(jwtgate.ErrUnavailable, err, "The token store is unavailable; try again later")
 	}
 	clientID := g.ClientID
@@ -235,6 +247,13 @@ func (i *Issuer) Login(ctx context.Context, g Grant) (*Pair, error) {
 // with one token never yield two pairs. Errors wrap jwtgate.ErrInvalidGrant, or
 // jwtgate.ErrUnavailable when the store cannot answer.
 func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Pair, error) {
+	start := i.clock()
+	p, err := i.refreshWith(ctx, refreshToken)
+	i.observe(ctx, "refresh", start, err)
+	return p, err
+}
+
+func (i *Issuer) refreshWith(ctx context.Context, refreshToken string) (*Pair, error) {
 	t, err := i.verifyRefresh(ctx, refreshToken)
 	if err != nil {
 		return nil, err
@@ -250,6 +269,13 @@ func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Pair, error
 // without the cookie, jwtgate.ErrInvalidRequest when it is repeated, jwtgate.ErrCSRF,
 // jwtgate.ErrInvalidGrant, jwtgate.ErrUnavailable.
 func (i *Issuer) RefreshCookie(ctx context.Context, r extractors.Request) (*Pair, error) {
+	start := i.clock()
+	p, err := i.refreshCookie(ctx, r)
+	i.observe(ctx, "refresh", start, err)
+	return p, err
+}
+
+func (i *Issuer) refreshCookie(ctx context.Context, r extractors.Request) (*Pair, error) {
 	c := i.cfg.Cookies
 	if c == nil {
 		return nil, errors.New("jwtgate: issuer: RefreshCookie needs Config.Cookies")
@@ -293,7 +319,7 @@ func (i *Issuer) rotate(ctx context.Context, t *jwtgate.Token) (*Pair, error) {
 	}
 	next := newID()
 	now := i.cfg.Now()
-	if err := i.cfg.Store.RotateFamily(ctx, t.SessionID, t.ID, next, now.Add(i.cfg.RefreshTTL)); err != nil {
+	if err := i.call(ctx, "rotate_family", func() error { return i.cfg.Store.RotateFamily(ctx, t.SessionID, t.ID, next, now.Add(i.cfg.RefreshTTL)) }); err != nil {
 		if errors.Is(err, ErrRefreshReused) || errors.Is(err, ErrFamilyUnknown) {
 			return nil, invalidGrant(err)
 		}
@@ -310,6 +336,13 @@ func (i *Issuer) rotate(ctx context.Context, t *jwtgate.Token) (*Pair, error) {
 // token and access token issued from the same login. A token without sid
 // (not minted by an Issuer) has only itself revoked.
 func (i *Issuer) Logout(ctx context.Context, t *jwtgate.Token) error {
+	start := i.clock()
+	err := i.logout(ctx, t)
+	i.observe(ctx, "logout", start, err)
+	return err
+}
+
+func (i *Issuer) logout(ctx context.Context, t *jwtgate.Token) error {
 	if t == nil {
 		return errors.New("jwtgate: issuer: Logout of a nil token")
 	}
@@ -319,10 +352,10 @@ func (i *Issuer) Logout(ctx context.Context, t *jwtgate.Token) error {
 	}
 	var errs []error
 	if t.ID != "" {
-		errs = append(errs, i.cfg.Store.RevokeToken(ctx, t.ID, until))
+		errs = append(errs, i.call(ctx, "revoke_token", func() error { return i.cfg.Store.RevokeToken(ctx, t.ID, until) }))
 	}
 	if t.SessionID != "" {
-		errs = append(errs, i.cfg.Store.RevokeFamily(ctx, t.SessionID, i.cfg.Now().Add(i.cfg.RefreshTTL)))
+		errs = append(errs, i.call(ctx, "revoke_family", func() error { return i.cfg.Store.RevokeFamily(ctx, t.SessionID, i.cfg.Now().Add(i.cfg.RefreshTTL)) }))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return newError(jwtgate.ErrUnavailable, err, "The token store is unavailable; try again later")
@@ -336,8 +369,15 @@ func (i *Issuer) Logout(ctx context.Context, t *jwtgate.Token) error {
 // tells a token of that second by when its login's family started (see
 // Store.RevokeSubject).
 func (i *Issuer) RevokeSubject(ctx context.Context, subject string) error {
+	start := i.clock()
+	err := i.revokeSubject(ctx, subject)
+	i.observe(ctx, "revoke_subject", start, err)
+	return err
+}
+
+func (i *Issuer) revokeSubject(ctx context.Context, subject string) error {
 	now := i.cfg.Now()
-	if err := i.cfg.Store.RevokeSubject(ctx, subject, now, now.Add(i.cfg.RefreshTTL)); err != nil {
+	if err := i.call(ctx, "revoke_subject", func() error { return i.cfg.Store.RevokeSubject(ctx, subject, now, now.Add(i.cfg.RefreshTTL)) }); err != nil {
 		return newError(jwtgate.ErrUnavailable, err, "The token store is unavailable; try again later")
 	}
 	return nil
@@ -495,4 +535,36 @@ func quote(s string) string {
 		s = s[:64] + "…"
 	}
 	return `"` + s + `"`
+}
+
+// clock is the start of an operation an Observer will be told about: the
+// zero time, without reading a clock, when there is none.
+func (i *Issuer) clock() time.Time {
+	if i.cfg.Observer == nil {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
+// observe tells the Observer how an operation ended.
+func (i *Issuer) observe(ctx context.Context, op string, start time.Time, err error) {
+	if i.cfg.Observer == nil {
+		return
+	}
+	reason := jwtgate.Reason(err)
+	if errors.Is(err, ErrRefreshReused) {
+		reason = "refresh_reused"
+	}
+	i.cfg.Observer.Issued(ctx, op, reason, start, time.Since(start), err)
+}
+
+// call runs one call to the store, timed for the Observer.
+func (i *Issuer) call(ctx context.Context, op string, fn func() error) error {
+	if i.cfg.Observer == nil {
+		return fn()
+	}
+	start := time.Now()
+	err := fn()
+	i.cfg.Observer.StoreCall(ctx, op, start, time.Since(start), err)
+	return err
 }

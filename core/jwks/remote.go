@@ -42,8 +42,13 @@ type RemoteOptions struct {
 	FetchTimeout time.Duration
 	// MaxSize is the largest set read, in bytes. Default 1 MiB.
 	MaxSize int64
-	// Logger gets a line per failed fetch and per refused key. Default none.
+	// Logger gets a line per failed fetch (Warn) and per refused key of a new
+	// set (Warn), and the count of encryption keys left out (Debug).
+	// Default slog.Default().
 	Logger *slog.Logger
+	// Observer is told of every fetch (see jwtgate.Observer): its duration,
+	// outcome and key counts. Default none.
+	Observer jwtgate.Observer
 }
 
 // Remote is a JWK Set fetched from an issuer: a jwtgate.KeySource that
@@ -98,6 +103,9 @@ func NewRemote(ctx context.Context, opts RemoteOptions) (*Remote, error) {
 	}
 	if opts.MaxSize <= 0 {
 		opts.MaxSize = 1 << 20
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
 	}
 	r := &Remote{opts: opts, client: opts.Client, stop: make(chan struct{}), done: make(chan struct{})}
 	if r.client == nil {
@@ -220,20 +228,24 @@ func (r *Remote) loop(next time.Duration) {
 // refresh fetches and installs the set; it returns when to fetch next.
 func (r *Remote) refresh(ctx context.Context) (time.Duration, error) {
 	r.fetches.Add(1)
-	ctx, cancel := context.WithTimeout(ctx, r.opts.FetchTimeout)
+	start := time.Now()
+	fctx, cancel := context.WithTimeout(ctx, r.opts.FetchTimeout)
 	defer cancel()
-	set, sum, maxAge, err := r.fetch(ctx)
+	set, sum, maxAge, refused, err := r.fetch(fctx)
 	if err != nil {
 		r.log("jwks: fetching the key set failed; the last good set stays in use", err)
+		r.observe(ctx, start, err, refused, false)
 		return r.opts.MinRefreshInterval, err
 	}
 	r.mu.Lock()
 	r.keys.Store(set)
-	if sum != r.lastSum {
+	changed := sum != r.lastSum
+	if changed {
 		r.lastSum = sum
 		r.gen.Add(1)
 	}
 	r.mu.Unlock()
+	r.observe(ctx, start, nil, refused, changed)
 	next := r.opts.RefreshInterval
 	if maxAge > 0 && maxAge < next {
 		next = max(maxAge, r.opts.MinRefreshInterval)
@@ -241,33 +253,34 @@ func (r *Remote) refresh(ctx context.Context) (time.Duration, error) {
 	return next, nil
 }
 
-func (r *Remote) fetch(ctx context.Context) (*jwtgate.KeySet, [32]byte, time.Duration, error) {
-	var sum [32]byte
+// fetch reads the set; refused counts the keys it could not use.
+func (r *Remote) fetch(ctx context.Context) (set *jwtgate.KeySet, sum [32]byte, age time.Duration, refused int, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.opts.URL, nil)
 	if err != nil {
-		return nil, sum, 0, err
+		return nil, sum, 0, refused, err
 	}
 	req.Header.Set("Accept", "application/jwk-set+json, application/json")
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return nil, sum, 0, err
+		return nil, sum, 0, refused, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, sum, 0, fmt.Errorf("jwks: %s answered %s", r.opts.URL, resp.Status)
+		return nil, sum, 0, refused, fmt.Errorf("jwks: %s answered %s", r.opts.URL, resp.Status)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, r.opts.MaxSize+1))
 	if err != nil {
-		return nil, sum, 0, err
+		return nil, sum, 0, refused, err
 	}
 	if int64(len(body)) > r.opts.MaxSize {
-		return nil, sum, 0, fmt.Errorf("jwks: key set over %d bytes", r.opts.MaxSize)
+		return nil, sum, 0, refused, fmt.Errorf("jwks: key set over %d bytes", r.opts.MaxSize)
 	}
 	keys, skipped, encryption, err := parseSet(body, false)
 	if err != nil {
-		return nil, sum, 0, err
+		return nil, sum, 0, refused, err
 	}
 	keys, dropped := dedupe(keys)
+	refused = len(skipped) + len(dropped)
 	sum = sha256.Sum256(body)
 	// A key the set holds but jwtgate cannot use never takes the good ones
 	// down. Said once per new set, not on every fetch of the same one.
@@ -283,18 +296,30 @@ func (r *Remote) fetch(ctx context.Context) (*jwtgate.KeySet, [32]byte, time.Dur
 		}
 	}
 	if len(keys) == 0 {
-		return nil, sum, 0, errors.New("jwks: the key set holds no usable signature key")
+		return nil, sum, 0, refused, errors.New("jwks: the key set holds no usable signature key")
 	}
-	set, err := newSet(keys)
+	set, err = newSet(keys)
 	if err != nil {
-		return nil, sum, 0, err
+		return nil, sum, 0, refused, err
 	}
-	return set, sum, maxAge(resp.Header.Get("Cache-Control")), nil
+	return set, sum, maxAge(resp.Header.Get("Cache-Control")), refused, nil
+}
+
+// observe tells the Observer how a fetch went.
+func (r *Remote) observe(ctx context.Context, start time.Time, err error, refused int, changed bool) {
+	if r.opts.Observer == nil {
+		return
+	}
+	f := &jwtgate.KeyFetch{URL: r.opts.URL, Start: start, Duration: time.Since(start), Err: err, Refused: refused, Changed: changed}
+	if set := r.keys.Load(); set != nil {
+		f.Keys = set.Len()
+	}
+	r.opts.Observer.KeysFetched(ctx, f)
 }
 
 func (r *Remote) log(msg string, err error) {
 	if r.opts.Logger != nil {
-		r.opts.Logger.Warn(msg, slog.String("url", r.opts.URL), slog.String("error", err.Error()))
+		r.opts.Logger.Warn(msg, slog.String("url", r.opts.URL), slog.String("error", strings.ReplaceAll(err.Error(), "\n", "; ")))
 	}
 }
 

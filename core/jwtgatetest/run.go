@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -323,9 +324,12 @@ func runCase(t *testing.T, fx *fixture, newServer NewServer, tc testCase) {
 		cfg.Revoker = rev
 		cfg.RevocationFailOpen = tc.rev.failOpen
 	}
+	obs := &recorder{}
+	cfg.Logger, cfg.Observer = slog.New(obs), obs
 	if tc.config != nil {
 		tc.config(&cfg)
 	}
+	observed := cfg.Observer == obs // a case may install its own
 	auth, err := jwtgate.New(cfg)
 	require.NoError(t, err, "jwtgate.New")
 
@@ -379,6 +383,9 @@ func runCase(t *testing.T, fx *fixture, newServer NewServer, tc testCase) {
 		checkFailureBody(t, w, res, body)
 	}
 
+	if observed {
+		checkObserved(t, fx, e, obs, tc)
+	}
 	if rev != nil {
 		assert.Equal(t, tc.rev.wantCalls, rev.calls.Load(), "Revoker calls")
 	}
