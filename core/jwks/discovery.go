@@ -161,8 +161,8 @@ func metadataURL(issuer, kind string, allowHTTPLoopback bool) (string, error) {
 	if err != nil || u.Host == "" || !u.IsAbs() {
 		return "", fmt.Errorf("jwks: issuer %q is not an absolute URL", issuer)
 	}
-	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(issuer, "#") {
-		return "", fmt.Errorf("jwks: issuer %q has a query or fragment, which an issuer identifier never has", issuer)
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(issuer, "#") || u.User != nil {
+		return "", fmt.Errorf("jwks: issuer %q has a query, fragment or user information, which an issuer identifier never has", issuer)
 	}
 	if err := checkURL(issuer, allowHTTPLoopback); err != nil {
 		return "", fmt.Errorf("jwks: issuer: %w", err)

@@ -139,6 +139,7 @@ func TestDiscoveryIssuerRules(t *testing.T) {
 		{"https://id.example.com?tenant=a", "", false},
 		{"https://id.example.com/#x", "", false},
 		{"https://id.example.com/?", "", false},
+		{"https://user@id.example.com", "", false},
 		{"https://id.example.com", "webfinger", false},
 	} {
 		_, err := jwks.NewDiscovered(context.Background(), jwks.DiscoveryOptions{
