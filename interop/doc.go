@@ -1,0 +1,16 @@
+// Package interop holds jwtgate's interoperability tests: jwtgate against
+// two independent Go JOSE implementations, github.com/go-jose/go-jose/v4 and
+// github.com/lestrrat-go/jwx/v3, for every algorithm of
+// jwtgate.SupportedAlgorithms that each library has, in both directions:
+//
+//   - Their tokens to jwtgate: verified by jwtgate.New with the key, with the
+//     JWK Set they publish read by jwks.ParseSet and fetched by jwks.Remote,
+//     and by the examples/jwks resource server over HTTP.
+//   - jwtgate's tokens to them: minted by issuing.New, published with
+//     jwks.Marshal and jwks.Handler, and verified by each library with its
+//     strictest checks at the first instant after issuing.
+//
+// It is a module of its own so that the libraries it tests against never
+// enter the graph of a module users import. It has no code outside its
+// tests.
+package interop
