@@ -159,10 +159,11 @@ func fromMarshal(m jwkset.JWKMarshal, allowPrivate bool) (*jwtgate.Key, error) {
 	if (m.D != "" || m.P != "" || m.Q != "") && !allowPrivate {
 		return nil, fmt.Errorf("%w: a set of verification keys holds a private key", ErrKey)
 	}
-	if m.X5U != "" {
-		// Never fetch what a key points at (RFC 8725 §3.10).
-		m.X5U = ""
-	}
+	// The key is the JWK's own members: what a certificate chain or its
+	// location says is never used, and never fetched (RFC 8725 §3.10). Left
+	// to jwkset, a certificate with an Ed25519 key would refuse any alg but
+	// "EdDSA" (RFC 9864's "Ed25519", or none), though the key is the same.
+	m.X5U, m.X5C, m.X5T, m.X5TS256 = "", nil, "", ""
 	jwk, err := jwkset.NewJWKFromMarshal(m, jwkset.JWKMarshalOptions{Private: allowPrivate}, jwkset.JWKValidateOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKey, err)
