@@ -147,7 +147,12 @@ func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
 			}
 			t, _ := Token(c)
 			r := c.Request()
-			if err := cfg.Authenticator.Authorize(r.Context(), extractors.FromHTTP(r), t, scopes...); err != nil {
+			v := views.Get().(*request)
+			v.HTTPRequest, v.c = extractors.FromHTTP(r), c // Param too: a miswired path-parameter route is told apart
+			err := cfg.Authenticator.Authorize(r.Context(), v, t, scopes...)
+			*v = request{}
+			views.Put(v)
+			if err != nil {
 				return refuse(c, err, next)
 			}
 			return next(c)

@@ -491,6 +491,31 @@ func TestCacheControl(t *testing.T) {
 	}
 }
 
+// TestMiswired: RequireScopes without New in front of it answers a request
+// that sends a token 500, wherever the token is read from (a path parameter
+// too), and one that sends none 401.
+func TestMiswired(t *testing.T) {
+	t.Parallel()
+	byParam := newAuth(t, func(c *jwtgate.Config) { c.Extractor = extractors.Param("token") })
+	e := echo.New()
+	e.GET("/header", whoami, echojwt.RequireScopes(echojwt.Config{Authenticator: newAuth(t, nil)}, "read"))
+	e.GET("/download/:token", whoami, echojwt.RequireScopes(echojwt.Config{Authenticator: byParam}, "read"))
+	tests := []struct {
+		name, path, token string
+		status            int
+	}{
+		{name: "header token", path: "/header", token: token(t, "read"), status: 500},
+		{name: "no token", path: "/header", status: 401},
+		{name: "path parameter token", path: "/download/" + token(t, "read"), status: 500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tt.status, serve(e, http.MethodGet, tt.path, tt.token).Code)
+		})
+	}
+}
+
 func TestCredentialsOptional(t *testing.T) {
 	t.Parallel()
 	cfg := echojwt.Config{Authenticator: newAuth(t, func(c *jwtgate.Config) { c.CredentialsOptional = true })}
