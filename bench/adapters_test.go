@@ -12,13 +12,17 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/gofiber/fiber/v2"
+	fiber3 "github.com/gofiber/fiber/v3"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/labstack/echo/v4"
+	echo5 "github.com/labstack/echo/v5"
 	"github.com/valyala/fasthttp"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	echojwt "github.com/jwtgate/jwtgate/echo"
+	echojwt5 "github.com/jwtgate/jwtgate/echov5"
 	fiberjwt "github.com/jwtgate/jwtgate/fiber"
+	fiberjwt3 "github.com/jwtgate/jwtgate/fiberv3"
 	ginjwt "github.com/jwtgate/jwtgate/gin"
 	httpjwt "github.com/jwtgate/jwtgate/nethttp"
 )
@@ -99,6 +103,15 @@ var frameworks = []struct {
 		e.GET("/", func(c echo.Context) error { return c.NoContent(http.StatusOK) }, mw...)
 		return serveHTTP(e)
 	}},
+	{"echo5", func(b *testing.B, au *jwtgate.Authenticator) func(string) int {
+		e := echo5.New()
+		var mw []echo5.MiddlewareFunc
+		if au != nil {
+			mw = append(mw, echojwt5.New(echojwt5.Config{Authenticator: au}))
+		}
+		e.GET("/", func(c *echo5.Context) error { return c.NoContent(http.StatusOK) }, mw...)
+		return serveHTTP(e)
+	}},
 	{"gin", func(b *testing.B, au *jwtgate.Authenticator) func(string) int {
 		gin.SetMode(gin.ReleaseMode)
 		r := gin.New()
@@ -116,22 +129,38 @@ var frameworks = []struct {
 			hs = append(hs, fiberjwt.New(fiberjwt.Config{Authenticator: au}))
 		}
 		app.Get("/", append(hs, func(c *fiber.Ctx) error { return c.SendStatus(fiber.StatusOK) })...)
-		h := app.Handler()
-		var fctx fasthttp.RequestCtx
-		fctx.Request.Header.SetMethod(fiber.MethodGet)
-		fctx.Request.SetRequestURI("/")
-		last := ""
-		return func(token string) int {
-			fctx.ResetUserValues()
-			fctx.Response.Reset()
-			if token != last {
-				fctx.Request.Header.Set(fiber.HeaderAuthorization, "Bearer "+token)
-				last = token
-			}
-			h(&fctx)
-			return fctx.Response.StatusCode()
-		}
+		return serveFastHTTP(app.Handler())
 	}},
+	{"fiber3", func(b *testing.B, au *jwtgate.Authenticator) func(string) int {
+		app := fiber3.New()
+		ok := func(c fiber3.Ctx) error { return c.SendStatus(fiber3.StatusOK) }
+		if au != nil {
+			app.Get("/", fiberjwt3.New(fiberjwt3.Config{Authenticator: au}), ok)
+		} else {
+			app.Get("/", ok)
+		}
+		return serveFastHTTP(app.Handler())
+	}},
+}
+
+// serveFastHTTP serves GET / through a fasthttp handler (a Fiber app's) with
+// one reused fasthttp.RequestCtx, reset between requests as fasthttp's server
+// resets it.
+func serveFastHTTP(h fasthttp.RequestHandler) func(string) int {
+	var fctx fasthttp.RequestCtx
+	fctx.Request.Header.SetMethod(fasthttp.MethodGet)
+	fctx.Request.SetRequestURI("/")
+	last := ""
+	return func(token string) int {
+		fctx.ResetUserValues()
+		fctx.Response.Reset()
+		if token != last {
+			fctx.Request.Header.Set(fasthttp.HeaderAuthorization, "Bearer "+token)
+			last = token
+		}
+		h(&fctx)
+		return fctx.Response.StatusCode()
+	}
 }
 
 func BenchmarkBare(b *testing.B) {

@@ -2,7 +2,7 @@
 // prints, as Markdown, how the adapters measure against the project's
 // performance targets:
 //
-//	go test -run '^$' -bench=. -benchmem -count=6 ./benchmarks | tee bench.txt; go run ./benchmarks/ratio bench.txt
+//	go test -run '^$' -bench='Bare|Raw|Adapter' -benchmem -count=6 ./bench | tee bench.txt; go run ./bench/ratio bench.txt
 //
 // With no argument, or "-", it reads standard input. Lines that are not
 // benchmark results (goos, pkg, cpu, PASS, ok…) are ignored, the GOMAXPROCS
@@ -19,7 +19,10 @@
 //   - invalid ×valid = Adapter invalid / Adapter valid ns, both cache=off;
 //     target ≤ 1.00 (refusing is no dearer than accepting).
 //   - hit allocs = (Adapter valid, cache=on − bare) allocs; no target
-//     (the goal for fiber is 0).
+//     (the goal for fiber and fiber3 is 0).
+//
+// Rows go by framework, each framework's majors side by side (echo, echo5;
+// fiber, fiber3), then by algorithm.
 //
 // A figure whose benchmarks are missing reads "n/a". The exit status is 0
 // whenever the input held benchmark results, targets met or not; 1 when it
@@ -212,7 +215,7 @@ func rows(stats map[string]stat) ([]row, []string) {
 			algs = append(algs, alg)
 		}
 	}
-	order(fws, "nethttp", "echo", "gin", "fiber")
+	order(fws, "nethttp", "echo", "echo5", "gin", "fiber", "fiber3")
 	order(algs, "HS256", "RS256", "ES256", "EdDSA")
 
 	var out []row

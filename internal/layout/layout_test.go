@@ -49,6 +49,8 @@ func TestModuleGraphs(t *testing.T) {
 		{name: "echo", imports: []string{"github.com/jwtgate/jwtgate/echo"}, modules: []string{"echo"}, allowed: []string{"echo"}},
 		{name: "gin", imports: []string{"github.com/jwtgate/jwtgate/gin"}, modules: []string{"gin"}, allowed: []string{"gin", "quic", "mongodb"}},
 		{name: "fiber", imports: []string{"github.com/jwtgate/jwtgate/fiber"}, modules: []string{"fiber"}, allowed: []string{"fiber", "fasthttp"}},
+		{name: "echo v5", imports: []string{"github.com/jwtgate/jwtgate/echov5"}, modules: []string{"echov5"}, allowed: []string{"echo"}},
+		{name: "fiber v3", imports: []string{"github.com/jwtgate/jwtgate/fiberv3"}, modules: []string{"fiberv3"}, allowed: []string{"fiber", "fasthttp"}},
 		{name: "redis store", imports: []string{"github.com/jwtgate/jwtgate/core/redisstore"}, modules: []string{"core/redisstore"}, allowed: []string{"redis"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,232 @@
+// Package echojwt is the Echo v5 adapter of jwtgate: an echo.MiddlewareFunc.
+//
+//	e.Use(echojwt.New(echojwt.Config{Authenticator: auth}))
+//
+// It is the Echo v4 adapter's API on Echo v5's types (*echo.Context, the
+// v5 HTTPErrorHandler): the package name is the same, so a service moving
+// from Echo v4 to v5 changes the import path and what Echo itself changed.
+//
+// It only translates: the request goes to the core's
+// [jwtgate.Authenticator.Authenticate], which decides everything; the verified
+// token goes into the request's context ([Token], [Claims],
+// [jwtgate.FromContext]) and, when Config.ContextKey is set, c.Get; a failure
+// is returned as an error that renders [jwtgate.Authenticator.Response] (see
+// [New]).
+package echojwt
+
+import (
+	"errors"
+	"sync"
+
+	"github.com/golang-jwt/jwt/v5"
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/extractors"
+	"github.com/labstack/echo/v5"
+)
+
+// Config configures the middleware. Only Authenticator is required.
+type Config struct {
+	// Skipper returns true for a request to let through without any
+	// authentication. Default: none is skipped. Its type is that of echo's
+	// middleware.Skipper, whose values can be assigned to it.
+	Skipper func(c *echo.Context) bool
+	// Authenticator verifies tokens; required.
+	Authenticator *jwtgate.Authenticator
+	// BeforeFunc runs first for every request not skipped. Default: none. Its
+	// type is that of echo's middleware.BeforeFunc.
+	BeforeFunc func(c *echo.Context)
+	// SuccessHandler runs once a token is verified and stored, before the next
+	// handler; not for a request let through without a token
+	// (CredentialsOptional). Default: none.
+	SuccessHandler func(c *echo.Context)
+	// ErrorHandler decides what a refused request gets; err wraps one of
+	// jwtgate's error kinds (errors.Is(err, jwtgate.ErrInvalidToken), …). A
+	// non-nil return goes to echo's HTTPErrorHandler. A nil return ends the
+	// request with the answer the ErrorHandler wrote, or, if it wrote none,
+	// with the default answer: a refused request never reaches the next
+	// handler unless ContinueOnIgnoredError says so. (Echo v5's own key-auth
+	// middleware would end such a request with an empty 200 instead.)
+	// Default: return the error described at [New].
+	ErrorHandler func(c *echo.Context, err error) error
+	// ContinueOnIgnoredError lets a request go on to the next handler when
+	// the ErrorHandler returns nil without writing an answer (from New:
+	// without a token; from RequireScopes: without the scopes), as echo-jwt's
+	// option of that name. Default false: refused requests stop.
+	ContinueOnIgnoredError bool
+	// ContextKey, when set, is the key under which c.Get (and
+	// echo.ContextGet[*jwtgate.Token]) also finds the *jwtgate.Token
+	// (echo-jwt's is "user"). Default: "", the token is only in the request's
+	// context ([Token], [Claims]), as with the Echo v4 adapter.
+	ContextKey string
+}
+
+// New returns middleware that lets a request through only with a valid token,
+// or without any token when the Authenticator's CredentialsOptional is set.
+//
+// A refused request returns an error made for Echo v5's error handling:
+// echo.StatusCode(err) is the status; it marshals to the core's JSON body
+// {"error":"…","error_description":"…"}, which echo's DefaultHTTPErrorHandler
+// sends as it is (whether it exposes errors or not: the body never holds an
+// error's text); errors.As finds an *echo.HTTPError in it, whose Code is the
+// status, Message the error_description and Unwrap the jwtgate error; and
+// errors.Is and errors.As reach the jwtgate error, its kind and cause. The
+// WWW-Authenticate challenge (when the status has one), Content-Type
+// application/json and Cache-Control: no-store are already set on
+// c.Response().Header(). New panics if cfg.Authenticator is nil.
+func New(cfg Config) echo.MiddlewareFunc {
+	mw, err := cfg.build("New")
+	if err != nil {
+		panic(err.Error())
+	}
+	return mw
+}
+
+// ToMiddleware is New returning an error instead of panicking, as the
+// ToMiddleware methods of echo's own middleware configs.
+func (c Config) ToMiddleware() (echo.MiddlewareFunc, error) { return c.build("ToMiddleware") }
+
+func (c Config) build(name string) (echo.MiddlewareFunc, error) {
+	refuse, err := c.refuse()
+	if err != nil {
+		return nil, errors.New("echojwt: " + name + ": " + err.Error())
+	}
+	auth, key := c.Authenticator, c.ContextKey
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(ec *echo.Context) error {
+			if c.Skipper != nil && c.Skipper(ec) {
+				return next(ec)
+			}
+			if c.BeforeFunc != nil {
+				c.BeforeFunc(ec)
+			}
+			r := ec.Request()
+			v := views.Get().(*request)
+			v.HTTPRequest, v.c = extractors.FromHTTP(r), ec
+			t, err := auth.Authenticate(r.Context(), v)
+			*v = request{} // the core keeps nothing of the view
+			views.Put(v)
+			if err != nil {
+				return refuse(ec, err, next)
+			}
+			if t != nil { // nil: CredentialsOptional and no token
+				auth.AcceptedHeaders(t, ec.Response().Header())
+				ec.SetRequest(r.WithContext(jwtgate.NewContext(r.Context(), t)))
+				if key != "" {
+					ec.Set(key, t)
+				}
+				if c.SuccessHandler != nil {
+					c.SuccessHandler(ec)
+				}
+			}
+			return next(ec)
+		}
+	}, nil
+}
+
+// RequireScopes returns middleware, placed after New, that lets a request
+// through only when its token grants every one of scopes; otherwise it
+// refuses it as New does, with 403 insufficient_scope (or 401 without a
+// token). A request that sends a token but reaches the guard without a
+// verified one — New is not in front of it, or a Skipper skipped New only —
+// is a wiring mistake: it is refused 500 server_error and logged once (see
+// jwtgate.Authenticator.Authorize). It honours cfg's Skipper and
+// ErrorHandler. It panics if cfg.Authenticator is nil or a scope is not a
+// valid scope token.
+func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
+	refuse, err := cfg.refuse()
+	if err == nil {
+		err = jwtgate.ValidateScopes(scopes)
+	}
+	if err != nil {
+		panic("echojwt: RequireScopes: " + err.Error())
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c *echo.Context) error {
+			if cfg.Skipper != nil && cfg.Skipper(c) {
+				return next(c)
+			}
+			t, _ := Token(c)
+			r := c.Request()
+			v := views.Get().(*request)
+			v.HTTPRequest, v.c = extractors.FromHTTP(r), c // Param too: a miswired path-parameter route is told apart
+			err := cfg.Authenticator.Authorize(r.Context(), v, t, scopes...)
+			*v = request{}
+			views.Put(v)
+			if err != nil {
+				return refuse(c, err, next)
+			}
+			return next(c)
+		}
+	}
+}
+
+// refuse returns what answers a failure: the ErrorHandler or the default.
+func (c Config) refuse() (func(*echo.Context, error, echo.HandlerFunc) error, error) {
+	auth, custom, carryOn := c.Authenticator, c.ErrorHandler, c.ContinueOnIgnoredError
+	if auth == nil {
+		return nil, errors.New("Config.Authenticator is nil")
+	}
+	return func(ec *echo.Context, err error, next echo.HandlerFunc) error {
+		if custom != nil {
+			if herr := custom(ec, err); herr != nil || committed(ec) {
+				return herr
+			}
+			if carryOn {
+				return next(ec)
+			}
+		}
+		resp := auth.Response(err)
+		resp.SetHeaders(ec.Response().Header())
+		return &refusal{
+			resp: resp,
+			http: echo.HTTPError{Code: resp.Status, Message: resp.Description}.Wrap(err),
+		}
+	}, nil
+}
+
+// committed reports whether an answer was written. In v5, c.Response() is an
+// http.ResponseWriter; echo's *Response, which knows, is found by unwrapping
+// it, as echo's own error handler does.
+func committed(c *echo.Context) bool {
+	r, err := echo.UnwrapResponse(c.Response())
+	return err == nil && r.Committed
+}
+
+// refusal is the error of a refused request. Echo v5's *HTTPError carries a
+// string Message that its DefaultHTTPErrorHandler wraps in
+// {"message":"…"}; that handler sends as it is the JSON of the first
+// echo.HTTPStatusCoder in the error's chain that is a json.Marshaler, which
+// refusal is. Behind it is the *echo.HTTPError, for handlers written to find
+// one with errors.As, and behind that the jwtgate error.
+type refusal struct {
+	resp jwtgate.Response
+	http error // an *echo.HTTPError wrapping the jwtgate error
+}
+
+func (r *refusal) StatusCode() int              { return r.resp.Status }
+func (r *refusal) MarshalJSON() ([]byte, error) { return r.resp.Body(), nil }
+func (r *refusal) Error() string                { return r.http.Error() }
+func (r *refusal) Unwrap() error                { return r.http }
+
+// request is the Request view whose Param reads echo's path parameters.
+type request struct {
+	extractors.HTTPRequest
+	c *echo.Context
+}
+
+func (r *request) Param(name string) string { return r.c.Param(name) }
+
+// views recycles the views: a *request goes into the extractors.Request
+// interface without an allocation, where a request (two words) would not.
+var views = sync.Pool{New: func() any { return new(request) }}
+
+// Token returns the token New verified for this request, if any.
+func Token(c *echo.Context) (*jwtgate.Token, bool) {
+	return jwtgate.FromContext(c.Request().Context())
+}
+
+// Claims returns the verified token's claims as T, the type the
+// Authenticator's Config.NewClaims returns (by default *jwtgate.Claims).
+func Claims[T jwt.Claims](c *echo.Context) (T, bool) {
+	return jwtgate.ClaimsFromContext[T](c.Request().Context())
+}

@@ -1,0 +1,284 @@
+// Package fiberjwt is the Fiber v3 adapter of jwtgate: a fiber.Handler.
+//
+//	app.Use(fiberjwt.New(fiberjwt.Config{Authenticator: auth}))
+//
+// It is the Fiber v2 adapter's API on Fiber v3's types (the fiber.Ctx
+// interface, c.Context()): the package name is the same, so a service moving
+// from Fiber v2 to v3 changes the import path and what Fiber itself changed.
+//
+// It only translates: the core's [jwtgate.Authenticator.Authenticate] reads the
+// request through a read-only view of the fiber.Ctx, the verified token goes
+// into c.Context(), Fiber v3's context.Context of the request ([Token],
+// [Claims], [jwtgate.FromContext]), and c.Locals(Config.ContextKey), and a
+// failure is answered as [jwtgate.Authenticator.Response] says: status,
+// WWW-Authenticate challenge and JSON body. Every security decision is the
+// core's.
+//
+// In Fiber v3 the fiber.Ctx is itself a context.Context, whose Value reads
+// c.Locals: jwtgate.FromContext(c) finds nothing, since the core's key is
+// not a Locals key. Pass c.Context() where a context.Context is wanted, or use
+// [Token] and [Claims].
+//
+// Fiber reads request headers into a buffer of fiber.Config.ReadBufferSize
+// bytes, 4096 by default, and answers a larger header with a bare 431 before
+// any handler runs. Apps whose tokens may be large must raise it, e.g.
+// fiber.Config{ReadBufferSize: 32 << 10}, so that an oversized token gets
+// jwtgate's JSON answer.
+//
+// Fiber's default app ErrorHandler sends err.Error(), and fasthttp's errors
+// for a request it cannot parse quote the request's headers, a token
+// included: give the app an ErrorHandler that does not (the package's
+// appErrorHandler example has one).
+//
+// fasthttp reuses its buffers once a handler returns. Every value the view
+// hands the core is a copy, so the *jwtgate.Token (its Raw too) may be kept
+// after the handler returns, whatever fiber.Config.Immutable says. With
+// fiber.Config.DisableHeaderNormalizing, header names are matched as sent.
+package fiberjwt
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gofiber/fiber/v3"
+	"github.com/gofiber/utils/v2"
+	"github.com/golang-jwt/jwt/v5"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/extractors"
+)
+
+// DefaultContextKey is the c.Locals key of the token unless Config.ContextKey
+// says otherwise.
+const DefaultContextKey = "jwtgate"
+
+// Config configures the middleware. Only Authenticator is required; a zero
+// field takes its default.
+type Config struct {
+	// Next skips the middleware for a request when it returns true. Default:
+	// nil, nothing is skipped.
+	Next func(c fiber.Ctx) bool
+	// Authenticator verifies tokens; required.
+	Authenticator *jwtgate.Authenticator
+	// ErrorHandler answers a refused request; err wraps one of jwtgate's error
+	// kinds, and what it returns the middleware returns (a non-nil error goes
+	// to the app's ErrorHandler). Default: status, WWW-Authenticate,
+	// Cache-Control no-store, Content-Type application/json and the JSON body
+	// of Authenticator.Response(err); it returns nil.
+	ErrorHandler fiber.ErrorHandler
+	// SuccessHandler runs once New let a request through. Default: c.Next().
+	SuccessHandler fiber.Handler
+	// ContextKey is the c.Locals key of the *jwtgate.Token (read it with
+	// fiber.Locals[*jwtgate.Token](c, key)). With
+	// fiber.Config.PassLocalsToContext the token is also in c.Context()
+	// under this key, as fiber.StoreInContext stores values. Default:
+	// DefaultContextKey.
+	ContextKey string
+}
+
+// configDefault fills in the defaults; it panics without an Authenticator.
+func configDefault(name string, cfg Config) Config {
+	if cfg.Authenticator == nil {
+		panic("fiberjwt: " + name + ": Config.Authenticator is nil")
+	}
+	if cfg.ErrorHandler == nil {
+		auth := cfg.Authenticator
+		cfg.ErrorHandler = func(c fiber.Ctx, err error) error {
+			res := auth.Response(err)
+			res.SetHeaders(c)
+			return c.Status(res.Status).Send(res.Body())
+		}
+	}
+	if cfg.SuccessHandler == nil {
+		cfg.SuccessHandler = func(c fiber.Ctx) error { return c.Next() }
+	}
+	if cfg.ContextKey == "" {
+		cfg.ContextKey = DefaultContextKey
+	}
+	return cfg
+}
+
+// New returns middleware that lets a request through only with a valid token,
+// or without any token when the Authenticator's CredentialsOptional is set.
+// It panics if cfg.Authenticator is nil.
+func New(cfg Config) fiber.Handler {
+	cfg = configDefault("New", cfg)
+	auth, key := cfg.Authenticator, any(cfg.ContextKey) // boxed once, not per request
+	return func(c fiber.Ctx) error {
+		if cfg.Next != nil && cfg.Next(c) {
+			return c.Next()
+		}
+		ctx := c.Context()
+		t, err := auth.Authenticate(ctx, view(c))
+		if err != nil {
+			return cfg.ErrorHandler(c, err)
+		}
+		if t != nil { // nil: CredentialsOptional and no token
+			c.SetContext(jwtgate.NewContext(ctx, t))
+			storeInContext(c, key, t)
+			auth.AcceptedHeaders(t, c)
+		}
+		return cfg.SuccessHandler(c)
+	}
+}
+
+// storeInContext is fiber.StoreInContext(c, key, t) without its one
+// allocation: c.Locals(key, t) is variadic, and called through the fiber.Ctx
+// interface its argument slice escapes. c.Locals(key) reads the request's
+// user values, which is where it puts t.
+func storeInContext(c fiber.Ctx, key any, t *jwtgate.Token) {
+	c.RequestCtx().SetUserValue(key, t)
+	if c.App().Config().PassLocalsToContext {
+		c.SetContext(context.WithValue(c.Context(), key, t))
+	}
+}
+
+// RequireScopes returns middleware, placed after New, that lets a request
+// through only when its token grants every one of scopes; otherwise
+// cfg.ErrorHandler answers 403 insufficient_scope naming them (or 401 when
+// there is no token). A request that sends a token but reaches the guard
+// without a verified one — New is not in front of it — is a wiring mistake:
+// it is answered 500 server_error and logged once (see
+// jwtgate.Authenticator.Authorize). It honours cfg.Next. It panics if
+// cfg.Authenticator is nil or a scope is not a valid scope token.
+func RequireScopes(cfg Config, scopes ...string) fiber.Handler {
+	cfg = configDefault("RequireScopes", cfg)
+	if err := jwtgate.ValidateScopes(scopes); err != nil {
+		panic("fiberjwt: RequireScopes: " + err.Error())
+	}
+	return func(c fiber.Ctx) error {
+		if cfg.Next != nil && cfg.Next(c) {
+			return c.Next()
+		}
+		t, _ := Token(c)
+		if err := cfg.Authenticator.Authorize(c.Context(), view(c), t, scopes...); err != nil {
+			return cfg.ErrorHandler(c, err)
+		}
+		return c.Next()
+	}
+}
+
+// Token returns the token New verified for this request.
+func Token(c fiber.Ctx) (*jwtgate.Token, bool) { return jwtgate.FromContext(c.Context()) }
+
+// Claims returns the claims of the request's token as T, the type
+// jwtgate.Config.NewClaims returns (by default *jwtgate.Claims).
+func Claims[T jwt.Claims](c fiber.Ctx) (T, bool) {
+	return jwtgate.ClaimsFromContext[T](c.Context())
+}
+
+// Request returns the read-only view of c that the core reads, for the core's
+// functions that take an extractors.Request. Use it only while the handler
+// runs; the strings it returns are copies, and a miss allocates nothing.
+func Request(c fiber.Ctx) extractors.Request { return view(c) }
+
+// view returns the view of c. For Fiber's own *fiber.DefaultCtx it is one
+// pointer, which goes into the extractors.Request interface without an
+// allocation; the fiber.Ctx interface is two words, which would not. Any
+// other Ctx (fiber.NewWithCustomCtx) is viewed through the interface, at one
+// allocation per request.
+func view(c fiber.Ctx) extractors.Request {
+	if d, ok := c.(*fiber.DefaultCtx); ok {
+		return request[*fiber.DefaultCtx]{d}
+	}
+	return request[fiber.Ctx]{c}
+}
+
+// request is the copying view: every string it returns owns its bytes.
+type request[C fiber.Ctx] struct{ c C }
+
+// Borrow returns the view whose strings share fasthttp's buffers, for the
+// core's lookup of a token in its verified-token cache only: a token sent
+// again costs no copy. The core checks for this method and keeps nothing it
+// reads through the borrowed view.
+func (r request[C]) Borrow() extractors.Request { return borrowed[C](r) }
+
+// borrowed reads like request, without copying.
+type borrowed[C fiber.Ctx] struct{ c C }
+
+func (r borrowed[C]) Header(name string) (string, int) {
+	if strings.EqualFold(name, fiber.HeaderHost) {
+		host := r.c.Request().URI().Host()
+		return utils.UnsafeString(host), min(len(host), 1)
+	}
+	vals := r.c.Request().Header.PeekAll(name)
+	if len(vals) == 0 {
+		return "", 0
+	}
+	return utils.UnsafeString(vals[0]), len(vals)
+}
+
+func (r borrowed[C]) Cookie(name string) (string, int) {
+	v, n := extractors.LookupCookie(r.c.Request().Header.PeekAll(fiber.HeaderCookie), name)
+	return utils.UnsafeString(v), n
+}
+
+func (r borrowed[C]) Query(name string) (string, int) {
+	return extractors.LookupQuery(utils.UnsafeString(r.c.Request().URI().QueryString()), name)
+}
+
+func (r borrowed[C]) Form(name string) (string, int) {
+	if !hasForm(r.c) {
+		return "", 0
+	}
+	return extractors.LookupQuery(utils.UnsafeString(r.c.Request().Body()), name)
+}
+
+func (r borrowed[C]) Param(name string) string { return r.c.Params(name) }
+func (r borrowed[C]) Method() string           { return r.c.Method() }
+
+// Header reads the header lines; "Host" is the request's host, from the
+// request target when it is absolute (RFC 9112 §3.2.2), as net/http's r.Host.
+func (r request[C]) Header(name string) (string, int) {
+	if strings.EqualFold(name, fiber.HeaderHost) {
+		host := r.c.Request().URI().Host()
+		return string(host), min(len(host), 1)
+	}
+	vals := r.c.Request().Header.PeekAll(name)
+	if len(vals) == 0 {
+		return "", 0
+	}
+	return string(vals[0]), len(vals)
+}
+
+// Cookie reads every Cookie line as extractors.LookupCookie does, and
+// copies the value.
+func (r request[C]) Cookie(name string) (string, int) {
+	v, n := extractors.LookupCookie(r.c.Request().Header.PeekAll(fiber.HeaderCookie), name)
+	return string(v), n
+}
+
+// Query reads the raw query string as extractors.LookupQuery does.
+func (r request[C]) Query(name string) (string, int) {
+	return extractors.LookupQuery(r.c.Request().URI().QueryString(), name)
+}
+
+// Form reads an application/x-www-form-urlencoded body as
+// extractors.LookupQuery does.
+func (r request[C]) Form(name string) (string, int) {
+	if !hasForm(r.c) {
+		return "", 0
+	}
+	return extractors.LookupQuery(r.c.Request().Body(), name)
+}
+
+// hasForm reports whether c's body is a form to read: an
+// application/x-www-form-urlencoded body of a POST, PUT or PATCH, the
+// requests whose form net/http parses. The body is read raw, as net/http
+// reads it (c.Body() would decode a Content-Encoding first).
+func hasForm(c fiber.Ctx) bool {
+	switch c.Method() {
+	case fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch:
+		return extractors.IsFormURLEncoded(c.Request().Header.ContentType())
+	}
+	return false
+}
+
+func (r request[C]) Param(name string) string { return strings.Clone(r.c.Params(name)) }
+
+// Method needs no copy: Fiber v3 returns its own string for the method, one
+// of fiber.Config.RequestMethods, never fasthttp's bytes.
+func (r request[C]) Method() string { return r.c.Method() }
+
+// Path is the request's path, a copy, for the core's log records.
+func (r request[C]) Path() string { return strings.Clone(r.c.Path()) }

@@ -1,0 +1,147 @@
+package fiberjwt
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/gofiber/fiber/v3"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/valyala/fasthttp"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/extractors"
+)
+
+// TestViewMissAllocatesNothing: looking for a token that is not there costs no
+// allocation, whichever method is asked, through either view; a hit through
+// the copying view is a copy that outlives fasthttp's buffer, a hit through
+// the borrowed view shares it.
+// Not parallel: testing.AllocsPerRun refuses to run beside parallel tests.
+func TestViewMissAllocatesNothing(t *testing.T) {
+	app := fiber.New()
+	app.Post("/r/:id", func(c fiber.Ctx) error {
+		r := view(c)
+		b := r.(interface{ Borrow() extractors.Request }).Borrow()
+		for viewName, v := range map[string]extractors.Request{"copying": r, "borrowed": b} {
+			misses := map[string]func(){
+				"header": func() { v.Header("Authorization") },
+				"cookie": func() { v.Cookie("access_token") },
+				"query":  func() { v.Query("access_token") },
+				"form":   func() { v.Form("access_token") },
+				"param":  func() { v.Param("token") },
+				"method": func() { v.Method() },
+			}
+			for name, miss := range misses {
+				miss() // warm fasthttp's lazily parsed arguments and pools
+				assert.Zero(t, testing.AllocsPerRun(100, miss), "%s view, %s miss", viewName, name)
+			}
+		}
+		assert.Zero(t, testing.AllocsPerRun(100, func() { _ = view(c) }), "the view of a *fiber.DefaultCtx")
+
+		// A hit through the copying view is a copy: overwriting fasthttp's
+		// bytes does not change it. Through the borrowed view, it does.
+		copied, n := r.Header("X-Token")
+		require.Equal(t, 1, n)
+		shared, _ := b.Header("X-Token")
+		cookie, _ := r.Cookie("session")
+		query, _ := r.Query("q")
+		form, _ := r.Form("name")
+		param := r.Param("id")
+		overwrite(c.Request().Header.Peek("X-Token"))
+		overwrite(c.Request().Header.Peek("Cookie"))
+		overwrite(c.Request().URI().QueryString())
+		overwrite(c.Request().Body())
+		assert.Equal(t, "secret", copied)
+		assert.Equal(t, "zzzzzz", shared, "the borrowed view shares fasthttp's buffer")
+		assert.Equal(t, []string{"abc", "x", "alice", "7"}, []string{cookie, query, form, param})
+		// Fiber's path parameters live in its own buffers, reused as well.
+		assert.NotSame(t, unsafe.StringData(c.Params("id")), unsafe.StringData(param), "a copy")
+		assert.Same(t, unsafe.StringData(c.Params("id")), unsafe.StringData(b.Param("id")), "borrowed")
+		return c.SendStatus(fiber.StatusNoContent)
+	})
+	req := httptest.NewRequest(fiber.MethodPost, "/r/7?page=2&q=x", strings.NewReader("name=alice&x=1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", "session=abc; theme=dark")
+	req.Header.Set("X-Token", "secret")
+	res, err := app.Test(req, fiber.TestConfig{})
+	require.NoError(t, err)
+	assert.Equal(t, fiber.StatusNoContent, res.StatusCode)
+}
+
+func overwrite(b []byte) { copy(b, strings.Repeat("z", len(b))) }
+
+// TestCacheHitAllocatesNothing: a token sent again is answered from the
+// verified-token cache through the borrowed view, without one allocation of
+// the middleware's own, and what the handler gets does not share fasthttp's
+// buffers; so for a token sent in the query, whose answer also gets
+// Cache-Control: private. Not parallel: testing.AllocsPerRun.
+func TestCacheHitAllocatesNothing(t *testing.T) {
+	key := jwtgate.HMAC([]byte("0123456789abcdef0123456789abcdef"), "HS256")
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{
+		Issuer: "iss", Subject: "alice", Audience: jwt.ClaimStrings{"aud"}, ID: "j1",
+		ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour)),
+	}).SignedString(key.SignKey)
+	require.NoError(t, err)
+
+	tests := []struct {
+		name string
+		send func(r *fasthttp.Request, tok string)
+		// private: the answer must carry Cache-Control: private.
+		private bool
+	}{
+		{name: "header", send: func(r *fasthttp.Request, tok string) { r.Header.Set(fiber.HeaderAuthorization, "Bearer "+tok) }},
+		{name: "query", send: func(r *fasthttp.Request, tok string) { r.SetRequestURI("/?access_token=" + tok) }, private: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			auth, err := jwtgate.New(jwtgate.Config{Keys: key, Issuer: []string{"iss"}, Audience: []string{"aud"},
+				Extractor: extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Query("access_token"))})
+			require.NoError(t, err)
+			mw := New(Config{Authenticator: auth, SuccessHandler: func(fiber.Ctx) error { return nil }})
+			app := fiber.New()
+			var fctx fasthttp.RequestCtx
+			fctx.Request.SetRequestURI("/")
+			tt.send(&fctx.Request, tok)
+			c := app.AcquireCtx(&fctx)
+			defer app.ReleaseCtx(c)
+			serve := func() {
+				c.SetContext(context.Background()) // as a new request starts
+				if err := mw(c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			serve() // verified, noted
+			serve() // verified again, cached
+			first, ok := Token(c)
+			require.True(t, ok)
+			assert.Zero(t, testing.AllocsPerRun(100, serve), "allocations on a cache hit")
+			second, ok := Token(c)
+			require.True(t, ok)
+			assert.Same(t, first, second, "a cache hit hands out the cached token")
+			assert.Same(t, first, c.Locals(DefaultContextKey))
+			want := ""
+			if tt.private {
+				want = "private"
+			}
+			assert.Equal(t, want, string(fctx.Response.Header.Peek(fiber.HeaderCacheControl)))
+
+			// The token keeps its own bytes: overwrite the request's.
+			overwrite(fctx.Request.Header.Peek(fiber.HeaderAuthorization))
+			overwrite(fctx.Request.URI().QueryString())
+			assert.Equal(t, tok, second.Raw)
+			assert.Equal(t, "alice", second.Subject)
+
+			// A token not in the cache goes the whole way, through the copying view.
+			tt.send(&fctx.Request, tok+"x")
+			c.SetContext(context.Background())
+			require.NoError(t, mw(c))
+			assert.Equal(t, fiber.StatusUnauthorized, fctx.Response.StatusCode())
+		})
+	}
+}
