@@ -26,6 +26,9 @@ func (a *Authenticator) AcceptedHeaders(t *Token, h HeaderSetter) {
 	if t != nil && t.SentInURL() {
 		h.Set("Cache-Control", "private")
 	}
+	if t != nil && t.JKT != "" && a.dpop != nil && a.dpop.Nonces != nil {
+		h.Set("DPoP-Nonce", a.dpop.Nonces.Nonce()) // the one the next proof carries (RFC 9449 §9)
+	}
 }
 
 // SetHeaders sets the headers of the answer r: the WWW-Authenticate challenge
@@ -34,6 +37,9 @@ func (a *Authenticator) AcceptedHeaders(t *Token, h HeaderSetter) {
 func (r Response) SetHeaders(h HeaderSetter) {
 	if r.WWWAuthenticate != "" {
 		h.Set("WWW-Authenticate", r.WWWAuthenticate)
+	}
+	if r.DPoPNonce != "" {
+		h.Set("DPoP-Nonce", r.DPoPNonce)
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")

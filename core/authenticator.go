@@ -41,6 +41,7 @@ type Authenticator struct {
 	onError      func(context.Context, error)
 	onSuccess    func(context.Context, *Token)
 	cookies      *Cookies
+	dpop         *DPoP // nil: DPoP off
 	cache        *tokenCache
 	keyGen       KeyGeneration // nil for keys that never change
 	now          func() time.Time
@@ -81,6 +82,12 @@ func New(cfg Config) (*Authenticator, error) {
 	}
 	if cfg.Cookies != nil {
 		a.cookies = cfg.Cookies.withDefaults()
+	}
+	if cfg.DPoP != nil {
+		a.dpop, _ = cfg.DPoP.withDefaults() // checked by validate
+		if a.dpop.Mode == DPoPOff {
+			a.dpop = nil
+		}
 	}
 	if cfg.CacheSize >= 0 {
 		size := cfg.CacheSize
@@ -167,11 +174,24 @@ func (a *Authenticator) CredentialsOptional() bool { return a.optional }
 // is set. Every error is an *Error wrapping one of the error kinds; see
 // [Authenticator.Response] for how to answer it.
 func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) (*Token, error) {
-	at := attempt{r: r}
+	return a.AuthenticateWith(ctx, r, Policy{})
+}
+
+// AuthenticateWith is Authenticate for a route whose Policy differs from
+// the Authenticator's Config: optional credentials, or another DPoP mode.
+// Every adapter's Config carries a Policy; check it with CheckPolicy when
+// the route is built.
+func (a *Authenticator) AuthenticateWith(ctx context.Context, r extractors.Request, p Policy) (*Token, error) {
+	at := attempt{r: r, mode: a.mode(p)}
 	if a.observer != nil {
 		at.start = time.Now()
 	}
-	if b, ok := r.(borrower); ok && a.cache != nil {
+	if at.mode != DPoPOff {
+		if token, proof, ok, err := dpopRequest(r); ok {
+			return a.authenticateDPoP(ctx, &at, r, token, proof, err)
+		}
+	}
+	if b, ok := r.(borrower); ok && a.cache != nil && at.mode != DPoPRequired {
 		if t, done, err := a.authenticateCached(ctx, &at, b.Borrow()); done {
 			return t, err
 		}
@@ -181,15 +201,23 @@ func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) 
 		return nil, a.fail(ctx, &at, newError(ErrInvalidRequest, err, describeExtractorError(err)))
 	}
 	if raw == "" {
-		if a.optional {
+		if a.optional || p.CredentialsOptional {
 			return a.succeed(ctx, &at, nil), nil
 		}
 		return nil, a.fail(ctx, &at, newError(ErrTokenMissing, nil, ""))
 	}
 	at.source = source
+	if at.mode == DPoPRequired {
+		// Not even verified: no token but a DPoP-bound one, with its proof,
+		// passes here.
+		return nil, a.fail(ctx, &at, newError(ErrInvalidToken, ErrDPoPRequired, "The access token must be presented with DPoP"))
+	}
 	t, verr := a.verify(ctx, &at, raw, source)
 	if verr != nil {
 		return nil, a.fail(ctx, &at, verr)
+	}
+	if t.JKT != "" {
+		return nil, a.fail(ctx, &at, boundAsBearer(t))
 	}
 	if strings.HasPrefix(source, "cookie:") {
 		if err := a.checkCSRF(r, t.SessionID); err != nil {
@@ -200,6 +228,45 @@ func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) 
 	return a.succeed(ctx, &at, t), nil
 }
 
+// boundAsBearer refuses a token bound to a key (cnf.jkt) that came without
+// a proof of the key (RFC 9449 §7.2): its holder may have stolen it.
+func boundAsBearer(t *Token) *Error {
+	e := newError(ErrInvalidToken, ErrTokenBound, "The access token is bound to a key: present it with DPoP")
+	e.facts = factsOf(t)
+	return e
+}
+
+// authenticateDPoP is a request with Authorization: DPoP: its access token
+// is verified as any other, must be bound to a key, and comes with a proof
+// of that key for this request.
+func (a *Authenticator) authenticateDPoP(ctx context.Context, at *attempt, r extractors.Request, token, proof string, err error) (*Token, error) {
+	at.dpop, at.source = true, "header:Authorization"
+	if errors.Is(err, errDPoPCredential) {
+		return nil, a.fail(ctx, at, newError(ErrInvalidRequest, err, "The access token credential is malformed"))
+	}
+	// One method only (RFC 6750 §2): no other source may carry a token.
+	if raw, _, xerr := a.extractor.Extract(r); xerr != nil || raw != "" {
+		return nil, a.fail(ctx, at, newError(ErrInvalidRequest, extractors.ErrMultipleMethods, "The access token was sent by more than one method"))
+	}
+	if err != nil {
+		return nil, a.fail(ctx, at, proofError(err))
+	}
+	t, verr := a.verify(ctx, at, token, at.source)
+	if verr != nil {
+		return nil, a.fail(ctx, at, verr)
+	}
+	if t.JKT == "" {
+		e := newError(ErrInvalidToken, ErrTokenNotBound, "The access token is not bound to a key")
+		e.facts = factsOf(t)
+		return nil, a.fail(ctx, at, e)
+	}
+	if _, perr := a.checkProof(ctx, r, proof, token, t.JKT); perr != nil {
+		perr.facts = factsOf(t)
+		return nil, a.fail(ctx, at, perr)
+	}
+	return a.succeed(ctx, at, t), nil
+}
+
 // attempt is one Authenticate or Verify as it goes: what the log record and
 // the Observer are told at its end.
 type attempt struct {
@@ -207,6 +274,8 @@ type attempt struct {
 	start  time.Time          // zero without an Observer: no clock is read
 	source string
 	cached bool
+	mode   DPoPMode // the route's
+	dpop   bool     // the request used the DPoP scheme
 }
 
 // borrower is implemented by the Request view of an adapter over a framework
@@ -239,6 +308,9 @@ func (a *Authenticator) authenticateCached(ctx context.Context, at *attempt, r e
 		return nil, false, nil
 	}
 	at.source, at.cached = t.Source, true // the cached token's own strings, not the borrowed ones
+	if t.JKT != "" {
+		return nil, true, a.fail(ctx, at, boundAsBearer(t))
+	}
 	t, verr := a.accept(ctx, at, t)
 	if verr != nil {
 		return nil, true, a.fail(ctx, at, verr)
@@ -298,6 +370,7 @@ func (a *Authenticator) succeed(ctx context.Context, at *attempt, t *Token) *Tok
 // fail ends a refused attempt: the OnError hook, one log record, the
 // Observer.
 func (a *Authenticator) fail(ctx context.Context, at *attempt, err *Error) error {
+	err.mode, err.dpop = at.mode, err.dpop || at.dpop
 	if a.onError != nil {
 		a.onError(ctx, err)
 	}

@@ -133,6 +133,12 @@ type Config struct {
 	// the revocation check; an error refuses the token (401 invalid_token).
 	Validate func(ctx context.Context, t *Token) error
 
+	// DPoP accepts sender-constrained tokens (RFC 9449): a token bound to a
+	// key, presented with a proof of that key on every request (see DPoP).
+	// Default none: a token bound to a key is refused, since nothing could
+	// check its proof.
+	DPoP *DPoP
+
 	// Revoker is asked, for every verified token, whether it was revoked.
 	// Default none.
 	Revoker Revoker
@@ -231,6 +237,11 @@ func (c *Config) validate() error {
 	}
 	if c.Cookies != nil {
 		if err := c.Cookies.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.DPoP != nil {
+		if _, err := c.DPoP.withDefaults(); err != nil {
 			errs = append(errs, err)
 		}
 	}

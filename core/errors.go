@@ -51,6 +51,14 @@ var (
 	// ErrAuthorizedParty: the token's azp (or client_id) is not one of
 	// Config.AuthorizedParties.
 	ErrAuthorizedParty = errors.New("jwtgate: token issued to another client")
+	// ErrTokenBound: a token bound to a key (cnf.jkt) came as a bearer
+	// token, without a DPoP proof of its key.
+	ErrTokenBound = errors.New("jwtgate: token bound to a key, sent without its proof")
+	// ErrTokenNotBound: a token came with the DPoP scheme, but is bound to
+	// no key.
+	ErrTokenNotBound = errors.New("jwtgate: DPoP token bound to no key")
+	// ErrDPoPRequired: the route takes DPoP-bound tokens only.
+	ErrDPoPRequired = errors.New("jwtgate: DPoP required")
 )
 
 // Error is the error type of every failure. Kind is one of the kinds,
@@ -63,7 +71,10 @@ type Error struct {
 	// Scopes are the scopes the route requires, for insufficient_scope.
 	Scopes []string
 
-	facts facts // what was read of the token, for the log
+	facts facts    // what was read of the token, for the log
+	mode  DPoPMode // the route's, for the challenges
+	dpop  bool     // the request used the DPoP scheme
+	nonce string   // for use_dpop_nonce: the nonce to use
 }
 
 func (e *Error) Error() string {
@@ -93,6 +104,9 @@ type Response struct {
 	WWWAuthenticate string
 	Code            string
 	Description     string
+	// DPoPNonce, for use_dpop_nonce, is the nonce the client's next proof
+	// must carry, sent in the DPoP-Nonce header (RFC 9449 §9).
+	DPoPNonce string
 }
 
 // Body returns the JSON body. jwtgate's own codes and descriptions need no
@@ -134,11 +148,11 @@ func (a *Authenticator) Response(err error) Response {
 		if desc == "" {
 			desc = "No access token was sent"
 		}
-		return Response{Status: http.StatusUnauthorized, WWWAuthenticate: a.challenge, Code: "missing_token", Description: desc}
+		return Response{Status: http.StatusUnauthorized, WWWAuthenticate: a.challengeFor(e, "", "", ""), Code: "missing_token", Description: desc}
 	case ErrInvalidRequest:
-		return a.challengeResponse(http.StatusBadRequest, "invalid_request", desc, "")
+		return a.challengeResponse(e, http.StatusBadRequest, "invalid_request", desc, "")
 	case ErrInsufficientScope:
-		return a.challengeResponse(http.StatusForbidden, "insufficient_scope", desc, strings.Join(e.Scopes, " "))
+		return a.challengeResponse(e, http.StatusForbidden, "insufficient_scope", desc, strings.Join(e.Scopes, " "))
 	case ErrUnavailable:
 		return Response{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: desc}
 	case ErrCSRF:
@@ -148,34 +162,74 @@ func (a *Authenticator) Response(err error) Response {
 	case ErrInvalidGrant:
 		// The token endpoint's code (RFC 6749 §5.2) in the body; the challenge
 		// speaks RFC 6750, whose code for a bad token is invalid_token.
-		r := a.challengeResponse(http.StatusUnauthorized, "invalid_token", desc, "")
+		r := a.challengeResponse(e, http.StatusUnauthorized, "invalid_token", desc, "")
 		r.Code = "invalid_grant"
 		return r
+	case ErrInvalidDPoPProof:
+		return a.challengeResponse(e, http.StatusUnauthorized, "invalid_dpop_proof", desc, "")
+	case ErrUseDPoPNonce:
+		r := a.challengeResponse(e, http.StatusUnauthorized, "use_dpop_nonce", desc, "")
+		r.DPoPNonce = e.nonce
+		return r
 	default:
-		return a.challengeResponse(http.StatusUnauthorized, "invalid_token", desc, "")
+		return a.challengeResponse(e, http.StatusUnauthorized, "invalid_token", desc, "")
 	}
 }
 
-func (a *Authenticator) challengeResponse(status int, code, desc, scope string) Response {
+func (a *Authenticator) challengeResponse(e *Error, status int, code, desc, scope string) Response {
 	if desc == "" {
 		desc = "The access token is invalid"
 	}
-	var b strings.Builder
-	b.Grow(len(a.challenge) + len(code) + len(desc) + len(scope) + 48)
-	b.WriteString(a.challenge)
-	b.WriteString(`, error="`)
-	b.WriteString(code)
-	b.WriteByte('"')
-	if scope != "" {
-		b.WriteString(`, scope="`)
-		b.WriteString(scope)
-		b.WriteByte('"')
-	} else {
-		b.WriteString(`, error_description="`)
-		b.WriteString(desc)
-		b.WriteByte('"')
+	return Response{Status: status, WWWAuthenticate: a.challengeFor(e, code, desc, scope), Code: code, Description: desc}
+}
+
+// challengeFor is the WWW-Authenticate value of a refusal: the Bearer
+// challenge (RFC 6750 §3), the DPoP challenge with the algorithms proofs may
+// use (RFC 9449 §7.1), or both while both kinds of token are accepted — the
+// error, when there is one, in the challenge of the scheme the request used.
+func (a *Authenticator) challengeFor(e *Error, code, desc, scope string) string {
+	mode := e.mode
+	if mode == DPoPInherit {
+		mode = a.mode(Policy{})
 	}
-	return Response{Status: status, WWWAuthenticate: b.String(), Code: code, Description: desc}
+	var b strings.Builder
+	params := func() {
+		if code == "" {
+			return
+		}
+		b.WriteString(`, error="`)
+		b.WriteString(code)
+		b.WriteByte('"')
+		if scope != "" {
+			b.WriteString(`, scope="`)
+			b.WriteString(scope)
+			b.WriteByte('"')
+		} else {
+			b.WriteString(`, error_description="`)
+			b.WriteString(desc)
+			b.WriteByte('"')
+		}
+	}
+	if mode != DPoPRequired {
+		b.WriteString(a.challenge)
+		if !e.dpop {
+			params()
+		}
+	}
+	if mode == DPoPAllowed || mode == DPoPRequired {
+		if mode == DPoPAllowed {
+			b.WriteString(", ")
+		}
+		b.WriteString(`DPoP realm="`)
+		b.WriteString(a.realm)
+		b.WriteString(`", algs="`)
+		b.WriteString(strings.Join(a.dpop.Algorithms, " "))
+		b.WriteByte('"')
+		if e.dpop || mode == DPoPRequired {
+			params()
+		}
+	}
+	return b.String()
 }
 
 // WriteError answers err on w as [Authenticator.Response] says; see

@@ -103,7 +103,8 @@ type KeyFetch struct {
 // "expired", "not_yet_valid", "issued_in_future", "issuer", "audience",
 // "subject", "authorized_party", "missing_claim", "validation", "revoked",
 // "store_unavailable", "csrf", "insufficient_scope", "misconfigured",
-// "invalid_grant"; "" for nil; "error" for an error not from jwtgate. New
+// "invalid_grant", "dpop_proof", "use_dpop_nonce", "dpop_bound",
+// "dpop_not_bound", "dpop_required"; "" for nil; "error" for an error not from jwtgate. New
 // reasons may be added; these do not change.
 func Reason(err error) string {
 	if err == nil {
@@ -134,6 +135,10 @@ func Reason(err error) string {
 		return "misconfigured"
 	case ErrInvalidGrant:
 		return "invalid_grant"
+	case ErrInvalidDPoPProof:
+		return "dpop_proof"
+	case ErrUseDPoPNonce:
+		return "use_dpop_nonce"
 	}
 	c := e.Cause
 	for _, r := range tokenReasons {
@@ -150,6 +155,9 @@ var tokenReasons = []struct {
 	reason string
 }{
 	{ErrTokenTooLarge, "too_large"},
+	{ErrTokenBound, "dpop_bound"},
+	{ErrTokenNotBound, "dpop_not_bound"},
+	{ErrDPoPRequired, "dpop_required"},
 	{ErrTokenRevoked, "revoked"},
 	{ErrValidationFailed, "validation"},
 	{ErrTypeNotAllowed, "type"},

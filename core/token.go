@@ -32,6 +32,10 @@ type Token struct {
 	// SessionID is the sid claim: the refresh-token family (the login) the
 	// token was issued from, "" when absent.
 	SessionID string
+	// JKT is the token's cnf.jkt: the RFC 7638 thumbprint of the key it is
+	// bound to (RFC 9449 §6), "" for a bearer token. A token that has one
+	// was verified with a DPoP proof of that key.
+	JKT string
 	// ClientID is the client the token was issued to: its azp claim (OpenID
 	// Connect's authorized party), else its client_id (RFC 9068); "" when it
 	// has neither.

@@ -44,6 +44,7 @@ type envelope struct {
 	alg, kid, typ      string
 	iss, sub, jti, sid string
 	azp, clientID      string
+	jkt                string // cnf.jkt
 	scope              string
 	missing            string    // the first required claim found missing
 	aud, scp           string    // raw JSON values ("" when absent), checked
@@ -180,6 +181,7 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw, source str
 		ID:        env.jti,
 		SessionID: env.sid,
 		ClientID:  env.party(),
+		JKT:       env.jkt,
 		ExpiresAt: env.exp,
 		IssuedAt:  env.iat,
 		scope:     env.scope,
@@ -577,7 +579,7 @@ func asciiEqualFold(a, b string) bool {
 // maxNumericDate is 9999-12-31T23:59:59Z: later dates overflow conversions.
 const maxNumericDate = 253402300799
 
-var registeredClaims = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "azp", "client_id", "scope", "scp"}
+var registeredClaims = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "azp", "client_id", "cnf", "scope", "scp"}
 
 // readClaims reads the payload: one name once (under case folding too, at
 // every depth), registered claims with their exact names and JSON types,
@@ -614,6 +616,8 @@ func (a *Authenticator) readClaims(payload string, env *envelope) bool {
 			env.azp, ok = parse.String(value)
 		case "client_id":
 			env.clientID, ok = parse.String(value)
+		case "cnf":
+			env.jkt, ok = confirmation(value)
 		case "scope":
 			if value[0] == '"' {
 				env.scope, ok = parse.String(value)
@@ -668,6 +672,30 @@ func (a *Authenticator) readClaims(payload string, env *envelope) bool {
 		}
 	}
 	return true
+}
+
+// confirmation reads cnf (RFC 7800 §3.1): an object whose jkt, when it has
+// one, is a thumbprint (RFC 9449 §6.1). A cnf of another kind (x5t#S256,
+// jwk) binds the token to something jwtgate cannot check, which a verifier
+// must not ignore: it is refused.
+func confirmation(v string) (jkt string, ok bool) {
+	if v[0] != '{' {
+		return "", false
+	}
+	var m parse.Members[string]
+	for {
+		name, value, ok := m.Next(v)
+		if !ok {
+			break
+		}
+		if name != "jkt" {
+			return "", false
+		}
+		if jkt, ok = parse.String(value); !ok || len(jkt) != 43 {
+			return "", false
+		}
+	}
+	return jkt, !m.Failed() && jkt != ""
 }
 
 // numericDate reads a NumericDate (RFC 7519 §2): a JSON number of seconds,

@@ -79,6 +79,15 @@ func (h HTTPRequest) Param(name string) string { return h.req.PathValue(name) }
 // Method returns the request method.
 func (h HTTPRequest) Method() string { return h.req.Method }
 
+// Scheme is "https" for a request that came over TLS, else "http": what
+// the core compares a DPoP proof's htu with when no public URL is set.
+func (h HTTPRequest) Scheme() string {
+	if h.req.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
 // Path returns the request's URL path, for the core's log records (a view
 // may implement Path() string; the core asks only when it logs).
 func (h HTTPRequest) Path() string {

@@ -221,8 +221,16 @@ func (r request) Form(name string) (string, int) {
 
 func (r request) Param(name string) string { return strings.Clone(r.c.Params(name)) }
 
-// Path is the request's path, a copy, for the core's log records.
+// Path is the request's path, a copy, for the core's log records and DPoP.
 func (r request) Path() string { return strings.Clone(r.c.Path()) }
+
+// Scheme is "https" for a request that came over TLS, else "http".
+func (r request) Scheme() string {
+	if r.c.Context().IsTLS() {
+		return "https"
+	}
+	return "http"
+}
 
 // Method returns a string that does not share fasthttp's buffer either.
 func (r request) Method() string {

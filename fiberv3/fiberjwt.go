@@ -280,5 +280,13 @@ func (r request[C]) Param(name string) string { return strings.Clone(r.c.Params(
 // of fiber.Config.RequestMethods, never fasthttp's bytes.
 func (r request[C]) Method() string { return r.c.Method() }
 
-// Path is the request's path, a copy, for the core's log records.
+// Path is the request's path, a copy, for the core's log records and DPoP.
 func (r request[C]) Path() string { return strings.Clone(r.c.Path()) }
+
+// Scheme is "https" for a request that came over TLS, else "http".
+func (r request[C]) Scheme() string {
+	if r.c.RequestCtx().IsTLS() {
+		return "https"
+	}
+	return "http"
+}

@@ -94,6 +94,7 @@ func (r request) Query(n string) (string, int)  { return extractors.FromHTTP(r.c
 func (r request) Form(n string) (string, int)   { return extractors.FromHTTP(r.c.Request).Form(n) }
 func (r request) Method() string                { return r.c.Request.Method }
 func (r request) Path() string                  { return extractors.FromHTTP(r.c.Request).Path() }
+func (r request) Scheme() string                { return extractors.FromHTTP(r.c.Request).Scheme() }
 func (r request) Param(name string) string      { return r.c.Param(name) }
 
 // New returns middleware that lets a request through only with a valid token,

@@ -1,0 +1,675 @@
+package jwtgate
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"math/big"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jwtgate/jwtgate/core/internal/parse"
+	"github.com/jwtgate/jwtgate/extractors"
+)
+
+// DPoP (RFC 9449) binds an access token to a key its client holds: the
+// token carries the key's thumbprint (cnf.jkt), and each request carries a
+// proof — a JWT signed with that key, for this method and URL, now, once —
+// so a stolen token is useless without the private key. Set Config.DPoP to
+// accept such tokens:
+//
+//	auth, err := jwtgate.New(jwtgate.Config{
+//		// …
+//		DPoP: &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(nil)},
+//	})
+//
+// A request presents a bound token as "Authorization: DPoP <token>" with its
+// proof in one DPoP header. jwtgate checks the proof as RFC 9449 §4.3 lists:
+// typ dpop+jwt; an asymmetric alg of Algorithms; a public key in its jwk
+// header (never private members); the signature; htm the request's method;
+// htu the request's URL without query and fragment (normalized as RFC 3986
+// §6.2.2 and §6.2.3 say; behind a proxy, PublicURL's origin); iat within
+// Window; a jti never seen within Window (Replay); the nonce when Nonces is
+// set; ath the hash of the access token; and the token's cnf.jkt equal to
+// the proof key's RFC 7638 thumbprint. A token bound to a key and sent as
+// Bearer is refused; with DPoPRequired, so is any Bearer token.
+//
+// Failures are answered as RFC 9449 §7.1 says: 401 with
+// WWW-Authenticate: DPoP algs="…", error="invalid_dpop_proof" (or
+// use_dpop_nonce, with a DPoP-Nonce header), and a Bearer challenge beside
+// it while Bearer tokens are accepted.
+type DPoP struct {
+	// Mode is DPoPAllowed (the default: DPoP and Bearer tokens), or
+	// DPoPRequired (DPoP only), or DPoPOff (as a nil DPoP). A route may ask
+	// for another mode (Policy).
+	Mode DPoPMode
+	// Algorithms lists the algorithms a proof may be signed with; asymmetric
+	// ones only. Default: every asymmetric algorithm jwtgate supports.
+	Algorithms []string
+	// Window is how far a proof's iat may be from now, either way, and how
+	// long its jti is remembered. Default 60 s.
+	Window time.Duration
+	// Replay remembers the proofs seen, so that each is used once; required.
+	// NewMemoryReplayStore for one instance; the Redis store shares it
+	// between instances. A Replay that cannot answer refuses the request
+	// with 503, as the revocation store does.
+	Replay ReplayStore
+	// Nonces, when set, makes every proof carry a nonce this server issued
+	// (RFC 9449 §9): a proof without a current one is answered 401
+	// use_dpop_nonce with a fresh nonce in the DPoP-Nonce header, and every
+	// accepted DPoP request gets the current nonce there too. NewNonces
+	// makes a rotating, stateless source.
+	Nonces NonceSource
+	// PublicURL is the origin — scheme://host[:port] — clients reach this
+	// service at, for a service behind a proxy: htu is compared with it and
+	// the request's path. Default: http:// (https:// when the adapter knows
+	// the request came over TLS) and the request's Host.
+	PublicURL string
+}
+
+// DPoPMode says which kind of token a route takes.
+type DPoPMode uint8
+
+const (
+	// DPoPInherit, in a Policy, is the Authenticator's mode.
+	DPoPInherit DPoPMode = iota
+	// DPoPOff accepts Bearer tokens only; a DPoP header is ignored and a
+	// token bound to a key is refused.
+	DPoPOff
+	// DPoPAllowed accepts DPoP-bound tokens with their proof, and Bearer
+	// tokens that are not bound.
+	DPoPAllowed
+	// DPoPRequired accepts DPoP-bound tokens with their proof only.
+	DPoPRequired
+)
+
+// ReplayStore remembers DPoP proofs, so that each is used once.
+// Implementations must be safe for concurrent use; the Redis store is one.
+type ReplayStore interface {
+	// Remember records id until until, and reports whether it was new:
+	// false when id was recorded already (a replay). Atomic: of two calls
+	// with one id, one only is told it was new.
+	Remember(ctx context.Context, id string, until time.Time) (new bool, err error)
+}
+
+// NonceSource issues the nonces DPoP proofs must carry (RFC 9449 §9).
+type NonceSource interface {
+	// Nonce returns the current nonce.
+	Nonce() string
+	// Valid reports whether nonce is one the source still accepts.
+	Valid(nonce string) bool
+}
+
+// Errors of DPoP, as kinds of *Error.
+var (
+	// ErrInvalidDPoPProof: the DPoP proof is missing, repeated, malformed,
+	// forged, for another request, stale, replayed, or for another key.
+	// Answered 401 with error="invalid_dpop_proof" in the DPoP challenge (a
+	// token endpoint answers 400).
+	ErrInvalidDPoPProof = errors.New("jwtgate: invalid DPoP proof")
+	// ErrUseDPoPNonce: the proof lacks the nonce the server requires.
+	// Answered 401 with error="use_dpop_nonce" and a DPoP-Nonce header.
+	ErrUseDPoPNonce = errors.New("jwtgate: DPoP nonce required")
+)
+
+// Policy is what one route asks of a request beyond its Authenticator's
+// Config, so that one Authenticator serves routes that differ: every
+// adapter's Config carries one.
+type Policy struct {
+	// CredentialsOptional lets a request without any token through on this
+	// route, as Config.CredentialsOptional does on all of them.
+	CredentialsOptional bool
+	// DPoP is this route's mode; DPoPInherit (the zero value) takes the
+	// Authenticator's. A mode other than DPoPOff needs Config.DPoP.
+	DPoP DPoPMode
+}
+
+// CheckPolicy reports whether a's configuration can serve p: a route that
+// asks for DPoP needs Config.DPoP. Adapters call it when a route is built.
+func (a *Authenticator) CheckPolicy(p Policy) error {
+	if (p.DPoP == DPoPAllowed || p.DPoP == DPoPRequired) && a.dpop == nil {
+		return errors.New("jwtgate: a route asks for DPoP, and Config.DPoP is not set")
+	}
+	if p.DPoP > DPoPRequired {
+		return errors.New("jwtgate: Policy.DPoP is not a DPoPMode")
+	}
+	return nil
+}
+
+func (a *Authenticator) mode(p Policy) DPoPMode {
+	switch {
+	case p.DPoP != DPoPInherit:
+		return p.DPoP
+	case a.dpop == nil:
+		return DPoPOff
+	}
+	return a.dpop.Mode
+}
+
+// dpopDefaults fills in d's defaults and checks it.
+func (d *DPoP) withDefaults() (*DPoP, error) {
+	c := *d
+	var errs []error
+	add := func(msg string) { errs = append(errs, errors.New("jwtgate: DPoP: "+msg)) }
+	if c.Mode == DPoPInherit {
+		c.Mode = DPoPAllowed
+	}
+	if c.Mode > DPoPRequired {
+		add("Mode is not a DPoPMode")
+	}
+	if c.Algorithms == nil {
+		c.Algorithms = []string{"ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512", "EdDSA", "Ed25519"}
+	}
+	c.Algorithms = slices.Clone(c.Algorithms)
+	for _, alg := range c.Algorithms {
+		if !slices.Contains(SupportedAlgorithms(), alg) || strings.HasPrefix(alg, "HS") {
+			add("algorithm " + quote(alg) + " is not an asymmetric algorithm jwtgate supports")
+		}
+	}
+	if c.Window == 0 {
+		c.Window = 60 * time.Second
+	}
+	if c.Window < 0 || c.Window > MaxLeeway {
+		add("Window must be between 0 and " + MaxLeeway.String())
+	}
+	if c.Mode != DPoPOff && (c.Replay == nil || isNil(c.Replay)) {
+		add("Replay is required: NewMemoryReplayStore for one instance, a shared store for several")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			add("PublicURL " + quote(c.PublicURL) + " is not an origin, scheme://host[:port]")
+		} else {
+			c.PublicURL = normalizeOrigin(u)
+		}
+	}
+	return &c, errors.Join(errs...)
+}
+
+// dpopRequest is what a DPoP request brings: the access token of its
+// Authorization header, and its one proof.
+func dpopRequest(r extractors.Request) (token, proof string, isDPoP bool, err error) {
+	v, n := r.Header("Authorization")
+	if n != 1 || len(v) < 5 || !asciiEqualFold(v[:5], "dpop ") {
+		return "", "", false, nil
+	}
+	token = strings.TrimLeft(v[5:], " ")
+	if !b64Token(token) {
+		return "", "", true, errDPoPCredential
+	}
+	proof, n = r.Header("DPoP")
+	if n != 1 {
+		return token, "", true, errProofCount
+	}
+	return token, proof, true, nil
+}
+
+var (
+	errDPoPCredential = errors.Join(extractors.ErrMalformed, errors.New("jwtgate: the DPoP credential is not one b64token"))
+	errProofCount     = errors.New("jwtgate: dpop: not exactly one DPoP header")
+)
+
+// b64Token is RFC 6750's b64token, as extractors checks it.
+func b64Token(s string) bool {
+	if s == "" {
+		return false
+	}
+	i := 0
+	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] >= '0' && s[i] <= '9' || strings.IndexByte("-._~+/", s[i]) >= 0) {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	for i < len(s) && s[i] == '=' {
+		i++
+	}
+	return i == len(s)
+}
+
+// maxProofSize bounds a proof, checked before any decoding: a proof is a
+// small JWT, its key an RSA modulus at most.
+const maxProofSize = 8 << 10
+
+// proofError is an *Error of kind ErrInvalidDPoPProof.
+func proofError(cause error) *Error {
+	e := newError(ErrInvalidDPoPProof, cause, "The DPoP proof is invalid")
+	e.dpop = true
+	return e
+}
+
+// CheckDPoPProof checks the DPoP proof of request r (its one DPoP header)
+// as RFC 9449 §4.3 asks, and returns the RFC 7638 thumbprint of its key. A
+// token endpoint (the issuing package's login and refresh) calls it with
+// accessToken "" and boundTo "" (or the thumbprint a refresh token is bound
+// to); the resource server's check passes the access token (ath) and its
+// cnf.jkt. Errors are *Error of kind ErrInvalidDPoPProof, ErrUseDPoPNonce
+// or ErrUnavailable (the replay store could not answer). It needs
+// Config.DPoP.
+func (a *Authenticator) CheckDPoPProof(ctx context.Context, r extractors.Request, accessToken, boundTo string) (thumbprint string, err error) {
+	if a.dpop == nil {
+		return "", proofError(errors.New("jwtgate: dpop: Config.DPoP is not set"))
+	}
+	proof, n := r.Header("DPoP")
+	if n != 1 {
+		return "", proofError(errProofCount)
+	}
+	jkt, e := a.checkProof(ctx, r, proof, accessToken, boundTo)
+	if e != nil {
+		return "", e
+	}
+	return jkt, nil
+}
+
+// checkProof is RFC 9449 §4.3's list, cheapest first, the replay store last.
+func (a *Authenticator) checkProof(ctx context.Context, r extractors.Request, proof, accessToken, boundTo string) (string, *Error) {
+	d := a.dpop
+	if len(proof) > maxProofSize {
+		return "", proofError(ErrTokenTooLarge)
+	}
+	dot1, dot2, ok := compactShape(proof)
+	if !ok {
+		return "", proofError(ErrTokenShape)
+	}
+	hdr, ok := decode(proof[:dot1])
+	if !ok {
+		return "", proofError(ErrTokenShape)
+	}
+	var (
+		alg, typ string
+		jwk      string
+	)
+	var m parse.Members[string]
+	for {
+		name, value, ok := m.Next(hdr)
+		if !ok {
+			break
+		}
+		switch name {
+		case "alg":
+			alg, ok = parse.String(value)
+		case "typ":
+			typ, ok = parse.String(value)
+		case "jwk":
+			jwk, ok = value, value[0] == '{'
+		case "crit", "jku", "x5u", "x5c", "kid", "b64":
+			ok = false // nothing else may name the key or change what is signed
+		}
+		if !ok {
+			return "", proofError(ErrHeaderInvalid)
+		}
+	}
+	switch {
+	case m.Failed():
+		return "", proofError(ErrHeaderInvalid)
+	case !asciiEqualFold(typ, "dpop+jwt") && !asciiEqualFold(typ, "application/dpop+jwt"):
+		return "", proofError(ErrTypeNotAllowed)
+	case !slices.Contains(d.Algorithms, alg):
+		return "", proofError(ErrAlgorithmMismatch)
+	case jwk == "":
+		return "", proofError(ErrUnknownKey)
+	}
+	key, jkt, err := publicJWK(jwk, alg)
+	if err != nil {
+		return "", proofError(err)
+	}
+	payload, ok := decode(proof[dot1+1 : dot2])
+	if !ok {
+		return "", proofError(ErrClaimsInvalid)
+	}
+	var c proofClaims
+	if !c.read(payload) {
+		return "", proofError(ErrClaimsInvalid)
+	}
+	if err := verifySignature(alg, proof, dot2, key); err != nil {
+		return "", proofError(err)
+	}
+	now := a.now()
+	switch {
+	case c.htm != r.Method():
+		return "", proofError(errors.New("jwtgate: dpop: htm is not the request's method"))
+	case !a.sameURL(c.htu, r):
+		return "", proofError(errors.New("jwtgate: dpop: htu is not the request's URL"))
+	case c.iat.IsZero() || c.iat.Before(now.Add(-d.Window)) || c.iat.After(now.Add(d.Window)):
+		return "", proofError(errors.New("jwtgate: dpop: iat is outside the window"))
+	case accessToken != "" && c.ath != tokenHash(accessToken):
+		return "", proofError(errors.New("jwtgate: dpop: ath is not the access token's hash"))
+	case boundTo != "" && jkt != boundTo:
+		return "", proofError(errors.New("jwtgate: dpop: the proof's key is not the one the token is bound to"))
+	}
+	if d.Nonces != nil && (c.nonce == "" || !d.Nonces.Valid(c.nonce)) {
+		e := newError(ErrUseDPoPNonce, errors.New("jwtgate: dpop: no current nonce"), "The resource server requires a nonce in the DPoP proof")
+		e.dpop, e.nonce = true, d.Nonces.Nonce()
+		return "", e
+	}
+	fresh, err := d.Replay.Remember(ctx, jkt+"."+c.jti, c.iat.Add(d.Window))
+	switch {
+	case err != nil:
+		e := newError(ErrUnavailable, err, "The token could not be checked; try again later")
+		e.dpop = true
+		return "", e
+	case !fresh:
+		return "", proofError(errors.New("jwtgate: dpop: the proof was used before"))
+	}
+	return jkt, nil
+}
+
+// decode decodes a base64url segment of valid UTF-8 into a string.
+func decode(seg string) (string, bool) {
+	b := make([]byte, parse.DecodedLen(len(seg)))
+	n, ok := parse.Segment(b, seg)
+	if !ok || !utf8.Valid(b[:n]) {
+		return "", false
+	}
+	return string(b[:n]), true
+}
+
+// tokenHash is ath: the base64url SHA-256 of the access token (RFC 9449 §4.2).
+func tokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// proofClaims are the claims RFC 9449 §4.2 gives a proof.
+type proofClaims struct {
+	jti, htm, htu, ath, nonce string
+	iat                       time.Time
+}
+
+func (c *proofClaims) read(payload string) bool {
+	var m parse.Members[string]
+	for {
+		name, value, ok := m.Next(payload)
+		if !ok {
+			break
+		}
+		switch name {
+		case "jti":
+			c.jti, ok = parse.String(value)
+		case "htm":
+			c.htm, ok = parse.String(value)
+		case "htu":
+			c.htu, ok = parse.String(value)
+		case "ath":
+			c.ath, ok = parse.String(value)
+		case "nonce":
+			c.nonce, ok = parse.String(value)
+		case "iat":
+			c.iat, ok = numericDate(value)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return !m.Failed() && c.jti != "" && len(c.jti) <= 256 && c.htm != "" && c.htu != ""
+}
+
+// publicJWK reads the proof's jwk: a public key of a type alg fits, and its
+// RFC 7638 thumbprint.
+func publicJWK(jwk, alg string) (key any, thumbprint string, err error) {
+	f := map[string]string{}
+	var m parse.Members[string]
+	for {
+		name, value, ok := m.Next(jwk)
+		if !ok {
+			break
+		}
+		switch name {
+		case "d", "p", "q", "dp", "dq", "qi", "oth", "k":
+			return nil, "", errors.New("jwtgate: dpop: the jwk holds private members")
+		case "kty", "crv", "x", "y", "n", "e":
+			s, ok := parse.String(value)
+			if !ok {
+				return nil, "", ErrUnknownKey
+			}
+			f[name] = s
+		}
+	}
+	if m.Failed() {
+		return nil, "", ErrUnknownKey
+	}
+	b := func(name string) []byte {
+		v, err := base64.RawURLEncoding.Strict().DecodeString(f[name])
+		if err != nil || f[name] == "" {
+			return nil
+		}
+		return v
+	}
+	var canonical string
+	switch f["kty"] {
+	case "EC":
+		curve, size := ecdh.Curve(nil), 0
+		switch f["crv"] {
+		case "P-256":
+			curve, size = ecdh.P256(), 32
+		case "P-384":
+			curve, size = ecdh.P384(), 48
+		case "P-521":
+			curve, size = ecdh.P521(), 66
+		}
+		x, y := b("x"), b("y")
+		if curve == nil || len(x) != size || len(y) != size || alg != map[int]string{32: "ES256", 48: "ES384", 66: "ES512"}[size] {
+			return nil, "", ErrAlgorithmMismatch
+		}
+		point, err := curve.NewPublicKey(append(append([]byte{4}, x...), y...)) // on the curve, or refused
+		if err != nil {
+			return nil, "", ErrUnknownKey
+		}
+		der, err := x509.MarshalPKIXPublicKey(point)
+		if err != nil {
+			return nil, "", ErrUnknownKey
+		}
+		pub, err := x509.ParsePKIXPublicKey(der)
+		if err != nil {
+			return nil, "", ErrUnknownKey
+		}
+		key = pub.(*ecdsa.PublicKey)
+		canonical = `{"crv":"` + f["crv"] + `","kty":"EC","x":"` + f["x"] + `","y":"` + f["y"] + `"}`
+	case "RSA":
+		n, e := b("n"), b("e")
+		if len(e) == 0 || len(e) > 4 || !strings.HasPrefix(alg, "RS") && !strings.HasPrefix(alg, "PS") {
+			return nil, "", ErrAlgorithmMismatch
+		}
+		var eb [8]byte
+		copy(eb[8-len(e):], e)
+		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(binary.BigEndian.Uint64(eb[:]))}
+		if err := checkKeyType("RS256", pub, false); err != nil { // at least 2048 bits, a safe exponent
+			return nil, "", ErrUnknownKey
+		}
+		key = pub
+		canonical = `{"e":"` + f["e"] + `","kty":"RSA","n":"` + f["n"] + `"}`
+	case "OKP":
+		x := b("x")
+		if f["crv"] != "Ed25519" || len(x) != ed25519.PublicKeySize || !isEd25519(alg) {
+			return nil, "", ErrAlgorithmMismatch
+		}
+		key = ed25519.PublicKey(x)
+		canonical = `{"crv":"Ed25519","kty":"OKP","x":"` + f["x"] + `"}`
+	default:
+		return nil, "", ErrUnknownKey
+	}
+	return key, Thumbprint(canonical), nil
+}
+
+// Thumbprint is the base64url SHA-256 of a JWK's canonical JSON (RFC 7638
+// §3): what cnf.jkt holds.
+func Thumbprint(canonicalJWK string) string {
+	h := sha256.Sum256([]byte(canonicalJWK))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// sameURL reports whether htu names the request's URL, query and fragment
+// aside, after RFC 3986's syntax- and scheme-based normalization.
+func (a *Authenticator) sameURL(htu string, r extractors.Request) bool {
+	u, err := url.Parse(htu)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "HTTP" && u.Scheme != "HTTPS") || u.Host == "" || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	got := normalizeOrigin(u) + removeDotSegments(u.Path)
+	origin := a.dpop.PublicURL
+	if origin == "" {
+		host, n := r.Header("Host")
+		if n != 1 {
+			return false
+		}
+		scheme := "http"
+		if s, ok := r.(interface{ Scheme() string }); ok {
+			scheme = s.Scheme()
+		}
+		o, err := url.Parse(scheme + "://" + host)
+		if err != nil || o.Host == "" {
+			return false
+		}
+		origin = normalizeOrigin(o)
+	}
+	path := "/"
+	if p, ok := r.(interface{ Path() string }); ok && p.Path() != "" {
+		path = p.Path()
+	}
+	return got == origin+removeDotSegments(path)
+}
+
+// normalizeOrigin is scheme://host[:port] in lower case, without the
+// scheme's default port (RFC 3986 §6.2.2.1, §6.2.3).
+func normalizeOrigin(u *url.URL) string {
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if scheme == "http" && port == "80" || scheme == "https" && port == "443" {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return scheme + "://" + host
+}
+
+// removeDotSegments is RFC 3986 §5.2.4 on a decoded path; an empty path is
+// "/" (§6.2.3).
+func removeDotSegments(p string) string {
+	if p == "" {
+		return "/"
+	}
+	var out []string
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		switch s {
+		case ".":
+			if i == len(segs)-1 {
+				out = append(out, "")
+			}
+		case "..":
+			if len(out) > 1 {
+				out = out[:len(out)-1]
+			}
+			if i == len(segs)-1 {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	r := strings.Join(out, "/")
+	if !strings.HasPrefix(r, "/") {
+		r = "/" + r
+	}
+	return r
+}
+
+// MemoryReplayStore is a ReplayStore for one instance: a map, swept of the
+// entries past their until at most once a Window, so its size is bounded by
+// the proofs of the last window.
+type MemoryReplayStore struct {
+	mu        sync.Mutex
+	now       func() time.Time
+	seen      map[string]time.Time
+	lastSweep time.Time
+}
+
+// NewMemoryReplayStore returns an empty ReplayStore. now is its clock; nil
+// means time.Now.
+func NewMemoryReplayStore(now func() time.Time) *MemoryReplayStore {
+	if now == nil {
+		now = time.Now
+	}
+	return &MemoryReplayStore{now: now, seen: map[string]time.Time{}}
+}
+
+// Remember implements ReplayStore.
+func (s *MemoryReplayStore) Remember(_ context.Context, id string, until time.Time) (bool, error) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.lastSweep) > time.Minute {
+		s.lastSweep = now
+		for k, u := range s.seen {
+			if !now.Before(u) {
+				delete(s.seen, k)
+			}
+		}
+	}
+	if u, ok := s.seen[id]; ok && now.Before(u) {
+		return false, nil
+	}
+	s.seen[strings.Clone(id)] = until
+	return true, nil
+}
+
+// Nonces is a NonceSource that needs no storage and agrees between
+// instances that share its key: the nonce of a period is an HMAC of the
+// period's number, and the current and the previous period's nonces are
+// valid, so a nonce lives between one and two periods.
+type Nonces struct {
+	key    []byte
+	period time.Duration
+	now    func() time.Time
+}
+
+// NewNonces returns rotating nonces: key is at least 32 random bytes, the
+// same on every instance; period is how often the nonce changes (at least a
+// second); now is the clock (nil: time.Now).
+func NewNonces(key []byte, period time.Duration, now func() time.Time) (*Nonces, error) {
+	if len(key) < 32 {
+		return nil, errors.New("jwtgate: NewNonces: the key must be at least 32 random bytes")
+	}
+	if period < time.Second {
+		return nil, errors.New("jwtgate: NewNonces: the period must be at least a second")
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Nonces{key: slices.Clone(key), period: period, now: now}, nil
+}
+
+func (n *Nonces) at(epoch int64) string {
+	m := hmac.New(sha256.New, n.key)
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(epoch))
+	m.Write([]byte("jwtgate dpop nonce v1\x00"))
+	m.Write(b[:])
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+}
+
+func (n *Nonces) epoch() int64 { return n.now().UnixNano() / int64(n.period) }
+
+// Nonce implements NonceSource.
+func (n *Nonces) Nonce() string { return n.at(n.epoch()) }
+
+// Valid implements NonceSource.
+func (n *Nonces) Valid(nonce string) bool {
+	e := n.epoch()
+	return hmac.Equal([]byte(nonce), []byte(n.at(e))) || hmac.Equal([]byte(nonce), []byte(n.at(e-1)))
+}
