@@ -48,10 +48,11 @@ func (r Response) SetHeaders(h HeaderSetter) {
 // ErrMisconfigured is the kind of a request the server cannot decide because
 // it is wired wrongly: a scope guard (every adapter's RequireScopes) found no
 // verified token in a request that carries one, because the authenticating
-// middleware does not run before it. Answered 500 {"error":"server_error"}:
-// the client did nothing wrong. Authorize logs it once per Authenticator, at
-// Error, to Config.Logger or else slog.Default().
-var ErrMisconfigured = errors.New("jwtgate: misconfigured: a scope guard runs without the authenticating middleware before it")
+// middleware does not run before it; or AuthenticateWith was given a Policy
+// that CheckPolicy refuses. Answered 500 {"error":"server_error"}: the
+// client did nothing wrong. Each mistake is logged once per Authenticator,
+// at Error, to Config.Logger or else slog.Default().
+var ErrMisconfigured = errors.New("jwtgate: misconfigured")
 
 // Authorize is the scope guard of every adapter's RequireScopes: nil when t
 // grants every one of scopes; an *Error of kind ErrInsufficientScope (403)
@@ -74,14 +75,15 @@ func (a *Authenticator) Authorize(ctx context.Context, r extractors.Request, t *
 		}
 		err = &Error{Kind: ErrInsufficientScope, Description: "The access token lacks a required scope", Scopes: scopes, facts: factsOf(t)}
 	default:
-		if raw, _, xerr := a.extractor.Extract(r); raw == "" && xerr == nil {
+		_, _, dpop, _ := dpopRequest(r)
+		if raw, _, xerr := a.extractor.Extract(r); raw == "" && xerr == nil && !dpop {
 			err = newError(ErrTokenMissing, nil, "")
 			break
 		}
 		a.wiring.Do(func() {
 			a.logger.LogAttrs(ctx, slog.LevelError, "jwtgate: a scope guard found no verified token in a request that sends one: mount the authenticating middleware (New) before RequireScopes, on the same routes")
 		})
-		err = newError(ErrMisconfigured, nil, "The server is misconfigured")
+		err = newError(ErrMisconfigured, errors.New("jwtgate: a scope guard runs without the authenticating middleware before it"), "The server is misconfigured")
 	}
 	if a.onError != nil {
 		a.onError(ctx, err)

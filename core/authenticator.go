@@ -46,6 +46,7 @@ type Authenticator struct {
 	keyGen       KeyGeneration // nil for keys that never change
 	now          func() time.Time
 	wiring       sync.Once // ErrMisconfigured is logged once
+	badPolicy    sync.Once // …and so is a Policy CheckPolicy refuses
 	realm        string
 	leeway       time.Duration
 	expireless   bool
@@ -168,6 +169,12 @@ func (a *Authenticator) Realm() string { return a.realm }
 // CredentialsOptional reports whether requests without a token pass.
 func (a *Authenticator) CredentialsOptional() bool { return a.optional }
 
+// DPoPMode reports which tokens the Authenticator takes, unless a route's
+// Policy says otherwise: DPoPOff (Bearer tokens only, Config.DPoP not set),
+// DPoPAllowed or DPoPRequired. The issuing package's Endpoints bind tokens
+// to the client's key when it is not DPoPOff.
+func (a *Authenticator) DPoPMode() DPoPMode { return a.mode(Policy{}) }
+
 // Authenticate finds the token in r and verifies it, and, when the token came
 // from a cookie, applies cookie mode's CSRF checks (see [Cookies]). It returns
 // (nil, nil) for a request without any token when Config.CredentialsOptional
@@ -185,6 +192,15 @@ func (a *Authenticator) AuthenticateWith(ctx context.Context, r extractors.Reque
 	at := attempt{r: r, mode: a.mode(p)}
 	if a.observer != nil {
 		at.start = time.Now()
+	}
+	if p != (Policy{}) {
+		if err := a.CheckPolicy(p); err != nil {
+			a.badPolicy.Do(func() {
+				a.logger.LogAttrs(ctx, slog.LevelError, "jwtgate: a route's Policy cannot be served: "+err.Error())
+			})
+			at.mode = DPoPOff // the challenge must not name a DPoP this Authenticator cannot check
+			return nil, a.fail(ctx, &at, newError(ErrMisconfigured, err, "The server is misconfigured"))
+		}
 	}
 	if at.mode != DPoPOff {
 		if token, proof, ok, err := dpopRequest(r); ok {

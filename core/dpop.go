@@ -148,6 +148,16 @@ func (a *Authenticator) CheckPolicy(p Policy) error {
 	return nil
 }
 
+// DPoPNonce returns the nonce a DPoP proof must carry now, or "" when
+// Config.DPoP has no Nonces: for an answer's DPoP-Nonce header (RFC 9449
+// §8.2), which AcceptedHeaders and the Endpoints set already.
+func (a *Authenticator) DPoPNonce() string {
+	if a.dpop == nil || a.dpop.Nonces == nil {
+		return ""
+	}
+	return a.dpop.Nonces.Nonce()
+}
+
 func (a *Authenticator) mode(p Policy) DPoPMode {
 	switch {
 	case p.DPoP != DPoPInherit:

@@ -34,7 +34,7 @@ func (a *Authenticator) logRefusal(ctx context.Context, at *attempt, err *Error)
 		level = slog.LevelWarn
 	}
 	if err.Kind == ErrMisconfigured || !a.logger.Enabled(ctx, level) {
-		return // ErrMisconfigured is logged once, at Error, by Authorize
+		return // ErrMisconfigured is logged once per mistake, at Error, where it is found
 	}
 	var suppressed int
 	if level >= slog.LevelWarn {

@@ -64,6 +64,24 @@ var ErrBadCredentials = errors.New("jwtgate: wrong username or password")
 //	                                             cleared when the request carried them
 //	                400, 401, 403, 503           the access token refused, as the Authenticator answers it
 //
+// With DPoP (RFC 9449: the Authenticator's Config.DPoP is set), a login or
+// refresh that carries a DPoP proof header (htm POST, htu the endpoint's
+// URL) is answered tokens bound to the proof's key: cnf.jkt in both, and
+// token_type "DPoP"; a bound family refreshes only with a proof of the same
+// key. The Authenticator checks the proof (CheckDPoPProof), with its replay
+// store and nonces. The token endpoint's answers (RFC 9449 §5, §8):
+//
+//	/login, /refresh  400 invalid_dpop_proof     a proof that fails a check; no proof while the Authenticator
+//	                                             requires DPoP; a bound refresh token without a proof of its key,
+//	                                             or an unbound one with a proof
+//	                  400 use_dpop_nonce         the proof lacks the current nonce, sent in DPoP-Nonce
+//	                  400 invalid_request        a proof in cookie mode, whose cookies cannot carry a bound token
+//
+// Without Config.DPoP a DPoP header is ignored and Bearer tokens are
+// issued, as RFC 9449 §5 lets a server that does not support DPoP do; the
+// client tells by token_type. When the Authenticator has nonces, every
+// answer to a request with a proof carries the current one in DPoP-Nonce.
+//
 // The Content-Type rule stops login CSRF: an HTML form on another site can
 // POST text/plain, application/x-www-form-urlencoded or multipart/form-data
 // across origins without asking, and would otherwise log the victim's
@@ -172,6 +190,8 @@ var (
 	errNoCookies   = jwtgate.Response{Status: http.StatusBadRequest, Code: "invalid_request", Description: "Cookie mode is not enabled"}
 	errNoRefresh   = jwtgate.Response{Status: http.StatusBadRequest, Code: "invalid_request", Description: "No refresh token was sent"}
 	errTwoRefresh  = jwtgate.Response{Status: http.StatusBadRequest, Code: "invalid_request", Description: "The refresh token was sent in the body and in a cookie"}
+	errCookieDPoP  = jwtgate.Response{Status: http.StatusBadRequest, Code: "invalid_request", Description: "DPoP is not available in cookie mode"}
+	errNoProof     = jwtgate.Response{Status: http.StatusBadRequest, Code: "invalid_dpop_proof", Description: "A DPoP proof is required"}
 	errServer      = jwtgate.Response{Status: http.StatusInternalServerError, Code: "server_error", Description: "Internal error"}
 	errUnavailable = jwtgate.Response{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "The service is unavailable; try again later"}
 )
@@ -232,6 +252,12 @@ func (e *Endpoints) HandleLogin(ctx context.Context, r Request) Response {
 	default:
 		return refusal(errMode)
 	}
+	// The proof before the password: a client told to use a nonce retries
+	// without the credentials check having run.
+	jkt, resp, ok := e.proof(ctx, r, cookieMode)
+	if !ok {
+		return resp
+	}
 	grant, err := e.CheckCredentials(ctx, login)
 	switch {
 	case errors.Is(err, ErrBadCredentials):
@@ -243,6 +269,7 @@ func (e *Endpoints) HandleLogin(ctx context.Context, r Request) Response {
 		e.log(ctx, slog.LevelError, "login: the credentials check failed", err)
 		return refusal(errServer)
 	}
+	grant.JKT = jkt // bound to the key the request proved, and to no other
 	pair, err := e.Issuer.Login(ctx, grant)
 	if err != nil {
 		return e.issuerFailure(ctx, "login", err)
@@ -250,7 +277,7 @@ func (e *Endpoints) HandleLogin(ctx context.Context, r Request) Response {
 	if cookieMode {
 		return e.cookieAnswer(pair)
 	}
-	return tokenAnswer(pair)
+	return e.tokenAnswer(pair, jkt)
 }
 
 // HandleRefresh answers POST /refresh: a refresh token from the body
@@ -284,12 +311,19 @@ func (e *Endpoints) HandleRefresh(ctx context.Context, r Request) Response {
 	case token != "" && hasCookie:
 		return refusal(errTwoRefresh)
 	case token != "":
-		pair, err := e.Issuer.Refresh(ctx, token)
+		jkt, resp, ok := e.proof(ctx, r, false)
+		if !ok {
+			return resp
+		}
+		pair, err := e.Issuer.RefreshWithProof(ctx, token, jkt)
 		if err != nil {
 			return e.issuerFailure(ctx, "refresh", err)
 		}
-		return tokenAnswer(pair)
+		return e.tokenAnswer(pair, jkt)
 	case hasCookie:
+		if _, resp, ok := e.proof(ctx, r, true); !ok {
+			return resp
+		}
 		pair, err := e.Issuer.RefreshCookie(ctx, r)
 		if err != nil {
 			return e.issuerFailure(ctx, "refresh", err)
@@ -361,6 +395,30 @@ func (e *Endpoints) precheck(ctx context.Context, r Request) (Response, bool) {
 	return Response{}, true
 }
 
+// proof checks the request's DPoP proof, if the Authenticator takes DPoP,
+// and returns its key's thumbprint: "" for a request without one, which is
+// refused when DPoP is required.
+func (e *Endpoints) proof(ctx context.Context, r Request, cookieMode bool) (string, Response, bool) {
+	mode := e.Authenticator.DPoPMode()
+	if mode == jwtgate.DPoPOff {
+		return "", Response{}, true
+	}
+	_, n := r.Header("DPoP")
+	switch {
+	case n > 0 && cookieMode:
+		return "", refusal(errCookieDPoP), false
+	case n == 0 && mode == jwtgate.DPoPRequired:
+		return "", refusal(errNoProof), false
+	case n == 0:
+		return "", Response{}, true
+	}
+	jkt, err := e.Authenticator.CheckDPoPProof(ctx, r, "", "")
+	if err != nil {
+		return "", e.issuerFailure(ctx, "dpop", err), false
+	}
+	return jkt, Response{}, true
+}
+
 // readBody reads at most MaxBody bytes of the body.
 func (e *Endpoints) readBody(r Request) ([]byte, Response, bool) {
 	limit := e.MaxBody
@@ -383,6 +441,10 @@ func (e *Endpoints) readBody(r Request) ([]byte, Response, bool) {
 // server's fault.
 func (e *Endpoints) issuerFailure(ctx context.Context, op string, err error) Response {
 	resp := e.Authenticator.Response(err)
+	if errors.Is(err, jwtgate.ErrInvalidDPoPProof) || errors.Is(err, jwtgate.ErrUseDPoPNonce) {
+		// A token endpoint's error (RFC 9449 §5, §8): 400, no challenge.
+		resp.Status, resp.WWWAuthenticate = http.StatusBadRequest, ""
+	}
 	switch {
 	case resp.Status >= http.StatusInternalServerError && resp.Status != http.StatusServiceUnavailable:
 		e.log(ctx, slog.LevelError, op+" failed", err)
@@ -422,8 +484,15 @@ func success(v any, cookies []*http.Cookie) Response {
 	}
 }
 
-// tokenAnswer is the OAuth 2.0 token response (RFC 6749 §5.1).
-func tokenAnswer(p *Pair) Response { return success(p, nil) }
+// tokenAnswer is the OAuth 2.0 token response (RFC 6749 §5.1), with the
+// nonce the client's next proof needs when the request carried one.
+func (e *Endpoints) tokenAnswer(p *Pair, jkt string) Response {
+	resp := success(p, nil)
+	if nonce := e.Authenticator.DPoPNonce(); jkt != "" && nonce != "" && resp.Status == http.StatusOK {
+		resp.Header.Set("DPoP-Nonce", nonce)
+	}
+	return resp
+}
 
 // cookieAnswer is cookie mode's: the three cookies, and in the body only
 // what the page needs, the CSRF token and the access token's lifetime.

@@ -116,9 +116,17 @@ type Grant struct {
 	// Claims are extra claims: any value that encodes to a JSON object, such as
 	// a struct with json tags or a map[string]any. It must not set a claim the
 	// Issuer sets (iss, sub, aud, exp, nbf, iat, jti, sid, client_id, scope,
-	// scp), in any case: names that differ from those, or from each other,
-	// only by case are refused, since every verifier refuses them.
+	// scp, cnf), in any case: names that differ from those, or from each
+	// other, only by case are refused, since every verifier refuses them.
 	Claims any
+	// JKT binds the family's tokens to the client's DPoP key (RFC 9449): the
+	// RFC 7638 thumbprint of the key of a proof the request carried, as
+	// jwtgate.Authenticator.CheckDPoPProof returns it. Both tokens carry it
+	// as cnf.jkt, the pair's token_type is "DPoP", and the family refreshes
+	// only with a proof of the same key (RefreshWithProof). Endpoints set it
+	// from the login's proof; set it yourself only from a proof you checked.
+	// Default "": bearer tokens.
+	JKT string
 }
 
 // Pair is the answer to a login or a refresh. Its JSON form is the OAuth 2.0
@@ -126,7 +134,8 @@ type Grant struct {
 type Pair struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
-	TokenType    string `json:"token_type"`
+	// TokenType is "Bearer", or "DPoP" for tokens bound to a key (Grant.JKT).
+	TokenType string `json:"token_type"`
 	// ExpiresIn is the access token's lifetime in seconds.
 	ExpiresIn int64 `json:"expires_in"`
 
@@ -225,6 +234,9 @@ func (i *Issuer) login(ctx context.Context, g Grant) (*Pair, error) {
 	if g.Subject == "" {
 		return nil, errors.New("jwtgate: issuer: Grant.Subject is empty")
 	}
+	if g.JKT != "" && !isThumbprint(g.JKT) {
+		return nil, errors.New("jwtgate: issuer: Grant.JKT is not an RFC 7638 SHA-256 thumbprint (43 base64url characters)")
+	}
 	extra, err := grantClaims(g.Claims)
 	if err != nil {
 		return nil, err
@@ -238,27 +250,40 @@ func (i *Issuer) login(ctx context.Context, g Grant) (*Pair, error) {
 	if clientID == "" {
 		clientID = i.cfg.ClientID
 	}
-	return i.pair(now, grant{sub: g.Subject, scope: g.Scope, clientID: clientID, extra: extra}, family, refreshID)
+	return i.pair(now, grant{sub: g.Subject, scope: g.Scope, clientID: clientID, jkt: g.JKT, extra: extra}, family, refreshID)
 }
 
 // Refresh spends a refresh token and returns a new pair of the same family
 // with the same grant. A spent refresh token presented again revokes the
 // whole family: the thief and the victim both lose it. Two concurrent calls
 // with one token never yield two pairs. Errors wrap jwtgate.ErrInvalidGrant, or
-// jwtgate.ErrUnavailable when the store cannot answer.
+// jwtgate.ErrUnavailable when the store cannot answer. A family bound to a
+// DPoP key refreshes only through RefreshWithProof.
 func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Pair, error) {
+	return i.RefreshWithProof(ctx, refreshToken, "")
+}
+
+// RefreshWithProof is Refresh for a request that carried a DPoP proof: jkt
+// is the thumbprint of its key, as jwtgate.Authenticator.CheckDPoPProof
+// returns it, or "" without a proof. A family is bound or not from its
+// login on (RFC 9449 §5): a bound refresh token is refused without a proof
+// of its own key, and an unbound one with a proof, so that a client never
+// gets tokens of another kind than it asked for. Those refusals wrap
+// jwtgate.ErrInvalidDPoPProof (a token endpoint answers 400
+// invalid_dpop_proof) and spend nothing.
+func (i *Issuer) RefreshWithProof(ctx context.Context, refreshToken, jkt string) (*Pair, error) {
 	start := i.clock()
-	p, err := i.refreshWith(ctx, refreshToken)
+	p, err := i.refreshWith(ctx, refreshToken, jkt)
 	i.observe(ctx, "refresh", start, err)
 	return p, err
 }
 
-func (i *Issuer) refreshWith(ctx context.Context, refreshToken string) (*Pair, error) {
+func (i *Issuer) refreshWith(ctx context.Context, refreshToken, jkt string) (*Pair, error) {
 	t, err := i.verifyRefresh(ctx, refreshToken)
 	if err != nil {
 		return nil, err
 	}
-	return i.rotate(ctx, t)
+	return i.rotate(ctx, t, jkt)
 }
 
 // RefreshCookie is Refresh for cookie mode: the refresh token comes from the
@@ -294,7 +319,7 @@ func (i *Issuer) refreshCookie(ctx context.Context, r extractors.Request) (*Pair
 	if err := c.CheckCSRF(r, t.SessionID); err != nil {
 		return nil, newError(jwtgate.ErrCSRF, err, "The request failed the CSRF check")
 	}
-	return i.rotate(ctx, t)
+	return i.rotate(ctx, t, "")
 }
 
 func (i *Issuer) verifyRefresh(ctx context.Context, refreshToken string) (*jwtgate.Token, error) {
@@ -311,7 +336,18 @@ func (i *Issuer) verifyRefresh(ctx context.Context, refreshToken string) (*jwtga
 	return t, nil
 }
 
-func (i *Issuer) rotate(ctx context.Context, t *jwtgate.Token) (*Pair, error) {
+func (i *Issuer) rotate(ctx context.Context, t *jwtgate.Token, jkt string) (*Pair, error) {
+	// The binding is checked before anything is spent: a thief holding a
+	// bound refresh token without its key cannot revoke the family either.
+	switch {
+	case t.JKT == jkt:
+	case jkt == "":
+		return nil, newError(jwtgate.ErrInvalidDPoPProof, errProofNeeded, "The refresh token is bound to a key: refresh with a DPoP proof of it")
+	case t.JKT == "":
+		return nil, newError(jwtgate.ErrInvalidDPoPProof, errNotBound, "The refresh token is not bound to a key: log in with DPoP to get one that is")
+	default:
+		return nil, newError(jwtgate.ErrInvalidDPoPProof, errOtherKey, "The DPoP proof is not of the key the refresh token is bound to")
+	}
 	claims := t.Claims.(*jwtgate.Claims)
 	extra, err2 := payloadExtras(claims.Raw())
 	if err2 != nil {
@@ -329,7 +365,7 @@ func (i *Issuer) rotate(ctx context.Context, t *jwtgate.Token) (*Pair, error) {
 	if _, err := claims.Get("client_id", &clientID); err != nil || clientID == "" {
 		clientID = i.cfg.ClientID // a refresh token minted before client_id was carried
 	}
-	return i.pair(now, grant{sub: t.Subject, scope: string(claims.Scope), clientID: clientID, extra: extra}, t.SessionID, next)
+	return i.pair(now, grant{sub: t.Subject, scope: string(claims.Scope), clientID: clientID, jkt: t.JKT, extra: extra}, t.SessionID, next)
 }
 
 // Logout revokes the access token t and its whole family: every refresh
@@ -407,8 +443,12 @@ func (i *Issuer) pair(now time.Time, g grant, family, refreshID string) (*Pair, 
 	if err != nil {
 		return nil, err
 	}
+	typ := "Bearer"
+	if g.jkt != "" {
+		typ = "DPoP"
+	}
 	return &Pair{
-		AccessToken: access, RefreshToken: refresh, TokenType: "Bearer",
+		AccessToken: access, RefreshToken: refresh, TokenType: typ,
 		ExpiresIn: int64(i.cfg.AccessTTL / time.Second),
 		IssuedAt:  now, AccessExpiresAt: accessExp, RefreshExpiresAt: refreshExp, Family: family,
 	}, nil
@@ -417,12 +457,14 @@ func (i *Issuer) pair(now time.Time, g grant, family, refreshID string) (*Pair, 
 // grant is what a family's tokens carry, from the login to every refresh.
 type grant struct {
 	sub, scope, clientID string
+	jkt                  string // the DPoP key's thumbprint, or ""
 	extra                map[string]any
 }
 
 // claimSet is the claims of one token: RFC 9068 §2.2's iss, exp, aud, sub,
-// client_id, iat and jti, the family as sid, the scope, and the grant's own
-// claims. NumericDates in whole seconds.
+// client_id, iat and jti, the family as sid, the scope, the DPoP key's
+// thumbprint as cnf.jkt, and the grant's own claims. NumericDates in whole
+// seconds.
 func claimSet(g grant, iss string, aud any, iat, exp time.Time, jti, sid string) jwt.MapClaims {
 	c := make(jwt.MapClaims, len(g.extra)+10)
 	for k, v := range g.extra {
@@ -432,6 +474,9 @@ func claimSet(g grant, iss string, aud any, iat, exp time.Time, jti, sid string)
 	c["iat"], c["exp"] = iat.Unix(), exp.Unix()
 	if g.scope != "" {
 		c["scope"] = g.scope
+	}
+	if g.jkt != "" {
+		c["cnf"] = map[string]string{"jkt": g.jkt} // RFC 9449 §6.1
 	}
 	return c
 }
@@ -446,7 +491,21 @@ func (i *Issuer) sign(typ string, c jwt.MapClaims) (string, error) {
 }
 
 // issuerClaims are the claims the Issuer sets itself.
-var issuerClaims = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "client_id", "scope", "scp"}
+var issuerClaims = []string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "client_id", "scope", "scp", "cnf"}
+
+// Why a refresh's DPoP binding is refused.
+var (
+	errProofNeeded = errors.New("jwtgate: issuer: a bound refresh token without a DPoP proof")
+	errNotBound    = errors.New("jwtgate: issuer: a DPoP proof with a refresh token bound to no key")
+	errOtherKey    = errors.New("jwtgate: issuer: a DPoP proof of another key than the refresh token's")
+)
+
+// isThumbprint reports whether s has the shape of a SHA-256 JWK thumbprint:
+// 32 bytes in unpadded base64url.
+func isThumbprint(s string) bool {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	return err == nil && len(b) == 32
+}
 
 // grantClaims turns Grant.Claims into a map, refusing registered names.
 func grantClaims(v any) (map[string]any, error) {

@@ -33,6 +33,10 @@ type Route struct {
 	// finds with jwtgate.FromContext(r.Context()); adapters wrap it in their
 	// framework's way (echo.WrapHandler, gin.WrapH, fiber's adaptor).
 	Handler http.Handler
+	// Policy is the route's own Policy (per-route optional credentials, DPoP
+	// mode): the adapter's Config.Policy. The zero value is the
+	// Authenticator's.
+	Policy jwtgate.Policy
 	// Miswired asks for a wiring mistake: Scopes' RequireScopes in front of
 	// Handler without the authenticating middleware (New) before it. The
 	// guard must answer 500, never let the request through (RSP-06).
