@@ -59,6 +59,7 @@ func buildCases(fx *fixture) []testCase {
 		csrfCases(fx),
 		asymCases(fx),
 		readingCases(fx),
+		dpopCases(fx),
 	} {
 		cases = append(cases, group...)
 	}

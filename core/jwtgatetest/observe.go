@@ -36,6 +36,13 @@ func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
 func (r *recorder) WithAttrs([]slog.Attr) slog.Handler { return r }
 func (r *recorder) WithGroup(string) slog.Handler      { return r }
 
+// reset forgets what the requests before the case's own left.
+func (r *recorder) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.records, r.outcomes = nil, nil
+}
+
 func (r *recorder) Authenticated(_ context.Context, o *jwtgate.Outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -52,6 +59,8 @@ var reasons = map[string]string{
 	descCritical: "critical_header", descRevoked: "revoked", descMultiple: "multiple_methods", descRepeated: "repeated",
 	descCredential: "malformed_request", descMissing: "missing_token", descScope: "insufficient_scope",
 	descUnavailable: "store_unavailable", descMisconfigured: "misconfigured",
+	descProof: "dpop_proof", descNonce: "use_dpop_nonce", descBound: "dpop_bound", descNotBound: "dpop_not_bound",
+	descDPoPOnly: "dpop_required",
 }
 
 // checkObserved holds the log records and outcomes of one request to its
@@ -94,7 +103,7 @@ func checkObserved(t *testing.T, fx *fixture, e *env, rec *recorder, tc testCase
 	if !assert.True(t, known, "no reason known for %q", w.desc) {
 		return
 	}
-	if reason != "misconfigured" { // logged once per Authenticator, at Error, by Authorize
+	if reason != "misconfigured" { // logged once per Authenticator, at Error, where it is found
 		if assert.Len(t, refusals, 1, "one record per refusal: %s", text.String()) {
 			r := refusals[0]
 			wantLevel := slog.LevelDebug
@@ -108,7 +117,7 @@ func checkObserved(t *testing.T, fx *fixture, e *env, rec *recorder, tc testCase
 			assert.Equal(t, "/protected", attr(r, "path"), "the request's path")
 		}
 	}
-	guard := reason == "insufficient_scope" || reason == "misconfigured" ||
+	guard := reason == "insufficient_scope" || reason == "misconfigured" && tc.miswired ||
 		(reason == "missing_token" && len(tc.scopes) > 0 && (tc.miswired || len(rec.outcomes) == 1 && rec.outcomes[0].Err == nil))
 	switch {
 	case guard:

@@ -71,7 +71,21 @@ type testCase struct {
 	// outbound starts a loopback listener whose URL the token gets as e.url;
 	// the case fails if anything connects to it (jku, x5u).
 	outbound bool
-	want     want
+	// policy is the route's Policy (Route.Policy).
+	policy jwtgate.Policy
+	// before are requests sent, in order, before the case's own: to this
+	// app, or to another instance of it (its own Authenticator and handler,
+	// the same Config: the same DPoP replay store, as two instances sharing
+	// Redis). Only their status is checked.
+	before []step
+	want   want
+}
+
+// step is a request of testCase.before.
+type step struct {
+	other   bool // to the other instance
+	request func(e *env) *http.Request
+	status  int
 }
 
 // env is what a case's token and request functions see.
@@ -79,6 +93,11 @@ type env struct {
 	*fixture
 	url  string   // the outbound listener, when testCase.outbound
 	sent []string // tokens sent, for the leak checks
+	// last is the answer to the last request of testCase.before.
+	last *http.Response
+	// token is one access token the case's requests share, proof a DPoP
+	// proof they share (dpopCases).
+	token, proof string
 }
 
 // remember records a token that the request carries and returns it.
@@ -107,6 +126,8 @@ type want struct {
 	private bool
 	// role, when not nil, is tenantClaims' org.role as the handler sees it.
 	role *string
+	// nonce: the answer carries a DPoP-Nonce header (RFC 9449 §8, §9).
+	nonce bool
 }
 
 const (
@@ -301,8 +322,9 @@ func startListener(t *testing.T) *outboundListener {
 }
 
 // challengeSyntax is RFC 6750 §3: Bearer, then auth-params whose quoted values
-// use only %x20-21 / %x23-5B / %x5D-7E.
-var challengeSyntax = regexp.MustCompile(`^Bearer realm="[\x20\x21\x23-\x5b\x5d-\x7e]*"(, (error|error_description|scope)="[\x20\x21\x23-\x5b\x5d-\x7e]*")*$`)
+// use only %x20-21 / %x23-5B / %x5D-7E; and RFC 9449 §7.1's DPoP challenge,
+// alone or after the Bearer one, with its algs.
+var challengeSyntax = regexp.MustCompile(`^(Bearer realm="[\x20\x21\x23-\x5b\x5d-\x7e]*"(, (error|error_description|scope)="[\x20\x21\x23-\x5b\x5d-\x7e]*")*(, )?)?(DPoP realm="[\x20\x21\x23-\x5b\x5d-\x7e]*", algs="[A-Za-z0-9 ]+"(, (error|error_description)="[\x20\x21\x23-\x5b\x5d-\x7e]*")*)?$`)
 
 var errorParam = regexp.MustCompile(`(^|[ ,])error=`)
 
@@ -334,8 +356,32 @@ func runCase(t *testing.T, fx *fixture, newServer NewServer, tc testCase) {
 	require.NoError(t, err, "jwtgate.New")
 
 	var calls atomic.Int32
-	h := newServer(t, Route{Authenticator: auth, Scopes: tc.scopes, Handler: protected(&calls), Miswired: tc.miswired})
+	h := newServer(t, Route{Authenticator: auth, Scopes: tc.scopes, Handler: protected(&calls), Miswired: tc.miswired, Policy: tc.policy})
 	require.NotNil(t, h, "NewServer returned nil")
+
+	if len(tc.before) > 0 {
+		var other http.Handler
+		for i, s := range tc.before {
+			target := h
+			if s.other {
+				if other == nil {
+					oc := cfg
+					oc.Logger, oc.Observer = slog.New(slog.DiscardHandler), nil
+					oa, err := jwtgate.New(oc)
+					require.NoError(t, err, "jwtgate.New (the other instance)")
+					var otherCalls atomic.Int32
+					other = newServer(t, Route{Authenticator: oa, Scopes: tc.scopes, Handler: protected(&otherCalls), Policy: tc.policy})
+				}
+				target = other
+			}
+			rec := httptest.NewRecorder()
+			target.ServeHTTP(rec, s.request(e))
+			e.last = rec.Result()
+			require.Equal(t, s.status, e.last.StatusCode, "status of request %d before the case's; body %s", i+1, rec.Body.Bytes())
+		}
+		calls.Store(0)
+		obs.reset()
+	}
 
 	var req *http.Request
 	switch {
@@ -362,12 +408,20 @@ func runCase(t *testing.T, fx *fixture, newServer NewServer, tc testCase) {
 	assert.LessOrEqual(t, len(challenges), 1, "WWW-Authenticate lines")
 	assert.Equal(t, w.challenge, res.Header.Get("WWW-Authenticate"), "WWW-Authenticate")
 	for _, c := range challenges {
-		assert.Regexp(t, challengeSyntax, c, "WWW-Authenticate syntax (RFC 6750 §3)")
+		assert.Regexp(t, challengeSyntax, c, "WWW-Authenticate syntax (RFC 6750 §3, RFC 9449 §7.1)")
 		assert.LessOrEqual(t, len(errorParam.FindAllString(c, -1)), 1, "error attributes in %q", c)
-		assert.LessOrEqual(t, strings.Count(c, "realm="), 1, "realm attributes in %q", c)
+		for _, one := range strings.SplitN(c, ", DPoP ", 2) {
+			assert.LessOrEqual(t, strings.Count(one, "realm="), 1, "realm attributes in one challenge of %q", c)
+		}
 	}
 	if res.StatusCode == http.StatusUnauthorized {
 		assert.NotEmpty(t, challenges, "every 401 carries a challenge (RFC 9110 §15.5.2, RSP-03)")
+	}
+	if w.nonce {
+		assert.Len(t, res.Header.Values("DPoP-Nonce"), 1, "DPoP-Nonce")
+		assert.Regexp(t, `^[\x21\x23-\x5b\x5d-\x7e]+$`, res.Header.Get("DPoP-Nonce"), "DPoP-Nonce syntax (RFC 9449 §8.1: NQCHAR)")
+	} else {
+		assert.Empty(t, res.Header.Values("DPoP-Nonce"), "DPoP-Nonce")
 	}
 
 	// RSP-01: neither the body nor any header echoes a token, a token segment
