@@ -294,7 +294,7 @@ func dpopCases(fx *fixture) []testCase {
 				return dpopRequest(e, tok, proof(tok))
 			}},
 		{name: "DPOP-12/cnf of a binding jwtgate cannot check (x5t#S256, RFC 8705)", config: on,
-			want: bearerRefusal(descMalformed),
+			want:  bearerRefusal(descMalformed),
 			token: func(*env) string { return fx.t0(set("cnf", `{"x5t#S256":"`+k.JKT()+`"}`)) }},
 		{name: "DPOP-13/a bound token sent as Bearer", config: on, want: bearerRefusal(descBound),
 			token: func(*env) string { return fx.bound(k) }},
@@ -332,14 +332,22 @@ func dpopCases(fx *fixture) []testCase {
 			on(c)
 			c.Extractor = extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Query("access_token"))
 		},
-			want: func() want { w := dpopWant("invalid_request", descMultiple); w.status = http.StatusBadRequest; return w }(),
+			want: func() want {
+				w := dpopWant("invalid_request", descMultiple)
+				w.status = http.StatusBadRequest
+				return w
+			}(),
 			request: func(e *env) *http.Request {
 				tok := fx.bound(k)
 				r := dpopRequest(e, tok, proof(tok))
 				r.URL.RawQuery = "access_token=" + e.remember(fx.t0())
 				return r
 			}},
-		{name: "DPOP-14/a malformed DPoP credential", config: on, want: func() want { w := dpopWant("invalid_request", descCredential); w.status = http.StatusBadRequest; return w }(),
+		{name: "DPOP-14/a malformed DPoP credential", config: on, want: func() want {
+			w := dpopWant("invalid_request", descCredential)
+			w.status = http.StatusBadRequest
+			return w
+		}(),
 			request: func(e *env) *http.Request { return dpopRequest(e, "a b", proof("a b")) }},
 
 		// Per route (Policy): one Authenticator, routes that differ.
@@ -354,11 +362,11 @@ func dpopCases(fx *fixture) []testCase {
 				return dpopRequest(e, tok, proof(tok))
 			}},
 		{name: "DPOP-15/a route asks for DPoP the Authenticator cannot check", policy: jwtgate.Policy{DPoP: jwtgate.DPoPAllowed},
-			want: want{status: http.StatusInternalServerError, code: "server_error", desc: descBadPolicy},
+			want:  want{status: http.StatusInternalServerError, code: "server_error", desc: descBadPolicy},
 			token: func(*env) string { return fx.t0() }},
 		{name: "OPT/a route with optional credentials lets a request without a token through",
-			policy: jwtgate.Policy{CredentialsOptional: true},
-			want:   want{status: http.StatusOK, accepted: true, noToken: true},
+			policy:  jwtgate.Policy{CredentialsOptional: true},
+			want:    want{status: http.StatusOK, accepted: true, noToken: true},
 			request: func(e *env) *http.Request { return httptest.NewRequest(http.MethodGet, "/protected", nil) }},
 		{name: "OPT/a route with optional credentials still refuses a bad token",
 			policy: jwtgate.Policy{CredentialsOptional: true}, want: invalidToken(descSignature),
