@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -304,3 +305,57 @@ func bearerRequest(tok string) *http.Request {
 }
 
 var _ = json.Valid
+
+// TestPolicyMisconfigured: a route asking for DPoP of an Authenticator
+// without Config.DPoP is refused by CheckPolicy; AuthenticateWith, given it
+// anyway, answers 500 and never lets the request through, and says why
+// once at Error.
+func TestPolicyMisconfigured(t *testing.T) {
+	t.Parallel()
+	var logs strings.Builder
+	a := testAuth(t, func(c *jwtgate.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
+	})
+	for _, p := range []jwtgate.Policy{{DPoP: jwtgate.DPoPAllowed}, {DPoP: jwtgate.DPoPRequired}, {DPoP: 9}} {
+		assert.Error(t, a.CheckPolicy(p), "%+v", p)
+	}
+	assert.NoError(t, a.CheckPolicy(jwtgate.Policy{DPoP: jwtgate.DPoPOff, CredentialsOptional: true}))
+	tok := mint(testSecret, goodHeader, claimsJSON(""))
+	for range 3 {
+		_, err := a.AuthenticateWith(context.Background(), extractors.FromHTTP(bearerRequest(tok)), jwtgate.Policy{DPoP: jwtgate.DPoPRequired})
+		require.ErrorIs(t, err, jwtgate.ErrMisconfigured)
+		res := a.Response(err)
+		assert.Equal(t, http.StatusInternalServerError, res.Status)
+		assert.Empty(t, res.WWWAuthenticate, "no challenge names a DPoP the server cannot check")
+	}
+	assert.Equal(t, 1, strings.Count(logs.String(), "level=ERROR"), "logged once: %s", logs.String())
+	assert.Contains(t, logs.String(), "Config.DPoP is not set")
+	assert.Equal(t, jwtgate.DPoPOff, a.DPoPMode())
+	assert.Empty(t, a.DPoPNonce())
+}
+
+// TestAuthorizeDPoPWiring: a scope guard without the authenticating
+// middleware, sent a DPoP request, is the wiring mistake it is (500), not
+// "no token" (401).
+func TestAuthorizeDPoPWiring(t *testing.T) {
+	t.Parallel()
+	k := newProofKey(t)
+	a := dpopAuth(t, nil)
+	bound := mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+k.jkt+`"}`))
+	url := "http://example.com/api/me"
+	err := a.Authorize(context.Background(), extractors.FromHTTP(dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow, bound))), nil, "read")
+	require.ErrorIs(t, err, jwtgate.ErrMisconfigured)
+	assert.Equal(t, jwtgate.DPoPAllowed, a.DPoPMode())
+}
+
+// syncWriter is an io.Writer safe for the logger's concurrent use.
+type syncWriter struct {
+	mu sync.Mutex
+	w  *strings.Builder
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

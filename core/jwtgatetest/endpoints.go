@@ -101,6 +101,8 @@ type epWorld struct {
 	sent []string // tokens the request carries, for the leak check
 	// pair and pair2 are what the request's setup minted, for after.
 	pair, pair2 *issuing.Pair
+	// jkt is the cnf.jkt of the access token the answer carries, if any.
+	jkt string
 }
 
 func (w *epWorld) remember(tok string) string {
@@ -176,6 +178,11 @@ type endpointCase struct {
 	noCookieMode bool
 	// maxBody is Endpoints.MaxBody.
 	maxBody int64
+	// dpop, when not zero, is the Authenticator's DPoP mode (Config.DPoP
+	// with PublicURL https://api.example, a replay store of the case's
+	// own); nonces gives it DPoP nonces.
+	dpop   jwtgate.DPoPMode
+	nonces bool
 	request func(w *epWorld) *http.Request
 	want    epWant
 	// after checks what the answer did to the store.
@@ -193,6 +200,8 @@ type epWant struct {
 	cookies   []string // Set-Cookie lines, in order
 	// logged is a substring the Endpoints' Logger must have received.
 	logged string
+	// nonce: the answer carries a DPoP-Nonce header.
+	nonce bool
 }
 
 func epFail(status int, code, desc string) epWant {
@@ -337,6 +346,7 @@ func endpointCases() []endpointCase {
 	cases = append(cases, loginCases()...)
 	cases = append(cases, refreshCases()...)
 	cases = append(cases, logoutCases()...)
+	cases = append(cases, dpopEndpointCases()...)
 	return cases
 }
 
@@ -698,6 +708,15 @@ func newEPWorld(tc endpointCase) (*epWorld, *issuing.Endpoints) {
 		Extractor: extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Cookie("access_token")),
 		Revoker:   w.store, Realm: realm, Now: now, Cookies: cfg.Cookies,
 	}
+	if tc.dpop != 0 {
+		// The endpoints' requests go to https://api.example; PublicURL
+		// says so for every adapter, whether or not its test requests
+		// look as if they came over TLS.
+		acfg.DPoP = &jwtgate.DPoP{Mode: tc.dpop, Replay: jwtgate.NewMemoryReplayStore(now), PublicURL: epOrigin}
+		if tc.nonces {
+			acfg.DPoP.Nonces, _ = jwtgate.NewNonces(nonceKey, time.Minute, now)
+		}
+	}
 	if w.auth, err = jwtgate.New(acfg); err != nil {
 		panic("jwtgatetest: " + err.Error())
 	}
@@ -773,6 +792,11 @@ func runEndpointCase(t *testing.T, newServer NewEndpointsServer, tc endpointCase
 	headers("Cache-Control", "no-store")
 	headers("WWW-Authenticate", want.challenge)
 	headers("Allow", want.allow)
+	if want.nonce {
+		assert.Len(t, res.Header.Values("DPoP-Nonce"), 1, "DPoP-Nonce")
+	} else {
+		assert.Empty(t, res.Header.Values("DPoP-Nonce"), "DPoP-Nonce")
+	}
 
 	checkEndpointsLeak(t, w, res.Header, body)
 
@@ -850,6 +874,9 @@ func (n *normalizer) tokens(s string) string {
 		}
 		var claims struct {
 			Sid string `json:"sid"`
+			Cnf struct {
+				JKT string `json:"jkt"`
+			} `json:"cnf"`
 		}
 		parts := strings.Split(tok, ".")
 		for i, v := range []any{&header, &claims} {
@@ -863,6 +890,7 @@ func (n *normalizer) tokens(s string) string {
 		case issuing.AccessTokenType:
 			_, err := n.w.auth.Verify(context.Background(), tok)
 			assert.NoError(n.t, err, "the answer's access token verifies")
+			n.w.jkt = claims.Cnf.JKT
 			return "<access>"
 		case issuing.RefreshTokenType:
 			return "<refresh>"
