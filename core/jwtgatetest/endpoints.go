@@ -181,8 +181,8 @@ type endpointCase struct {
 	// dpop, when not zero, is the Authenticator's DPoP mode (Config.DPoP
 	// with PublicURL https://api.example, a replay store of the case's
 	// own); nonces gives it DPoP nonces.
-	dpop   jwtgate.DPoPMode
-	nonces bool
+	dpop    jwtgate.DPoPMode
+	nonces  bool
 	request func(w *epWorld) *http.Request
 	want    epWant
 	// after checks what the answer did to the store.
