@@ -121,8 +121,11 @@ type Config struct {
 	Cookies *Cookies
 
 	// NewClaims returns a new, empty claims value for each token: a pointer to
-	// a struct implementing jwt.Claims, such as &MyClaims{}. If it implements
-	// jwt.ClaimsValidator its Validate method runs too. Default: &Claims{},
+	// a struct implementing jwt.Claims, such as &MyClaims{}, or a
+	// jwt.MapClaims{} (echo-jwt's and gin-jwt's habit), which is filled with
+	// every claim, numbers as float64 as golang-jwt has them. If it
+	// implements jwt.ClaimsValidator its Validate method runs too. Default:
+	// &Claims{},
 	// which jwtgate fills in itself; any other type is filled in by
 	// encoding/json, after the signature is verified. Either way the rules on
 	// exp, nbf, iat, iss, aud, sub and RequiredClaims are applied to the
@@ -263,8 +266,9 @@ func (c *Config) validate() error {
 	}
 	if c.NewClaims != nil {
 		v := c.NewClaims()
-		if v == nil || reflect.ValueOf(v).Kind() != reflect.Pointer || reflect.ValueOf(v).IsNil() {
-			add("NewClaims must return a non-nil pointer, such as &MyClaims{}")
+		_, isMap := v.(jwt.MapClaims)
+		if !isMap && (v == nil || reflect.ValueOf(v).Kind() != reflect.Pointer || reflect.ValueOf(v).IsNil()) {
+			add("NewClaims must return a non-nil pointer, such as &MyClaims{}, or a jwt.MapClaims")
 		}
 	}
 	return errors.Join(errs...)

@@ -206,3 +206,30 @@ func TestAuthorizeWiring(t *testing.T) {
 	assert.NoError(t, a.Authorize(ctx, extractors.FromHTTP(withToken), tok, "read"))
 	assert.ErrorIs(t, a.Authorize(ctx, extractors.FromHTTP(withToken), tok, "admin"), jwtgate.ErrInsufficientScope)
 }
+
+// TestMapClaims: NewClaims returning jwt.MapClaims{}, as echo-jwt users
+// write it, gets every claim in a map; the core's rules still apply to the
+// token, and a map never sees a second reading of a name.
+func TestMapClaims(t *testing.T) {
+	t.Parallel()
+	a := testAuth(t, func(c *jwtgate.Config) { c.NewClaims = func() jwt.Claims { return jwt.MapClaims{} } })
+	ctx := context.Background()
+	tok, err := a.Verify(ctx, mint(testSecret, goodHeader, claimsJSON(`"role":"admin","n":7`)))
+	require.NoError(t, err)
+	m, ok := tok.Claims.(jwt.MapClaims)
+	require.True(t, ok, "%T", tok.Claims)
+	assert.Equal(t, "admin", m["role"])
+	assert.Equal(t, float64(7), m["n"])
+	assert.Equal(t, "user-1", m["sub"])
+	sub, err := m.GetSubject()
+	require.NoError(t, err)
+	assert.Equal(t, "user-1", sub)
+	got, ok := jwtgate.ClaimsFromContext[jwt.MapClaims](jwtgate.NewContext(ctx, tok))
+	require.True(t, ok)
+	assert.Equal(t, "admin", got["role"])
+
+	_, err = a.Verify(ctx, mint(testSecret, goodHeader, claimsJSON(`"role":"user","Role":"admin"`)))
+	require.ErrorIs(t, err, jwtgate.ErrInvalidToken, "names equal under case folding are refused before the map is filled")
+	_, err = a.Verify(ctx, mint(testSecret, goodHeader, `{"iss":"https://issuer.example","sub":"user-1","aud":"api://svc","iat":1795867200,"exp":1795860000}`))
+	require.ErrorIs(t, err, jwt.ErrTokenExpired, "the core's rules apply to a map too")
+}

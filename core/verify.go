@@ -140,6 +140,13 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw, source str
 		claims = a.newClaims()
 		if c, ok := claims.(*Claims); ok {
 			env.fill(c, payload, scp)
+		} else if _, ok := claims.(jwt.MapClaims); ok {
+			// A map holds every name as it is: nothing to match exactly.
+			var m jwt.MapClaims
+			if err := json.Unmarshal([]byte(payload), &m); err != nil {
+				return nil, env.refuse(newError(ErrInvalidToken, errors.Join(jwt.ErrTokenMalformed, ErrClaimsInvalid, err), "The access token is malformed"))
+			}
+			claims = m
 		} else {
 			// A claims type of the caller's: encoding/json fills it, from a
 			// copy (json.Unmarshal would make buf escape), matching names
