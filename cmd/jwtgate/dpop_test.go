@@ -464,9 +464,22 @@ func call(t *testing.T, method, url, scheme, token, proof string) (int, string, 
 func TestDPoPProofAccepted(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	// The server's clock, fixed at a whole second before the token is
-	// minted: mint signs with the time of minting (iat), which is within
-	// the verifier's leeway of it; every proof is made for this time.
+	// The keys first, RSA's being slow to make.
+	type client struct{ key, jkt, token string }
+	clients := map[string]*client{}
+	for _, alg := range dpopKeyAlgs {
+		key, jkt := newDPoPKey(t, dir, alg)
+		clients[alg] = &client{key: key, jkt: jkt}
+	}
+	pem, _ := writePEM(t, dir, "ed", keyPair("EdDSA", 0))
+	// The thumbprint of a PEM key: inspect shows the one of a proof's key.
+	clients["PEM"] = &client{key: pem, jkt: inspectDPoP(t, mustProof(t, "-key", pem, "-htm", "GET", "-htu", "http://x/")).JWKThumbprint}
+	key, jkt := newDPoPKey(t, t.TempDir(), "ES256")
+	other, _ := newDPoPKey(t, t.TempDir(), "ES256")
+
+	// The server's clock, fixed at a whole second just before the tokens
+	// are minted: mint signs with the time of minting (iat), within the
+	// verifier's leeway of it. Every proof is made for this time.
 	now := time.Unix(time.Now().Unix(), 0)
 	iat := strconv.FormatInt(now.Unix(), 10)
 	srv := resourceServer(t, now)
@@ -474,50 +487,35 @@ func TestDPoPProofAccepted(t *testing.T) {
 	bound := func(jkt string) string {
 		return mustMint(t, secretEnv, "-key-env", "JWT_SECRET", "-iss", "https://issuer.example", "-aud", "api", "-sub", "alice", "-claim", `cnf={"jkt":"`+jkt+`"}`)
 	}
+	for _, c := range clients {
+		c.token = bound(c.jkt)
+	}
+	token, otherToken := bound(jkt), bound(jkt)
 	proof := func(key string, args ...string) string {
 		return mustProof(t, append([]string{"-key", key, "-iat", iat}, args...)...)
 	}
 
-	for _, alg := range dpopKeyAlgs {
-		t.Run(alg, func(t *testing.T) {
+	for name, c := range clients {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			key, jkt := newDPoPKey(t, dir, alg)
-			token := bound(jkt)
-			status, body, _ := call(t, "GET", me, "DPoP", token, proof(key, "-htm", "GET", "-htu", me, "-token", token))
+			status, body, _ := call(t, "GET", me, "DPoP", c.token, proof(c.key, "-htm", "GET", "-htu", me, "-token", c.token))
 			require.Equal(t, http.StatusOK, status, body)
-			assert.JSONEq(t, `{"sub":"alice","jkt":"`+jkt+`"}`, body)
+			assert.JSONEq(t, `{"sub":"alice","jkt":"`+c.jkt+`"}`, body)
 		})
 	}
 
-	t.Run("a PEM key", func(t *testing.T) {
-		t.Parallel()
-		key, _ := writePEM(t, t.TempDir(), "ed", keyPair("EdDSA", 0))
-		// The thumbprint of a PEM key: inspect shows the one of a proof's key.
-		jkt := inspectDPoP(t, proof(key, "-htm", "GET", "-htu", me)).JWKThumbprint
-		token := bound(jkt)
-		status, body, _ := call(t, "GET", me, "DPoP", token, proof(key, "-htm", "GET", "-htu", me, "-token", token))
-		require.Equal(t, http.StatusOK, status, body)
-	})
-
 	t.Run("a query in the URL", func(t *testing.T) {
 		t.Parallel()
-		key, jkt := newDPoPKey(t, t.TempDir(), "ES256")
-		token := bound(jkt)
-		r := cli(t, nil, "", "dpop-proof", "-key", key, "-iat", iat, "-htm", "GET", "-htu", me+"?page=2", "-token", token)
+		c := clients["ES256"]
+		r := cli(t, nil, "", "dpop-proof", "-key", c.key, "-iat", iat, "-htm", "GET", "-htu", me+"?page=2", "-token", c.token)
 		require.Equal(t, 0, r.code, r.stderr)
-		status, body, _ := call(t, "GET", me+"?page=2", "DPoP", token, strings.TrimSpace(r.stdout))
+		status, body, _ := call(t, "GET", me+"?page=2", "DPoP", c.token, strings.TrimSpace(r.stdout))
 		require.Equal(t, http.StatusOK, status, body)
 	})
 
-	key, jkt := newDPoPKey(t, t.TempDir(), "ES256")
-	other, _ := newDPoPKey(t, t.TempDir(), "ES256")
-	token := bound(jkt)
 	for _, tt := range []struct {
-		name   string
-		method string
-		url    string
-		scheme string
-		proof  func() string
+		name  string
+		proof func() string
 	}{
 		{name: "another path", proof: func() string { return proof(key, "-htm", "GET", "-htu", srv.URL+"/api/admin", "-token", token) }},
 		{name: "another host", proof: func() string {
@@ -529,7 +527,7 @@ func TestDPoPProofAccepted(t *testing.T) {
 		{name: "another method", proof: func() string { return proof(key, "-htm", "POST", "-htu", me, "-token", token) }},
 		{name: "a method in lower case", proof: func() string { return proof(key, "-htm", "get", "-htu", me, "-token", token) }},
 		{name: "no ath", proof: func() string { return proof(key, "-htm", "GET", "-htu", me) }},
-		{name: "another token's ath", proof: func() string { return proof(key, "-htm", "GET", "-htu", me, "-token", bound(jkt)) }},
+		{name: "another token's ath", proof: func() string { return proof(key, "-htm", "GET", "-htu", me, "-token", otherToken) }},
 		{name: "another key", proof: func() string { return proof(other, "-htm", "GET", "-htu", me, "-token", token) }},
 		{name: "too old", proof: func() string {
 			return mustProof(t, "-key", key, "-iat", strconv.FormatInt(now.Unix()-61, 10), "-htm", "GET", "-htu", me, "-token", token)

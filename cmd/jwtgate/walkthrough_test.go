@@ -95,15 +95,14 @@ func exampleServer(t *testing.T, now time.Time) *httptest.Server {
 // TestDPoPWalkthrough runs the walk-through of the docs against a server
 // configured as the example app with DPoP allowed: once as Go code, step by
 // step, and once as the very shell lines the docs print, with this test
-// binary as jwtgate. The server's clock is fixed at the test's start; the
-// proofs, made now, are within its window of a minute.
+// binary as jwtgate. Each server's clock is fixed when it starts; the
+// proofs, made now by the CLI, are within its window of a minute.
 func TestDPoPWalkthrough(t *testing.T) {
 	t.Parallel()
-	now := time.Now()
 
 	t.Run("steps", func(t *testing.T) {
 		t.Parallel()
-		base := exampleServer(t, now).URL
+		base := exampleServer(t, time.Now()).URL
 		dir := t.TempDir()
 		key := filepath.Join(dir, "client.jwk")
 
@@ -158,7 +157,7 @@ func TestDPoPWalkthrough(t *testing.T) {
 		if len(missing) > 0 {
 			t.Skipf("the walk-through's shell lines need %s", strings.Join(missing, ", "))
 		}
-		base := exampleServer(t, now).URL
+		base := exampleServer(t, time.Now()).URL
 		self, err := os.Executable()
 		require.NoError(t, err)
 		bin := t.TempDir()
