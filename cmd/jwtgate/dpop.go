@@ -29,11 +29,14 @@ import (
 // help of dpop-proof, the package doc and README.md show it; the test
 // TestDPoPWalkthrough runs these very lines, so that none of them can drift
 // from what works.
-const dpopWalkthrough = `jwtgate dpop-key -out client.jwk
+const dpopWalkthrough = `# A key for DPoP proofs; its thumbprint (jkt) goes to standard error.
+jwtgate dpop-key -out client.jwk
+# Log in with a proof of the key: the tokens are bound to it (token_type DPoP).
 ACCESS_TOKEN=$(curl -s -X POST http://127.0.0.1:8080/login -H 'Content-Type: application/json' \
   -H "DPoP: $(jwtgate dpop-proof -key client.jwk -htm POST -htu http://127.0.0.1:8080/login)" \
   -d '{"username":"alice","password":"alice-password"}' | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
-curl -s http://127.0.0.1:8080/api/me -H "Authorization: DPoP $ACCESS_TOKEN" \
+# Call the API with the bound token and a fresh proof that carries its hash (-token).
+curl -s -w '\n' http://127.0.0.1:8080/api/me -H "Authorization: DPoP $ACCESS_TOKEN" \
   -H "DPoP: $(jwtgate dpop-proof -key client.jwk -htm GET -htu http://127.0.0.1:8080/api/me -token "$ACCESS_TOKEN")"`
 
 // dpopWalkthroughAnswer is what the walk-through's last line prints.

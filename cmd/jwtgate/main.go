@@ -34,11 +34,14 @@
 // logs in with a proof, and calls the API with the bound token and a fresh
 // proof that carries the token's hash (-token):
 //
+//	# A key for DPoP proofs; its thumbprint (jkt) goes to standard error.
 //	jwtgate dpop-key -out client.jwk
+//	# Log in with a proof of the key: the tokens are bound to it (token_type DPoP).
 //	ACCESS_TOKEN=$(curl -s -X POST http://127.0.0.1:8080/login -H 'Content-Type: application/json' \
 //	  -H "DPoP: $(jwtgate dpop-proof -key client.jwk -htm POST -htu http://127.0.0.1:8080/login)" \
 //	  -d '{"username":"alice","password":"alice-password"}' | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
-//	curl -s http://127.0.0.1:8080/api/me -H "Authorization: DPoP $ACCESS_TOKEN" \
+//	# Call the API with the bound token and a fresh proof that carries its hash (-token).
+//	curl -s -w '\n' http://127.0.0.1:8080/api/me -H "Authorization: DPoP $ACCESS_TOKEN" \
 //	  -H "DPoP: $(jwtgate dpop-proof -key client.jwk -htm GET -htu http://127.0.0.1:8080/api/me -token "$ACCESS_TOKEN")"
 //	# {"scope":"read","sub":"alice"}
 //
