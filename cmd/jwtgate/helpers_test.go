@@ -135,5 +135,3 @@ func writePEM(t *testing.T, dir, name string, key crypto.Signer) (private, publi
 	public = writeFile(t, dir, name+".pub.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 	return private, public
 }
-
-func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

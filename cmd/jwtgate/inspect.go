@@ -30,7 +30,9 @@ var inspectCommand = &command{
 	maxArgs: 1,
 	detail: `Decodes a token's header and claims and prints them as JSON, with iat, nbf and
 exp also as RFC 3339 times (UTC), how far they are from now and whether exp
-has passed. Nothing is verified: not the signature, the issuer, the audience
+has passed. For DPoP (RFC 9449) it adds the RFC 7638 thumbprint of the
+header's jwk (a proof's key) and the token's cnf.jkt (the key it is bound
+to): a proof fits a token when the two are equal. Nothing is verified: not the signature, the issuer, the audience
 nor the times; use jwtgate verify for that. The token is the argument, or is
 read from standard input when the argument is "-" or absent; a leading
 "Bearer " is ignored.`,
@@ -84,8 +86,25 @@ type inspection struct {
 	Header   json.RawMessage `json:"header"`
 	Claims   json.RawMessage `json:"claims"`
 	Times    *times          `json:"times,omitempty"`
+	// DPoP names the keys of RFC 9449 the token refers to, when it does.
+	DPoP *dpopKeys `json:"dpop,omitempty"`
 	// SignatureBytes is the signature's length; it was not checked.
 	SignatureBytes int `json:"signature_bytes"`
+}
+
+// dpopKeys are the RFC 7638 thumbprints that tie a DPoP proof to a token:
+// the proof's key, from its header's jwk, and the key a token is bound to,
+// its cnf.jkt. The server accepts a proof for a token when the two are
+// equal.
+type dpopKeys struct {
+	// JWKThumbprint is the thumbprint of the header's jwk, a proof's key.
+	JWKThumbprint string `json:"jwk_thumbprint,omitempty"`
+	// JWKProblem says why the jwk has no thumbprint, or what jwtgate
+	// refuses in it.
+	JWKProblem string `json:"jwk_problem,omitempty"`
+	// CnfJKT is the token's cnf.jkt: the thumbprint of the key it is bound
+	// to.
+	CnfJKT string `json:"cnf_jkt,omitempty"`
 }
 
 type times struct {
@@ -165,6 +184,7 @@ func inspect(raw string, now time.Time) ([]byte, error) {
 	if t != (times{}) {
 		out.Times = &t
 	}
+	out.DPoP = readDPoPKeys(header, claims)
 
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -174,6 +194,50 @@ func inspect(raw string, now time.Time) ([]byte, error) {
 		return nil, fmt.Errorf("printing the token: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// readDPoPKeys finds the thumbprint of the header's jwk and the claims'
+// cnf.jkt, or returns nil when there is neither.
+func readDPoPKeys(header []byte, claims map[string]json.RawMessage) *dpopKeys {
+	var d dpopKeys
+	var h struct {
+		JWK json.RawMessage `json:"jwk"`
+	}
+	if json.Unmarshal(header, &h) == nil && h.JWK != nil {
+		jkt, err := jwkThumbprint(h.JWK)
+		if err != nil {
+			d.JWKProblem = "no thumbprint: " + err.Error()
+		} else {
+			d.JWKThumbprint = jkt
+			if private := privateMembers(h.JWK); private != "" {
+				d.JWKProblem = "the jwk holds private members (" + private + "): jwtgate refuses the proof"
+			}
+		}
+	}
+	var cnf struct {
+		JKT string `json:"jkt"`
+	}
+	if c, ok := claims["cnf"]; ok && json.Unmarshal(c, &cnf) == nil {
+		d.CnfJKT = cnf.JKT
+	}
+	if d == (dpopKeys{}) {
+		return nil
+	}
+	return &d
+}
+
+// privateMembers lists the members of a JWK that only a private key has
+// (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037 §2).
+func privateMembers(jwk []byte) string {
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(jwk, &m)
+	var found []string
+	for _, name := range []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"} {
+		if _, ok := m[name]; ok {
+			found = append(found, name)
+		}
+	}
+	return strings.Join(found, ", ")
 }
 
 // segment decodes one base64url segment.

@@ -1,13 +1,16 @@
 // Command jwtgate is jwtgate's command-line tool for developers and operators
 // of services that use jwtgate: it makes HMAC secrets, mints test tokens,
-// decodes tokens, verifies a token by the same rules as the middleware, and
-// publishes a public key as a JWK Set.
+// decodes tokens, verifies a token by the same rules as the middleware,
+// publishes a public key as a JWK Set, and plays a DPoP client (RFC 9449):
+// it makes a client's key and signs its proofs.
 //
 //	jwtgate gen-secret [-alg HS256|HS384|HS512] [-format base64url|hex|raw]
 //	jwtgate mint (-key path | -key-env NAME) [-alg alg] [-iss iss] [-aud aud]... [-sub sub] [-scope scope] [claims]
 //	jwtgate inspect [token|-]
 //	jwtgate verify (-key path | -key-env NAME | -jwks-url url) (-iss iss... | -skip-iss) (-aud aud... | -skip-aud) [token|-]
 //	jwtgate jwks -key path [-kid id] [-alg alg]
+//	jwtgate dpop-key [-alg ES256|ES384|ES512|EdDSA|PS256|RS256] [-out path]
+//	jwtgate dpop-proof -key path -htm METHOD -htu URL [-token ACCESS_TOKEN] [-nonce N] [-iat when]
 //	jwtgate help [command]
 //
 // A key given with -key is a file: a PEM key (read by jwtgate.ParsePEM), a
@@ -19,7 +22,28 @@
 // A token is read from the command line, or from standard input when it is
 // "-" or absent. mint prints the token alone on standard output, so that
 // ACCESS_TOKEN=$(jwtgate mint …) works. No command prints a secret, except
-// gen-secret the one it made.
+// gen-secret the one it made, and dpop-key the private key it made when no
+// -out file is given.
+//
+// A DPoP client holds a private key, dpop-key's, and sends with each request
+// a proof, dpop-proof's, signed with it for that request's method and URL; a
+// server that takes DPoP binds the tokens it issues to the key (cnf.jkt, the
+// key's RFC 7638 thumbprint, which dpop-key prints and inspect shows). Against
+// the example app started with DPoP allowed (DPOP=allowed go run
+// ./examples/nethttp, listening on 127.0.0.1:8080), a client makes its key,
+// logs in with a proof, and calls the API with the bound token and a fresh
+// proof that carries the token's hash (-token):
+//
+//	# A key for DPoP proofs; its thumbprint (jkt) goes to standard error.
+//	jwtgate dpop-key -out client.jwk
+//	# Log in with a proof of the key: the tokens are bound to it (token_type DPoP).
+//	ACCESS_TOKEN=$(curl -s -X POST http://127.0.0.1:8080/login -H 'Content-Type: application/json' \
+//	  -H "DPoP: $(jwtgate dpop-proof -key client.jwk -htm POST -htu http://127.0.0.1:8080/login)" \
+//	  -d '{"username":"alice","password":"alice-password"}' | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+//	# Call the API with the bound token and a fresh proof that carries its hash (-token).
+//	curl -s -w '\n' http://127.0.0.1:8080/api/me -H "Authorization: DPoP $ACCESS_TOKEN" \
+//	  -H "DPoP: $(jwtgate dpop-proof -key client.jwk -htm GET -htu http://127.0.0.1:8080/api/me -token "$ACCESS_TOKEN")"
+//	# {"scope":"read","sub":"alice"}
 //
 // The exit status is 0 on success, 1 when the command failed (a token
 // refused, a key that cannot be read), 2 for a usage error (an unknown
@@ -66,7 +90,7 @@ type command struct {
 	setup   func(fs *flag.FlagSet) func(e *env, args []string) error
 }
 
-var commands = []*command{genSecretCommand, mintCommand, inspectCommand, verifyCommand, jwksCommand}
+var commands = []*command{genSecretCommand, mintCommand, inspectCommand, verifyCommand, jwksCommand, dpopKeyCommand, dpopProofCommand}
 
 func lookup(name string) *command {
 	for _, c := range commands {
@@ -181,7 +205,7 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `jwtgate: secrets, test tokens and token checks for services that use jwtgate
+	fmt.Fprint(w, `jwtgate: secrets, test tokens, token checks and DPoP proofs for services that use jwtgate
 
 Usage:
   jwtgate <command> [flags] [arguments]

@@ -17,9 +17,9 @@ func TestUsage(t *testing.T) {
 		quietOut   bool     // nothing on stdout
 		quietError bool     // nothing on stderr
 	}{
-		{name: "no command", args: nil, code: 2, stderr: []string{"no command given", "Commands:", "gen-secret", "mint", "inspect", "verify", "jwks"}, quietOut: true},
+		{name: "no command", args: nil, code: 2, stderr: []string{"no command given", "Commands:", "gen-secret", "mint", "inspect", "verify", "jwks", "dpop-key", "dpop-proof"}, quietOut: true},
 		{name: "unknown command", args: []string{"sign"}, code: 2, stderr: []string{`unknown command "sign"`, "Commands:"}, quietOut: true},
-		{name: "help", args: []string{"help"}, code: 0, stdout: []string{"Commands:", "gen-secret", "mint", "inspect", "verify", "jwks", "Exit status"}, quietError: true},
+		{name: "help", args: []string{"help"}, code: 0, stdout: []string{"Commands:", "gen-secret", "mint", "inspect", "verify", "jwks", "dpop-key", "dpop-proof", "Exit status"}, quietError: true},
 		{name: "-h", args: []string{"-h"}, code: 0, stdout: []string{"Commands:"}, quietError: true},
 		{name: "help mint", args: []string{"help", "mint"}, code: 0, stdout: []string{"Usage: jwtgate mint", "-key-env NAME", "-claim name=json", `(default "at+jwt")`}, quietError: true},
 		{name: "help verify", args: []string{"help", "verify"}, code: 0, stdout: []string{"Usage: jwtgate verify", "-jwks-url URL", "-skip-iss"}, quietError: true},
@@ -27,6 +27,8 @@ func TestUsage(t *testing.T) {
 		{name: "mint -h", args: []string{"mint", "-h"}, code: 0, stdout: []string{"Usage: jwtgate mint", "-ttl duration"}, quietError: true},
 		{name: "inspect -help", args: []string{"inspect", "-help"}, code: 0, stdout: []string{"Usage: jwtgate inspect [token|-]", "Nothing is verified"}, quietError: true},
 		{name: "gen-secret -h", args: []string{"gen-secret", "-h"}, code: 0, stdout: []string{"-format format"}, quietError: true},
+		{name: "help dpop-key", args: []string{"help", "dpop-key"}, code: 0, stdout: []string{"Usage: jwtgate dpop-key", "mode 0600", "-out path", `(default "ES256")`}, quietError: true},
+		{name: "dpop-proof -h", args: []string{"dpop-proof", "-h"}, code: 0, stdout: []string{"Usage: jwtgate dpop-proof -key path -htm METHOD -htu URL", "query and fragment", "-token token", "-nonce nonce"}, quietError: true},
 		{name: "jwks -h", args: []string{"jwks", "-h"}, code: 0, stdout: []string{"Usage: jwtgate jwks -key path"}, quietError: true},
 		{name: "unknown flag", args: []string{"mint", "-secret", "x"}, code: 2, stderr: []string{"jwtgate mint: flag provided but not defined: -secret", "Usage: jwtgate mint"}, quietOut: true},
 		{name: "bad flag value", args: []string{"mint", "-ttl", "soon"}, code: 2, stderr: []string{`invalid value "soon" for flag -ttl`, "Usage: jwtgate mint"}, quietOut: true},

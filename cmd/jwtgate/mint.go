@@ -147,7 +147,8 @@ func (o *mintOptions) mint(getenv func(string) string, now time.Time) (string, e
 		claims["nbf"] = nbf
 	}
 
-	t := jwt.NewWithClaims(jwt.GetSigningMethod(key.Algorithm), claims)
+	t := jwt.NewWithClaims(signingMethod(key.Algorithm), claims)
+	t.Header["alg"] = key.Algorithm // Ed25519 is signed as EdDSA, and named as asked
 	if o.typ == "" {
 		delete(t.Header, "typ")
 	} else {

@@ -191,7 +191,7 @@ func TestMintRefuses(t *testing.T) {
 }
 
 // algorithms lists every algorithm jwtgate supports.
-var algorithms = []string{"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+var algorithms = []string{"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"}
 
 // TestRoundTrip mints with every algorithm and verifies: accepted with the
 // right key (public or private PEM, secret file or variable), refused with
