@@ -116,7 +116,7 @@ func shape(a contract.Answer) map[string]any {
 	}
 	slices.Sort(keys)
 	return map[string]any{
-		"status": a.Status, "challenge": a.Challenge, "keys": keys,
+		"status": a.Status, "challenge": a.Challenge, "cache-control": a.CacheControl, "allow": a.Allow, "keys": keys,
 		"error": a.Body["error"], "error_description": a.Body["error_description"],
 		"sub": a.Body["sub"], "scope": a.Body["scope"], "token_type": a.Body["token_type"], "expires_in": a.Body["expires_in"],
 	}
