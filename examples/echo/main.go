@@ -255,7 +255,7 @@ func banner(w io.Writer, base string, s settings) {
 	if s.mintKey == "" {
 		b.WriteString("# Set JWT_SECRET (jwtgate gen-secret) and the jwtgate CLI (cmd/jwtgate) mints tokens this app accepts.\n")
 	} else {
-		fmt.Fprintf(&b, "# The jwtgate CLI (cmd/jwtgate) mints tokens this app accepts (-key-env reads this shell's environment):\n"+
+		fmt.Fprintf(&b, "# The jwtgate CLI (cmd/jwtgate) mints tokens this app accepts too (-key-env: export the variable in this shell first):\n"+
 			"ACCESS_TOKEN=$(jwtgate mint %s -iss %s -aud %s -sub carol -scope read)\n"+
 			"curl -s -w '\\n' %s/api/me -H \"Authorization: Bearer $ACCESS_TOKEN\"\n", s.mintKey, s.issuer, s.audience, base)
 	}

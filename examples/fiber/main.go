@@ -171,6 +171,9 @@ func newApp(e *issuing.Endpoints, log *slog.Logger) *fiber.App {
 	app := fiber.New(fiber.Config{
 		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
 		ReadBufferSize: 32 << 10, DisableStartupMessage: true, ErrorHandler: errorHandler(log),
+		// fasthttp would parse a multipart body before any handler and answer
+		// 400 to a bad one: the endpoints refuse it with 415, as elsewhere.
+		DisablePreParseMultipartForm: true,
 	})
 	cfg := fiberjwt.Config{Authenticator: e.Authenticator}
 	// Per route rather than on a group, so that an unknown method or path
@@ -282,7 +285,7 @@ func banner(w io.Writer, base string, s settings) {
 	if s.mintKey == "" {
 		b.WriteString("# Set JWT_SECRET (jwtgate gen-secret) and the jwtgate CLI (cmd/jwtgate) mints tokens this app accepts.\n")
 	} else {
-		fmt.Fprintf(&b, "# The jwtgate CLI (cmd/jwtgate) mints tokens this app accepts (-key-env reads this shell's environment):\n"+
+		fmt.Fprintf(&b, "# The jwtgate CLI (cmd/jwtgate) mints tokens this app accepts too (-key-env: export the variable in this shell first):\n"+
 			"ACCESS_TOKEN=$(jwtgate mint %s -iss %s -aud %s -sub carol -scope read)\n"+
 			"curl -s -w '\\n' %s/api/me -H \"Authorization: Bearer $ACCESS_TOKEN\"\n", s.mintKey, s.issuer, s.audience, base)
 	}

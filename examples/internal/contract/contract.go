@@ -200,6 +200,7 @@ func (w *walker) walk() {
 	// Only application/json, which a cross-site form cannot send (login CSRF).
 	w.refused("login as text/plain", post("/login", aliceBody, contentType("text/plain")), 415)
 	w.refused("login as a form", post("/login", "username=alice&password=alice-password", contentType("application/x-www-form-urlencoded")), 415)
+	w.refused("login as multipart", post("/login", "--x\r\n\r\n--x--\r\n", contentType("multipart/form-data; boundary=x")), 415)
 	w.refused("login without Content-Type", post("/login", aliceBody, contentType("")), 415)
 	w.expect("login as JSON with a charset", post("/login", aliceBody, contentType("Application/JSON; charset=utf-8")), 200, "", "")
 	w.refused("login by GET", get("/login", nil), 405)
