@@ -30,7 +30,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -74,14 +73,10 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	default:
 		s.secret, s.mintKey = []byte(secret), "-key-env JWT_SECRET"
 	}
-	for o := range strings.SplitSeq(getenv("ALLOWED_ORIGINS"), ",") {
-		if o = strings.TrimSpace(o); o == "" {
-			continue
-		}
-		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
-			return s, fmt.Errorf("ALLOWED_ORIGINS: %q is not scheme://host[:port]", o)
-		}
-		s.allowedOrigins = append(s.allowedOrigins, o)
+	s.allowedOrigins = strings.FieldsFunc(getenv("ALLOWED_ORIGINS"), func(r rune) bool { return r == ',' || r == ' ' })
+	// The cookie-mode rules check the origins: scheme://host[:port].
+	if err := (&jwtgate.Cookies{CSRFKey: s.secret, TrustedOrigins: s.allowedOrigins}).Validate(); err != nil {
+		return s, fmt.Errorf("ALLOWED_ORIGINS: %w", err)
 	}
 	return s, nil
 }
