@@ -52,7 +52,9 @@ func TestRedisFaults(t *testing.T) {
 
 			srv.Stop()
 			x := start(t, a.name, redisURL)
-			assert.Contains(t, x.stderr.String(), "redis cannot be reached", "the app says Redis is down")
+			// Logged before the banner, but read from the pipe in a goroutine.
+			assert.Eventually(t, func() bool { return strings.Contains(x.stderr.String(), "redis cannot be reached") },
+				5*time.Second, 10*time.Millisecond, "the app says Redis is down")
 			unavailable(t, mint(accessClaims(), "at+jwt"), mint(refreshClaims(), "refresh+jwt"), x.client())
 			status, _ := x.client().do("GET", "/healthz", "", "")
 			assert.Equal(t, 200, status, "liveness does not need Redis")
