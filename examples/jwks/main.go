@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -179,9 +180,12 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("ADDR %q: %w", s.addr, err)
 	}
-	base := "http://" + ln.Addr().String()
+	base, keys := "http://"+ln.Addr().String(), s.jwksURL
+	if u, err := url.Parse(keys); err == nil {
+		keys = u.Redacted() // a password in the URL is not printed
+	}
 	fmt.Fprintf(out, "jwtgate example listening on %s\nverifying tokens of %s for %s with the keys at %s\n\n"+
 		"Try it with an access token of that issuer in ACCESS_TOKEN:\n\ncurl -s -w '\\n' %s/api/me -H \"Authorization: Bearer $ACCESS_TOKEN\"\n\n",
-		base, s.issuer, s.audience, s.jwksURL, base)
+		base, s.issuer, s.audience, keys, base)
 	return serve(ctx, ln, newHandler(auth), s.maxTokenSize)
 }
