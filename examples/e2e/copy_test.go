@@ -24,10 +24,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// libraryModules are the repository's modules an example may import, by
-// directory; the rest (examples, bench, cmd/jwtgate) are not libraries.
-var libraryModules = []string{".", "core/redisstore", "echo", "gin", "fiber"}
-
 // TestCopiedExamplesBuild copies each example's files (main.go, and
 // index.html where there is one: nothing else) into an empty module in a
 // temporary directory outside the repository, requires this checkout's
@@ -101,7 +97,7 @@ func buildCopy(t *testing.T, repo, name string) (string, error) {
 func buildIn(t *testing.T, repo, dir string) (string, error) {
 	t.Helper()
 	paths := map[string]string{} // module path → directory
-	for _, d := range libraryModules {
+	for _, d := range workspaceModules(t, repo) {
 		b, err := os.ReadFile(filepath.Join(repo, d, "go.mod"))
 		require.NoError(t, err)
 		first, _, _ := strings.Cut(string(b), "\n")
@@ -142,4 +138,21 @@ func buildIn(t *testing.T, repo, dir string) (string, error) {
 		}
 	}
 	return bin, nil
+}
+
+// workspaceModules returns the directories of the modules go.work uses,
+// but the examples' own: what a copy of an example may require.
+func workspaceModules(t *testing.T, repo string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repo, "go.work"))
+	require.NoError(t, err)
+	var dirs []string
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "use "))
+		if len(f) == 1 && (f[0] == "." || strings.HasPrefix(f[0], "./")) && f[0] != "./examples" {
+			dirs = append(dirs, f[0])
+		}
+	}
+	require.Contains(t, dirs, ".", "go.work uses the root module")
+	return dirs
 }
