@@ -74,7 +74,7 @@ func loadSettings(getenv func(string) string) (settings, error) {
 		s.secret, s.mintKey = []byte(secret), "-key-env JWT_SECRET"
 	}
 	s.allowedOrigins = strings.FieldsFunc(getenv("ALLOWED_ORIGINS"), func(r rune) bool { return r == ',' || r == ' ' })
-	// The cookie-mode rules check the origins: scheme://host[:port].
+	// Cookie mode's own rule checks the origins (the secret stands in for its key).
 	if err := (&jwtgate.Cookies{CSRFKey: s.secret, TrustedOrigins: s.allowedOrigins}).Validate(); err != nil {
 		return s, fmt.Errorf("ALLOWED_ORIGINS: %w", err)
 	}
