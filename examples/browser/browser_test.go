@@ -13,9 +13,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -35,8 +33,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// examples lists the apps that serve the cookie-mode page.
-var examples = []string{"nethttp", "echo", "gin", "fiber"}
+// examples lists the apps that serve the cookie-mode page; adding one is
+// adding its name.
+var examples = []string{
+	"nethttp",
+	"echo",
+	"gin",
+	"fiber",
+}
 
 const (
 	secret = "browser-secret-0123456789abcdef-0123456789"
@@ -71,30 +75,49 @@ func chromium(t *testing.T) string {
 // forEachExample runs f in a subtest per example, one after the other, with
 // the example built and started.
 func forEachExample(t *testing.T, f func(t *testing.T, base string)) {
-	dir := t.TempDir()
 	for _, name := range examples {
 		t.Run(name, func(t *testing.T) {
-			if name == "fiber" {
-				if _, err := os.Stat("../fiber/main.go"); errors.Is(err, fs.ErrNotExist) {
-					t.Skip("examples/fiber/main.go does not exist yet")
-				}
-			}
-			f(t, start(t, build(t, dir, name)))
+			f(t, start(t, build(t, name)))
 		})
 	}
 }
 
-// build compiles ./examples/<name> into dir.
-func build(t *testing.T, dir, name string) string {
+var (
+	buildMu sync.Mutex
+	built   = map[string]string{} // name → binary, built once per run
+	binDir  string
+)
+
+// build compiles ./examples/<name> once for the whole run.
+func build(t *testing.T, name string) string {
 	t.Helper()
-	bin := filepath.Join(dir, name)
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if bin, ok := built[name]; ok {
+		return bin
+	}
+	if binDir == "" {
+		dir, err := os.MkdirTemp("", "jwtgate-browser")
+		require.NoError(t, err)
+		binDir = dir
+	}
+	bin := filepath.Join(binDir, name)
 	goBin, err := exec.LookPath("go")
 	require.NoError(t, err, "the go command builds the examples")
 	cmd := exec.Command(goBin, "build", "-o", bin, "./examples/"+name)
 	cmd.Dir = "../.."
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "go build %s: %s", name, out)
+	built[name] = bin
 	return bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
 }
 
 // start runs bin on a free loopback port and returns its base URL once it

@@ -1,15 +1,29 @@
-// Package e2e builds the example apps, starts each on a free loopback port,
-// and walks the contract of examples/README.md over real HTTP.
+// Package e2e builds the example apps, runs them as processes on free
+// loopback ports, and holds them to examples/README.md over real HTTP: the
+// contract walk with the same answers from every app, bad configuration,
+// shutdown and slow clients, Redis faults, the JWKS resource server, the
+// banner's walk-through, and copies of the examples built outside the
+// repository.
 package e2e
 
 import (
-	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,90 +33,267 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// examples lists the apps that answer the contract.
-var examples = []string{"nethttp", "echo", "gin", "fiber"}
+// app is an example app that issues tokens and answers the whole contract.
+// Adding one to every table here is adding its line to apps.
+type app struct {
+	name string
+	// netHTTP says it is served by net/http's server, whose serve function
+	// the apps share; the others bring their own server.
+	netHTTP bool
+	// headerTimeout is how long it waits for a request's headers.
+	headerTimeout time.Duration
+}
+
+var apps = []app{
+	{name: "nethttp", netHTTP: true, headerTimeout: 5 * time.Second},
+	{name: "echo", netHTTP: true, headerTimeout: 5 * time.Second},
+	{name: "gin", netHTTP: true, headerTimeout: 5 * time.Second},
+	{name: "fiber", headerTimeout: 10 * time.Second}, // fasthttp's ReadTimeout: headers and body together
+}
 
 const secret = "e2e-secret-0123456789abcdef-0123456789"
 
-// build compiles ./examples/<name> into dir.
-func build(t *testing.T, dir, name string) string {
+// binDir holds the binaries built for this run.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "jwtgate-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+var (
+	buildMu sync.Mutex
+	built   = map[string]error{}
+)
+
+// binary builds the command at pkg (relative to the repository's root, in
+// the workspace) once for the whole run, and returns its path.
+func binary(t *testing.T, pkg string) string {
 	t.Helper()
-	bin := filepath.Join(dir, name)
-	goBin, err := exec.LookPath("go")
-	require.NoError(t, err, "the go command builds the examples")
-	cmd := exec.Command(goBin, "build", "-o", bin, "./examples/"+name)
-	cmd.Dir = "../.."
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build %s: %s", name, out)
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	bin := filepath.Join(binDir, filepath.Base(pkg))
+	err, done := built[pkg]
+	if !done {
+		goBin, lookErr := exec.LookPath("go")
+		require.NoError(t, lookErr, "the go command builds the examples")
+		cmd := exec.Command(goBin, "build", "-o", bin, "./"+pkg)
+		cmd.Dir = "../.."
+		if out, buildErr := cmd.CombinedOutput(); buildErr != nil {
+			err = fmt.Errorf("go build %s: %v\n%s", pkg, buildErr, out)
+		}
+		built[pkg] = err
+	}
+	require.NoError(t, err)
 	return bin
 }
 
-// start runs bin on a free port and returns its base URL once it listens.
-func start(t *testing.T, bin string, env ...string) string {
+// process is a running example app.
+type process struct {
+	t    *testing.T
+	name string
+	cmd  *exec.Cmd
+	// base is its URL, http://127.0.0.1:port, from the banner's first line.
+	base string
+	// banner is everything it printed at start.
+	banner string
+	stderr *lockedBuffer
+	exited chan struct{} // closed when it has exited; then err is its end
+	err    error
+}
+
+// start runs the example ./examples/<name> with ADDR=127.0.0.1:0 and
+// JWT_SECRET=secret, then env, and returns once it printed its banner. At
+// cleanup it gets SIGTERM, and must exit 0, unless the test stopped it.
+func start(t *testing.T, name string, env ...string) *process {
 	t.Helper()
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), append([]string{"ADDR=127.0.0.1:0", "JWT_SECRET=" + secret}, env...)...)
-	stdout, err := cmd.StdoutPipe()
+	return startBinary(t, name, binary(t, "examples/"+name), env...)
+}
+
+func startBinary(t *testing.T, name, bin string, env ...string) *process {
+	t.Helper()
+	p := &process{t: t, name: name, cmd: exec.Command(bin), stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	p.cmd.Env = append(os.Environ(), append([]string{"ADDR=127.0.0.1:0", "JWT_SECRET=" + secret}, env...)...)
+	stdout, err := p.cmd.StdoutPipe()
 	require.NoError(t, err)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			assert.NoError(t, err, "%s stops cleanly on SIGTERM; stderr: %s", bin, stderr.String())
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("%s did not stop within 15 s of SIGTERM", bin)
-		}
-	})
-	found := make(chan string, 1)
+	p.cmd.Stderr = p.stderr
+	require.NoError(t, p.cmd.Start())
 	go func() {
-		sc := bufio.NewScanner(stdout)
-		if sc.Scan() {
-			// The banner comes first: no framework output before it.
-			line, ok := strings.CutPrefix(sc.Text(), "jwtgate example listening on ")
-			if !ok {
-				line = "first stdout line is not the banner: " + sc.Text()
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+			return // the test saw to it
+		default:
+		}
+		assert.NoError(t, p.stop(), "%s stops cleanly on SIGTERM", name)
+	})
+
+	// The banner is one write, ending with a blank line; the apps print
+	// nothing else on standard output.
+	banner := make(chan string, 1)
+	go func() {
+		var b []byte
+		buf := make([]byte, 64<<10)
+		for !bytes.HasSuffix(b, []byte("\n\n")) {
+			n, err := stdout.Read(buf)
+			b = append(b, buf[:n]...)
+			if err != nil {
+				break
 			}
-			found <- line
 		}
-		for sc.Scan() { // drain
-		}
+		banner <- string(b)
+		_, _ = io.Copy(io.Discard, stdout)
 	}()
 	select {
-	case base := <-found:
-		require.True(t, strings.HasPrefix(base, "http://127.0.0.1:"), "%s: %s", bin, base)
-		return base
+	case p.banner = <-banner:
 	case <-time.After(30 * time.Second):
-		t.Fatalf("%s did not start; stderr: %s", bin, stderr.String())
-		return ""
+		t.Fatalf("%s printed no banner within 30 s; stderr: %s", name, p.stderr)
+	}
+	first, _, _ := strings.Cut(p.banner, "\n")
+	base, ok := strings.CutPrefix(first, "jwtgate example listening on ")
+	require.True(t, ok, "%s: the first line is the banner's: %q; stderr: %s", name, first, p.stderr)
+	require.True(t, strings.HasPrefix(base, "http://127.0.0.1:"), "%s listens on loopback: %s", name, base)
+	p.base = base
+	return p
+}
+
+// stop sends SIGTERM and returns how the app ended (nil: exit 0).
+func (p *process) stop() error {
+	p.t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	return p.wait(20 * time.Second)
+}
+
+// wait returns how the app ended, killing it after d.
+func (p *process) wait(d time.Duration) error {
+	p.t.Helper()
+	select {
+	case <-p.exited:
+		return p.err
+	case <-time.After(d):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		return fmt.Errorf("%s still running %v later; killed; stderr: %s", p.name, d, p.stderr)
 	}
 }
 
-// TestContractOverHTTP walks the contract against every example binary and
-// then checks that they all answered every request alike: the same status,
-// challenge, error code and description, and the same body fields.
-func TestContractOverHTTP(t *testing.T) {
-	dir := t.TempDir()
-	answers := map[string]map[string]contract.Answer{}
-	for _, name := range examples {
-		t.Run(name, func(t *testing.T) {
-			bin := build(t, dir, name)
-			base := start(t, bin)
-			answers[name] = contract.Walk(t, contract.App{Base: base, Secret: secret, Issuer: "jwtgate-example", Audience: "jwtgate-example-api"})
-		})
+// running reports whether the app has not exited yet.
+func (p *process) running() bool {
+	select {
+	case <-p.exited:
+		return false
+	default:
+		return true
 	}
-	ref := answers[examples[0]]
+}
+
+// lockedBuffer is a bytes.Buffer that a process's output goroutine can
+// write while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// client is a test's view of an app: JSON requests and answers.
+type client struct {
+	t    *testing.T
+	base string
+}
+
+var httpClient = &http.Client{Timeout: 10 * time.Second}
+
+// do sends a request, as JSON when there is a body, with token as a Bearer
+// token if set, and returns the status and the JSON body.
+func (c client) do(method, path, body, token string) (int, map[string]any) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	require.NoError(c.t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := httpClient.Do(req)
+	require.NoError(c.t, err)
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	return resp.StatusCode, m
+}
+
+const aliceLogin = `{"username":"alice","password":"alice-password"}`
+
+func (c client) login() (access, refresh string) {
+	c.t.Helper()
+	status, m := c.do("POST", "/login", aliceLogin, "")
+	require.Equal(c.t, 200, status, "login: %v", m)
+	return m["access_token"].(string), m["refresh_token"].(string)
+}
+
+func (c client) refresh(tok string) (int, map[string]any) {
+	c.t.Helper()
+	return c.do("POST", "/refresh", `{"refresh_token":"`+tok+`"}`, "")
+}
+
+func (c client) me(tok string) int {
+	c.t.Helper()
+	status, _ := c.do("GET", "/api/me", "", tok)
+	return status
+}
+
+func (p *process) client() client { return client{p.t, p.base} }
+
+// TestContractOverHTTP walks the contract against every app's binary, then
+// checks that they all answered every request alike: the same status,
+// challenge, Cache-Control, Allow, error code and description, and the same
+// body fields.
+func TestContractOverHTTP(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	answers := map[string]map[string]contract.Answer{}
+	t.Run("walk", func(t *testing.T) {
+		for _, a := range apps {
+			t.Run(a.name, func(t *testing.T) {
+				t.Parallel()
+				p := start(t, a.name)
+				got := contract.Walk(t, contract.App{Base: p.base, Secret: secret, Issuer: "jwtgate-example", Audience: "jwtgate-example-api"})
+				mu.Lock()
+				answers[a.name] = got
+				mu.Unlock()
+			})
+		}
+	})
+	ref := answers[apps[0].name]
 	require.NotEmpty(t, ref)
-	for _, name := range examples[1:] {
-		got := answers[name]
-		require.Len(t, got, len(ref), "%s answered as many requests as %s", name, examples[0])
+	for _, a := range apps[1:] {
+		got := answers[a.name]
+		require.Len(t, got, len(ref), "%s answered as many requests as %s", a.name, apps[0].name)
 		for step, want := range ref {
-			assert.Equal(t, shape(want), shape(got[step]), "%s vs %s: %s", name, examples[0], step)
+			assert.Equal(t, shape(want), shape(got[step]), "%s vs %s: %s", a.name, apps[0].name, step)
 		}
 	}
 }
@@ -116,29 +307,56 @@ func shape(a contract.Answer) map[string]any {
 	}
 	slices.Sort(keys)
 	return map[string]any{
-		"status": a.Status, "challenge": a.Challenge, "keys": keys,
+		"status": a.Status, "challenge": a.Challenge, "cache-control": a.CacheControl, "allow": a.Allow, "keys": keys,
 		"error": a.Body["error"], "error_description": a.Body["error_description"],
 		"sub": a.Body["sub"], "scope": a.Body["scope"], "token_type": a.Body["token_type"], "expires_in": a.Body["expires_in"],
 	}
 }
 
+// TestBadConfigurationStopsAtStart: a wrong setting stops the binary before
+// it listens: exit status 1, nothing on standard output, one line on
+// standard error naming the variable.
 func TestBadConfigurationStopsAtStart(t *testing.T) {
-	dir := t.TempDir()
-	for _, name := range examples {
-		t.Run(name, func(t *testing.T) {
-			bin := build(t, dir, name)
-			cmd := exec.Command(bin)
-			cmd.Env = append(os.Environ(), "ADDR=127.0.0.1:0", "JWT_SECRET=too-short")
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
-			var exit *exec.ExitError
-			require.ErrorAs(t, err, &exit, "exits non-zero")
-			assert.Equal(t, 1, exit.ExitCode())
-			assert.Empty(t, stdout.String(), "nothing on stdout")
-			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-			assert.Len(t, lines, 1, "one line on stderr: %q", stderr.String())
-			assert.Contains(t, stderr.String(), "JWT_SECRET")
+	t.Parallel()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	require.NoError(t, err)
+	keyFile := filepath.Join(t.TempDir(), "key.pem")
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600))
+	cases := []struct {
+		name, only string // only: the app that has the variable
+		env        []string
+		variable   string
+	}{
+		{name: "short secret", env: []string{"JWT_SECRET=too-short"}, variable: "JWT_SECRET"},
+		{name: "REDIS_URL of another scheme", env: []string{"REDIS_URL=http://user:hunter2@127.0.0.1:6379"}, variable: "REDIS_URL"},
+		{name: "ALLOWED_ORIGINS not an origin", env: []string{"ALLOWED_ORIGINS=https://app.example.com,app.example.com"}, variable: "ALLOWED_ORIGINS"},
+		{name: "ADDR not an address", env: []string{"ADDR=256.0.0.1:80"}, variable: "ADDR"},
+		{name: "JWT_ALG the key cannot do", only: "nethttp", env: []string{"JWT_SIGNING_KEY=" + keyFile, "JWT_ALG=RS256"}, variable: "JWT_SIGNING_KEY"},
+	}
+	for _, a := range apps {
+		t.Run(a.name, func(t *testing.T) {
+			t.Parallel()
+			bin := binary(t, "examples/"+a.name)
+			for _, tt := range cases {
+				if tt.only != "" && tt.only != a.name {
+					continue
+				}
+				cmd := exec.Command(bin)
+				cmd.Env = append(os.Environ(), append([]string{"ADDR=127.0.0.1:0", "JWT_SECRET=" + secret}, tt.env...)...)
+				var stdout, stderr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				err := cmd.Run()
+				var exit *exec.ExitError
+				require.True(t, errors.As(err, &exit), "%s: exits non-zero: %v", tt.name, err)
+				assert.Equal(t, 1, exit.ExitCode(), tt.name)
+				assert.Empty(t, stdout.String(), "%s: nothing on stdout", tt.name)
+				line := strings.TrimSuffix(stderr.String(), "\n")
+				assert.NotContains(t, line, "\n", "%s: one line on stderr", tt.name)
+				assert.Contains(t, line, tt.variable, tt.name)
+				assert.NotContains(t, line, "hunter2", "%s: a password in REDIS_URL is never repeated", tt.name)
+			}
 		})
 	}
 }

@@ -10,14 +10,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // TestJWKSResourceServer: the net/http example signs with an ECDSA key and
-// publishes it; the jwks example verifies its tokens from that JWK Set.
+// publishes it; the jwks example verifies its tokens from that JWK Set, and
+// those of another signer of the same key without jti (it keeps no
+// revocation store), and stops cleanly on SIGTERM.
 func TestJWKSResourceServer(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
@@ -26,8 +31,8 @@ func TestJWKSResourceServer(t *testing.T) {
 	keyFile := filepath.Join(dir, "issuer.pem")
 	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600))
 
-	issuer := client{t, start(t, build(t, dir, "nethttp"), "JWT_SIGNING_KEY="+keyFile)}
-	api := client{t, start(t, build(t, dir, "jwks"), "JWKS_URL="+issuer.base+"/.well-known/jwks.json")}
+	issuer := start(t, "nethttp", "JWT_SIGNING_KEY="+keyFile).client()
+	api := start(t, "jwks", "JWKS_URL="+issuer.base+"/.well-known/jwks.json").client()
 
 	status, set := issuer.do("GET", "/.well-known/jwks.json", "", "")
 	require.Equal(t, 200, status)
@@ -42,6 +47,17 @@ func TestJWKSResourceServer(t *testing.T) {
 	assert.Equal(t, 401, status)
 	status, _ = api.do("GET", "/api/me", "", "")
 	assert.Equal(t, 401, status)
+
+	noJTI := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims{
+		"iss": "jwtgate-example", "aud": "jwtgate-example-api", "sub": "carol", "iat": time.Now().Unix(), "exp": time.Now().Add(time.Minute).Unix(),
+	})
+	signed, err := noJTI.SignedString(priv)
+	require.NoError(t, err)
+	status, me = api.do("GET", "/api/me", "", signed)
+	assert.Equal(t, 200, status, "no jti needed: %v", me)
+	assert.Equal(t, "carol", me["sub"])
+	status, _ = issuer.do("GET", "/api/me", "", signed)
+	assert.Equal(t, 401, status, "the issuer, which can revoke, requires jti")
 }
 
 // tamperSignature changes a character early in the signature, so the token is

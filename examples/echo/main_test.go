@@ -1,69 +1,45 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
-	"encoding/json"
-	"net/http"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/examples/internal/contract"
-	"github.com/jwtgate/jwtgate/examples/internal/demo"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 const testSecret = "0123456789abcdef0123456789abcdef"
 
-// TestContract drives the whole flow (login, calls, refresh, reuse, logout)
-// against the app in-process.
+// newTestEndpoints builds the endpoints as run does, over an in-memory store.
+func newTestEndpoints(t *testing.T) (*issuing.Endpoints, settings) {
+	t.Helper()
+	s, err := loadSettings(func(k string) string { return map[string]string{"JWT_SECRET": testSecret}[k] })
+	require.NoError(t, err)
+	e, err := newEndpoints(s, jwtgate.HMAC(s.secret, "HS256"), issuing.NewMemoryStore(nil), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	return e, s
+}
+
+// TestContract walks the contract against the app's routes in-process.
 func TestContract(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"JWT_SECRET": testSecret}
-	s, err := demo.LoadSettings(func(k string) string { return env[k] })
-	require.NoError(t, err)
-	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
-	require.NoError(t, err)
-	srv := httptest.NewServer(newApp(svc))
-	defer srv.Close()
-	contract.Walk(t, contract.App{Base: srv.URL, Secret: testSecret, Issuer: s.Issuer, Audience: s.Audience})
+	e, s := newTestEndpoints(t)
+	srv := httptest.NewServer(newApp(e))
+	t.Cleanup(srv.Close)
+	contract.Walk(t, contract.App{Base: srv.URL, Secret: testSecret, Issuer: s.issuer, Audience: s.audience})
 }
 
-// TestTokenResponsesNotCached: login and refresh answers carry
-// Cache-Control: no-store (RFC 6749 §5.1), as do refusals.
-func TestTokenResponsesNotCached(t *testing.T) {
-	t.Parallel()
-	s, err := demo.LoadSettings(func(k string) string { return map[string]string{"JWT_SECRET": testSecret}[k] })
-	require.NoError(t, err)
-	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
-	require.NoError(t, err)
-	app := newApp(svc)
-	post := func(path, body string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-		r.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		app.ServeHTTP(w, r)
-		return w
-	}
-	login := post("/login", `{"username":"alice","password":"alice-password"}`)
-	require.Equal(t, http.StatusOK, login.Code)
-	var pair issuing.Pair
-	require.NoError(t, json.Unmarshal(login.Body.Bytes(), &pair))
-	refresh := post("/refresh", `{"refresh_token":"`+pair.RefreshToken+`"}`)
-	require.Equal(t, http.StatusOK, refresh.Code)
-	me := httptest.NewRecorder()
-	app.ServeHTTP(me, httptest.NewRequest(http.MethodGet, "/api/me", nil))
-	for name, w := range map[string]*httptest.ResponseRecorder{"login": login, "refresh": refresh, "me without token": me} {
-		assert.Equal(t, "no-store", w.Header().Get("Cache-Control"), name)
-		assert.Equal(t, "application/json", w.Header().Get("Content-Type"), name)
-	}
-}
-
+// TestBadConfigurationStops: a wrong setting is an error naming its
+// variable, before anything listens or is printed.
 func TestBadConfigurationStops(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -73,43 +49,49 @@ func TestBadConfigurationStops(t *testing.T) {
 	}{
 		{name: "short secret", env: map[string]string{"JWT_SECRET": "short"}, want: "JWT_SECRET is 5 bytes"},
 		{name: "bad address", env: map[string]string{"ADDR": "256.0.0.1:x"}, want: "ADDR"},
+		{name: "REDIS_URL of another scheme", env: map[string]string{"REDIS_URL": "http://127.0.0.1:6379"}, want: "REDIS_URL"},
+		{name: "REDIS_URL with a bad port", env: map[string]string{"REDIS_URL": "redis://user:hunter2@127.0.0.1:x/0"}, want: "REDIS_URL"},
+		{name: "ALLOWED_ORIGINS with a path", env: map[string]string{"ALLOWED_ORIGINS": "https://app.example.com/login"}, want: "ALLOWED_ORIGINS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var out bytes.Buffer
+			var out strings.Builder
 			err := run(context.Background(), func(k string) string { return tt.env[k] }, &out)
-			assert.ErrorContains(t, err, tt.want)
-			assert.Empty(t, out.String(), "nothing starts half-configured")
+			require.ErrorContains(t, err, tt.want)
+			assert.NotContains(t, err.Error(), "hunter2", "a password in REDIS_URL is never repeated")
+			assert.Empty(t, out.String(), "nothing printed")
 		})
 	}
 }
 
-// TestRunServesAndStops starts the real server (its own header limits and
-// timeouts) on a free port, walks the contract over it, and stops it cleanly
-// when its context ends.
+// startRun runs the app as main does, on a free port, and returns its URL
+// (from the banner's first line) and what run returned once ctx ends.
+func startRun(t *testing.T, ctx context.Context, env map[string]string) (base string, done <-chan error) {
+	t.Helper()
+	env["ADDR"] = "127.0.0.1:0"
+	pr, pw := io.Pipe()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, func(k string) string { return env[k] }, pw)
+		_ = pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	require.NoError(t, err)
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	base, ok := strings.CutPrefix(strings.TrimSpace(line), "jwtgate example listening on ")
+	require.True(t, ok, "banner %q", line)
+	return base, errc
+}
+
+// TestRunServesAndStops walks the contract over the server run builds (its
+// limits and timeouts), and stops it by ending its context.
 func TestRunServesAndStops(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	env := map[string]string{"ADDR": "127.0.0.1:0", "JWT_SECRET": testSecret}
-	out := &syncBuffer{ready: make(chan struct{})}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, func(k string) string { return env[k] }, out) }()
-	select {
-	case <-out.ready:
-	case err := <-done:
-		t.Fatalf("run stopped early: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("no banner")
-	}
-	line := out.firstLine()
-	base, ok := strings.CutPrefix(line, "jwtgate example listening on ")
-	require.True(t, ok, "banner %q", line)
-	s, err := demo.LoadSettings(func(k string) string { return env[k] })
-	require.NoError(t, err)
-	contract.Walk(t, contract.App{Base: base, Secret: testSecret, Issuer: s.Issuer, Audience: s.Audience})
-
+	base, done := startRun(t, ctx, map[string]string{"JWT_SECRET": testSecret})
+	contract.Walk(t, contract.App{Base: base, Secret: testSecret, Issuer: "jwtgate-example", Audience: "jwtgate-example-api"})
 	cancel()
 	select {
 	case err := <-done:
@@ -119,15 +101,16 @@ func TestRunServesAndStops(t *testing.T) {
 	}
 }
 
+// TestRunStopsAtOnce: a context that ended before the server got going
+// still stops it.
 func TestRunStopsAtOnce(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out bytes.Buffer
+	cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] }, &out)
+		done <- run(ctx, func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] }, io.Discard)
 	}()
-	cancel()
 	select {
 	case err := <-done:
 		assert.NoError(t, err)
@@ -136,28 +119,31 @@ func TestRunStopsAtOnce(t *testing.T) {
 	}
 }
 
-// syncBuffer collects what run prints and closes ready once the first line
-// (the banner's address) is complete.
-type syncBuffer struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	ready chan struct{}
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	had := bytes.Contains(b.buf.Bytes(), []byte("\n"))
-	n, err := b.buf.Write(p)
-	if !had && bytes.Contains(b.buf.Bytes(), []byte("\n")) {
-		close(b.ready)
+// TestTokenResponsesAreNotCached: a token pair is answered with
+// Cache-Control: no-store (RFC 6749 §5.1), and so is every refusal.
+func TestTokenResponsesAreNotCached(t *testing.T) {
+	t.Parallel()
+	e, _ := newTestEndpoints(t)
+	h := newApp(e)
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+	}{
+		{name: "login", method: "POST", path: "/login", body: `{"username":"alice","password":"alice-password"}`, status: 200},
+		{name: "bad login", method: "POST", path: "/login", body: `{"username":"alice","password":"x"}`, status: 401},
+		{name: "bad refresh", method: "POST", path: "/refresh", body: `{"refresh_token":"a.b.c"}`, status: 401},
+		{name: "no token", method: "GET", path: "/api/me", status: 401},
 	}
-	return n, err
-}
-
-func (b *syncBuffer) firstLine() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	line, _, _ := strings.Cut(b.buf.String(), "\n")
-	return line
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+			r.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			assert.Equal(t, tt.status, w.Code)
+			assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+			assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+		})
+	}
 }

@@ -1,25 +1,29 @@
-// Command fiber is jwtgate's Fiber v2 example: login, refresh, logout and
-// protected routes, answering the contract of examples/README.md.
+// Command fiber is jwtgate's example API on Fiber v2: login, refresh and
+// logout (the library's issuing.Endpoints), two protected routes and a
+// browser page, answering the contract of examples/README.md exactly as the
+// net/http, Echo and Gin examples do.
+//
+// This file and index.html are the whole program: copy the two into a module
+// of your own, run go mod tidy, and it builds.
 //
 //	go run ./examples/fiber
 //
-// Environment: ADDR (default 127.0.0.1:8080), JWT_SECRET (HS256, at least 32
-// bytes; default random, so tokens die with the process), JWT_ISSUER (default
-// jwtgate-example), JWT_AUDIENCE (default jwtgate-example-api), REDIS_URL
-// (unset: an in-memory store; set, e.g. redis://127.0.0.1:6379/0: revocations
-// and refresh families live in Redis, shared by every instance),
-// ALLOWED_ORIGINS (the origins trusted to send cookie-mode requests; default
-// the request's own). POST /login?mode=cookie sets the tokens as HttpOnly
-// cookies for a browser; GET / is a page that uses them.
+// Environment (examples/README.md): ADDR, JWT_SECRET, JWT_ISSUER,
+// JWT_AUDIENCE, REDIS_URL, ALLOWED_ORIGINS.
 package main
 
 import (
-	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
+	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -31,166 +35,200 @@ import (
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/issuing"
-	"github.com/jwtgate/jwtgate/examples/internal/demo"
+	"github.com/jwtgate/jwtgate/core/redisstore"
+	"github.com/jwtgate/jwtgate/extractors"
 	fiberjwt "github.com/jwtgate/jwtgate/fiber"
 )
 
-// newApp is the whole app.
-func newApp(svc *demo.Service) *fiber.App {
-	app := fiber.New(fiber.Config{
-		// Fiber reads request headers into this buffer and answers 431 to
-		// anything larger: room for the contract's 16 KiB headers, so that an
-		// oversized token gets jwtgate's JSON 401.
-		ReadBufferSize:        32 << 10,
-		DisableStartupMessage: true,
-		ErrorHandler:          errorHandler,
-	})
-	cfg := fiberjwt.Config{Authenticator: svc.Auth}
-	// Per route rather than on a group, so that an unknown method or path
-	// under /api gets Fiber's 405 or 404, as on the other apps, not a 401.
-	protect := fiberjwt.New(cfg)
+// Settings.
 
+// settings is the app's configuration, read from the environment.
+type settings struct {
+	addr, issuer, audience string
+	secret                 []byte // signs HS256 tokens; derives cookie mode's CSRF key
+	randomSecret           bool   // JWT_SECRET is unset: tokens die with the process
+	redisURL               string // unset: revocations are kept in memory
+	allowedOrigins         []string
+	mintKey                string // the jwtgate CLI's flag for a key this app accepts, if any
+}
+
+// loadSettings reads the environment. An error names the variable at fault.
+func loadSettings(getenv func(string) string) (settings, error) {
+	s := settings{addr: "127.0.0.1:8080", issuer: "jwtgate-example", audience: "jwtgate-example-api", redisURL: getenv("REDIS_URL")}
+	for name, v := range map[string]*string{"ADDR": &s.addr, "JWT_ISSUER": &s.issuer, "JWT_AUDIENCE": &s.audience} {
+		if getenv(name) != "" {
+			*v = getenv(name)
+		}
+	}
+	switch secret := getenv("JWT_SECRET"); {
+	case secret == "":
+		s.secret, s.randomSecret = make([]byte, 32), true
+		rand.Read(s.secret)
+	case len(secret) < 32:
+		return s, fmt.Errorf("JWT_SECRET is %d bytes; it must be at least 32 (RFC 7518 §3.2)", len(secret))
+	default:
+		s.secret, s.mintKey = []byte(secret), "-key-env JWT_SECRET"
+	}
+	s.allowedOrigins = strings.FieldsFunc(getenv("ALLOWED_ORIGINS"), func(r rune) bool { return r == ',' || r == ' ' })
+	// Cookie mode's own rule checks the origins (the secret stands in for its key).
+	if err := (&jwtgate.Cookies{CSRFKey: s.secret, TrustedOrigins: s.allowedOrigins}).Validate(); err != nil {
+		return s, fmt.Errorf("ALLOWED_ORIGINS: %w", err)
+	}
+	return s, nil
+}
+
+// The demo users.
+
+// users are the demo accounts: name → password and scope. A real service
+// keeps password hashes (argon2id, bcrypt), never passwords.
+var users = map[string]struct{ password, scope string }{
+	"alice": {"alice-password", "read"},
+	"admin": {"admin-password", "read admin"},
+}
+
+// checkCredentials is the endpoints' login check. Comparing hashes takes as
+// long whatever the lengths, and as long for an unknown user as for a known
+// one.
+func checkCredentials(_ context.Context, req issuing.LoginRequest) (issuing.Grant, error) {
+	u, known := users[req.Username]
+	got, want := sha256.Sum256([]byte(req.Password)), sha256.Sum256([]byte(u.password))
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 || !known {
+		return issuing.Grant{}, issuing.ErrBadCredentials
+	}
+	return issuing.Grant{Subject: req.Username, Scope: u.scope}, nil
+}
+
+// The store, the verifier, the issuer and the endpoints.
+
+// openStore returns where revocations and refresh-token families live: Redis
+// when REDIS_URL is set, shared by every instance, or else this process's
+// memory. A Redis that cannot be reached is not a wrong setting: the app
+// starts, and answers 503 where it needs the store until Redis is back.
+func openStore(s settings, log *slog.Logger) (store issuing.Store, closeStore func(), err error) {
+	if s.redisURL == "" {
+		return issuing.NewMemoryStore(nil), func() {}, nil
+	}
+	client, err := redisstore.NewClient(s.redisURL) // with the context timeouts redisstore.New requires
+	if err != nil {
+		// Not err's text: it may quote the URL, password and all.
+		return nil, nil, errors.New("REDIS_URL is not a redis://, rediss:// or unix:// URL")
+	}
+	if store, err = redisstore.New(client, redisstore.Options{}); err != nil { // each call ends within 500 ms
+		_ = client.Close()
+		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		log.Warn("redis cannot be reached; what needs it answers 503 until it is back", "error", err)
+	}
+	return store, func() { _ = client.Close() }, nil
+}
+
+// newEndpoints builds what the contract asks for: tokens signed and verified
+// with key; iss, aud and exp required, and jti (a Revoker requires it); 30 s
+// of leeway; the token read from the Authorization header or the
+// access_token cookie, never both; access tokens of 15 minutes and refresh
+// tokens of 7 days (the issuer's defaults); cookie mode.
+func newEndpoints(s settings, key *jwtgate.Key, store issuing.Store, log *slog.Logger) (*issuing.Endpoints, error) {
+	// Derived from the secret, so that instances sharing JWT_SECRET share it.
+	csrfKey := hmac.New(sha256.New, s.secret)
+	csrfKey.Write([]byte("jwtgate-example csrf key"))
+	cookies := &jwtgate.Cookies{CSRFKey: csrfKey.Sum(nil), TrustedOrigins: s.allowedOrigins}
+	auth, err := jwtgate.New(jwtgate.Config{
+		Keys: key, Issuer: []string{s.issuer}, Audience: []string{s.audience}, Leeway: 30 * time.Second,
+		Extractor: extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Cookie("access_token")),
+		Revoker:   store, Cookies: cookies, Realm: "jwtgate-example", Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	issuer, err := issuing.New(issuing.Config{
+		Key: key, Issuer: s.issuer, Audience: []string{s.audience}, Store: store, Leeway: 30 * time.Second, Cookies: cookies,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &issuing.Endpoints{Issuer: issuer, Authenticator: auth, CheckCredentials: checkCredentials, Logger: log}, nil
+}
+
+// The routes.
+
+//go:embed index.html
+var page []byte
+
+// newApp is the app's routes, on a server whose limits suit an API of small
+// requests: the whole request, headers and body, within 10 s (fasthttp has
+// no separate header timeout), the answer within 10 s, idle keep-alive
+// connections closed after 60 s, and a 32 KiB read buffer for the headers,
+// so that an oversized token gets the JSON answer rather than a bare 431.
+func newApp(e *issuing.Endpoints, log *slog.Logger) *fiber.App {
+	app := fiber.New(fiber.Config{
+		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
+		ReadBufferSize: 32 << 10, DisableStartupMessage: true, ErrorHandler: errorHandler(log),
+		// fasthttp would parse a multipart body before any handler and answer
+		// 400 to a bad one: the endpoints refuse it with 415, as elsewhere.
+		DisablePreParseMultipartForm: true,
+	})
+	cfg := fiberjwt.Config{Authenticator: e.Authenticator}
+	// Per route rather than on a group, so that an unknown method or path
+	// under /api gets Fiber's 405 or 404, not a 401.
+	protect := fiberjwt.New(cfg)
 	app.Get("/healthz", func(c *fiber.Ctx) error {
-		return writeJSON(c, fiber.StatusOK, fiber.Map{"status": "ok"})
+		return c.JSON(fiber.Map{"status": "ok"})
 	})
 	app.Get("/", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-		return c.SendString(demo.Page)
+		return c.Send(page)
 	})
-
-	// The bodies are read raw, as net/http reads them (c.Body() would
-	// decompress a Content-Encoding first).
-	app.Post("/login", func(c *fiber.Ctx) error {
-		login, err := demo.DecodeLogin(bytes.NewReader(c.Request().Body()))
-		if err != nil {
-			return writeResponse(c, demo.BadRequest)
-		}
-		grant, ok := demo.CheckPassword(login.Username, login.Password)
-		if !ok {
-			return writeResponse(c, svc.BadCredentials())
-		}
-		pair, err := svc.Issuer.Login(c.UserContext(), grant)
-		if err != nil {
-			return writeResponse(c, svc.Auth.Response(err))
-		}
-		if demo.CookieMode(string(c.Request().URI().QueryString())) {
-			return writeCookies(c, svc, pair)
-		}
-		return writeJSON(c, fiber.StatusOK, pair)
-	})
-
-	app.Post("/refresh", func(c *fiber.Ctx) error {
-		token, err := demo.DecodeRefresh(bytes.NewReader(c.Request().Body()))
-		cookie, _ := fiberjwt.Request(c).Cookie("refresh_token")
-		switch {
-		case err != nil:
-			return writeResponse(c, demo.BadRequest)
-		case token != "" && cookie != "":
-			return writeResponse(c, demo.BothRefreshTokens)
-		case token != "":
-			pair, err := svc.Issuer.Refresh(c.UserContext(), token)
-			if err != nil {
-				return writeResponse(c, svc.Auth.Response(err))
-			}
-			return writeJSON(c, fiber.StatusOK, pair)
-		case cookie != "": // cookie mode: CSRF-checked, then rotated
-			pair, err := svc.Issuer.RefreshCookie(c.UserContext(), fiberjwt.Request(c))
-			if err != nil {
-				return writeResponse(c, svc.Auth.Response(err))
-			}
-			return writeCookies(c, svc, pair)
-		default:
-			return writeResponse(c, demo.NoRefresh)
-		}
-	})
-
-	app.Post("/logout", protect, func(c *fiber.Ctx) error {
-		t, _ := fiberjwt.Token(c)
-		if err := svc.Issuer.Logout(c.UserContext(), t); err != nil {
-			return writeResponse(c, svc.Auth.Response(err))
-		}
-		r := fiberjwt.Request(c)
-		if demo.HasSessionCookie(func(name string) bool { _, n := r.Cookie(name); return n > 0 }) {
-			setCookies(c, issuing.ClearCookies(svc.Cookies))
-		}
-		return c.SendStatus(fiber.StatusNoContent)
-	})
-
+	// For every method: the endpoints answer all but POST with their own 405.
+	app.All("/login", fiberjwt.LoginHandler(e))
+	app.All("/refresh", fiberjwt.RefreshHandler(e))
+	app.All("/logout", fiberjwt.LogoutHandler(e)) // it verifies the token itself
 	app.Get("/api/me", protect, func(c *fiber.Ctx) error {
 		t, _ := fiberjwt.Token(c)
-		return writeJSON(c, fiber.StatusOK, demo.Me(t))
+		return c.JSON(fiber.Map{"sub": t.Subject, "scope": strings.Join(t.Scopes(), " ")})
 	})
 	app.Get("/api/admin", protect, fiberjwt.RequireScopes(cfg, "admin"), func(c *fiber.Ctx) error {
-		return writeJSON(c, fiber.StatusOK, fiber.Map{"message": "hello, admin"})
+		return c.JSON(fiber.Map{"message": "hello, admin"})
 	})
 	return app
 }
 
-func writeJSON(c *fiber.Ctx, status int, v any) error {
-	c.Set(fiber.HeaderCacheControl, "no-store") // token responses must not be cached (RFC 6749 §5.1)
-	return c.Status(status).JSON(v)
-}
-
-// writeCookies answers a login or refresh in cookie mode.
-func writeCookies(c *fiber.Ctx, svc *demo.Service, pair *issuing.Pair) error {
-	set, body := svc.CookieAnswer(pair)
-	setCookies(c, set)
-	return writeJSON(c, fiber.StatusOK, body)
-}
-
-// setCookies adds one Set-Cookie line per cookie, as net/http writes them.
-func setCookies(c *fiber.Ctx, cookies []*http.Cookie) {
-	for _, ck := range cookies {
-		c.Response().Header.Add(fiber.HeaderSetCookie, ck.String())
-	}
-}
-
-// writeResponse answers r as jwtgate.WriteResponse does on net/http.
-func writeResponse(c *fiber.Ctx, r jwtgate.Response) error {
-	if r.WWWAuthenticate != "" {
-		c.Set(fiber.HeaderWWWAuthenticate, r.WWWAuthenticate)
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Status(r.Status).Send(r.Body())
-}
-
 // errorHandler answers what Fiber itself refuses (an unknown route, a method
-// not allowed, headers over ReadBufferSize, a request it cannot parse) in the
-// contract's JSON shape. It never sends err's text: fasthttp's parse errors
+// not allowed, headers over the read buffer, a request it cannot parse) in
+// the contract's JSON shape. Never with err's text: fasthttp's parse errors
 // quote the request, tokens included.
-func errorHandler(c *fiber.Ctx, err error) error {
-	status := fiber.StatusInternalServerError
-	if fe := (*fiber.Error)(nil); errors.As(err, &fe) {
-		status = fe.Code
-	}
-	if status >= fiber.StatusInternalServerError {
-		demo.Logger().Error("request failed", "status", status, "error", err)
-	}
-	text := utils.StatusMessage(status)
-	code := strings.ToLower(strings.ReplaceAll(text, " ", "_")) // "not_found"
-	if status == fiber.StatusBadRequest {
-		code = "invalid_request"
-	}
-	return writeResponse(c, jwtgate.Response{Status: status, Code: code, Description: text})
-}
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "fiber:", err)
-		os.Exit(1)
+func errorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		status := fiber.StatusInternalServerError
+		if fe := (*fiber.Error)(nil); errors.As(err, &fe) {
+			status = fe.Code
+		}
+		if status >= fiber.StatusInternalServerError {
+			log.Error("request failed", "status", status, "error", err)
+		}
+		text := utils.StatusMessage(status)
+		code := strings.ToLower(strings.ReplaceAll(text, " ", "_")) // "not_found"
+		if status == fiber.StatusBadRequest {
+			code = "invalid_request"
+		}
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Status(status).Send(jwtgate.Response{Status: status, Code: code, Description: text}.Body())
 	}
 }
 
-func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
-	a, err := demo.Start(getenv, out)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	app, ln := newApp(a.Service), a.Listener
+// The server.
+
+// grace is how long requests in flight may take to finish once SIGTERM
+// came: as long as a request may take to arrive (ReadTimeout).
+const grace = 10 * time.Second
+
+// serve serves app on ln until ctx ends, then shuts down: it stops
+// accepting, closes idle connections, and returns once the requests in
+// flight are answered, or stops waiting for them after grace.
+func serve(ctx context.Context, ln net.Listener, app *fiber.App) error {
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 	select {
@@ -198,11 +236,89 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	if err := app.ShutdownWithTimeout(5 * time.Second); err != nil {
-		demo.Logger().Warn("shutdown: requests still running after 5 s", "error", err)
-	}
-	// fasthttp closes only the listeners it already serves: if the context
-	// ended before app.Listener got going, closing ln is what stops it.
+	err := app.ShutdownWithTimeout(grace)
+	// fasthttp closes only the listeners it already serves: if ctx ended
+	// before app.Listener got going, closing ln is what stops it.
 	_ = ln.Close()
-	return <-served
+	<-served
+	if err != nil {
+		return fmt.Errorf("requests still running %v after SIGTERM were cut: %w", grace, err)
+	}
+	return nil
+}
+
+// The banner.
+
+// walkthrough is what the banner suggests trying, %[1]s being the app's URL.
+// It works as printed, each line setting what the next ones use: examples/e2e
+// runs it, and checks that README.md and examples/README.md show it alike.
+const walkthrough = `# Log in: the answer is a token pair (admin/admin-password has the admin scope too).
+PAIR=$(curl -s -X POST %[1]s/login -H 'Content-Type: application/json' -d '{"username":"alice","password":"alice-password"}')
+ACCESS_TOKEN=$(echo "$PAIR" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+REFRESH_TOKEN=$(echo "$PAIR" | sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p')
+# Call the protected routes: alice may read /api/me, not /api/admin (403).
+curl -s -w '\n' %[1]s/api/me -H "Authorization: Bearer $ACCESS_TOKEN"
+curl -s -w '\n' %[1]s/api/admin -H "Authorization: Bearer $ACCESS_TOKEN"
+# Spend the refresh token for a new pair; spent twice, it would revoke the whole login.
+PAIR=$(curl -s -X POST %[1]s/refresh -H 'Content-Type: application/json' -d "{\"refresh_token\":\"$REFRESH_TOKEN\"}")
+ACCESS_TOKEN=$(echo "$PAIR" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+curl -s -w '\n' %[1]s/api/me -H "Authorization: Bearer $ACCESS_TOKEN"
+# Log out (204): every token of this login is revoked.
+curl -si -X POST %[1]s/logout -H "Authorization: Bearer $ACCESS_TOKEN"
+curl -s -w '\n' %[1]s/api/me -H "Authorization: Bearer $ACCESS_TOKEN"
+`
+
+// banner prints the app's URL on the first line, which scripts wait for,
+// then the walk-through; commands only, never a token or the secret.
+func banner(w io.Writer, base string, s settings) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "jwtgate example listening on %s\n", base)
+	if s.randomSecret {
+		b.WriteString("warning: JWT_SECRET is not set; using a random secret, so tokens die with the process\n")
+	}
+	fmt.Fprintf(&b, "\nTry it in a shell (curl and sed; each line sets what the next ones use):\n\n"+walkthrough, base)
+	if s.mintKey == "" {
+		b.WriteString("# Set JWT_SECRET (jwtgate gen-secret) and the jwtgate CLI (cmd/jwtgate) mints tokens this app accepts.\n")
+	} else {
+		fmt.Fprintf(&b, "# The jwtgate CLI (cmd/jwtgate) mints tokens this app accepts too (-key-env: export the variable in this shell first):\n"+
+			"ACCESS_TOKEN=$(jwtgate mint %s -iss %s -aud %s -sub carol -scope read)\n"+
+			"curl -s -w '\\n' %s/api/me -H \"Authorization: Bearer $ACCESS_TOKEN\"\n", s.mintKey, s.issuer, s.audience, base)
+	}
+	b.WriteString("\n")
+	_, _ = io.WriteString(w, b.String()) // one write: the banner arrives whole
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop) // a second signal stops the app at once
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "fiber:", strings.ReplaceAll(err.Error(), "\n", "; ")) // one line
+		os.Exit(1)
+	}
+}
+
+// run starts the app and serves until ctx ends. Nothing listens and nothing
+// is printed unless every setting is right.
+func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := loadSettings(getenv)
+	if err != nil {
+		return err
+	}
+	store, closeStore, err := openStore(s, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	endpoints, err := newEndpoints(s, jwtgate.HMAC(s.secret, "HS256"), store, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("ADDR %q: %w", s.addr, err)
+	}
+	banner(out, "http://"+ln.Addr().String(), s)
+	return serve(ctx, ln, newApp(endpoints, log))
 }

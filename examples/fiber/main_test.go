@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,34 +13,36 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
+	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/examples/internal/contract"
-	"github.com/jwtgate/jwtgate/examples/internal/demo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const testSecret = "0123456789abcdef0123456789abcdef"
 
-func newTestApp(t *testing.T) *fiber.App {
+// newTestEndpoints builds the endpoints as run does, over an in-memory store.
+func newTestEndpoints(t *testing.T) (*issuing.Endpoints, settings) {
 	t.Helper()
-	s, err := demo.LoadSettings(func(k string) string { return map[string]string{"JWT_SECRET": testSecret}[k] })
+	s, err := loadSettings(func(k string) string { return map[string]string{"JWT_SECRET": testSecret}[k] })
 	require.NoError(t, err)
-	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
+	e, err := newEndpoints(s, jwtgate.HMAC(s.secret, "HS256"), issuing.NewMemoryStore(nil), slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
-	return newApp(svc)
+	return e, s
 }
 
-// serve starts the app on a free loopback port until the test ends.
-func serve(t *testing.T) (base string, s demo.Settings) {
+// newTestApp is the app as run builds it, over an in-memory store.
+func newTestApp(t *testing.T) *fiber.App {
 	t.Helper()
-	env := map[string]string{"JWT_SECRET": testSecret}
-	s, err := demo.LoadSettings(func(k string) string { return env[k] })
-	require.NoError(t, err)
-	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
-	require.NoError(t, err)
-	app := newApp(svc)
+	e, _ := newTestEndpoints(t)
+	return newApp(e, slog.New(slog.DiscardHandler))
+}
+
+// listen serves the app on a free loopback port until the test ends.
+func listen(t *testing.T) (base string) {
+	t.Helper()
+	app := newTestApp(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	served := make(chan error, 1)
@@ -48,22 +51,21 @@ func serve(t *testing.T) (base string, s demo.Settings) {
 		assert.NoError(t, app.ShutdownWithTimeout(5*time.Second))
 		assert.NoError(t, <-served)
 	})
-	return "http://" + ln.Addr().String(), s
+	return "http://" + ln.Addr().String()
 }
 
-// TestContract drives the whole flow (login, calls, refresh, reuse, logout)
-// against the app, through Fiber's own server and header parser.
+// TestContract walks the contract against the app, through Fiber's own
+// server and header parser.
 func TestContract(t *testing.T) {
 	t.Parallel()
-	base, s := serve(t)
-	contract.Walk(t, contract.App{Base: base, Secret: testSecret, Issuer: s.Issuer, Audience: s.Audience})
+	contract.Walk(t, contract.App{Base: listen(t), Secret: testSecret, Issuer: "jwtgate-example", Audience: "jwtgate-example-api"})
 }
 
 // TestFiberErrors: what Fiber refuses itself is answered in the contract's
 // JSON shape, never with the request quoted back.
 func TestFiberErrors(t *testing.T) {
 	t.Parallel()
-	base, _ := serve(t)
+	base := listen(t)
 	const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2VjcmV0LXNpZ25hdHVyZQ"
 	tests := []struct {
 		name   string
@@ -102,6 +104,87 @@ func TestFiberErrors(t *testing.T) {
 	}
 }
 
+// TestBadConfigurationStops: a wrong setting is an error naming its
+// variable, before anything listens or is printed.
+func TestBadConfigurationStops(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{name: "short secret", env: map[string]string{"JWT_SECRET": "short"}, want: "JWT_SECRET is 5 bytes"},
+		{name: "bad address", env: map[string]string{"ADDR": "256.0.0.1:x"}, want: "ADDR"},
+		{name: "REDIS_URL of another scheme", env: map[string]string{"REDIS_URL": "http://127.0.0.1:6379"}, want: "REDIS_URL"},
+		{name: "REDIS_URL with a bad port", env: map[string]string{"REDIS_URL": "redis://user:hunter2@127.0.0.1:x/0"}, want: "REDIS_URL"},
+		{name: "ALLOWED_ORIGINS with a path", env: map[string]string{"ALLOWED_ORIGINS": "https://app.example.com/login"}, want: "ALLOWED_ORIGINS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out strings.Builder
+			err := run(context.Background(), func(k string) string { return tt.env[k] }, &out)
+			require.ErrorContains(t, err, tt.want)
+			assert.NotContains(t, err.Error(), "hunter2", "a password in REDIS_URL is never repeated")
+			assert.Empty(t, out.String(), "nothing printed")
+		})
+	}
+}
+
+// startRun runs the app as main does, on a free port, and returns its URL
+// (from the banner's first line) and what run returned once ctx ends.
+func startRun(t *testing.T, ctx context.Context, env map[string]string) (base string, done <-chan error) {
+	t.Helper()
+	env["ADDR"] = "127.0.0.1:0"
+	pr, pw := io.Pipe()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, func(k string) string { return env[k] }, pw)
+		_ = pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	require.NoError(t, err)
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	base, ok := strings.CutPrefix(strings.TrimSpace(line), "jwtgate example listening on ")
+	require.True(t, ok, "banner %q", line)
+	return base, errc
+}
+
+// TestRunServesAndStops walks the contract over the server run builds (its
+// limits and timeouts), and stops it by ending its context.
+func TestRunServesAndStops(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base, done := startRun(t, ctx, map[string]string{"JWT_SECRET": testSecret})
+	contract.Walk(t, contract.App{Base: base, Secret: testSecret, Issuer: "jwtgate-example", Audience: "jwtgate-example-api"})
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop when its context ended")
+	}
+}
+
+// TestRunStopsAtOnce: a context that ended before the server got going
+// still stops it.
+func TestRunStopsAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] }, io.Discard)
+	}()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop when its context ended")
+	}
+}
+
 // TestTokenResponsesAreNotCached: a token pair is answered with
 // Cache-Control: no-store (RFC 6749 §5.1), and so is every refusal.
 func TestTokenResponsesAreNotCached(t *testing.T) {
@@ -119,7 +202,9 @@ func TestTokenResponsesAreNotCached(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			res, err := app.Test(httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body)), -1)
+			r := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+			r.Header.Set("Content-Type", "application/json")
+			res, err := app.Test(r, -1)
 			require.NoError(t, err)
 			assert.Equal(t, tt.status, res.StatusCode)
 			assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
@@ -127,95 +212,26 @@ func TestTokenResponsesAreNotCached(t *testing.T) {
 	}
 }
 
-// TestUnknownMethodAndPath: Fiber's own answers for routes the app does not
-// have, as net/http's ServeMux gives them, in JSON.
+// TestUnknownMethodAndPath: Fiber's own answers for what the app does not
+// route, in the contract's JSON shape; a method other than POST on an
+// endpoint gets the endpoints' own 405.
 func TestUnknownMethodAndPath(t *testing.T) {
 	t.Parallel()
 	app := newTestApp(t)
 	for _, tt := range []struct {
 		method, path string
 		status       int
-		code         string
+		code, desc   string
 	}{
-		{method: "GET", path: "/nope", status: http.StatusNotFound, code: "not_found"},
-		{method: "GET", path: "/api/nope", status: http.StatusNotFound, code: "not_found"},
-		{method: "GET", path: "/login", status: http.StatusMethodNotAllowed, code: "method_not_allowed"},
-		{method: "DELETE", path: "/api/me", status: http.StatusMethodNotAllowed, code: "method_not_allowed"},
+		{method: "GET", path: "/nope", status: http.StatusNotFound, code: "not_found", desc: "Not Found"},
+		{method: "GET", path: "/api/nope", status: http.StatusNotFound, code: "not_found", desc: "Not Found"},
+		{method: "GET", path: "/login", status: http.StatusMethodNotAllowed, code: "invalid_request", desc: "The method must be POST"},
+		{method: "DELETE", path: "/api/me", status: http.StatusMethodNotAllowed, code: "method_not_allowed", desc: "Method Not Allowed"},
 	} {
 		res, err := app.Test(httptest.NewRequest(tt.method, tt.path, nil), -1)
 		require.NoError(t, err)
 		body, _ := io.ReadAll(res.Body)
 		assert.Equal(t, tt.status, res.StatusCode, "%s %s", tt.method, tt.path)
-		assert.JSONEq(t, `{"error":"`+tt.code+`","error_description":"`+http.StatusText(tt.status)+`"}`, string(body), "%s %s", tt.method, tt.path)
-	}
-}
-
-func TestBadConfigurationStops(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		env  map[string]string
-		want string
-	}{
-		{name: "short secret", env: map[string]string{"JWT_SECRET": "short"}, want: "JWT_SECRET is 5 bytes"},
-		{name: "bad address", env: map[string]string{"ADDR": "256.0.0.1:x"}, want: "ADDR"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			err := run(context.Background(), func(k string) string { return tt.env[k] }, io.Discard)
-			assert.ErrorContains(t, err, tt.want)
-		})
-	}
-}
-
-// TestRunServesAndStops starts the app as main does, on ADDR 127.0.0.1:0,
-// finds the real port in the banner, asks it something, and stops it.
-func TestRunServesAndStops(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] }, pw)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	require.NoError(t, err)
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	base, ok := strings.CutPrefix(strings.TrimSpace(line), "jwtgate example listening on ")
-	require.True(t, ok, "banner %q", line)
-	assert.NotContains(t, base, ":0", "the banner names the real port")
-
-	res, err := http.Get(base + "/healthz")
-	require.NoError(t, err)
-	res.Body.Close()
-	assert.Equal(t, http.StatusOK, res.StatusCode)
-
-	cancel()
-	select {
-	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not stop when its context ended")
-	}
-}
-
-// TestRunStopsAtOnce: a context that ends before the server got going still
-// stops it.
-func TestRunStopsAtOnce(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] }, io.Discard)
-	}()
-	select {
-	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not stop when its context ended")
+		assert.JSONEq(t, `{"error":"`+tt.code+`","error_description":"`+tt.desc+`"}`, string(body), "%s %s", tt.method, tt.path)
 	}
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,12 +13,11 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
+	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/examples/internal/contract"
-	"github.com/jwtgate/jwtgate/examples/internal/demo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const testSecret = "0123456789abcdef0123456789abcdef"
@@ -26,29 +27,112 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestContract drives the whole flow (login, calls, refresh, reuse, logout)
-// against the app in-process.
+// newTestEndpoints builds the endpoints as run does, over an in-memory store.
+func newTestEndpoints(t *testing.T) (*issuing.Endpoints, settings) {
+	t.Helper()
+	s, err := loadSettings(func(k string) string { return map[string]string{"JWT_SECRET": testSecret}[k] })
+	require.NoError(t, err)
+	e, err := newEndpoints(s, jwtgate.HMAC(s.secret, "HS256"), issuing.NewMemoryStore(nil), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	return e, s
+}
+
+// TestContract walks the contract against the app's routes in-process.
 func TestContract(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"JWT_SECRET": testSecret}
-	s, err := demo.LoadSettings(func(k string) string { return env[k] })
+	e, s := newTestEndpoints(t)
+	srv := httptest.NewServer(newEngine(e))
+	t.Cleanup(srv.Close)
+	contract.Walk(t, contract.App{Base: srv.URL, Secret: testSecret, Issuer: s.issuer, Audience: s.audience})
+}
+
+// TestBadConfigurationStops: a wrong setting is an error naming its
+// variable, before anything listens or is printed.
+func TestBadConfigurationStops(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{name: "short secret", env: map[string]string{"JWT_SECRET": "short"}, want: "JWT_SECRET is 5 bytes"},
+		{name: "bad address", env: map[string]string{"ADDR": "256.0.0.1:x"}, want: "ADDR"},
+		{name: "REDIS_URL of another scheme", env: map[string]string{"REDIS_URL": "http://127.0.0.1:6379"}, want: "REDIS_URL"},
+		{name: "REDIS_URL with a bad port", env: map[string]string{"REDIS_URL": "redis://user:hunter2@127.0.0.1:x/0"}, want: "REDIS_URL"},
+		{name: "ALLOWED_ORIGINS with a path", env: map[string]string{"ALLOWED_ORIGINS": "https://app.example.com/login"}, want: "ALLOWED_ORIGINS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var out strings.Builder
+			err := run(context.Background(), func(k string) string { return tt.env[k] }, &out)
+			require.ErrorContains(t, err, tt.want)
+			assert.NotContains(t, err.Error(), "hunter2", "a password in REDIS_URL is never repeated")
+			assert.Empty(t, out.String(), "nothing printed")
+		})
+	}
+}
+
+// startRun runs the app as main does, on a free port, and returns its URL
+// (from the banner's first line) and what run returned once ctx ends.
+func startRun(t *testing.T, ctx context.Context, env map[string]string) (base string, done <-chan error) {
+	t.Helper()
+	env["ADDR"] = "127.0.0.1:0"
+	pr, pw := io.Pipe()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, func(k string) string { return env[k] }, pw)
+		_ = pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
 	require.NoError(t, err)
-	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
-	require.NoError(t, err)
-	srv := httptest.NewServer(newEngine(svc))
-	defer srv.Close()
-	contract.Walk(t, contract.App{Base: srv.URL, Secret: testSecret, Issuer: s.Issuer, Audience: s.Audience})
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	base, ok := strings.CutPrefix(strings.TrimSpace(line), "jwtgate example listening on ")
+	require.True(t, ok, "banner %q", line)
+	return base, errc
+}
+
+// TestRunServesAndStops walks the contract over the server run builds (its
+// limits and timeouts), and stops it by ending its context.
+func TestRunServesAndStops(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base, done := startRun(t, ctx, map[string]string{"JWT_SECRET": testSecret})
+	contract.Walk(t, contract.App{Base: base, Secret: testSecret, Issuer: "jwtgate-example", Audience: "jwtgate-example-api"})
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop when its context ended")
+	}
+}
+
+// TestRunStopsAtOnce: a context that ended before the server got going
+// still stops it.
+func TestRunStopsAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] }, io.Discard)
+	}()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop when its context ended")
+	}
 }
 
 // TestTokenResponsesAreNotCached: a token pair is answered with
 // Cache-Control: no-store (RFC 6749 §5.1), and so is every refusal.
 func TestTokenResponsesAreNotCached(t *testing.T) {
 	t.Parallel()
-	s, err := demo.LoadSettings(func(k string) string { return map[string]string{"JWT_SECRET": testSecret}[k] })
-	require.NoError(t, err)
-	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
-	require.NoError(t, err)
-	h := newEngine(svc)
+	e, _ := newTestEndpoints(t)
+	h := newEngine(e)
 	tests := []struct {
 		name, method, path, body string
 		status                   int
@@ -61,23 +145,24 @@ func TestTokenResponsesAreNotCached(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			r := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+			r.Header.Set("Content-Type", "application/json")
 			w := httptest.NewRecorder()
-			h.ServeHTTP(w, httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body)))
+			h.ServeHTTP(w, r)
 			assert.Equal(t, tt.status, w.Code)
 			assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+			assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
 		})
 	}
 }
 
-// TestUnknownMethodAndPath: Gin's own answers for routes the app does not
-// have, which must not be 5xx.
+// TestUnknownMethodAndPath: Gin's own answers for what the app does not
+// route, never a 5xx; a method other than POST on an endpoint gets the
+// endpoints' own 405.
 func TestUnknownMethodAndPath(t *testing.T) {
 	t.Parallel()
-	s, err := demo.LoadSettings(func(k string) string { return map[string]string{"JWT_SECRET": testSecret}[k] })
-	require.NoError(t, err)
-	svc, err := demo.NewService(s, issuing.NewMemoryStore(nil), nil)
-	require.NoError(t, err)
-	h := newEngine(svc)
+	e, _ := newTestEndpoints(t)
+	h := newEngine(e)
 	for _, tt := range []struct {
 		method, path string
 		status       int
@@ -89,44 +174,5 @@ func TestUnknownMethodAndPath(t *testing.T) {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest(tt.method, tt.path, nil))
 		assert.Equal(t, tt.status, w.Code, "%s %s", tt.method, tt.path)
-	}
-}
-
-func TestBadConfigurationStops(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		env  map[string]string
-		want string
-	}{
-		{name: "short secret", env: map[string]string{"JWT_SECRET": "short"}, want: "JWT_SECRET is 5 bytes"},
-		{name: "bad address", env: map[string]string{"ADDR": "256.0.0.1:x"}, want: "ADDR"},
-		{name: "bad REDIS_URL", env: map[string]string{"REDIS_URL": "http://127.0.0.1:6379"}, want: "REDIS_URL"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			var out bytes.Buffer
-			err := run(context.Background(), func(k string) string { return tt.env[k] }, &out)
-			assert.ErrorContains(t, err, tt.want)
-			assert.Empty(t, out.String(), "nothing printed before failing")
-		})
-	}
-}
-
-func TestRunServesAndStops(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	var out bytes.Buffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] }, &out)
-	}()
-	cancel()
-	select {
-	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not stop when its context ended")
 	}
 }

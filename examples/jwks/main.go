@@ -1,12 +1,17 @@
 // Command jwks is jwtgate's resource-server example: it issues nothing and
-// verifies tokens signed by an issuer that publishes its public keys as a JWK
-// Set, following the issuer's key rotation.
+// verifies access tokens signed by an issuer that publishes its public keys
+// as a JWK Set, following the issuer's key rotation. It keeps no revocation
+// store, so it does not require jti, which identity providers' access tokens
+// often lack.
+//
+// This file is the whole program: copy it into a module of your own, run go
+// mod tidy, and it builds.
 //
 //	JWKS_URL=https://id.example.com/.well-known/jwks.json go run ./examples/jwks
 //
-// Environment: JWKS_URL (required; https, or http on a loopback host),
-// JWT_ISSUER (default jwtgate-example), JWT_AUDIENCE (default
-// jwtgate-example-api), ADDR (default 127.0.0.1:8080).
+// Environment (examples/README.md): JWKS_URL (required; https, or http on a
+// loopback host), JWT_ISSUER, JWT_AUDIENCE, ADDR, and MAX_TOKEN_SIZE (bytes,
+// default 8192) for providers that put many groups in a token.
 //
 // Try it with the net/http example as the issuer:
 //
@@ -21,116 +26,166 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/jwks"
-	"github.com/jwtgate/jwtgate/examples/internal/demo"
 	"github.com/jwtgate/jwtgate/extractors"
 	httpjwt "github.com/jwtgate/jwtgate/nethttp"
 )
 
+// Settings.
+
+// settings is the app's configuration, read from the environment.
 type settings struct {
-	Addr, Issuer, Audience, JWKSURL string
+	addr, issuer, audience, jwksURL string
+	maxTokenSize                    int
 }
 
+// loadSettings reads the environment. An error names the variable at fault.
 func loadSettings(getenv func(string) string) (settings, error) {
-	s := settings{Addr: "127.0.0.1:8080", Issuer: "jwtgate-example", Audience: "jwtgate-example-api", JWKSURL: getenv("JWKS_URL")}
-	if v := getenv("ADDR"); v != "" {
-		s.Addr = v
+	s := settings{addr: "127.0.0.1:8080", issuer: "jwtgate-example", audience: "jwtgate-example-api", jwksURL: getenv("JWKS_URL"), maxTokenSize: jwtgate.DefaultMaxTokenSize}
+	for name, v := range map[string]*string{"ADDR": &s.addr, "JWT_ISSUER": &s.issuer, "JWT_AUDIENCE": &s.audience} {
+		if getenv(name) != "" {
+			*v = getenv(name)
+		}
 	}
-	if v := getenv("JWT_ISSUER"); v != "" {
-		s.Issuer = v
-	}
-	if v := getenv("JWT_AUDIENCE"); v != "" {
-		s.Audience = v
-	}
-	if s.JWKSURL == "" {
+	if s.jwksURL == "" {
 		return s, errors.New("JWKS_URL is required: the issuer's JWK Set, e.g. https://id.example.com/.well-known/jwks.json")
+	}
+	if v := getenv("MAX_TOKEN_SIZE"); v != "" {
+		// At least 1 KiB, so that a size meant in KiB is not taken for bytes.
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1<<10 || n > 1<<20 {
+			return s, fmt.Errorf("MAX_TOKEN_SIZE is %q; it must be a number of bytes from 1024 to 1048576", v)
+		}
+		s.maxTokenSize = n
 	}
 	return s, nil
 }
 
-// newAuthenticator verifies as the contract says, with the issuer's keys:
-// each bound to its JWK alg, or the only one its type allows.
-func newAuthenticator(s settings, keys jwtgate.KeySource) (*jwtgate.Authenticator, error) {
+// The verifier.
+
+// newAuthenticator verifies with the issuer's keys, each bound to its JWK
+// alg or the only one its type allows: iss, aud and exp required (no jti:
+// nothing here could revoke one), 30 s of leeway, the token read from the
+// Authorization header or the access_token cookie, never both.
+func newAuthenticator(s settings, keys jwtgate.KeySource, log *slog.Logger) (*jwtgate.Authenticator, error) {
 	return jwtgate.New(jwtgate.Config{
-		Keys:           keys,
-		Issuer:         []string{s.Issuer},
-		Audience:       []string{s.Audience},
-		RequiredClaims: []string{"jti"},
-		Leeway:         30 * time.Second,
-		Extractor:      extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Cookie("access_token")),
-		Realm:          demo.Realm,
-		Logger:         demo.Logger(),
+		Keys: keys, Issuer: []string{s.issuer}, Audience: []string{s.audience}, Leeway: 30 * time.Second,
+		MaxTokenSize: s.maxTokenSize,
+		Extractor:    extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Cookie("access_token")),
+		Realm:        "jwtgate-example", Logger: log,
 	})
 }
+
+// The routes.
 
 func newHandler(auth *jwtgate.Authenticator) http.Handler {
 	protect := httpjwt.New(httpjwt.Config{Authenticator: auth})
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, map[string]string{"status": "ok"})
 	})
 	mux.Handle("GET /api/me", protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, _ := jwtgate.FromContext(r.Context())
-		writeJSON(w, demo.Me(t))
+		writeJSON(w, map[string]string{"sub": t.Subject, "scope": strings.Join(t.Scopes(), " ")})
 	})))
 	return mux
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
+	b, _ := json.Marshal(v) // maps of strings: it cannot fail
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(b)
+}
+
+// The server.
+
+// grace is how long requests in flight may take to finish once SIGTERM
+// came: as long as a request may take to arrive (ReadTimeout).
+const grace = 10 * time.Second
+
+// serve serves h on ln until ctx ends, then shuts down: it stops accepting,
+// closes idle connections, and returns once the requests in flight are
+// answered, or cuts them after grace. The limits are the token-issuing
+// examples' (headers within 5 s, the request within 10 s, the answer within
+// 10 s, idle connections closed after 60 s), with room in the headers for a
+// token of maxTokenSize and more, so that a larger one gets the JSON answer
+// rather than a bare 431.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, maxTokenSize int) error {
+	srv := &http.Server{
+		Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: max(64<<10, 2*maxTokenSize),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	// Serve returns as soon as Shutdown begins: Shutdown is what waits.
+	shutdown, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("requests still running %v after SIGTERM were cut: %w", grace, err)
+	}
+	return nil
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop) // a second signal stops the app at once
 	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "jwks:", err)
+		fmt.Fprintln(os.Stderr, "jwks:", strings.ReplaceAll(err.Error(), "\n", "; ")) // one line
 		os.Exit(1)
 	}
 }
 
+// run starts the app and serves until ctx ends. Nothing listens and nothing
+// is printed unless every setting is right; an issuer that cannot be reached
+// is not a wrong setting (tokens are refused until a fetch succeeds).
 func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s, err := loadSettings(getenv)
 	if err != nil {
 		return err
 	}
 	remote, err := jwks.NewRemote(ctx, jwks.RemoteOptions{
-		URL:               s.JWKSURL,
+		URL:               s.jwksURL,
 		AllowHTTPLoopback: true, // the URL rule: https, or http only on a loopback host
-		Logger:            demo.Logger(),
+		Logger:            log,
 	})
 	if err != nil {
 		return fmt.Errorf("JWKS_URL: %w", err)
 	}
 	defer remote.Close()
-	auth, err := newAuthenticator(s, remote)
+	auth, err := newAuthenticator(s, remote, log)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", s.Addr)
+	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
-		return fmt.Errorf("ADDR %q: %w", s.Addr, err)
+		return fmt.Errorf("ADDR %q: %w", s.addr, err)
 	}
-	srv := &http.Server{Handler: newHandler(auth), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
-	base := "http://" + ln.Addr().String()
-	fmt.Fprintf(out, "jwtgate example listening on %s\nverifying tokens of %s with the keys at %s\n\ntry:\n  curl -s %s/api/me -H \"Authorization: Bearer $ACCESS_TOKEN\"\n", base, s.Issuer, s.JWKSURL, base)
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
+	base, keys := "http://"+ln.Addr().String(), s.jwksURL
+	if u, err := url.Parse(keys); err == nil {
+		keys = u.Redacted() // a password in the URL is not printed
 	}
-	return nil
+	fmt.Fprintf(out, "jwtgate example listening on %s\nverifying tokens of %s for %s with the keys at %s\n\n"+
+		"Try it with an access token of that issuer in ACCESS_TOKEN:\n\ncurl -s -w '\\n' %s/api/me -H \"Authorization: Bearer $ACCESS_TOKEN\"\n\n",
+		base, s.issuer, s.audience, keys, base)
+	return serve(ctx, ln, newHandler(auth), s.maxTokenSize)
 }

@@ -1,162 +1,348 @@
-// Command nethttp is jwtgate's net/http example: login, refresh, logout and
-// protected routes, answering the contract of examples/README.md.
+// Command nethttp is jwtgate's example API on net/http: login, refresh and
+// logout (the library's issuing.Endpoints), two protected routes and a
+// browser page, answering the contract of examples/README.md exactly as the
+// Echo, Gin and Fiber examples do.
+//
+// This file and index.html are the whole program: copy the two into a module
+// of your own, run go mod tidy, and it builds.
 //
 //	go run ./examples/nethttp
 //
-// Environment: ADDR (default 127.0.0.1:8080), JWT_SECRET (HS256, at least 32
-// bytes; default random, so tokens die with the process), JWT_ISSUER (default
-// jwtgate-example), JWT_AUDIENCE (default jwtgate-example-api), REDIS_URL
-// (unset: an in-memory store; set, e.g. redis://127.0.0.1:6379/0: revocations
-// and refresh families live in Redis, shared by every instance),
-// JWT_SIGNING_KEY (a PEM private key file: sign with RSA, ECDSA or Ed25519
-// instead of the HS256 secret, and publish the public key at
-// GET /.well-known/jwks.json; JWT_ALG picks PS256 and the like).
+// Environment (examples/README.md): ADDR, JWT_SECRET, JWT_ISSUER,
+// JWT_AUDIENCE, REDIS_URL, ALLOWED_ORIGINS, and, in this example only,
+// JWT_SIGNING_KEY and JWT_ALG: sign with a key pair instead of the secret,
+// and publish its public half at /.well-known/jwks.json.
 package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/x509"
+	_ "embed"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/jwks"
-	"github.com/jwtgate/jwtgate/examples/internal/demo"
+	"github.com/jwtgate/jwtgate/core/redisstore"
 	"github.com/jwtgate/jwtgate/extractors"
 	httpjwt "github.com/jwtgate/jwtgate/nethttp"
 )
 
-// newHandler is the whole app.
-func newHandler(svc *demo.Service) http.Handler {
-	cfg := httpjwt.Config{Authenticator: svc.Auth}
-	protect := httpjwt.New(cfg)
+// Settings.
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = io.WriteString(w, demo.Page)
-	})
+// settings is the app's configuration, read from the environment.
+type settings struct {
+	addr, issuer, audience string
+	secret                 []byte // signs HS256 tokens; derives cookie mode's CSRF key
+	randomSecret           bool   // JWT_SECRET is unset: tokens die with the process
+	redisURL               string // unset: revocations are kept in memory
+	allowedOrigins         []string
+	mintKey                string // the jwtgate CLI's flag for a key this app accepts, if any
+}
 
-	if key := svc.SigningKey(); key != nil {
-		// Verifiers elsewhere fetch the public key here (examples/jwks).
-		mux.Handle("GET /.well-known/jwks.json", jwks.Handler(5*time.Minute, key))
+// loadSettings reads the environment. An error names the variable at fault.
+func loadSettings(getenv func(string) string) (settings, error) {
+	s := settings{addr: "127.0.0.1:8080", issuer: "jwtgate-example", audience: "jwtgate-example-api", redisURL: getenv("REDIS_URL")}
+	for name, v := range map[string]*string{"ADDR": &s.addr, "JWT_ISSUER": &s.issuer, "JWT_AUDIENCE": &s.audience} {
+		if getenv(name) != "" {
+			*v = getenv(name)
+		}
 	}
+	switch secret := getenv("JWT_SECRET"); {
+	case secret == "":
+		s.secret, s.randomSecret = make([]byte, 32), true
+		rand.Read(s.secret)
+	case len(secret) < 32:
+		return s, fmt.Errorf("JWT_SECRET is %d bytes; it must be at least 32 (RFC 7518 §3.2)", len(secret))
+	default:
+		s.secret, s.mintKey = []byte(secret), "-key-env JWT_SECRET"
+	}
+	s.allowedOrigins = strings.FieldsFunc(getenv("ALLOWED_ORIGINS"), func(r rune) bool { return r == ',' || r == ' ' })
+	// Cookie mode's own rule checks the origins (the secret stands in for its key).
+	if err := (&jwtgate.Cookies{CSRFKey: s.secret, TrustedOrigins: s.allowedOrigins}).Validate(); err != nil {
+		return s, fmt.Errorf("ALLOWED_ORIGINS: %w", err)
+	}
+	return s, nil
+}
 
-	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		login, err := demo.DecodeLogin(r.Body)
-		if err != nil {
-			jwtgate.WriteResponse(w, demo.BadRequest)
-			return
+// signingKey is JWT_SIGNING_KEY's private key (JWT_ALG picks among the
+// algorithms it allows), or else the HS256 secret. Its kid is derived from
+// the public key, so it is stable across restarts.
+func signingKey(getenv func(string) string, s *settings) (*jwtgate.Key, error) {
+	path := getenv("JWT_SIGNING_KEY")
+	if path == "" {
+		if getenv("JWT_ALG") != "" {
+			return nil, errors.New("JWT_ALG is set without JWT_SIGNING_KEY")
 		}
-		grant, ok := demo.CheckPassword(login.Username, login.Password)
-		if !ok {
-			jwtgate.WriteResponse(w, svc.BadCredentials())
-			return
-		}
-		pair, err := svc.Issuer.Login(r.Context(), grant)
-		if err != nil {
-			svc.Auth.WriteError(w, err)
-			return
-		}
-		if demo.CookieMode(r.URL.RawQuery) {
-			writeCookies(w, svc, pair)
-			return
-		}
-		writeJSON(w, http.StatusOK, pair)
+		return jwtgate.HMAC(s.secret, "HS256"), nil
+	}
+	pemBytes, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("JWT_SIGNING_KEY: %w", err)
+	}
+	key, err := jwtgate.ParsePEM(pemBytes, getenv("JWT_ALG"), "")
+	if err != nil {
+		return nil, fmt.Errorf("JWT_SIGNING_KEY: %w", err)
+	}
+	if key.SignKey == nil {
+		return nil, errors.New("JWT_SIGNING_KEY holds a public key; it must be a private key")
+	}
+	der, err := x509.MarshalPKIXPublicKey(key.VerifyKey)
+	if err != nil {
+		return nil, fmt.Errorf("JWT_SIGNING_KEY: %w", err)
+	}
+	sum := sha256.Sum256(der)
+	key.ID, s.mintKey = hex.EncodeToString(sum[:8]), "-key "+path+" -alg "+key.Algorithm
+	return key, nil
+}
+
+// The demo users.
+
+// users are the demo accounts: name → password and scope. A real service
+// keeps password hashes (argon2id, bcrypt), never passwords.
+var users = map[string]struct{ password, scope string }{
+	"alice": {"alice-password", "read"},
+	"admin": {"admin-password", "read admin"},
+}
+
+// checkCredentials is the endpoints' login check. Comparing hashes takes as
+// long whatever the lengths, and as long for an unknown user as for a known
+// one.
+func checkCredentials(_ context.Context, req issuing.LoginRequest) (issuing.Grant, error) {
+	u, known := users[req.Username]
+	got, want := sha256.Sum256([]byte(req.Password)), sha256.Sum256([]byte(u.password))
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 || !known {
+		return issuing.Grant{}, issuing.ErrBadCredentials
+	}
+	return issuing.Grant{Subject: req.Username, Scope: u.scope}, nil
+}
+
+// The store, the verifier, the issuer and the endpoints.
+
+// openStore returns where revocations and refresh-token families live: Redis
+// when REDIS_URL is set, shared by every instance, or else this process's
+// memory. A Redis that cannot be reached is not a wrong setting: the app
+// starts, and answers 503 where it needs the store until Redis is back.
+func openStore(s settings, log *slog.Logger) (store issuing.Store, closeStore func(), err error) {
+	if s.redisURL == "" {
+		return issuing.NewMemoryStore(nil), func() {}, nil
+	}
+	client, err := redisstore.NewClient(s.redisURL) // with the context timeouts redisstore.New requires
+	if err != nil {
+		// Not err's text: it may quote the URL, password and all.
+		return nil, nil, errors.New("REDIS_URL is not a redis://, rediss:// or unix:// URL")
+	}
+	if store, err = redisstore.New(client, redisstore.Options{}); err != nil { // each call ends within 500 ms
+		_ = client.Close()
+		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		log.Warn("redis cannot be reached; what needs it answers 503 until it is back", "error", err)
+	}
+	return store, func() { _ = client.Close() }, nil
+}
+
+// newEndpoints builds what the contract asks for: tokens signed and verified
+// with key; iss, aud and exp required, and jti (a Revoker requires it); 30 s
+// of leeway; the token read from the Authorization header or the
+// access_token cookie, never both; access tokens of 15 minutes and refresh
+// tokens of 7 days (the issuer's defaults); cookie mode.
+func newEndpoints(s settings, key *jwtgate.Key, store issuing.Store, log *slog.Logger) (*issuing.Endpoints, error) {
+	// Derived from the secret, so that instances sharing JWT_SECRET share it.
+	csrfKey := hmac.New(sha256.New, s.secret)
+	csrfKey.Write([]byte("jwtgate-example csrf key"))
+	cookies := &jwtgate.Cookies{CSRFKey: csrfKey.Sum(nil), TrustedOrigins: s.allowedOrigins}
+	auth, err := jwtgate.New(jwtgate.Config{
+		Keys: key, Issuer: []string{s.issuer}, Audience: []string{s.audience}, Leeway: 30 * time.Second,
+		Extractor: extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Cookie("access_token")),
+		Revoker:   store, Cookies: cookies, Realm: "jwtgate-example", Logger: log,
 	})
-
-	mux.HandleFunc("POST /refresh", func(w http.ResponseWriter, r *http.Request) {
-		token, err := demo.DecodeRefresh(r.Body)
-		c, cookieErr := r.Cookie("refresh_token")
-		hasCookie := cookieErr == nil && c.Value != ""
-		switch {
-		case err != nil:
-			jwtgate.WriteResponse(w, demo.BadRequest)
-		case token != "" && hasCookie:
-			jwtgate.WriteResponse(w, demo.BothRefreshTokens)
-		case token != "":
-			pair, err := svc.Issuer.Refresh(r.Context(), token)
-			if err != nil {
-				svc.Auth.WriteError(w, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, pair)
-		case hasCookie: // cookie mode: CSRF-checked, then rotated
-			pair, err := svc.Issuer.RefreshCookie(r.Context(), extractors.FromHTTP(r))
-			if err != nil {
-				svc.Auth.WriteError(w, err)
-				return
-			}
-			writeCookies(w, svc, pair)
-		default:
-			jwtgate.WriteResponse(w, demo.NoRefresh)
-		}
+	if err != nil {
+		return nil, err
+	}
+	issuer, err := issuing.New(issuing.Config{
+		Key: key, Issuer: s.issuer, Audience: []string{s.audience}, Store: store, Leeway: 30 * time.Second, Cookies: cookies,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &issuing.Endpoints{Issuer: issuer, Authenticator: auth, CheckCredentials: checkCredentials, Logger: log}, nil
+}
 
-	mux.Handle("POST /logout", protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t, _ := jwtgate.FromContext(r.Context())
-		if err := svc.Issuer.Logout(r.Context(), t); err != nil {
-			svc.Auth.WriteError(w, err)
-			return
-		}
-		if demo.HasSessionCookie(func(name string) bool { return len(r.CookiesNamed(name)) > 0 }) {
-			for _, c := range issuing.ClearCookies(svc.Cookies) {
-				http.SetCookie(w, c)
-			}
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})))
+// The routes.
 
+//go:embed index.html
+var page []byte
+
+// newHandler is the app's routes. publish, unless nil, is the public key
+// other services verify this app's tokens with (examples/jwks).
+func newHandler(e *issuing.Endpoints, publish *jwtgate.Key) http.Handler {
+	cfg := httpjwt.Config{Authenticator: e.Authenticator}
+	protect := httpjwt.New(cfg)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(page)
+	})
+	// For every method: the endpoints answer all but POST with their own 405.
+	mux.Handle("/login", httpjwt.LoginHandler(e))
+	mux.Handle("/refresh", httpjwt.RefreshHandler(e))
+	mux.Handle("/logout", httpjwt.LogoutHandler(e)) // it verifies the token itself
 	mux.Handle("GET /api/me", protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, _ := jwtgate.FromContext(r.Context())
-		writeJSON(w, http.StatusOK, demo.Me(t))
+		writeJSON(w, map[string]string{"sub": t.Subject, "scope": strings.Join(t.Scopes(), " ")})
 	})))
-
-	mux.Handle("GET /api/admin", protect(httpjwt.RequireScopes(cfg, "admin")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"message": "hello, admin"})
+	mux.Handle("GET /api/admin", protect(httpjwt.RequireScopes(cfg, "admin")(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, map[string]string{"message": "hello, admin"})
 	}))))
+	if publish != nil {
+		mux.Handle("GET /.well-known/jwks.json", jwks.Handler(5*time.Minute, publish))
+	}
 	return mux
 }
 
-// writeCookies answers a login or refresh in cookie mode.
-func writeCookies(w http.ResponseWriter, svc *demo.Service, pair *issuing.Pair) {
-	cookies, body := svc.CookieAnswer(pair)
-	for _, c := range cookies {
-		http.SetCookie(w, c)
-	}
-	writeJSON(w, http.StatusOK, body)
+func writeJSON(w http.ResponseWriter, v any) {
+	b, _ := json.Marshal(v) // maps of strings: it cannot fail
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store") // token responses must not be cached (RFC 6749 §5.1)
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+// The server.
+
+// grace is how long requests in flight may take to finish once SIGTERM
+// came: as long as a request may take to arrive (ReadTimeout).
+const grace = 10 * time.Second
+
+// serve serves h on ln until ctx ends, then shuts down: it stops accepting,
+// closes idle connections, and returns once the requests in flight are
+// answered, or cuts them after grace. The limits suit an API of small
+// requests: headers within 5 s (a client trickling them cannot hold a
+// connection), the whole request within 10 s, the answer within 10 s, idle
+// keep-alive connections closed after 60 s, and headers of up to 64 KiB, so
+// that an oversized token gets the JSON answer rather than a bare 431.
+func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{
+		Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 64 << 10,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	// Serve returns as soon as Shutdown begins: Shutdown is what waits.
+	shutdown, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("requests still running %v after SIGTERM were cut: %w", grace, err)
+	}
+	return nil
+}
+
+// The banner.
+
+// walkthrough is what the banner suggests trying, %[1]s being the app's URL.
+// It works as printed, each line setting what the next ones use: examples/e2e
+// runs it, and checks that README.md and examples/README.md show it alike.
+const walkthrough = `# Log in: the answer is a token pair (admin/admin-password has the admin scope too).
+PAIR=$(curl -s -X POST %[1]s/login -H 'Content-Type: application/json' -d '{"username":"alice","password":"alice-password"}')
+ACCESS_TOKEN=$(echo "$PAIR" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+REFRESH_TOKEN=$(echo "$PAIR" | sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p')
+# Call the protected routes: alice may read /api/me, not /api/admin (403).
+curl -s -w '\n' %[1]s/api/me -H "Authorization: Bearer $ACCESS_TOKEN"
+curl -s -w '\n' %[1]s/api/admin -H "Authorization: Bearer $ACCESS_TOKEN"
+# Spend the refresh token for a new pair; spent twice, it would revoke the whole login.
+PAIR=$(curl -s -X POST %[1]s/refresh -H 'Content-Type: application/json' -d "{\"refresh_token\":\"$REFRESH_TOKEN\"}")
+ACCESS_TOKEN=$(echo "$PAIR" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+curl -s -w '\n' %[1]s/api/me -H "Authorization: Bearer $ACCESS_TOKEN"
+# Log out (204): every token of this login is revoked.
+curl -si -X POST %[1]s/logout -H "Authorization: Bearer $ACCESS_TOKEN"
+curl -s -w '\n' %[1]s/api/me -H "Authorization: Bearer $ACCESS_TOKEN"
+`
+
+// banner prints the app's URL on the first line, which scripts wait for,
+// then the walk-through; commands only, never a token or the secret.
+func banner(w io.Writer, base string, s settings) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "jwtgate example listening on %s\n", base)
+	if s.randomSecret {
+		b.WriteString("warning: JWT_SECRET is not set; using a random secret, so tokens die with the process\n")
+	}
+	fmt.Fprintf(&b, "\nTry it in a shell (curl and sed; each line sets what the next ones use):\n\n"+walkthrough, base)
+	if s.mintKey == "" {
+		b.WriteString("# Set JWT_SECRET (jwtgate gen-secret) and the jwtgate CLI (cmd/jwtgate) mints tokens this app accepts.\n")
+	} else {
+		fmt.Fprintf(&b, "# The jwtgate CLI (cmd/jwtgate) mints tokens this app accepts too (-key-env: export the variable in this shell first):\n"+
+			"ACCESS_TOKEN=$(jwtgate mint %s -iss %s -aud %s -sub carol -scope read)\n"+
+			"curl -s -w '\\n' %s/api/me -H \"Authorization: Bearer $ACCESS_TOKEN\"\n", s.mintKey, s.issuer, s.audience, base)
+	}
+	b.WriteString("\n")
+	_, _ = io.WriteString(w, b.String()) // one write: the banner arrives whole
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop) // a second signal stops the app at once
 	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "nethttp:", err)
+		fmt.Fprintln(os.Stderr, "nethttp:", strings.ReplaceAll(err.Error(), "\n", "; ")) // one line
 		os.Exit(1)
 	}
 }
 
+// run starts the app and serves until ctx ends. Nothing listens and nothing
+// is printed unless every setting is right.
 func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
-	app, err := demo.Start(getenv, out)
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := loadSettings(getenv)
 	if err != nil {
 		return err
 	}
-	defer app.Close()
-	return demo.ServeHTTP(ctx, app.Listener, newHandler(app.Service))
+	key, err := signingKey(getenv, &s)
+	if err != nil {
+		return err
+	}
+	store, closeStore, err := openStore(s, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	endpoints, err := newEndpoints(s, key, store, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("ADDR %q: %w", s.addr, err)
+	}
+	banner(out, "http://"+ln.Addr().String(), s)
+	var publish *jwtgate.Key
+	if key.ID != "" { // a key pair's: its public half may be published
+		publish = key
+	}
+	return serve(ctx, ln, newHandler(endpoints, publish))
 }

@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -36,7 +37,9 @@ type App struct {
 type Answer struct {
 	Status    int
 	Challenge string
-	Body      map[string]any
+	// CacheControl and Allow are those header fields.
+	CacheControl, Allow string
+	Body                map[string]any
 	// Cookies are the Set-Cookie lines, by cookie name.
 	Cookies map[string]string
 }
@@ -69,18 +72,28 @@ func (w *walker) do(name string, r req) Answer {
 	}
 	hr, err := http.NewRequest(r.method, w.app.Base+r.path, body)
 	require.NoError(w.t, err, name)
-	if r.body != "" {
-		hr.Header.Set("Content-Type", "application/json")
-	}
+	ownType := false
 	for _, h := range r.headers {
+		if h[0] == "Content-Type" {
+			ownType = true
+			if h[1] == "" { // a body without Content-Type
+				continue
+			}
+		}
 		hr.Header.Add(h[0], h[1])
+	}
+	if r.body != "" && !ownType {
+		hr.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := w.client.Do(hr)
 	require.NoError(w.t, err, name)
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(w.t, err, name)
-	a := Answer{Status: resp.StatusCode, Challenge: resp.Header.Get("WWW-Authenticate"), Cookies: map[string]string{}}
+	a := Answer{
+		Status: resp.StatusCode, Challenge: resp.Header.Get("WWW-Authenticate"),
+		CacheControl: resp.Header.Get("Cache-Control"), Allow: resp.Header.Get("Allow"), Cookies: map[string]string{},
+	}
 	for _, line := range resp.Header.Values("Set-Cookie") {
 		name, _, _ := strings.Cut(line, "=")
 		a.Cookies[name] = line
@@ -121,6 +134,10 @@ func invalidRequest(desc string) string {
 
 func bearer(tok string) [][2]string { return [][2]string{{"Authorization", "Bearer " + tok}} }
 
+// contentType sends the body as ct instead of application/json ("": with no
+// Content-Type at all).
+func contentType(ct string) [][2]string { return [][2]string{{"Content-Type", ct}} }
+
 func cookie(tok string) [][2]string { return [][2]string{{"Cookie", "access_token=" + tok}} }
 
 func get(path string, headers [][2]string) req {
@@ -140,7 +157,20 @@ func (w *walker) login(name, user, password string) map[string]any {
 	}
 	assert.Equal(w.t, "Bearer", a.Body["token_type"], name)
 	assert.Equal(w.t, float64(900), a.Body["expires_in"], name)
+	assert.Equal(w.t, "no-store", a.CacheControl, "%s: token responses are not cached (RFC 6749 §5.1)", name)
 	return a.Body
+}
+
+// refused expects one of the endpoints' own refusals of a request they
+// cannot take: status, invalid_request, and Cache-Control: no-store.
+func (w *walker) refused(name string, r req, status int) Answer {
+	w.t.Helper()
+	a := w.expect(name, r, status, "", "invalid_request")
+	assert.Equal(w.t, "no-store", a.CacheControl, name)
+	if status == http.StatusMethodNotAllowed {
+		assert.Equal(w.t, "POST", a.Allow, "%s: Allow", name)
+	}
+	return a
 }
 
 func str(v any) string { s, _ := v.(string); return s }
@@ -149,23 +179,57 @@ func (w *walker) walk() {
 	t := w.t
 	w.expect("healthz", get("/healthz", nil), 200, "", "")
 
-	// Login.
-	w.expect("login malformed JSON", post("/login", `{"username":`, nil), 400, "", "invalid_request")
-	w.expect("login missing password", post("/login", `{"username":"alice"}`, nil), 400, "", "invalid_request")
+	// Login. The body is one JSON object, read strictly: exact member names,
+	// none repeated (not even in another case), strings, nothing after it.
+	const aliceBody = `{"username":"alice","password":"alice-password"}`
+	for _, bad := range []struct{ name, body string }{
+		{"malformed JSON", `{"username":`},
+		{"missing password", `{"username":"alice"}`},
+		{"empty password", `{"username":"alice","password":""}`},
+		{"a number as password", `{"username":"alice","password":1}`},
+		{"an array", `[` + aliceBody + `]`},
+		{"a repeated member", `{"username":"admin","username":"alice","password":"alice-password"}`},
+		{"a member repeated in another case", `{"username":"alice","password":"alice-password","Password":"x"}`},
+		{"a name in another case only", `{"Username":"alice","password":"alice-password"}`},
+		{"data after the object", aliceBody + ` {}`},
+	} {
+		w.refused("login with "+bad.name, post("/login", bad.body, nil), 400)
+	}
 	w.expect("login wrong password", post("/login", `{"username":"alice","password":"nope"}`, nil), 401, realm, "invalid_credentials")
 	w.expect("login unknown user", post("/login", `{"username":"mallory","password":"alice-password"}`, nil), 401, realm, "invalid_credentials")
+	// Only application/json, which a cross-site form cannot send (login CSRF).
+	w.refused("login as text/plain", post("/login", aliceBody, contentType("text/plain")), 415)
+	w.refused("login as a form", post("/login", "username=alice&password=alice-password", contentType("application/x-www-form-urlencoded")), 415)
+	w.refused("login as multipart", post("/login", "--x\r\n\r\n--x--\r\n", contentType("multipart/form-data; boundary=x")), 415)
+	w.refused("login without Content-Type", post("/login", aliceBody, contentType("")), 415)
+	w.expect("login as JSON with a charset", post("/login", aliceBody, contentType("Application/JSON; charset=utf-8")), 200, "", "")
+	w.refused("login by GET", get("/login", nil), 405)
+	w.refused("login by PUT", req{method: "PUT", path: "/login", body: aliceBody}, 405)
+	w.refused("login body over 64 KiB", post("/login", `{"username":"alice","password":"`+strings.Repeat("a", 64<<10)+`"}`, nil), 413)
+	w.refused("login with another mode", post("/login?mode=token", aliceBody, nil), 400)
+	w.refused("login with mode twice", post("/login?mode=cookie&mode=cookie", aliceBody, nil), 400)
 	alice := w.login("login alice", "alice", "alice-password")
 	access, refresh := str(alice["access_token"]), str(alice["refresh_token"])
 
-	// The access token's shape.
+	// The tokens' shape: NumericDates in whole seconds, the client_id (the
+	// issuer: the app logs its own users in), the login's family in sid.
 	header, claims := decode(t, access)
 	assert.Equal(t, "HS256", header["alg"])
 	assert.Equal(t, "at+jwt", header["typ"])
-	for _, c := range []string{"iss", "aud", "sub", "iat", "exp", "jti", "scope"} {
+	for _, c := range []string{"iss", "aud", "sub", "iat", "exp", "jti", "sid", "client_id", "scope"} {
 		assert.Contains(t, claims, c, "access token claim %s", c)
 	}
 	assert.Equal(t, w.app.Issuer, claims["iss"])
-	assert.InDelta(t, 900, claims["exp"].(float64)-claims["iat"].(float64), 1)
+	assert.Equal(t, w.app.Audience, claims["aud"])
+	assert.Equal(t, w.app.Issuer, claims["client_id"])
+	iat, _ := claims["iat"].(float64)
+	assert.Equal(t, math.Trunc(iat), iat, "iat is whole seconds")
+	assert.Equal(t, float64(900), claims["exp"].(float64)-iat, "access tokens live 15 minutes")
+	rheader, rclaims := decode(t, refresh)
+	assert.Equal(t, "refresh+jwt", rheader["typ"])
+	assert.Equal(t, w.app.Issuer, rclaims["aud"], "a refresh token is addressed to the issuer")
+	assert.Equal(t, claims["sid"], rclaims["sid"], "one family")
+	assert.Equal(t, float64(7*24*3600), rclaims["exp"].(float64)-rclaims["iat"].(float64), "refresh tokens live 7 days")
 
 	// Protected routes.
 	w.expect("me without token", get("/api/me", nil), 401, realm, "missing_token")
@@ -230,10 +294,14 @@ func (w *walker) walk() {
 	w.expect("alg none", get("/api/me", bearer(enc(`{"alg":"none"}`)+"."+enc(mustJSON(base))+".")), 401, invalidToken("The access token algorithm is not accepted"), "invalid_token")
 
 	// Refresh: rotation, and reuse revoking the family.
-	w.expect("refresh without token", post("/refresh", `{}`, nil), 400, "", "invalid_request")
-	w.expect("refresh malformed", post("/refresh", `{"refresh_token":`, nil), 400, "", "invalid_request")
+	w.refused("refresh without token", post("/refresh", `{}`, nil), 400)
+	w.refused("refresh without body", post("/refresh", "", nil), 400)
+	w.refused("refresh malformed", post("/refresh", `{"refresh_token":`, nil), 400)
+	w.refused("refresh as text/plain", post("/refresh", `{"refresh_token":"`+refresh+`"}`, contentType("text/plain")), 415)
+	w.refused("refresh by GET", get("/refresh", nil), 405)
 	w.expect("refresh forged", post("/refresh", `{"refresh_token":"`+tamper(refresh)+`"}`, nil), 401, invalidGrant, "invalid_grant")
 	a := w.expect("refresh", post("/refresh", `{"refresh_token":"`+refresh+`"}`, nil), 200, "", "")
+	assert.Equal(t, "no-store", a.CacheControl, "refresh")
 	access2, refresh2 := str(a.Body["access_token"]), str(a.Body["refresh_token"])
 	require.NotEmpty(t, refresh2)
 	assert.NotEqual(t, refresh, refresh2)
@@ -246,7 +314,13 @@ func (w *walker) walk() {
 	// Logout.
 	bob := w.login("login again", "alice", "alice-password")
 	w.expect("logout without token", post("/logout", "", nil), 401, realm, "missing_token")
-	w.expect("logout", post("/logout", "", bearer(str(bob["access_token"]))), 204, "", "")
+	// Refused before anything is revoked.
+	w.refused("logout by GET", get("/logout", bearer(str(bob["access_token"]))), 405)
+	w.refused("logout with a text/plain body", post("/logout", "x", append(bearer(str(bob["access_token"])), contentType("text/plain")...)), 415)
+	w.expect("me after refused logouts", get("/api/me", bearer(str(bob["access_token"]))), 200, "", "")
+	a = w.expect("logout", post("/logout", "", bearer(str(bob["access_token"]))), 204, "", "")
+	assert.Equal(t, "no-store", a.CacheControl, "logout")
+	assert.Empty(t, a.Cookies, "a logout by the Authorization header clears no cookie")
 	w.expect("me after logout", get("/api/me", bearer(str(bob["access_token"]))), 401, invalidToken("The access token has been revoked"), "invalid_token")
 	w.expect("refresh after logout", post("/refresh", `{"refresh_token":"`+str(bob["refresh_token"])+`"}`, nil), 401, invalidGrant, "invalid_grant")
 	w.expect("admin unaffected by alice's logout", get("/api/admin", bearer(str(admin["access_token"]))), 200, "", "")
@@ -263,6 +337,7 @@ func (w *walker) cookieMode() {
 		a := w.expect(name, post("/login?mode=cookie", `{"username":"alice","password":"alice-password"}`, nil), 200, "", "")
 		require.Equal(t, 200, a.Status)
 		assert.Equal(t, float64(900), a.Body["expires_in"], name)
+		assert.Equal(t, "no-store", a.CacheControl, name)
 		csrf = str(a.Body["csrf_token"])
 		require.NotEmpty(t, csrf, name)
 		assert.NotContains(t, a.Body, "access_token", "%s: no token in the body", name)

@@ -1,0 +1,129 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// defaultBase is the URL the apps print with ADDR unset, which the READMEs
+// show.
+const defaultBase = "http://127.0.0.1:8080"
+
+// walkthroughMarker starts the line before the walk-through's copy in a
+// README.
+const walkthroughMarker = "<!-- walk-through:"
+
+// TestWalkthrough runs the walk-through the net/http app prints at start
+// (JWT_SECRET set) with sh, line after line in one shell, against the app,
+// with the jwtgate CLI built from this checkout on PATH, and checks every
+// answer; and it checks that README.md and examples/README.md show the same
+// lines. So the walk-through cannot drift from the code, nor the READMEs from
+// the walk-through.
+func TestWalkthrough(t *testing.T) {
+	t.Parallel()
+	cli := binary(t, "cmd/jwtgate")
+	p := start(t, "nethttp")
+	walk := walkthrough(t, p.banner)
+	for _, doc := range []string{"../../README.md", "../README.md"} {
+		assert.Equal(t, strings.ReplaceAll(walk, p.base, defaultBase), readmeWalkthrough(t, doc), "%s shows the walk-through the apps print", doc)
+	}
+
+	// One marker before each command, so that each one's output can be told
+	// apart; -e stops at a command that fails (curl cannot connect), -u at a
+	// variable used before it is set.
+	var script strings.Builder
+	script.WriteString("set -eu\n")
+	var commands []string
+	for line := range strings.Lines(walk) {
+		if !strings.HasPrefix(line, "#") {
+			fmt.Fprintf(&script, "echo '@@@ %d'\n", len(commands))
+			commands = append(commands, strings.TrimSpace(line))
+		}
+		script.WriteString(line)
+	}
+	sh := exec.Command("sh", "-c", script.String())
+	sh.Env = append(os.Environ(), "PATH="+filepath.Dir(cli)+string(os.PathListSeparator)+os.Getenv("PATH"), "JWT_SECRET="+secret)
+	out, err := sh.CombinedOutput()
+	require.NoError(t, err, "the walk-through runs as printed:\n%s", out)
+	outputs := regexp.MustCompile(`(?m)^@@@ \d+\n`).Split(string(out), -1)[1:]
+	require.Len(t, outputs, len(commands), "%s", out)
+
+	// What each command answers, in order; an assignment prints nothing.
+	const (
+		meAlice = `{"scope":"read","sub":"alice"}`
+		revoked = `{"error":"invalid_token","error_description":"The access token has been revoked"}`
+	)
+	want := []struct{ command, output string }{
+		{"PAIR=$(curl -s -X POST " + p.base + "/login ", ""},
+		{"ACCESS_TOKEN=", ""},
+		{"REFRESH_TOKEN=", ""},
+		{"curl -s -w '\\n' " + p.base + "/api/me ", meAlice},
+		{"curl -s -w '\\n' " + p.base + "/api/admin ", `{"error":"insufficient_scope","error_description":"The access token lacks a required scope"}`},
+		{"PAIR=$(curl -s -X POST " + p.base + "/refresh ", ""},
+		{"ACCESS_TOKEN=", ""},
+		{"curl -s -w '\\n' " + p.base + "/api/me ", meAlice},
+		{"curl -si -X POST " + p.base + "/logout ", "HTTP/1.1 204 No Content"},
+		{"curl -s -w '\\n' " + p.base + "/api/me ", revoked},
+		{"ACCESS_TOKEN=$(jwtgate mint -key-env JWT_SECRET ", ""},
+		{"curl -s -w '\\n' " + p.base + "/api/me ", `{"scope":"read","sub":"carol"}`},
+	}
+	require.Len(t, commands, len(want), "the commands of the walk-through:\n%s", walk)
+	for i, w := range want {
+		assert.True(t, strings.HasPrefix(commands[i], w.command), "command %d is %q, expected %q…", i, commands[i], w.command)
+		got := strings.TrimSpace(outputs[i])
+		if w.output == "" {
+			assert.Empty(t, got, "command %d (%s) prints nothing", i, commands[i])
+		} else {
+			first, _, _ := strings.Cut(got, "\n")
+			assert.Equal(t, w.output, strings.TrimSpace(first), "command %d (%s)", i, commands[i])
+		}
+	}
+	assert.NotContains(t, p.banner, secret, "the banner shows no secret")
+}
+
+// walkthrough returns the commands of a banner: from its first comment line
+// to the blank line that ends it.
+func walkthrough(t *testing.T, banner string) string {
+	t.Helper()
+	i := strings.Index(banner, "\n#")
+	require.Positive(t, i, "a walk-through in the banner:\n%s", banner)
+	walk, _, _ := strings.Cut(banner[i+1:], "\n\n")
+	return walk + "\n"
+}
+
+// readmeWalkthrough returns the fenced block after the walk-through marker in
+// the Markdown file at path.
+func readmeWalkthrough(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	var block strings.Builder
+	state := 0 // 0: before the marker, 1: before the fence, 2: in the block
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case state == 0 && strings.HasPrefix(line, walkthroughMarker):
+			state = 1
+		case state == 1 && strings.HasPrefix(line, "```"):
+			state = 2
+		case state == 2 && line == "```":
+			return block.String()
+		case state == 2:
+			block.WriteString(line + "\n")
+		}
+	}
+	require.NoError(t, sc.Err())
+	t.Fatalf("%s has no fenced block after a line starting %q", path, walkthroughMarker)
+	return ""
+}
