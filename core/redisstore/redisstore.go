@@ -164,7 +164,8 @@ type Options struct {
 	DPoPWindow time.Duration
 }
 
-// Store is a issuing.Store in Redis. It is safe for concurrent use.
+// Store is a issuing.Store (and so a jwtgate.Revoker) and a
+// jwtgate.ReplayStore in Redis. It is safe for concurrent use.
 type Store struct {
 	rdb     redis.UniversalClient
 	prefix  string
