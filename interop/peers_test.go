@@ -2,6 +2,8 @@ package interop
 
 import (
 	"context"
+	"crypto"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +44,18 @@ type peer struct {
 	// fetchSet fetches a JWK Set from url as the library does, or as plain
 	// HTTP when it has no fetcher, and parses it.
 	fetchSet func(url string) (set any, kidAlg map[string]string, err error)
+	// dpopProof signs claims as a DPoP proof (RFC 9449 §4.2) with m's
+	// private key: typ dpop+jwt, m's alg, m's public key embedded as jwk,
+	// no kid.
+	dpopProof func(m *material, claims map[string]any) (string, error)
+	// thumbprint is the RFC 7638 SHA-256 thumbprint of a public key,
+	// base64url, as the library computes it: what cnf.jkt holds.
+	thumbprint func(pub any) (string, error)
+	// checkProof verifies a DPoP proof with the library, as RFC 9449 §4.3
+	// asks of its JOSE part: typ dpop+jwt, alg, a public key in the jwk
+	// header, the signature by that key. It returns the claims and the jwk's
+	// thumbprint.
+	checkProof func(proof, alg string) (claims map[string]any, jkt string, err error)
 }
 
 // algorithms returns the algorithms of jwtgate the peer has.
@@ -123,6 +137,42 @@ func goJose() *peer {
 				kidAlg[k.KeyID] = k.Algorithm
 			}
 			return &set, kidAlg, nil
+		},
+		dpopProof: func(m *material, claims map[string]any) (string, error) {
+			signer, err := jose.NewSigner(
+				jose.SigningKey{Algorithm: jose.SignatureAlgorithm(m.alg), Key: m.private()},
+				(&jose.SignerOptions{EmbedJWK: true}).WithType("dpop+jwt"))
+			if err != nil {
+				return "", err
+			}
+			return josejwt.Signed(signer).Claims(claims).Serialize()
+		},
+		thumbprint: func(pub any) (string, error) {
+			tp, err := (&jose.JSONWebKey{Key: pub}).Thumbprint(crypto.SHA256)
+			return base64.RawURLEncoding.EncodeToString(tp), err
+		},
+		checkProof: func(proof, alg string) (map[string]any, string, error) {
+			sig, err := jose.ParseSignedCompact(proof, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
+			if err != nil {
+				return nil, "", err
+			}
+			h := sig.Signatures[0].Protected
+			if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != "dpop+jwt" {
+				return nil, "", fmt.Errorf("typ %q, not dpop+jwt", typ)
+			}
+			if h.JSONWebKey == nil || !h.JSONWebKey.IsPublic() || !h.JSONWebKey.Valid() {
+				return nil, "", errors.New("no public jwk in the header")
+			}
+			payload, err := sig.Verify(h.JSONWebKey)
+			if err != nil {
+				return nil, "", err
+			}
+			var claims map[string]any
+			if err := json.Unmarshal(payload, &claims); err != nil {
+				return nil, "", err
+			}
+			tp, err := h.JSONWebKey.Thumbprint(crypto.SHA256)
+			return claims, base64.RawURLEncoding.EncodeToString(tp), err
 		},
 	}
 }
@@ -228,6 +278,68 @@ func jwx() *peer {
 				return nil, nil, err
 			}
 			return set, jwxKidAlg(set), nil
+		},
+		dpopProof: func(m *material, claims map[string]any) (string, error) {
+			alg, ok := jwa.LookupSignatureAlgorithm(m.alg)
+			if !ok {
+				return "", fmt.Errorf("jwx has no %s", m.alg)
+			}
+			pub, err := jwk.PublicKeyOf(m.private())
+			if err != nil {
+				return "", err
+			}
+			payload, err := json.Marshal(claims)
+			if err != nil {
+				return "", err
+			}
+			hdr := jws.NewHeaders()
+			if err := errors.Join(hdr.Set(jws.TypeKey, "dpop+jwt"), hdr.Set(jws.JWKKey, pub)); err != nil {
+				return "", err
+			}
+			b, err := jws.Sign(payload, jws.WithKey(alg, m.private(), jws.WithProtectedHeaders(hdr)))
+			return string(b), err
+		},
+		thumbprint: func(pub any) (string, error) {
+			k, err := jwk.Import(pub)
+			if err != nil {
+				return "", err
+			}
+			tp, err := k.Thumbprint(crypto.SHA256)
+			return base64.RawURLEncoding.EncodeToString(tp), err
+		},
+		checkProof: func(proof, algName string) (map[string]any, string, error) {
+			alg, ok := jwa.LookupSignatureAlgorithm(algName)
+			if !ok {
+				return nil, "", fmt.Errorf("jwx has no %s", algName)
+			}
+			msg, err := jws.ParseString(proof)
+			if err != nil {
+				return nil, "", err
+			}
+			h := msg.Signatures()[0].ProtectedHeaders()
+			if typ, _ := h.Type(); typ != "dpop+jwt" {
+				return nil, "", fmt.Errorf("typ %q, not dpop+jwt", typ)
+			}
+			if a, _ := h.Algorithm(); a != alg {
+				return nil, "", fmt.Errorf("alg %s, not %s", a, alg)
+			}
+			key, ok := h.JWK()
+			if !ok {
+				return nil, "", errors.New("no jwk in the header")
+			}
+			if private, err := jwk.IsPrivateKey(key); err != nil || private {
+				return nil, "", errors.New("no public jwk in the header")
+			}
+			payload, err := jws.Verify([]byte(proof), jws.WithKey(alg, key))
+			if err != nil {
+				return nil, "", err
+			}
+			var claims map[string]any
+			if err := json.Unmarshal(payload, &claims); err != nil {
+				return nil, "", err
+			}
+			tp, err := key.Thumbprint(crypto.SHA256)
+			return claims, base64.RawURLEncoding.EncodeToString(tp), err
 		},
 	}
 	return p

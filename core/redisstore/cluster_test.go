@@ -17,7 +17,7 @@ import (
 
 // TestCluster runs the store on a real three-master Redis Cluster: the shared
 // suite (rotation scripts, revocation keys and the loss marker spread over
-// slots of every master), then faults: a master frozen, then killed. The
+// slots of every master), DPoP replay records, then faults: a master frozen, then killed. The
 // subtests run in order, on one cluster (starting one takes seconds).
 func TestCluster(t *testing.T) {
 	t.Parallel()
@@ -41,6 +41,15 @@ func TestCluster(t *testing.T) {
 			}
 		}
 	}
+	// onReplay returns a fresh proof id whose record lives on master m.
+	onReplay := func(m int) string {
+		for {
+			id := "jkt." + strconv.FormatInt(seq.Add(1), 10)
+			if cluster.MasterOf(replayKey(prefix, id)) == m {
+				return id
+			}
+		}
+	}
 	epochMaster := cluster.MasterOf(prefix + "epoch")
 	other := (epochMaster + 1) % 3 // a master without the loss marker
 
@@ -49,7 +58,7 @@ func TestCluster(t *testing.T) {
 	callsOn := func(s *redisstore.Store, m int) []result {
 		ctx := context.Background()
 		until := time.Now().Add(time.Hour)
-		ids := map[string]string{"t": on("t", m), "f": on("f", m), "s": on("s", m)}
+		ids := map[string]string{"t": on("t", m), "f": on("f", m), "s": on("s", m), "dpop": onReplay(m)}
 		fns := []struct {
 			name string
 			fn   func() error
@@ -63,6 +72,7 @@ func TestCluster(t *testing.T) {
 			{"StartFamily", func() error { return s.StartFamily(ctx, ids["f"], "r-0", until) }},
 			{"RotateFamily", func() error { return s.RotateFamily(ctx, ids["f"], "r-0", "r-1", until) }},
 			{"RevokeFamily", func() error { return s.RevokeFamily(ctx, ids["f"], until) }},
+			{"Remember", func() error { _, err := s.Remember(ctx, ids["dpop"], time.Now().Add(time.Minute)); return err }},
 		}
 		var out []result
 		for _, f := range fns {
@@ -72,6 +82,21 @@ func TestCluster(t *testing.T) {
 		}
 		return out
 	}
+
+	t.Run("replays", func(t *testing.T) {
+		// Records on every master, each new once; the loss marker, on one
+		// master, is read in the same call.
+		s := newStore(t, client, redisstore.Options{Prefix: prefix})
+		ctx := context.Background()
+		for m := range 3 {
+			id := onReplay(m)
+			for i, want := range []bool{true, false} {
+				fresh, err := s.Remember(ctx, id, time.Now().Add(time.Minute))
+				require.NoError(t, err)
+				assert.Equal(t, want, fresh, "master %d, call %d", m, i)
+			}
+		}
+	})
 
 	t.Run("a frozen master", func(t *testing.T) {
 		// A new client: its first calls also look the command table up,

@@ -60,6 +60,10 @@ var calls = []call{
 		}
 		return err
 	}},
+	{"Remember", func(ctx context.Context, s *redisstore.Store, i int) error {
+		_, err := s.Remember(ctx, id("jkt.jti", i), time.Now().Add(time.Minute))
+		return err
+	}},
 }
 
 func id(kind string, i int) string { return kind + "-" + strconv.Itoa(i) }

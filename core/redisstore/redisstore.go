@@ -1,10 +1,15 @@
-// Package redisstore is a issuing.Store in Redis, for a service that runs as
-// several instances: a logout on one is a refusal on all of them at once, and
-// a refresh-token family spent on one is spent everywhere.
+// Package redisstore is a issuing.Store and a jwtgate.ReplayStore in Redis,
+// for a service that runs as several instances: a logout on one is a refusal
+// on all of them at once, a refresh-token family spent on one is spent
+// everywhere, and a DPoP proof one of them accepted is refused by all.
 //
 //	client, err := redisstore.NewClient("redis://127.0.0.1:6379/0")
 //	store, err := redisstore.New(client, redisstore.Options{})
-//	auth, err := jwtgate.New(jwtgate.Config{ /* … */ Revoker: store })
+//	auth, err := jwtgate.New(jwtgate.Config{
+//		// …
+//		Revoker: store,
+//		DPoP:    &jwtgate.DPoP{Replay: store},
+//	})
 //	issuer, err := issuing.New(issuing.Config{ /* … */ Store: store})
 //
 // It works with any redis.UniversalClient: a single node, Sentinel or Cluster.
@@ -87,6 +92,47 @@
 // then refused, so users log in again. Persistence (appendonly yes, or RDB
 // snapshots with an acceptable window) avoids these re-logins; the marker
 // keeps a loss safe, not painless.
+//
+// # DPoP replay
+//
+// As a jwtgate.ReplayStore (DPoP: &jwtgate.DPoP{Replay: store}) the store
+// records each accepted proof (Remember) in one key, Prefix + "dpop:" + the
+// base64url SHA-256 of the proof's id (the key's thumbprint and the jti,
+// which the client chooses: never stored as it is), set with SET NX in one
+// round trip, so that of the instances sharing the Redis only one accepts a
+// proof. The key expires when the proof leaves the window (PX, until − now by
+// the store's clock, rounded up to the millisecond: the window is the
+// verifier's, measured by its clock, not Redis's). A record takes about 150
+// bytes of Redis memory (Redis 7, with its expiry): at 1,000 proofs a second
+// and the default 60 s Window, about 9 MB.
+//
+// A Redis that lost its data has forgotten the proofs of the last Window,
+// and those proofs, captured with their token, would be accepted again until
+// their iat leaves the window. The store refuses them instead, with the same
+// loss marker as revocations, read in the same round trip as the SET: a
+// proof whose iat (until − Options.DPoPWindow) is in a second before the
+// marker's epoch is answered as a replay (401 invalid_dpop_proof), since the
+// store cannot tell whether it was used. Consequences:
+//
+//   - Options.DPoPWindow must be the jwtgate.DPoP.Window of the
+//     Authenticators that use the store (both default to 60 s). Set larger,
+//     the store also refuses fresh proofs for the difference after a loss;
+//     set smaller, it lets proofs seen up to the difference before the loss
+//     through again.
+//   - The refusals last at most a Window after the loss: a proof older than
+//     that is refused by its iat anyway. RFC 9449 has a client make a new
+//     proof for each request, so a refused request costs a client that
+//     retries one retry.
+//   - After a loss, a client whose clock runs behind the store's is refused
+//     for as long as it lags; a client whose clock runs ahead may have made
+//     proofs before the loss with an iat after it, which pass again: keep
+//     clocks in time (NTP), as for revocations.
+//   - A brand-new Redis (or a new Prefix) counts as a loss, as above.
+//   - Eviction: a policy that evicts keys with a TTL (volatile-*,
+//     allkeys-*) may forget proofs, which the marker does not detect. Use
+//     noeviction.
+//   - On Cluster the proofs' keys spread over every slot, and the marker
+//     lives in one: a shard that loses its data alone goes unnoticed.
 package redisstore
 
 import (
@@ -111,18 +157,28 @@ type Options struct {
 	Timeout time.Duration
 	// Now is the clock entries are compared with. Default time.Now.
 	Now func() time.Time
+	// DPoPWindow is the jwtgate.DPoP.Window of the Authenticators that use
+	// the store as their Replay: after a loss of Redis's data, a proof
+	// issued (iat) before the loss is refused, and the store finds iat as
+	// the proof's until − DPoPWindow. Default 60 s, as jwtgate.DPoP's.
+	DPoPWindow time.Duration
 }
 
-// Store is a issuing.Store in Redis. It is safe for concurrent use.
+// Store is a issuing.Store (and so a jwtgate.Revoker) and a
+// jwtgate.ReplayStore in Redis. It is safe for concurrent use.
 type Store struct {
 	rdb     redis.UniversalClient
 	prefix  string
 	timeout time.Duration
 	now     func() time.Time
-	guard   bool // wait for calls on a goroutine of their own (see run)
+	window  time.Duration // Options.DPoPWindow
+	guard   bool          // wait for calls on a goroutine of their own (see run)
 }
 
-var _ issuing.Store = (*Store)(nil)
+var (
+	_ issuing.Store       = (*Store)(nil)
+	_ jwtgate.ReplayStore = (*Store)(nil)
+)
 
 // New returns a Store over client. It refuses a nil client, and a
 // *redis.Client, *redis.ClusterClient or *redis.Ring built without
@@ -135,7 +191,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if err := checkClient(client); err != nil {
 		return nil, err
 	}
-	s := &Store{rdb: client, prefix: opts.Prefix, timeout: opts.Timeout, now: opts.Now, guard: needsGuard(client)}
+	s := &Store{rdb: client, prefix: opts.Prefix, timeout: opts.Timeout, now: opts.Now, window: opts.DPoPWindow, guard: needsGuard(client)}
 	if s.prefix == "" {
 		s.prefix = "jwtgate:"
 	}
@@ -144,6 +200,9 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.window <= 0 {
+		s.window = 60 * time.Second
 	}
 	return s, nil
 }

@@ -1,0 +1,90 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// replayKey is where the record of proof id lives: a digest, since id holds
+// a jti the client chose, of any length and content. Without a hash tag, so
+// that on Cluster the records spread over every slot.
+func (s *Store) replayKey(id string) string {
+	h := sha256.Sum256([]byte(id))
+	return s.prefix + "dpop:" + base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// pxUntil is the expiry, in whole milliseconds, of a record that must last
+// until until, from now: rounded up, so that Redis forgets it no earlier
+// than the verifier's window ends.
+func pxUntil(until, now time.Time) time.Duration {
+	d := until.Sub(now)
+	return (d + time.Millisecond - 1).Truncate(time.Millisecond)
+}
+
+// Remember implements jwtgate.ReplayStore: it records id until until in
+// Redis, and reports whether it was new, so that of all the instances
+// sharing the Redis, one only accepts a DPoP proof. One pipelined round trip
+// sets the record (SET NX PX, its expiry until − now by the store's clock)
+// and reads the loss marker; when the marker is missing, a second round trip
+// creates it. A proof issued (until − Options.DPoPWindow) in a second before
+// the marker's epoch is reported as not new: Redis may have forgotten it
+// (see the package doc). An until already past writes nothing: id is new
+// unless a record of it is still there. An until at now is kept 1 ms, since
+// jwtgate accepts a proof at the very end of its window.
+//
+// Like the store's other calls it ends within Options.Timeout, with an error
+// when Redis has not answered, and jwtgate then answers 503: a proof is never
+// accepted unchecked.
+func (s *Store) Remember(ctx context.Context, id string, until time.Time) (bool, error) {
+	if id == "" {
+		return false, errEmptyID
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	key := s.replayKey(id)
+	pipe := s.rdb.Pipeline()
+	epoch := pipe.Get(ctx, s.epochKey())
+	var set *redis.BoolCmd
+	var exists *redis.IntCmd
+	if now := s.now(); !until.Before(now) {
+		// At least 1 ms: the verifier still accepts a proof at its until.
+		set = pipe.SetNX(ctx, key, "1", max(pxUntil(until, now), time.Millisecond))
+	} else {
+		exists = pipe.Exists(ctx, key)
+	}
+	if err := s.run(ctx, func() error { _, err := pipe.Exec(ctx); return err }); err != nil && !errors.Is(err, redis.Nil) {
+		return false, wrap(err)
+	}
+	var fresh bool
+	if set != nil {
+		ok, err := set.Result() // a SET NX that found the key is false, not redis.Nil
+		if err != nil {
+			return false, wrap(err)
+		}
+		fresh = ok
+	} else {
+		n, err := exists.Result()
+		if err != nil {
+			return false, wrap(err)
+		}
+		fresh = n == 0
+	}
+	e, err := epoch.Int64()
+	if errors.Is(err, redis.Nil) {
+		e, err = s.startEpoch(ctx)
+	}
+	if err != nil {
+		// Fail closed: whether Redis lost its data is unknown, and with it
+		// whether a proof it reports new was used before.
+		return false, wrap(err)
+	}
+	if until.Add(-s.window).Unix() < e {
+		return false, nil // issued before the loss: it may have been used
+	}
+	return fresh, nil
+}
