@@ -19,7 +19,9 @@ import (
 // verification, BenchmarkReplayStore the store.
 type everNew struct{}
 
-func (everNew) Remember(context.Context, string, time.Time) (bool, error) { return true, nil }
+func (everNew) Remember(context.Context, string, time.Time, time.Time) (bool, error) {
+	return true, nil
+}
 
 // BenchmarkDPoP is one request through httpjwt with a DPoP-bound HS256
 // token and an ES256 proof (its signature verified every time, whatever the
@@ -87,13 +89,13 @@ func BenchmarkReplayStore(b *testing.B) {
 	s := jwtgate.NewMemoryReplayStore(func() time.Time { return now })
 	ctx := context.Background()
 	for i := range 100_000 {
-		_, _ = s.Remember(ctx, "seed-"+strconv.Itoa(i), now.Add(time.Minute))
+		_, _ = s.Remember(ctx, "seed-"+strconv.Itoa(i), now, now.Add(time.Minute))
 	}
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		i++
-		if fresh, err := s.Remember(ctx, "jkt-0123456789abcdef0123456789abcdef0123456.jti-"+strconv.Itoa(i), now.Add(time.Minute)); err != nil || !fresh {
+		if fresh, err := s.Remember(ctx, "jkt-0123456789abcdef0123456789abcdef0123456.jti-"+strconv.Itoa(i), now, now.Add(time.Minute)); err != nil || !fresh {
 			b.Fatal("not new")
 		}
 	}

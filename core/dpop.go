@@ -98,10 +98,14 @@ const (
 // ReplayStore remembers DPoP proofs, so that each is used once.
 // Implementations must be safe for concurrent use; the Redis store is one.
 type ReplayStore interface {
-	// Remember records id until until, and reports whether it was new:
-	// false when id was recorded already (a replay). Atomic: of two calls
-	// with one id, one only is told it was new.
-	Remember(ctx context.Context, id string, until time.Time) (new bool, err error)
+	// Remember records id until until (inclusive: the verifier still takes
+	// a proof at that instant), and reports whether it was new: false when
+	// id was recorded already (a replay). Atomic: of two calls with one id,
+	// one only is told it was new. issued is the proof's iat, for a store
+	// that must tell proofs made before it lost its records (the Redis
+	// store); until is issued plus the Window. id is the key's thumbprint
+	// and the proof's jti, which the client chose: any length, any bytes.
+	Remember(ctx context.Context, id string, issued, until time.Time) (new bool, err error)
 }
 
 // NonceSource issues the nonces DPoP proofs must carry (RFC 9449 §9).
@@ -364,7 +368,14 @@ func (a *Authenticator) checkProof(ctx context.Context, r extractors.Request, pr
 		e.dpop, e.nonce = true, d.Nonces.Nonce()
 		return "", e
 	}
-	fresh, err := d.Replay.Remember(ctx, jkt+"."+c.jti, c.iat.Add(d.Window))
+	var start time.Time
+	if a.observer != nil {
+		start = time.Now()
+	}
+	fresh, err := d.Replay.Remember(ctx, jkt+"."+c.jti, c.iat, c.iat.Add(d.Window))
+	if a.observer != nil {
+		a.observer.StoreCall(ctx, "remember_proof", start, time.Since(start), err)
+	}
 	switch {
 	case err != nil:
 		e := newError(ErrUnavailable, err, "The token could not be checked; try again later")
@@ -619,19 +630,21 @@ func NewMemoryReplayStore(now func() time.Time) *MemoryReplayStore {
 }
 
 // Remember implements ReplayStore.
-func (s *MemoryReplayStore) Remember(_ context.Context, id string, until time.Time) (bool, error) {
+func (s *MemoryReplayStore) Remember(_ context.Context, id string, _, until time.Time) (bool, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if now.Sub(s.lastSweep) > time.Minute {
 		s.lastSweep = now
 		for k, u := range s.seen {
-			if !now.Before(u) {
+			if now.After(u) {
 				delete(s.seen, k)
 			}
 		}
 	}
-	if u, ok := s.seen[id]; ok && now.Before(u) {
+	// Until is inclusive: at that very instant the verifier still takes the
+	// proof, so it must still be a replay.
+	if u, ok := s.seen[id]; ok && !now.After(u) {
 		return false, nil
 	}
 	s.seen[strings.Clone(id)] = until

@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -206,7 +207,7 @@ func TestDPoPReplay(t *testing.T) {
 
 type failingReplay struct{}
 
-func (failingReplay) Remember(context.Context, string, time.Time) (bool, error) {
+func (failingReplay) Remember(context.Context, string, time.Time, time.Time) (bool, error) {
 	return false, errors.New("replay store down")
 }
 
@@ -358,4 +359,58 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// TestMemoryReplayStoreSuite: the in-memory store keeps the replay-store
+// contract (jwtgatetest.RunReplayStore), its until inclusive.
+func TestMemoryReplayStoreSuite(t *testing.T) {
+	t.Parallel()
+	jwtgatetest.RunReplayStore(t, func(_ *testing.T, now func() time.Time) jwtgate.ReplayStore {
+		return jwtgate.NewMemoryReplayStore(now)
+	})
+}
+
+// TestProofAtTheWindowsEdge: a proof whose iat is exactly Window ago is
+// still taken, once: at that instant the store still remembers it.
+func TestProofAtTheWindowsEdge(t *testing.T) {
+	t.Parallel()
+	k := newProofKey(t)
+	a := dpopAuth(t, nil)
+	bound := mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+k.jkt+`"}`))
+	url := "http://example.com/api/me"
+	p := k.standard(t, "GET", url, testNow.Add(-60*time.Second), bound)
+	_, err := a.Authenticate(context.Background(), extractors.FromHTTP(dpopRequest("GET", url, bound, p)))
+	require.NoError(t, err, "at the edge of the window")
+	_, err = a.Authenticate(context.Background(), extractors.FromHTTP(dpopRequest("GET", url, bound, p)))
+	require.ErrorIs(t, err, jwtgate.ErrInvalidDPoPProof, "the same proof again, at the same instant")
+}
+
+// storeCalls is an Observer that keeps the ops of StoreCall.
+type storeCalls struct {
+	jwtgate.NopObserver
+	mu  sync.Mutex
+	ops []string
+}
+
+func (s *storeCalls) StoreCall(_ context.Context, op string, _ time.Time, _ time.Duration, _ error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ops = append(s.ops, op)
+}
+
+// TestReplayStoreObserved: each replay check is a store call the Observer
+// sees, as "remember_proof".
+func TestReplayStoreObserved(t *testing.T) {
+	t.Parallel()
+	k := newProofKey(t)
+	obs := &storeCalls{}
+	a := testAuth(t, func(c *jwtgate.Config) {
+		c.Observer = obs
+		c.DPoP = &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(func() time.Time { return testNow })}
+	})
+	bound := mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+k.jkt+`"}`))
+	url := "http://example.com/api/me"
+	_, err := a.Authenticate(context.Background(), extractors.FromHTTP(dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow, bound))))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"remember_proof"}, obs.ops)
 }

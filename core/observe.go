@@ -29,9 +29,9 @@ type Observer interface {
 	// outcome.
 	Authenticated(ctx context.Context, o *Outcome)
 	// StoreCall is called after each call jwtgate makes to a revocation
-	// store or issuing store: op is the method ("is_revoked",
-	// "start_family", "rotate_family", "revoke_token", "revoke_family",
-	// "revoke_subject").
+	// store, issuing store or DPoP replay store: op is the method
+	// ("is_revoked", "start_family", "rotate_family", "revoke_token",
+	// "revoke_family", "revoke_subject", "remember_proof").
 	StoreCall(ctx context.Context, op string, start time.Time, d time.Duration, err error)
 	// KeysFetched is called after each fetch of a remote key set.
 	KeysFetched(ctx context.Context, f *KeyFetch)

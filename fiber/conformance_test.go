@@ -88,6 +88,7 @@ func serve(app *fiber.App) http.Handler {
 		}
 		fctx.Init(req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1234}, nil)
 		handler(&fctx)
+		//lint:ignore SA1019 All is newer than fasthttp v1.51.0, the version this module requires
 		fctx.Response.Header.VisitAll(func(k, v []byte) { w.Header().Add(string(k), string(v)) })
 		w.WriteHeader(fctx.Response.StatusCode())
 		_, _ = w.Write(fctx.Response.Body())

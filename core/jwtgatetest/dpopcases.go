@@ -101,7 +101,7 @@ func badProof() want { return dpopWant("invalid_dpop_proof", descProof) }
 // failingReplay is a replay store that cannot answer.
 type failingReplay struct{}
 
-func (failingReplay) Remember(context.Context, string, time.Time) (bool, error) {
+func (failingReplay) Remember(context.Context, string, time.Time, time.Time) (bool, error) {
 	return false, errors.New("jwtgatetest: replay store down")
 }
 

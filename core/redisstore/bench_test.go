@@ -112,7 +112,7 @@ func BenchmarkRemember(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				// seq, not a counter of this run: -count repeats it on one store.
-				fresh, err := s.Remember(context.Background(), jkt+"."+strconv.FormatInt(seq.Add(1), 10), time.Now().Add(time.Minute))
+				fresh, err := s.Remember(context.Background(), jkt+"."+strconv.FormatInt(seq.Add(1), 10), time.Now(), time.Now().Add(time.Minute))
 				if err != nil || !fresh {
 					b.Fatal(fresh, err)
 				}
@@ -121,11 +121,11 @@ func BenchmarkRemember(b *testing.B) {
 		b.Run(name+"/replay", func(b *testing.B) {
 			b.ReportAllocs()
 			id := jkt + ".replayed"
-			if _, err := s.Remember(context.Background(), id, time.Now().Add(time.Hour)); err != nil {
+			if _, err := s.Remember(context.Background(), id, time.Now().Add(time.Hour).Add(-time.Minute), time.Now().Add(time.Hour)); err != nil {
 				b.Fatal(err)
 			}
 			for b.Loop() {
-				fresh, err := s.Remember(context.Background(), id, time.Now().Add(time.Minute))
+				fresh, err := s.Remember(context.Background(), id, time.Now(), time.Now().Add(time.Minute))
 				if err != nil || fresh {
 					b.Fatal(fresh, err)
 				}

@@ -72,7 +72,10 @@ func TestCluster(t *testing.T) {
 			{"StartFamily", func() error { return s.StartFamily(ctx, ids["f"], "r-0", until) }},
 			{"RotateFamily", func() error { return s.RotateFamily(ctx, ids["f"], "r-0", "r-1", until) }},
 			{"RevokeFamily", func() error { return s.RevokeFamily(ctx, ids["f"], until) }},
-			{"Remember", func() error { _, err := s.Remember(ctx, ids["dpop"], time.Now().Add(time.Minute)); return err }},
+			{"Remember", func() error {
+				_, err := s.Remember(ctx, ids["dpop"], time.Now(), time.Now().Add(time.Minute))
+				return err
+			}},
 		}
 		var out []result
 		for _, f := range fns {
@@ -91,7 +94,7 @@ func TestCluster(t *testing.T) {
 		for m := range 3 {
 			id := onReplay(m)
 			for i, want := range []bool{true, false} {
-				fresh, err := s.Remember(ctx, id, time.Now().Add(time.Minute))
+				fresh, err := s.Remember(ctx, id, time.Now(), time.Now().Add(time.Minute))
 				require.NoError(t, err)
 				assert.Equal(t, want, fresh, "master %d, call %d", m, i)
 			}

@@ -61,7 +61,7 @@ var calls = []call{
 		return err
 	}},
 	{"Remember", func(ctx context.Context, s *redisstore.Store, i int) error {
-		_, err := s.Remember(ctx, id("jkt.jti", i), time.Now().Add(time.Minute))
+		_, err := s.Remember(ctx, id("jkt.jti", i), time.Now(), time.Now().Add(time.Minute))
 		return err
 	}},
 }

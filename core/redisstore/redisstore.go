@@ -110,15 +110,10 @@
 // and those proofs, captured with their token, would be accepted again until
 // their iat leaves the window. The store refuses them instead, with the same
 // loss marker as revocations, read in the same round trip as the SET: a
-// proof whose iat (until − Options.DPoPWindow) is in a second before the
-// marker's epoch is answered as a replay (401 invalid_dpop_proof), since the
-// store cannot tell whether it was used. Consequences:
+// proof whose iat is in a second before the marker's epoch is answered as a
+// replay (401 invalid_dpop_proof), since the store cannot tell whether it
+// was used. Consequences:
 //
-//   - Options.DPoPWindow must be the jwtgate.DPoP.Window of the
-//     Authenticators that use the store (both default to 60 s). Set larger,
-//     the store also refuses fresh proofs for the difference after a loss;
-//     set smaller, it lets proofs seen up to the difference before the loss
-//     through again.
 //   - The refusals last at most a Window after the loss: a proof older than
 //     that is refused by its iat anyway. RFC 9449 has a client make a new
 //     proof for each request, so a refused request costs a client that
@@ -157,11 +152,6 @@ type Options struct {
 	Timeout time.Duration
 	// Now is the clock entries are compared with. Default time.Now.
 	Now func() time.Time
-	// DPoPWindow is the jwtgate.DPoP.Window of the Authenticators that use
-	// the store as their Replay: after a loss of Redis's data, a proof
-	// issued (iat) before the loss is refused, and the store finds iat as
-	// the proof's until − DPoPWindow. Default 60 s, as jwtgate.DPoP's.
-	DPoPWindow time.Duration
 }
 
 // Store is a issuing.Store (and so a jwtgate.Revoker) and a
@@ -171,8 +161,7 @@ type Store struct {
 	prefix  string
 	timeout time.Duration
 	now     func() time.Time
-	window  time.Duration // Options.DPoPWindow
-	guard   bool          // wait for calls on a goroutine of their own (see run)
+	guard   bool // wait for calls on a goroutine of their own (see run)
 }
 
 var (
@@ -191,7 +180,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if err := checkClient(client); err != nil {
 		return nil, err
 	}
-	s := &Store{rdb: client, prefix: opts.Prefix, timeout: opts.Timeout, now: opts.Now, window: opts.DPoPWindow, guard: needsGuard(client)}
+	s := &Store{rdb: client, prefix: opts.Prefix, timeout: opts.Timeout, now: opts.Now, guard: needsGuard(client)}
 	if s.prefix == "" {
 		s.prefix = "jwtgate:"
 	}
@@ -200,9 +189,6 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
-	}
-	if s.window <= 0 {
-		s.window = 60 * time.Second
 	}
 	return s, nil
 }

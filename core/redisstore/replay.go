@@ -31,8 +31,8 @@ func pxUntil(until, now time.Time) time.Duration {
 // sharing the Redis, one only accepts a DPoP proof. One pipelined round trip
 // sets the record (SET NX PX, its expiry until − now by the store's clock)
 // and reads the loss marker; when the marker is missing, a second round trip
-// creates it. A proof issued (until − Options.DPoPWindow) in a second before
-// the marker's epoch is reported as not new: Redis may have forgotten it
+// creates it. A proof issued (its iat) in a second before the marker's
+// epoch is reported as not new: Redis may have forgotten it
 // (see the package doc). An until already past writes nothing: id is new
 // unless a record of it is still there. An until at now is kept 1 ms, since
 // jwtgate accepts a proof at the very end of its window.
@@ -40,7 +40,7 @@ func pxUntil(until, now time.Time) time.Duration {
 // Like the store's other calls it ends within Options.Timeout, with an error
 // when Redis has not answered, and jwtgate then answers 503: a proof is never
 // accepted unchecked.
-func (s *Store) Remember(ctx context.Context, id string, until time.Time) (bool, error) {
+func (s *Store) Remember(ctx context.Context, id string, issued, until time.Time) (bool, error) {
 	if id == "" {
 		return false, errEmptyID
 	}
@@ -83,7 +83,7 @@ func (s *Store) Remember(ctx context.Context, id string, until time.Time) (bool,
 		// whether a proof it reports new was used before.
 		return false, wrap(err)
 	}
-	if until.Add(-s.window).Unix() < e {
+	if issued.Unix() < e {
 		return false, nil // issued before the loss: it may have been used
 	}
 	return fresh, nil

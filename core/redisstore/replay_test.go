@@ -40,46 +40,17 @@ func inUse(t *testing.T, client redis.UniversalClient, prefix string, start time
 	require.NoError(t, err)
 }
 
-// TestRememberContract: the Redis store answers as jwtgate's in-memory one
-// does: new once, then a replay while the record lasts; an until already
-// past records nothing.
-func TestRememberContract(t *testing.T) {
+// TestReplayStoreSuite: the Redis store keeps jwtgate's replay-store
+// contract, as the in-memory one does (core's TestMemoryReplayStoreSuite).
+func TestReplayStoreSuite(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	client := srv.Client()
-	stores := map[string]func(t *testing.T, now func() time.Time) jwtgate.ReplayStore{
-		"memory": func(_ *testing.T, now func() time.Time) jwtgate.ReplayStore { return jwtgate.NewMemoryReplayStore(now) },
-		"redis": func(t *testing.T, now func() time.Time) jwtgate.ReplayStore {
-			prefix := redistest.Prefix()
-			inUse(t, client, prefix, lossStart)
-			return newStore(t, client, redisstore.Options{Prefix: prefix, Now: now})
-		},
-	}
-	for name, newReplay := range stores {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			clock := jwtgatetest.NewClock(lossStart)
-			s := newReplay(t, clock.Now)
-			remember := func(id string, until time.Time) bool {
-				t.Helper()
-				fresh, err := s.Remember(ctx, id, until)
-				require.NoError(t, err)
-				return fresh
-			}
-			until := clock.Now().Add(time.Minute)
-			assert.True(t, remember("jkt.a", until), "first use")
-			assert.False(t, remember("jkt.a", until), "replay")
-			assert.False(t, remember("jkt.a", until.Add(time.Minute)), "replay, whatever its until")
-			assert.True(t, remember("jkt.b", until), "another id")
-			assert.True(t, remember("other-jkt.a", until), "the same jti under another key")
-			assert.False(t, remember("jkt.a", clock.Now().Add(-time.Second)), "an id still recorded, asked with an until past")
-
-			past := clock.Now().Add(-time.Second)
-			assert.True(t, remember("jkt.past", past))
-			assert.True(t, remember("jkt.past", past), "an until past is not recorded")
-		})
-	}
+	jwtgatetest.RunReplayStore(t, func(t *testing.T, now func() time.Time) jwtgate.ReplayStore {
+		prefix := redistest.Prefix()
+		inUse(t, client, prefix, now()) // no data loss since an hour before the suite's clock
+		return newStore(t, client, redisstore.Options{Prefix: prefix, Now: now})
+	})
 }
 
 // TestRememberInRedis: one key per proof, of fixed length whatever the id,
@@ -98,7 +69,7 @@ func TestRememberInRedis(t *testing.T) {
 
 	long := "jkt." + strings.Repeat("j", 8<<10)
 	for _, id := range []string{"jkt.short", long} {
-		fresh, err := s.Remember(ctx, id, clock.Now().Add(90*time.Second))
+		fresh, err := s.Remember(ctx, id, clock.Now().Add(90*time.Second).Add(-time.Minute), clock.Now().Add(90*time.Second))
 		require.NoError(t, err)
 		require.True(t, fresh)
 	}
@@ -116,7 +87,7 @@ func TestRememberInRedis(t *testing.T) {
 
 	// Rounded up to the millisecond: Redis keeps the record no shorter than
 	// the verifier's window.
-	fresh, err := s.Remember(ctx, "jkt.round", clock.Now().Add(90*time.Second+time.Microsecond))
+	fresh, err := s.Remember(ctx, "jkt.round", clock.Now().Add(90*time.Second+time.Microsecond).Add(-time.Minute), clock.Now().Add(90*time.Second+time.Microsecond))
 	require.NoError(t, err)
 	require.True(t, fresh)
 	ttl, err := client.PTTL(ctx, replayKey(prefix, "jkt.round")).Result()
@@ -125,7 +96,7 @@ func TestRememberInRedis(t *testing.T) {
 	assert.LessOrEqual(t, ttl, 90*time.Second+time.Millisecond)
 
 	// An until past writes nothing.
-	fresh, err = s.Remember(ctx, "jkt.past", clock.Now().Add(-time.Millisecond))
+	fresh, err = s.Remember(ctx, "jkt.past", clock.Now().Add(-time.Millisecond).Add(-time.Minute), clock.Now().Add(-time.Millisecond))
 	require.NoError(t, err)
 	assert.True(t, fresh)
 	n, err := client.Exists(ctx, replayKey(prefix, "jkt.past")).Result()
@@ -147,17 +118,17 @@ func TestRememberExpires(t *testing.T) {
 	s := newStore(t, client, redisstore.Options{Prefix: prefix, Now: clock.Now})
 	until := clock.Now().Add(time.Minute)
 
-	fresh, err := s.Remember(ctx, "jkt.a", until)
+	fresh, err := s.Remember(ctx, "jkt.a", until.Add(-time.Minute), until)
 	require.NoError(t, err)
 	require.True(t, fresh)
-	fresh, err = s.Remember(ctx, "jkt.a", until)
+	fresh, err = s.Remember(ctx, "jkt.a", until.Add(-time.Minute), until)
 	require.NoError(t, err)
 	require.False(t, fresh)
 
 	ok, err := client.PExpireAt(ctx, replayKey(prefix, "jkt.a"), time.UnixMilli(1)).Result()
 	require.NoError(t, err)
 	require.True(t, ok)
-	fresh, err = s.Remember(ctx, "jkt.a", until)
+	fresh, err = s.Remember(ctx, "jkt.a", until.Add(-time.Minute), until)
 	require.NoError(t, err)
 	assert.True(t, fresh, "expired in Redis: new again")
 }
@@ -182,7 +153,7 @@ func TestRememberConcurrent(t *testing.T) {
 		for i := range 50 {
 			wg.Go(func() {
 				<-start
-				ok, err := instances[i%2].Remember(context.Background(), id, clock.Now().Add(time.Minute))
+				ok, err := instances[i%2].Remember(context.Background(), id, clock.Now(), clock.Now().Add(time.Minute))
 				if err != nil {
 					errs.Add(1)
 				}
@@ -226,10 +197,10 @@ func TestRememberAfterDataLoss(t *testing.T) {
 				prefix := redistest.Prefix()
 				inUse(t, srv.Client(), prefix, lossStart)
 				clock := jwtgatetest.NewClock(lossStart)
-				s := newStore(t, srv.Client(), redisstore.Options{Prefix: prefix, Now: clock.Now, Timeout: time.Second, DPoPWindow: window})
+				s := newStore(t, srv.Client(), redisstore.Options{Prefix: prefix, Now: clock.Now, Timeout: time.Second})
 				remember := func(id string, iat time.Time) bool {
 					t.Helper()
-					fresh, err := s.Remember(ctx, id, iat.Add(window))
+					fresh, err := s.Remember(ctx, id, iat, iat.Add(window))
 					require.NoError(t, err)
 					return fresh
 				}
