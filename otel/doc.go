@@ -1,0 +1,3 @@
+// Package jwtgateotel reports what jwtgate does as OpenTelemetry metrics and
+// traces.
+package jwtgateotel
