@@ -327,6 +327,7 @@ func (o *Observer) Authenticated(ctx context.Context, out *jwtgate.Outcome) {
 		// Set after Start rather than given to it: a span that is not
 		// sampled then costs no attribute slice.
 		kv := make([]attribute.KeyValue, 0, 5+len(o.extra))
+		kv = append(kv, o.extra...) // first: the span keeps the last of a key
 		kv = append(kv, keyOutcome.String(outcomeNames[outcome]), keyCacheHit.Bool(out.Cached))
 		if out.Alg != "" {
 			kv = append(kv, keyAlg.String(out.Alg))
@@ -338,7 +339,7 @@ func (o *Observer) Authenticated(ctx context.Context, out *jwtgate.Outcome) {
 			kv = append(kv, keyReason.String(out.Reason))
 			span.SetStatus(codes.Error, out.Reason) // the reason, never the error's text
 		}
-		span.SetAttributes(append(kv, o.extra...)...)
+		span.SetAttributes(kv...)
 	}
 	span.End(trace.WithTimestamp(out.Start.Add(out.Duration)))
 }
