@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // ScopeName is the instrumentation scope of the Meter and Tracer the
@@ -48,7 +50,8 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 }
 
 // WithTracerProvider sets where the spans are recorded. Default
-// otel.GetTracerProvider() at the time New is called.
+// otel.GetTracerProvider() at the time New is called. A no-op provider
+// (trace/noop's) turns them off, for metrics alone.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(c *config) { c.tracers = tp }
 }
@@ -65,7 +68,8 @@ func WithAttributes(attrs ...attribute.KeyValue) Option {
 // issuing.Config and jwks.RemoteOptions: their instruments are shared. It
 // is safe for concurrent use.
 type Observer struct {
-	tracer trace.Tracer
+	tracer trace.Tracer // nil: no spans
+	kind   trace.SpanStartOption
 	extra  []attribute.KeyValue
 
 	authRequests    metric.Int64Counter
@@ -161,12 +165,19 @@ func New(opts ...Option) (*Observer, error) {
 	if c.tracers == nil {
 		c.tracers = otel.GetTracerProvider()
 	}
-	meter := c.meters.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL))
+	version := moduleVersion()
+	meter := c.meters.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL), metric.WithInstrumentationVersion(version))
 	o := &Observer{
-		tracer:   c.tracers.Tracer(ScopeName, trace.WithSchemaURL(semconv.SchemaURL)),
+		kind:     trace.WithSpanKind(trace.SpanKindInternal), // built once: an option is an allocation
 		extra:    c.attrs,
 		authSpan: "jwtgate.authenticate",
 		jwksSpan: "jwtgate.jwks.fetch",
+	}
+	// A no-op TracerProvider given explicitly turns the spans off: their
+	// options and the context the no-op Start returns would be allocated
+	// for nothing.
+	if _, off := c.tracers.(noop.TracerProvider); !off {
+		o.tracer = c.tracers.Tracer(ScopeName, trace.WithSchemaURL(semconv.SchemaURL), trace.WithInstrumentationVersion(version))
 	}
 	var errs []error
 	check := func(err error) {
@@ -226,6 +237,21 @@ func New(opts ...Option) (*Observer, error) {
 	}
 	o.issuedMore = newCache(o.issuingMeasure, otherError)
 	return o, errors.Join(errs...)
+}
+
+// moduleVersion is this module's version in the binary's build, for the
+// instrumentation scope: "" when it is not known (tests, a replace).
+func moduleVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, m := range info.Deps {
+		if m.Path == ScopeName && m.Replace == nil {
+			return m.Version
+		}
+	}
+	return ""
 }
 
 func (o *Observer) refusal(reason string) *measure {
@@ -322,7 +348,10 @@ func (o *Observer) Authenticated(ctx context.Context, out *jwtgate.Outcome) {
 		o.cacheLookups.Add(ctx, 1, o.miss.add...)
 	}
 
-	_, span := o.tracer.Start(ctx, o.authSpan, trace.WithTimestamp(out.Start), trace.WithSpanKind(trace.SpanKindInternal))
+	if o.tracer == nil {
+		return
+	}
+	_, span := o.tracer.Start(ctx, o.authSpan, trace.WithTimestamp(out.Start), o.kind)
 	if span.IsRecording() {
 		// Set after Start rather than given to it: a span that is not
 		// sampled then costs no attribute slice.
@@ -396,7 +425,10 @@ func (o *Observer) KeysFetched(ctx context.Context, f *jwtgate.KeyFetch) {
 	o.fetchDuration.Record(ctx, f.Duration.Seconds(), m.rec...)
 	o.keyCount.Record(ctx, int64(f.Keys), set.rec...)
 
-	_, span := o.tracer.Start(ctx, o.jwksSpan, trace.WithTimestamp(f.Start), trace.WithSpanKind(trace.SpanKindInternal))
+	if o.tracer == nil {
+		return
+	}
+	_, span := o.tracer.Start(ctx, o.jwksSpan, trace.WithTimestamp(f.Start), o.kind)
 	if span.IsRecording() {
 		span.SetAttributes(m.kv...)
 		span.SetAttributes(m.url, keyKeys.Int(f.Keys), keyRefused.Int(f.Refused), keyChanged.Bool(f.Changed))
@@ -429,7 +461,10 @@ func (o *Observer) CacheEvicted(ctx context.Context) {
 // operationSpan records a finished store call or issuing operation: its
 // attributes are its metric's (the operation, error.type, the extra ones).
 func (o *Observer) operationSpan(ctx context.Context, m *measure, start time.Time, d time.Duration, errType string) {
-	_, span := o.tracer.Start(ctx, m.span, trace.WithTimestamp(start), trace.WithSpanKind(trace.SpanKindInternal))
+	if o.tracer == nil {
+		return
+	}
+	_, span := o.tracer.Start(ctx, m.span, trace.WithTimestamp(start), o.kind)
 	if span.IsRecording() {
 		span.SetAttributes(m.kv...)
 		if errType != "" {
