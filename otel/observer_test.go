@@ -28,6 +28,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/issuing"
@@ -559,4 +560,29 @@ func TestNoTokenSubOrJTIInAnyAttribute(t *testing.T) {
 	bad.mu.Lock()
 	bad.secrets = nil // found: its own end-of-test check has nothing left to find
 	bad.mu.Unlock()
+}
+
+// A no-op TracerProvider: metrics alone, and no span reaches any provider.
+func TestNoopTracer(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	reader := sdkmetric.NewManualReader()
+	obs, err := jwtgateotel.New(jwtgateotel.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))),
+		jwtgateotel.WithTracerProvider(noop.NewTracerProvider()))
+	require.NoError(t, err)
+	a, err := jwtgate.New(jwtgate.Config{Keys: jwtgate.HMAC(secretKey, "HS256"), Issuer: []string{testIssuer}, Audience: []string{testAudience}, Observer: obs})
+	require.NoError(t, err)
+	h := httpjwt.New(httpjwt.Config{Authenticator: a})(http.HandlerFunc(ok))
+	code, _ := r.get(h, r.token(t, secretKey, time.Now().Add(time.Hour)))
+	require.Equal(t, http.StatusNoContent, code)
+	obs.StoreCall(context.Background(), "is_revoked", time.Now(), time.Millisecond, nil)
+	obs.KeysFetched(context.Background(), &jwtgate.KeyFetch{URL: "https://idp.example/keys", Start: time.Now(), Keys: 1})
+	obs.Issued(context.Background(), "login", "", time.Now(), time.Millisecond, nil)
+
+	noSpans := (&rig{reader: reader}).metrics(t)
+	assert.Equal(t, int64(1), count(t, noSpans, "jwtgate.auth.requests", outcome.String("accepted")))
+	assert.Equal(t, uint64(1), histogram(t, noSpans, "jwtgate.store.duration", storeOp.String("is_revoked")).Count)
+	v, _ := gauge(t, noSpans, "jwtgate.jwks.key.count", attribute.String("server.address", "idp.example"), attribute.Int("server.port", 443))
+	assert.Equal(t, int64(1), v)
+	assert.Len(t, r.spans.Ended(), 1, "the test's own request span alone")
 }

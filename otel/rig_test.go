@@ -264,7 +264,7 @@ func (r *rig) values(t *testing.T) (vals []string) {
 	t.Helper()
 	add := func(kvs ...attribute.KeyValue) {
 		for _, kv := range kvs {
-			vals = append(vals, string(kv.Key)+"="+kv.Value.Emit())
+			vals = append(vals, string(kv.Key)+"="+kv.Value.String())
 		}
 	}
 	var rm metricdata.ResourceMetrics
