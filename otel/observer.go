@@ -276,7 +276,7 @@ func (o *Observer) issuingMeasure(k [2]string) *measure {
 // use, while the URL, configuration too, may hold a tenant in its path.
 func (o *Observer) fetchMeasure(k [2]string) *measure {
 	var kv []attribute.KeyValue
-	full := k[0]
+	var full attribute.KeyValue // none for a URL that does not parse (jwks.NewRemote refuses one)
 	if u, err := url.Parse(k[0]); err == nil {
 		host, port := u.Hostname(), u.Port()
 		if port == "" {
@@ -288,15 +288,16 @@ func (o *Observer) fetchMeasure(k [2]string) *measure {
 		if n, err := strconv.Atoi(port); err == nil {
 			kv = append(kv, semconv.ServerPort(n))
 		}
-		full = redact(u)
+		full = semconv.URLFull(redact(u))
 	}
 	m := o.measure(withError(k[1], kv...)...)
-	m.url = semconv.URLFull(full)
+	m.url = full
 	return m
 }
 
-// redact drops what url.full must not carry: credentials, and the values
-// of the query, which may hold a key.
+// redact replaces what url.full must not carry, credentials and the values
+// of the query (which may hold a key), with REDACTED, and drops the
+// fragment.
 func redact(u *url.URL) string {
 	c := *u
 	if c.User != nil {
@@ -431,7 +432,10 @@ func (o *Observer) KeysFetched(ctx context.Context, f *jwtgate.KeyFetch) {
 	_, span := o.tracer.Start(ctx, o.jwksSpan, trace.WithTimestamp(f.Start), o.kind)
 	if span.IsRecording() {
 		span.SetAttributes(m.kv...)
-		span.SetAttributes(m.url, keyKeys.Int(f.Keys), keyRefused.Int(f.Refused), keyChanged.Bool(f.Changed))
+		span.SetAttributes(keyKeys.Int(f.Keys), keyRefused.Int(f.Refused), keyChanged.Bool(f.Changed))
+		if m.url.Valid() {
+			span.SetAttributes(m.url)
+		}
 		if errType != "" {
 			span.SetStatus(codes.Error, errType)
 		}

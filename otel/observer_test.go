@@ -586,3 +586,22 @@ func TestNoopTracer(t *testing.T) {
 	assert.Equal(t, int64(1), v)
 	assert.Len(t, r.spans.Ended(), 1, "the test's own request span alone")
 }
+
+// A key set URL's credentials and query values never reach an attribute;
+// its host and port do.
+func TestKeyFetchURLRedacted(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.secret("s3cr3t-pass", "k3y-value")
+	start := time.Now()
+	r.obs.KeysFetched(context.Background(), &jwtgate.KeyFetch{
+		URL: "https://user:s3cr3t-pass@idp.example:8443/tenant/keys?key=k3y-value#frag", Start: start, Duration: time.Millisecond, Keys: 2,
+	})
+	keys, found := gauge(t, r.metrics(t), "jwtgate.jwks.key.count", attribute.String("server.address", "idp.example"), attribute.Int("server.port", 8443))
+	assert.True(t, found)
+	assert.Equal(t, int64(2), keys)
+	spans := r.ended("jwtgate.jwks.fetch")
+	require.Len(t, spans, 1)
+	assertTimes(t, spans[0], start, time.Millisecond)
+	assert.Equal(t, "https://REDACTED:REDACTED@idp.example:8443/tenant/keys?key=REDACTED", attrs(spans[0])["url.full"].AsString())
+}
