@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"time"
 
@@ -24,11 +25,13 @@ import (
 // Observer uses: the package's import path, as OpenTelemetry asks.
 const ScopeName = "github.com/jwtgate/jwtgate/otel"
 
-// DurationBuckets are the explicit bucket boundaries, in seconds, of every
-// duration histogram: from 1 µs (a cached token) through the tens of µs of a
-// signature and the ms of a store or a key fetch, to 10 s (a fetch timing
-// out). A View can replace them.
-var DurationBuckets = []float64{
+// DurationBuckets returns the explicit bucket boundaries, in seconds, of
+// every duration histogram: from 1 µs (a cached token) through the tens of
+// µs of a signature and the ms of a store or a key fetch, to 10 s (a fetch
+// timing out). A View can replace them.
+func DurationBuckets() []float64 { return slices.Clone(durationBuckets) }
+
+var durationBuckets = []float64{
 	0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.00005,
 	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
 	0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -192,7 +195,7 @@ func New(opts ...Option) (*Observer, error) {
 	}
 	histogram := func(name, desc string) metric.Float64Histogram {
 		i, err := meter.Float64Histogram(name, metric.WithUnit("s"), metric.WithDescription(desc),
-			metric.WithExplicitBucketBoundaries(DurationBuckets...))
+			metric.WithExplicitBucketBoundaries(durationBuckets...))
 		check(err)
 		return i
 	}

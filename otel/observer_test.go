@@ -605,3 +605,18 @@ func TestKeyFetchURLRedacted(t *testing.T) {
 	assertTimes(t, spans[0], start, time.Millisecond)
 	assert.Equal(t, "https://REDACTED:REDACTED@idp.example:8443/tenant/keys?key=REDACTED", attrs(spans[0])["url.full"].AsString())
 }
+
+// The duration histograms have the documented buckets, from 1 µs to 10 s.
+func TestDurationBuckets(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.obs.StoreCall(context.Background(), "is_revoked", time.Now(), 3*time.Microsecond, nil)
+	dp := histogram(t, r.metrics(t), "jwtgate.store.duration", storeOp.String("is_revoked"))
+	assert.Equal(t, jwtgateotel.DurationBuckets(), dp.Bounds)
+	assert.Equal(t, 1e-6, dp.Bounds[0])
+	assert.Equal(t, 10.0, dp.Bounds[len(dp.Bounds)-1])
+	assert.Equal(t, uint64(1), dp.BucketCounts[2], "3 µs: in (2.5 µs, 5 µs]")
+	b := jwtgateotel.DurationBuckets()
+	b[0] = 42
+	assert.Equal(t, 1e-6, jwtgateotel.DurationBuckets()[0], "a copy")
+}
