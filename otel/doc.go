@@ -12,7 +12,7 @@
 //	if err != nil {
 //		return err
 //	}
-//	auth, err := jwtgate.New(jwtgate.Config{Keys: keys, Issuer: iss, Audience: aud, Observer: obs})
+//	auth, err := jwtgate.New(jwtgate.Config{Keys: keys, Issuer: []string{iss}, Audience: aud, Observer: obs})
 //	issuer, err := issuing.New(issuing.Config{ /* … */ Observer: obs})
 //	remote, err := jwks.NewRemote(ctx, jwks.RemoteOptions{URL: u, Observer: obs})
 //
