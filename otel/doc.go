@@ -88,6 +88,9 @@
 //	jwtgate.issuing.<op>    each login, refresh, logout,  jwtgate.issuing.operation, error.type
 //	                        revoke_subject
 //
+// The measurements are made in the context of jwtgate's span, so an
+// exemplar points at it.
+//
 // A refusal or failure sets the span's status to Error with the reason (or
 // error.type) as its description: never the error's text, which may quote
 // the token's claims, and no exception event. url.full has its credentials

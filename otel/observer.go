@@ -337,6 +337,7 @@ func (o *Observer) Authenticated(ctx context.Context, out *jwtgate.Outcome) {
 	case out.Token == nil:
 		outcome, m = outcomeAnonymous, o.anon
 	}
+	ctx, span := o.start(ctx, o.authSpan, out.Start)
 	o.authRequests.Add(ctx, 1, m.add...)
 	hit := 0
 	if out.Cached {
@@ -351,11 +352,9 @@ func (o *Observer) Authenticated(ctx context.Context, out *jwtgate.Outcome) {
 		// have it (or the Authenticator has none: see the package doc).
 		o.cacheLookups.Add(ctx, 1, o.miss.add...)
 	}
-
-	if o.tracer == nil {
+	if span == nil {
 		return
 	}
-	_, span := o.tracer.Start(ctx, o.authSpan, trace.WithTimestamp(out.Start), o.kind)
 	if span.IsRecording() {
 		// Set after Start rather than given to it: a span that is not
 		// sampled then costs no attribute slice.
@@ -377,6 +376,17 @@ func (o *Observer) Authenticated(ctx context.Context, out *jwtgate.Outcome) {
 	span.End(trace.WithTimestamp(out.Start.Add(out.Duration)))
 }
 
+// start starts a span at the core's start time, as a child of the span in
+// ctx, and returns the context holding it: the measurements are recorded
+// in it, so that an exemplar points at jwtgate's span, not the request's.
+// The span is nil when spans are off.
+func (o *Observer) start(ctx context.Context, name string, at time.Time) (context.Context, trace.Span) {
+	if o.tracer == nil {
+		return ctx, nil
+	}
+	return o.tracer.Start(ctx, name, trace.WithTimestamp(at), o.kind)
+}
+
 // StoreCall implements [jwtgate.Observer]: jwtgate.store.duration and a
 // jwtgate.store.<op> span.
 func (o *Observer) StoreCall(ctx context.Context, op string, start time.Time, d time.Duration, err error) {
@@ -385,8 +395,9 @@ func (o *Observer) StoreCall(ctx context.Context, op string, start time.Time, d 
 	if m == nil || errType != "" {
 		m = o.storesMore.get([2]string{op, errType})
 	}
+	ctx, span := o.start(ctx, m.span, start)
 	o.storeDuration.Record(ctx, d.Seconds(), m.rec...)
-	o.operationSpan(ctx, m, start, d, errType)
+	o.end(span, m, start, d, errType)
 }
 
 // storeErrorType is the error.type of a store call: "" when the store
@@ -426,24 +437,16 @@ func (o *Observer) KeysFetched(ctx context.Context, f *jwtgate.KeyFetch) {
 		errType = errorType(f.Err)
 		m = o.fetchFailures.get([2]string{f.URL, errType})
 	}
+	ctx, span := o.start(ctx, o.jwksSpan, f.Start)
 	o.fetchDuration.Record(ctx, f.Duration.Seconds(), m.rec...)
 	o.keyCount.Record(ctx, int64(f.Keys), set.rec...)
-
-	if o.tracer == nil {
-		return
-	}
-	_, span := o.tracer.Start(ctx, o.jwksSpan, trace.WithTimestamp(f.Start), o.kind)
-	if span.IsRecording() {
-		span.SetAttributes(m.kv...)
+	if span != nil && span.IsRecording() {
 		span.SetAttributes(keyKeys.Int(f.Keys), keyRefused.Int(f.Refused), keyChanged.Bool(f.Changed))
 		if m.url.Valid() {
 			span.SetAttributes(m.url)
 		}
-		if errType != "" {
-			span.SetStatus(codes.Error, errType)
-		}
 	}
-	span.End(trace.WithTimestamp(f.Start.Add(f.Duration)))
+	o.end(span, m, f.Start, f.Duration, errType)
 }
 
 // Issued implements [jwtgate.Observer]: jwtgate.issuing.duration,
@@ -453,11 +456,12 @@ func (o *Observer) Issued(ctx context.Context, op, reason string, start time.Tim
 	if m == nil || reason != "" {
 		m = o.issuedMore.get([2]string{op, reason})
 	}
+	ctx, span := o.start(ctx, m.span, start)
 	o.issuingDuration.Record(ctx, d.Seconds(), m.rec...)
 	if reason == "refresh_reused" {
 		o.refreshReuses.Add(ctx, 1, o.base.add...)
 	}
-	o.operationSpan(ctx, m, start, d, reason)
+	o.end(span, m, start, d, reason)
 }
 
 // CacheEvicted implements [jwtgate.Observer]: jwtgate.cache.evictions.
@@ -465,13 +469,13 @@ func (o *Observer) CacheEvicted(ctx context.Context) {
 	o.cacheEvictions.Add(ctx, 1, o.base.add...)
 }
 
-// operationSpan records a finished store call or issuing operation: its
-// attributes are its metric's (the operation, error.type, the extra ones).
-func (o *Observer) operationSpan(ctx context.Context, m *measure, start time.Time, d time.Duration, errType string) {
-	if o.tracer == nil {
+// end ends a store call's, a key fetch's or an issuing operation's span
+// (nil: spans are off) at start+d, with its metric's attributes (the
+// operation, error.type, the extra ones) and, for a failure, status Error.
+func (o *Observer) end(span trace.Span, m *measure, start time.Time, d time.Duration, errType string) {
+	if span == nil {
 		return
 	}
-	_, span := o.tracer.Start(ctx, m.span, trace.WithTimestamp(start), o.kind)
 	if span.IsRecording() {
 		span.SetAttributes(m.kv...)
 		if errType != "" {

@@ -89,6 +89,11 @@ func TestAccepted(t *testing.T) {
 		}, attrs(s))
 		assert.Equal(t, codes.Unset, s.Status().Code)
 	}
+	// The measurements were made in jwtgate's span: an exemplar points at it.
+	if assert.Len(t, hit.Exemplars, 1) {
+		id := spans[2].SpanContext().SpanID()
+		assert.Equal(t, id[:], hit.Exemplars[0].SpanID, "the cache hit's exemplar is its jwtgate.authenticate span")
+	}
 }
 
 // Every refusal is counted under its reason, and its span is an error
