@@ -105,6 +105,12 @@
 // # Cost
 //
 // With no Observer the core reads no clock and builds nothing. With this
-// one, measured by BenchmarkRequest (a GET through httpjwt with an HS256
-// token), see README.md for the figures and the command.
+// one, BenchmarkRequest (a GET through httpjwt with an HS256 token, the
+// cheapest verification) measures about 0.5 µs and one allocation per
+// request for the metrics (SDK MeterProvider), and about 2.5 µs and nine
+// allocations more for a sampled span (SDK TracerProvider, batch
+// processor), with the verified-token cache on or off; README.md has the
+// table. From the repository's root:
+//
+//	go test -run='^$' -bench=Request -benchmem -count=6 ./otel
 package jwtgateotel
