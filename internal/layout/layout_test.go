@@ -52,6 +52,7 @@ func TestModuleGraphs(t *testing.T) {
 		{name: "echo v5", imports: []string{"github.com/jwtgate/jwtgate/echov5"}, modules: []string{"echov5"}, allowed: []string{"echo"}},
 		{name: "fiber v3", imports: []string{"github.com/jwtgate/jwtgate/fiberv3"}, modules: []string{"fiberv3"}, allowed: []string{"fiber", "fasthttp"}},
 		{name: "redis store", imports: []string{"github.com/jwtgate/jwtgate/core/redisstore"}, modules: []string{"core/redisstore"}, allowed: []string{"redis"}},
+		{name: "opentelemetry", imports: []string{"github.com/jwtgate/jwtgate/otel"}, modules: []string{"otel"}, allowed: []string{"otel"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
