@@ -18,6 +18,9 @@
 // c.Get("user").(*jwtgate.Token) with ContextKey "user" (or
 // echo.ContextGet[*jwtgate.Token](c, "user")), or echojwt.Token(c) without
 // any ContextKey.
+//
+// [LoginHandler], [RefreshHandler] and [LogoutHandler] serve the login,
+// refresh and logout endpoints of an issuing.Endpoints.
 package echojwt
 
 import (
