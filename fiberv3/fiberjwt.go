@@ -36,6 +36,9 @@
 // hands the core is a copy, so the *jwtgate.Token (its Raw too) may be kept
 // after the handler returns, whatever fiber.Config.Immutable says. With
 // fiber.Config.DisableHeaderNormalizing, header names are matched as sent.
+//
+// [LoginHandler], [RefreshHandler] and [LogoutHandler] serve the login,
+// refresh and logout endpoints of an issuing.Endpoints.
 package fiberjwt
 
 import (
