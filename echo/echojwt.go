@@ -105,37 +105,49 @@ func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 	if err != nil {
 		return nil, errors.New("echojwt: " + name + ": " + err.Error())
 	}
-	auth, key, policy := c.Authenticator, c.ContextKey, c.Policy
+	m := &middleware{Config: c, refuse: refuse}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(ec echo.Context) error {
-			if c.Skipper != nil && c.Skipper(ec) {
-				return next(ec)
-			}
-			if c.BeforeFunc != nil {
-				c.BeforeFunc(ec)
-			}
-			r := ec.Request()
-			v := views.Get().(*request)
-			v.HTTPRequest, v.c = extractors.FromHTTP(r), ec
-			t, err := auth.AuthenticateWith(r.Context(), v, policy)
-			*v = request{} // the core keeps nothing of the view
-			views.Put(v)
-			if err != nil {
-				return refuse(ec, err, next)
-			}
-			if t != nil { // nil: CredentialsOptional and no token
-				auth.AcceptedHeaders(t, ec.Response().Header())
-				ec.SetRequest(r.WithContext(jwtgate.NewContext(r.Context(), t)))
-				if key != "" {
-					ec.Set(key, t)
-				}
-				if c.SuccessHandler != nil {
-					c.SuccessHandler(ec)
-				}
-			}
-			return next(ec)
-		}
+		// Echo v4 calls this for every request of a route that lists the
+		// middleware (e.GET(path, h, mw)), so the closure is allocated per
+		// request: it holds next and one pointer, whatever Config holds.
+		return func(ec echo.Context) error { return m.serve(ec, next) }
 	}, nil
+}
+
+// middleware is New's, built once.
+type middleware struct {
+	Config
+	refuse func(echo.Context, error, echo.HandlerFunc) error
+}
+
+func (m *middleware) serve(ec echo.Context, next echo.HandlerFunc) error {
+	if m.Skipper != nil && m.Skipper(ec) {
+		return next(ec)
+	}
+	if m.BeforeFunc != nil {
+		m.BeforeFunc(ec)
+	}
+	auth := m.Authenticator
+	r := ec.Request()
+	v := views.Get().(*request)
+	v.HTTPRequest, v.c = extractors.FromHTTP(r), ec
+	t, err := auth.AuthenticateWith(r.Context(), v, m.Policy)
+	*v = request{} // the core keeps nothing of the view
+	views.Put(v)
+	if err != nil {
+		return m.refuse(ec, err, next)
+	}
+	if t != nil { // nil: CredentialsOptional and no token
+		auth.AcceptedHeaders(t, ec.Response().Header())
+		ec.SetRequest(r.WithContext(jwtgate.NewContext(r.Context(), t)))
+		if m.ContextKey != "" {
+			ec.Set(m.ContextKey, t)
+		}
+		if m.SuccessHandler != nil {
+			m.SuccessHandler(ec)
+		}
+	}
+	return next(ec)
 }
 
 // RequireScopes returns middleware, placed after New, that lets a request
