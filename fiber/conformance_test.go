@@ -88,7 +88,9 @@ func serve(app *fiber.App) http.Handler {
 		}
 		fctx.Init(req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1234}, nil)
 		handler(&fctx)
-		fctx.Response.Header.VisitAll(func(k, v []byte) { w.Header().Add(string(k), string(v)) })
+		for k, v := range fctx.Response.Header.All() {
+			w.Header().Add(string(k), string(v))
+		}
 		w.WriteHeader(fctx.Response.StatusCode())
 		_, _ = w.Write(fctx.Response.Body())
 	})
