@@ -3,10 +3,16 @@
 //	e.Use(echojwt.New(echojwt.Config{Authenticator: auth}))
 //
 // It only translates: the request goes to the core's
-// [jwtgate.Authenticator.Authenticate], which decides everything; the verified
-// token goes into the request's context ([Token], [Claims],
-// [jwtgate.FromContext]) and, when Config.ContextKey is set, c.Get; a failure is returned
-// as an *echo.HTTPError that renders [jwtgate.Authenticator.Response].
+// [jwtgate.Authenticator.AuthenticateWith], with the route's [Config.Policy],
+// which decides everything; the verified token goes into the request's
+// context ([Token], [Claims], [jwtgate.FromContext]) and, when
+// Config.ContextKey is set, c.Get, as a *jwtgate.Token; a failure is
+// returned as an *echo.HTTPError that renders
+// [jwtgate.Authenticator.Response].
+//
+// From echo-jwt: its c.Get("user").(*jwt.Token) becomes
+// c.Get("user").(*jwtgate.Token) with ContextKey "user", or echojwt.Token(c)
+// without any ContextKey.
 //
 // [LoginHandler], [RefreshHandler] and [LogoutHandler] serve the login,
 // refresh and logout endpoints of an issuing.Endpoints.
@@ -51,14 +57,26 @@ type Config struct {
 	// option of that name. Default false: refused requests stop.
 	ContinueOnIgnoredError bool
 	// ContextKey, when set, is the key under which c.Get also finds the
-	// *jwtgate.Token (echo-jwt's is "user"). Default: "", the token is only in
-	// the request's context ([Token], [Claims]): c.Set costs Echo a map per
-	// request when nothing else set a key.
+	// verified token, a *jwtgate.Token, on every adapter the same rule.
+	// Default: "", nothing is stored with c.Set, which costs Echo a map per
+	// request when nothing else set a key: the token is in the request's
+	// context, where [Token], [Claims] and jwtgate.FromContext find it. A
+	// service moving from echo-jwt, whose ContextKey is "user" by default,
+	// sets ContextKey: "user" and reads c.Get("user").(*jwtgate.Token) where
+	// it read c.Get("user").(*jwt.Token).
 	ContextKey string
+	// Policy is what this route asks beyond the Authenticator's Config, so
+	// that one Authenticator serves routes that differ: optional credentials
+	// on one group (Policy.CredentialsOptional), DPoP required on another
+	// (Policy.DPoP), without a second Authenticator, its cache and its
+	// keys. The zero value is the Authenticator's own. New and ToMiddleware
+	// check it (Authenticator.CheckPolicy); RequireScopes does not read it.
+	Policy jwtgate.Policy
 }
 
 // New returns middleware that lets a request through only with a valid token,
-// or without any token when the Authenticator's CredentialsOptional is set.
+// or without any token when the Authenticator's CredentialsOptional (or
+// cfg.Policy's) is set.
 //
 // A refused request returns an *echo.HTTPError: Code is the status, Message
 // marshals to the JSON body {"error":"…","error_description":"…"} and
@@ -66,7 +84,8 @@ type Config struct {
 // status has one) and Cache-Control: no-store are set on
 // c.Response().Header(), so echo's default HTTPErrorHandler answers as
 // application/json exactly as the core says. New panics if cfg.Authenticator
-// is nil.
+// is nil or cannot serve cfg.Policy (a Policy asking for DPoP of an
+// Authenticator without Config.DPoP).
 func New(cfg Config) echo.MiddlewareFunc {
 	mw, err := cfg.build("New")
 	if err != nil {
@@ -80,40 +99,55 @@ func (c Config) ToMiddleware() (echo.MiddlewareFunc, error) { return c.build("To
 
 func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 	refuse, err := c.refuse()
+	if err == nil {
+		err = c.Authenticator.CheckPolicy(c.Policy)
+	}
 	if err != nil {
 		return nil, errors.New("echojwt: " + name + ": " + err.Error())
 	}
-	auth, key := c.Authenticator, c.ContextKey
+	m := &middleware{Config: c, refuse: refuse}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(ec echo.Context) error {
-			if c.Skipper != nil && c.Skipper(ec) {
-				return next(ec)
-			}
-			if c.BeforeFunc != nil {
-				c.BeforeFunc(ec)
-			}
-			r := ec.Request()
-			v := views.Get().(*request)
-			v.HTTPRequest, v.c = extractors.FromHTTP(r), ec
-			t, err := auth.Authenticate(r.Context(), v)
-			*v = request{} // the core keeps nothing of the view
-			views.Put(v)
-			if err != nil {
-				return refuse(ec, err, next)
-			}
-			if t != nil { // nil: CredentialsOptional and no token
-				auth.AcceptedHeaders(t, ec.Response().Header())
-				ec.SetRequest(r.WithContext(jwtgate.NewContext(r.Context(), t)))
-				if key != "" {
-					ec.Set(key, t)
-				}
-				if c.SuccessHandler != nil {
-					c.SuccessHandler(ec)
-				}
-			}
-			return next(ec)
-		}
+		// Echo v4 calls this for every request of a route that lists the
+		// middleware (e.GET(path, h, mw)), so the closure is allocated per
+		// request: it holds next and one pointer, whatever Config holds.
+		return func(ec echo.Context) error { return m.serve(ec, next) }
 	}, nil
+}
+
+// middleware is New's, built once.
+type middleware struct {
+	Config
+	refuse func(echo.Context, error, echo.HandlerFunc) error
+}
+
+func (m *middleware) serve(ec echo.Context, next echo.HandlerFunc) error {
+	if m.Skipper != nil && m.Skipper(ec) {
+		return next(ec)
+	}
+	if m.BeforeFunc != nil {
+		m.BeforeFunc(ec)
+	}
+	auth := m.Authenticator
+	r := ec.Request()
+	v := views.Get().(*request)
+	v.HTTPRequest, v.c = extractors.FromHTTP(r), ec
+	t, err := auth.AuthenticateWith(r.Context(), v, m.Policy)
+	*v = request{} // the core keeps nothing of the view
+	views.Put(v)
+	if err != nil {
+		return m.refuse(ec, err, next)
+	}
+	if t != nil { // nil: CredentialsOptional and no token
+		auth.AcceptedHeaders(t, ec.Response().Header())
+		ec.SetRequest(r.WithContext(jwtgate.NewContext(r.Context(), t)))
+		if m.ContextKey != "" {
+			ec.Set(m.ContextKey, t)
+		}
+		if m.SuccessHandler != nil {
+			m.SuccessHandler(ec)
+		}
+	}
+	return next(ec)
 }
 
 // RequireScopes returns middleware, placed after New, that lets a request

@@ -21,7 +21,7 @@ func TestConformance(t *testing.T) {
 	t.Run("suite", func(t *testing.T) {
 		jwtgatetest.Run(t, func(_ *testing.T, r jwtgatetest.Route) http.Handler {
 			built.Add(1)
-			cfg := echojwt.Config{Authenticator: r.Authenticator}
+			cfg := echojwt.Config{Authenticator: r.Authenticator, Policy: r.Policy}
 			mw := []echo.MiddlewareFunc{echojwt.New(cfg)}
 			if r.Miswired {
 				mw = nil

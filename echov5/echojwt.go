@@ -7,11 +7,20 @@
 // from Echo v4 to v5 changes the import path and what Echo itself changed.
 //
 // It only translates: the request goes to the core's
-// [jwtgate.Authenticator.Authenticate], which decides everything; the verified
-// token goes into the request's context ([Token], [Claims],
-// [jwtgate.FromContext]) and, when Config.ContextKey is set, c.Get; a failure
-// is returned as an error that renders [jwtgate.Authenticator.Response] (see
+// [jwtgate.Authenticator.AuthenticateWith], with the route's [Config.Policy],
+// which decides everything; the verified token goes into the request's
+// context ([Token], [Claims], [jwtgate.FromContext]) and, when
+// Config.ContextKey is set, c.Get, as a *jwtgate.Token; a failure is
+// returned as an error that renders [jwtgate.Authenticator.Response] (see
 // [New]).
+//
+// From echo-jwt: its c.Get("user").(*jwt.Token) becomes
+// c.Get("user").(*jwtgate.Token) with ContextKey "user" (or
+// echo.ContextGet[*jwtgate.Token](c, "user")), or echojwt.Token(c) without
+// any ContextKey.
+//
+// [LoginHandler], [RefreshHandler] and [LogoutHandler] serve the login,
+// refresh and logout endpoints of an issuing.Endpoints.
 package echojwt
 
 import (
@@ -54,14 +63,26 @@ type Config struct {
 	// option of that name. Default false: refused requests stop.
 	ContinueOnIgnoredError bool
 	// ContextKey, when set, is the key under which c.Get (and
-	// echo.ContextGet[*jwtgate.Token]) also finds the *jwtgate.Token
-	// (echo-jwt's is "user"). Default: "", the token is only in the request's
-	// context ([Token], [Claims]), as with the Echo v4 adapter.
+	// echo.ContextGet[*jwtgate.Token]) also finds the verified token, a
+	// *jwtgate.Token, on every adapter the same rule. Default: "", nothing
+	// is stored in echo's per-request map: the token is in the request's
+	// context, where [Token], [Claims] and jwtgate.FromContext find it. A
+	// service moving from echo-jwt, whose ContextKey is "user" by default,
+	// sets ContextKey: "user" and reads c.Get("user").(*jwtgate.Token) where
+	// it read c.Get("user").(*jwt.Token).
 	ContextKey string
+	// Policy is what this route asks beyond the Authenticator's Config, so
+	// that one Authenticator serves routes that differ: optional credentials
+	// on one group (Policy.CredentialsOptional), DPoP required on another
+	// (Policy.DPoP), without a second Authenticator, its cache and its
+	// keys. The zero value is the Authenticator's own. New and ToMiddleware
+	// check it (Authenticator.CheckPolicy); RequireScopes does not read it.
+	Policy jwtgate.Policy
 }
 
 // New returns middleware that lets a request through only with a valid token,
-// or without any token when the Authenticator's CredentialsOptional is set.
+// or without any token when the Authenticator's CredentialsOptional (or
+// cfg.Policy's) is set.
 //
 // A refused request returns an error made for Echo v5's error handling:
 // echo.StatusCode(err) is the status; it marshals to the core's JSON body
@@ -72,7 +93,9 @@ type Config struct {
 // errors.Is and errors.As reach the jwtgate error, its kind and cause. The
 // WWW-Authenticate challenge (when the status has one), Content-Type
 // application/json and Cache-Control: no-store are already set on
-// c.Response().Header(). New panics if cfg.Authenticator is nil.
+// c.Response().Header(). New panics if cfg.Authenticator is nil or
+// cannot serve cfg.Policy (a Policy asking for DPoP of an Authenticator
+// without Config.DPoP).
 func New(cfg Config) echo.MiddlewareFunc {
 	mw, err := cfg.build("New")
 	if err != nil {
@@ -87,10 +110,13 @@ func (c Config) ToMiddleware() (echo.MiddlewareFunc, error) { return c.build("To
 
 func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 	refuse, err := c.refuse()
+	if err == nil {
+		err = c.Authenticator.CheckPolicy(c.Policy)
+	}
 	if err != nil {
 		return nil, errors.New("echojwt: " + name + ": " + err.Error())
 	}
-	auth, key := c.Authenticator, c.ContextKey
+	auth, key, policy := c.Authenticator, c.ContextKey, c.Policy
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(ec *echo.Context) error {
 			if c.Skipper != nil && c.Skipper(ec) {
@@ -102,7 +128,7 @@ func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 			r := ec.Request()
 			v := views.Get().(*request)
 			v.HTTPRequest, v.c = extractors.FromHTTP(r), ec
-			t, err := auth.Authenticate(r.Context(), v)
+			t, err := auth.AuthenticateWith(r.Context(), v, policy)
 			*v = request{} // the core keeps nothing of the view
 			views.Put(v)
 			if err != nil {

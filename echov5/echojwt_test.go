@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -434,31 +435,44 @@ func TestPerRoute(t *testing.T) {
 	}
 }
 
-// TestContextKey: with a ContextKey the token is also in echo's own store,
-// where c.Get and echo.ContextGet find it; without one, it is not.
+// TestContextKey: the rule of every adapter. Without a ContextKey nothing
+// is stored in echo's per-request map (the token is in the request's
+// context); with one, the *jwtgate.Token is stored under it, and under no
+// other key.
 func TestContextKey(t *testing.T) {
 	t.Parallel()
 	auth := newAuth(t, nil)
-	tests := []struct {
-		name, key, lookup, want string
-	}{
-		{name: "no key: not stored", key: "", lookup: "jwtgate", want: "not stored"},
-		{name: "custom key", key: "user", lookup: "user", want: "alice alice"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, tt := range []struct{ key, want string }{
+		{key: "", want: "stored under: "},
+		{key: "user", want: "stored under: user"},
+		{key: "jwtgate", want: "stored under: jwtgate"},
+	} {
+		t.Run("key "+tt.key, func(t *testing.T) {
 			t.Parallel()
 			e := echo.New()
 			e.GET("/", func(c *echo.Context) error {
-				stored, ok := c.Get(tt.lookup).(*jwtgate.Token)
+				tok, ok := echojwt.Token(c)
 				if !ok {
-					return c.String(http.StatusOK, "not stored")
+					return c.String(http.StatusOK, "no token")
 				}
-				generic, err := echo.ContextGet[*jwtgate.Token](c, tt.lookup)
-				if err != nil {
-					return err
+				var under []string
+				for _, key := range []string{"user", "jwtgate", "token"} {
+					switch v := c.Get(key).(type) {
+					case nil:
+						continue
+					case *jwtgate.Token:
+						if v != tok {
+							return c.String(http.StatusOK, "another token under "+key)
+						}
+					default:
+						return c.String(http.StatusOK, "another type under "+key)
+					}
+					if generic, err := echo.ContextGet[*jwtgate.Token](c, key); err != nil || generic != tok {
+						return c.String(http.StatusOK, "echo.ContextGet disagrees")
+					}
+					under = append(under, key)
 				}
-				return c.String(http.StatusOK, stored.Subject+" "+generic.Subject)
+				return c.String(http.StatusOK, "stored under: "+strings.Join(under, " "))
 			}, echojwt.New(echojwt.Config{Authenticator: auth, ContextKey: tt.key}))
 			assert.Equal(t, tt.want, serve(e, http.MethodGet, "/", token(t, "")).Body.String())
 		})

@@ -39,6 +39,12 @@ func FuzzExtract(f *testing.F) {
 		extractors.Query("access_token"),
 	)
 	bearer := extractors.AuthorizationBearer()
+	// gofiber's default lookup with two more sources: Parse must build
+	// exactly ex.
+	parsed, err := extractors.Parse("header:Authorization, cookie:access_token, query:access_token")
+	if err != nil {
+		f.Fatal(err)
+	}
 
 	f.Fuzz(func(t *testing.T, authorization, cookie, rawQuery string) {
 		// Build the request by hand: httptest.NewRequest panics on some
@@ -70,6 +76,11 @@ func FuzzExtract(f *testing.F) {
 			default:
 				t.Fatalf("unexpected source %q", source)
 			}
+		}
+
+		pt, ps, perr := parsed.Extract(req)
+		if pt != token || ps != source || (perr == nil) != (err == nil) || perr != nil && perr.Error() != err.Error() {
+			t.Fatalf("Parse's extractor: (%q, %q, %v), Exclusive: (%q, %q, %v)", pt, ps, perr, token, source, err)
 		}
 
 		// AuthorizationBearer alone against the regular expression.

@@ -88,8 +88,11 @@ func (h HTTPRequest) Scheme() string {
 	return "http"
 }
 
-// Path returns the request's URL path, for the core's log records (a view
-// may implement Path() string; the core asks only when it logs).
+// Path returns the request's URL path, decoded (URL.Path), for the core's
+// log records and for DPoP, whose proof's htu the core compares with the
+// decoded path. A view may implement Path() string; one over a framework
+// that keeps the path escaped decodes it, so that every view gives the core
+// the same path.
 func (h HTTPRequest) Path() string {
 	if h.req.URL == nil {
 		return ""

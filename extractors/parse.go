@@ -3,29 +3,54 @@ package extractors
 import (
 	"errors"
 	"fmt"
+	"net/textproto"
 	"strings"
 )
 
 // Parse builds an extractor from a lookup string in the style of echo-jwt's
-// TokenLookup and fiber's KeyLookup, so that such configurations can be
-// reused: a comma-separated list of items "kind:name[:prefix]" where kind is
-// header, cookie, query, form or param, for example
+// TokenLookup and gofiber's contrib jwt TokenLookup (and Fiber's
+// KeyLookup), so that such configurations can be reused: a comma-separated
+// list of items "kind:name[:prefix]" where kind is header, cookie, query,
+// form or param, for example
 //
-//	header:Authorization:Bearer ,cookie:access_token
+//	header:Authorization:Bearer ,cookie:jwt,query:token,param:token,form:token
 //
 // Spaces around an item's kind and name are ignored. A prefix is allowed only
 // for header and is kept as written, trailing space included ("Bearer ");
-// spaces before it are dropped. "header:Authorization:Bearer" yields
-// AuthorizationBearer(), see Header.
+// spaces before it are dropped.
 //
-// One item yields that extractor. Unlike echo-jwt, which tries the sources in
-// turn and takes the first that succeeds, several items are combined with
-// Exclusive: a request that sends the token by more than one of them is
-// refused (RFC 6750 §2).
+// The Authorization header is always read with the Bearer scheme, as
+// [AuthorizationBearer] reads it (RFC 6750 §2.1: the scheme in any case,
+// then one b64token), whether the item says "header:Authorization:Bearer "
+// (echo-jwt's default), "header:Authorization:Bearer" or
+// "header:Authorization" (gofiber's default, whose AuthScheme "Bearer" is a
+// field of its own). echo-jwt reads "header:Authorization" without a prefix
+// as a bare token in the header; RFC 6750 has no such form, so here a bare
+// value is another scheme, ignored like Basic. gofiber's AuthScheme, when
+// set to anything else, goes in the item as its prefix:
+// "header:X-Token:Token ".
+//
+// The other items mean what they mean there: "header:X-Api-Key" is the whole
+// value of that header, "header:X-Api-Key:Token " the value after the prefix
+// (compared in any case); cookie, query and param read that cookie, URL
+// query parameter and path parameter; form reads that field of an
+// application/x-www-form-urlencoded body (echo-jwt's also reads the URL
+// query and multipart bodies: add "query:<name>" for the query). Every
+// value must be one b64token; a header, cookie or parameter sent twice is
+// refused (ErrRepeated), where echo-jwt would try each value.
+//
+// One item yields that extractor. Unlike echo-jwt and gofiber, which try the
+// sources in turn and take the first that succeeds, several items are
+// combined with Exclusive: a request that sends the token by more than one
+// of them is refused (RFC 6750 §2).
 //
 // Parse returns an error naming the offending item for an empty lookup or
-// item, an unknown kind, a missing or invalid name, and a prefix given to a
-// kind other than header.
+// item, an unknown kind (echo-jwt and gofiber skip one silently), a missing
+// or invalid name, a prefix given to a kind other than header, and the items
+// that cannot be read safely: the DPoP scheme in Authorization and the DPoP
+// header (a DPoP-bound token is worth nothing without its proof, which
+// jwtgate.Config.DPoP checks), and the Cookie header (a cookie is read with
+// cookie:<name>, not as the whole header).
 func Parse(lookup string) (Extractor, error) {
 	if strings.TrimSpace(lookup) == "" {
 		return nil, errors.New("extractors: empty lookup")
@@ -70,6 +95,22 @@ func parseItem(item string) (Extractor, error) {
 	case "header":
 		if !isHTTPToken(name) {
 			return nil, fmt.Errorf("extractors: lookup item %q: invalid header name %q", item, name)
+		}
+		switch textproto.CanonicalMIMEHeaderKey(name) {
+		case authorization:
+			scheme := strings.TrimRight(prefix, " ")
+			if strings.EqualFold(scheme, "dpop") {
+				return nil, fmt.Errorf("extractors: lookup item %q: the DPoP scheme is not read as a bearer token: a DPoP-bound token comes with its proof, which jwtgate.Config.DPoP checks", item)
+			}
+			if scheme == "" {
+				// gofiber's default lookup, whose AuthScheme is "Bearer":
+				// RFC 6750 has no bare token in Authorization.
+				return AuthorizationBearer(), nil
+			}
+		case "Dpop":
+			return nil, fmt.Errorf("extractors: lookup item %q: the DPoP header carries a proof, not an access token (see jwtgate.Config.DPoP)", item)
+		case "Cookie":
+			return nil, fmt.Errorf("extractors: lookup item %q: read a cookie with cookie:<name>, not the whole Cookie header", item)
 		}
 		return Header(name, prefix), nil
 	case "cookie":

@@ -2,12 +2,14 @@
 //
 //	app.Use(fiberjwt.New(fiberjwt.Config{Authenticator: auth}))
 //
-// It only translates: the core's [jwtgate.Authenticator.Authenticate] reads the
-// request through a read-only view of the *fiber.Ctx, the verified token goes
-// into c.UserContext() ([Token], [Claims], [jwtgate.FromContext]) and
-// c.Locals(Config.ContextKey), and a failure is answered as
-// [jwtgate.Authenticator.Response] says: status, WWW-Authenticate challenge
-// and JSON body. Every security decision is the core's.
+// It only translates: the core's [jwtgate.Authenticator.AuthenticateWith]
+// reads the request through a read-only view of the *fiber.Ctx, with the
+// route's [Config.Policy]; the verified token goes into c.UserContext()
+// ([Token], [Claims], [jwtgate.FromContext]) and, when Config.ContextKey is
+// set, c.Locals(Config.ContextKey), as a *jwtgate.Token; and a failure is
+// answered as [jwtgate.Authenticator.Response] says: status,
+// WWW-Authenticate challenge and JSON body. Every security decision is the
+// core's.
 //
 // Fiber reads request headers into a buffer of fiber.Config.ReadBufferSize
 // bytes, 4096 by default, and answers a larger header with a bare 431 before
@@ -30,6 +32,7 @@
 package fiberjwt
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -39,10 +42,6 @@ import (
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/extractors"
 )
-
-// DefaultContextKey is the c.Locals key of the token unless Config.ContextKey
-// says otherwise.
-const DefaultContextKey = "jwtgate"
 
 // Config configures the middleware. Only Authenticator is required; a zero
 // field takes its default.
@@ -59,9 +58,23 @@ type Config struct {
 	ErrorHandler fiber.ErrorHandler
 	// SuccessHandler runs once New let a request through. Default: c.Next().
 	SuccessHandler fiber.Handler
-	// ContextKey is the c.Locals key of the *jwtgate.Token. Default:
-	// DefaultContextKey.
+	// ContextKey, when set, is the c.Locals key under which the verified
+	// token, a *jwtgate.Token, is also stored, on every adapter the same
+	// rule: c.Locals(key).(*jwtgate.Token). Default: "", nothing is stored
+	// in c.Locals; the token is in c.UserContext(), where [Token], [Claims]
+	// and jwtgate.FromContext find it. (Before, the default key was
+	// "jwtgate": set ContextKey: "jwtgate" to keep reading it there. A
+	// service moving from gofiber's contrib jwt, whose ContextKey is "user"
+	// and holds a *jwt.Token, sets ContextKey: "user" and asserts
+	// *jwtgate.Token.)
 	ContextKey string
+	// Policy is what this route asks beyond the Authenticator's Config, so
+	// that one Authenticator serves routes that differ: optional credentials
+	// on one group (Policy.CredentialsOptional), DPoP required on another
+	// (Policy.DPoP), without a second Authenticator, its cache and its
+	// keys. The zero value is the Authenticator's own. New checks it
+	// (Authenticator.CheckPolicy); RequireScopes does not read it.
+	Policy jwtgate.Policy
 }
 
 // configDefault fills in the defaults; it panics without an Authenticator.
@@ -80,29 +93,37 @@ func configDefault(name string, cfg Config) Config {
 	if cfg.SuccessHandler == nil {
 		cfg.SuccessHandler = func(c *fiber.Ctx) error { return c.Next() }
 	}
-	if cfg.ContextKey == "" {
-		cfg.ContextKey = DefaultContextKey
-	}
 	return cfg
 }
 
 // New returns middleware that lets a request through only with a valid token,
-// or without any token when the Authenticator's CredentialsOptional is set.
-// It panics if cfg.Authenticator is nil.
+// or without any token when the Authenticator's CredentialsOptional (or
+// cfg.Policy's) is set. It panics if cfg.Authenticator is nil or cannot
+// serve cfg.Policy (a Policy asking for DPoP of an Authenticator without
+// Config.DPoP).
 func New(cfg Config) fiber.Handler {
 	cfg = configDefault("New", cfg)
-	auth, key := cfg.Authenticator, any(cfg.ContextKey) // boxed once, not per request
+	auth, policy := cfg.Authenticator, cfg.Policy
+	if err := auth.CheckPolicy(policy); err != nil {
+		panic("fiberjwt: New: " + err.Error())
+	}
+	var key any // nil: no ContextKey; else boxed once, not per request
+	if cfg.ContextKey != "" {
+		key = cfg.ContextKey
+	}
 	return func(c *fiber.Ctx) error {
 		if cfg.Next != nil && cfg.Next(c) {
 			return c.Next()
 		}
 		ctx := c.UserContext()
-		t, err := auth.Authenticate(ctx, request{c})
+		t, err := auth.AuthenticateWith(ctx, request{c}, policy)
 		if err != nil {
 			return cfg.ErrorHandler(c, err)
 		}
 		if t != nil { // nil: CredentialsOptional and no token
-			c.Locals(key, t)
+			if key != nil {
+				c.Locals(key, t)
+			}
 			c.SetUserContext(jwtgate.NewContext(ctx, t))
 			auth.AcceptedHeaders(t, c)
 		}
@@ -221,8 +242,19 @@ func (r request) Form(name string) (string, int) {
 
 func (r request) Param(name string) string { return strings.Clone(r.c.Params(name)) }
 
-// Path is the request's path, a copy, for the core's log records and DPoP.
-func (r request) Path() string { return strings.Clone(r.c.Path()) }
+// Path is the request's path decoded, as net/http's URL.Path is, for the
+// core's log records and DPoP, whose htu the core compares decoded: c.Path()
+// is the path as sent, escapes and all (decoded only with
+// fiber.Config.UnescapePath, which also reads '+' as a space), so a proof
+// for /a%20b would not match it. A path with a bad escape is returned as
+// sent. It is a copy either way.
+func (r request) Path() string {
+	raw := r.c.Request().URI().PathOriginal()
+	if p, err := url.PathUnescape(string(raw)); err == nil {
+		return p
+	}
+	return string(raw)
+}
 
 // Scheme is "https" for a request that came over TLS, else "http".
 func (r request) Scheme() string {

@@ -262,8 +262,9 @@ func TestDefaultErrorHandler(t *testing.T) {
 	}
 }
 
-// TestContextStores: the token is in c.Locals under Config.ContextKey and in
-// c.UserContext(), where code written against the core finds it.
+// TestContextStores: the rule of every adapter. The token is in
+// c.UserContext(), where code written against the core finds it; in
+// c.Locals only when Config.ContextKey is set, under that key and no other.
 func TestContextStores(t *testing.T) {
 	t.Parallel()
 	optional := newAuth(t, func(c *jwtgate.Config) { c.CredentialsOptional = true })
@@ -274,9 +275,10 @@ func TestContextStores(t *testing.T) {
 		headers   [][2]string
 		wantLocal string // the key under which Locals holds the token; "" none
 	}{
-		{name: "default key", headers: bearer(tok), wantLocal: "jwtgate"},
-		{name: "custom key", key: "user", headers: bearer(tok), wantLocal: "user"},
-		{name: "no token with CredentialsOptional"},
+		{name: "no key: not in Locals", headers: bearer(tok)},
+		{name: "key user", key: "user", headers: bearer(tok), wantLocal: "user"},
+		{name: "key jwtgate, the former default", key: "jwtgate", headers: bearer(tok), wantLocal: "jwtgate"},
+		{name: "no token with CredentialsOptional", key: "user"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -288,23 +290,26 @@ func TestContextStores(t *testing.T) {
 				claims, okClaims := fiberjwt.Claims[*jwtgate.Claims](c)
 				_, okOther := fiberjwt.Claims[*jwt.RegisteredClaims](c)
 				assert.False(t, okOther, "claims of another type")
-				if tt.wantLocal == "" {
-					assert.Nil(t, c.Locals("jwtgate"))
+				for _, key := range []string{"user", "jwtgate", "token"} {
+					if key != tt.wantLocal {
+						assert.Nil(t, c.Locals(key), "Locals(%q)", key)
+					}
+				}
+				if tt.headers == nil {
 					assert.False(t, okToken || okCore || okClaims)
 					return c.SendStatus(http.StatusNoContent)
 				}
 				require.True(t, okToken && okCore && okClaims)
-				local, _ := c.Locals(tt.wantLocal).(*jwtgate.Token)
-				assert.Same(t, byToken, local, "Locals(%q)", tt.wantLocal)
+				if tt.wantLocal != "" {
+					local, _ := c.Locals(tt.wantLocal).(*jwtgate.Token)
+					assert.Same(t, byToken, local, "Locals(%q)", tt.wantLocal)
+				}
 				assert.Same(t, byToken, byCore)
 				assert.Same(t, byToken.Claims, claims)
-				if tt.wantLocal != "jwtgate" {
-					assert.Nil(t, c.Locals("jwtgate"))
-				}
 				return c.SendString(claims.Subject)
 			})
 			want := request{target: "/", headers: tt.headers, status: 200, answer: "alice"}
-			if tt.wantLocal == "" {
+			if tt.headers == nil {
 				want.status, want.answer = http.StatusNoContent, ""
 			}
 			check(t, app, want)

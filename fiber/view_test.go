@@ -72,7 +72,7 @@ func TestCacheHitAllocatesNothing(t *testing.T) {
 	}).SignedString(key.SignKey)
 	require.NoError(t, err)
 
-	mw := New(Config{Authenticator: auth, SuccessHandler: func(*fiber.Ctx) error { return nil }})
+	mw := New(Config{Authenticator: auth, ContextKey: "jwtgate", SuccessHandler: func(*fiber.Ctx) error { return nil }})
 	app := fiber.New()
 	var fctx fasthttp.RequestCtx
 	fctx.Request.Header.Set(fiber.HeaderAuthorization, "Bearer "+tok)
@@ -92,7 +92,7 @@ func TestCacheHitAllocatesNothing(t *testing.T) {
 	second, ok := Token(c)
 	require.True(t, ok)
 	assert.Same(t, first, second, "a cache hit hands out the cached token")
-	assert.Same(t, first, c.Locals(DefaultContextKey))
+	assert.Same(t, first, c.Locals("jwtgate"), "stored under ContextKey at no cost")
 
 	// The token keeps its own bytes: overwrite the request's.
 	peeked := fctx.Request.Header.Peek(fiber.HeaderAuthorization)

@@ -6,11 +6,13 @@
 // interface, c.Context()): the package name is the same, so a service moving
 // from Fiber v2 to v3 changes the import path and what Fiber itself changed.
 //
-// It only translates: the core's [jwtgate.Authenticator.Authenticate] reads the
-// request through a read-only view of the fiber.Ctx, the verified token goes
-// into c.Context(), Fiber v3's context.Context of the request ([Token],
-// [Claims], [jwtgate.FromContext]), and c.Locals(Config.ContextKey), and a
-// failure is answered as [jwtgate.Authenticator.Response] says: status,
+// It only translates: the core's [jwtgate.Authenticator.AuthenticateWith]
+// reads the request through a read-only view of the fiber.Ctx, with the
+// route's [Config.Policy]; the verified token goes into c.Context(), Fiber
+// v3's context.Context of the request ([Token], [Claims],
+// [jwtgate.FromContext]) and, when Config.ContextKey is set,
+// c.Locals(Config.ContextKey), as a *jwtgate.Token; and a failure is
+// answered as [jwtgate.Authenticator.Response] says: status,
 // WWW-Authenticate challenge and JSON body. Every security decision is the
 // core's.
 //
@@ -34,10 +36,14 @@
 // hands the core is a copy, so the *jwtgate.Token (its Raw too) may be kept
 // after the handler returns, whatever fiber.Config.Immutable says. With
 // fiber.Config.DisableHeaderNormalizing, header names are matched as sent.
+//
+// [LoginHandler], [RefreshHandler] and [LogoutHandler] serve the login,
+// refresh and logout endpoints of an issuing.Endpoints.
 package fiberjwt
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v3"
@@ -47,10 +53,6 @@ import (
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/extractors"
 )
-
-// DefaultContextKey is the c.Locals key of the token unless Config.ContextKey
-// says otherwise.
-const DefaultContextKey = "jwtgate"
 
 // Config configures the middleware. Only Authenticator is required; a zero
 // field takes its default.
@@ -68,12 +70,22 @@ type Config struct {
 	ErrorHandler fiber.ErrorHandler
 	// SuccessHandler runs once New let a request through. Default: c.Next().
 	SuccessHandler fiber.Handler
-	// ContextKey is the c.Locals key of the *jwtgate.Token (read it with
-	// fiber.Locals[*jwtgate.Token](c, key)). With
+	// ContextKey, when set, is the c.Locals key under which the verified
+	// token, a *jwtgate.Token, is also stored, on every adapter the same
+	// rule: read it with fiber.Locals[*jwtgate.Token](c, key). With
 	// fiber.Config.PassLocalsToContext the token is also in c.Context()
-	// under this key, as fiber.StoreInContext stores values. Default:
-	// DefaultContextKey.
+	// under this key, as fiber.StoreInContext stores values. Default: "",
+	// nothing is stored in c.Locals; the token is in c.Context(), where
+	// [Token], [Claims] and jwtgate.FromContext find it. (Before, the default
+	// key was "jwtgate": set ContextKey: "jwtgate" to keep reading it there.)
 	ContextKey string
+	// Policy is what this route asks beyond the Authenticator's Config, so
+	// that one Authenticator serves routes that differ: optional credentials
+	// on one group (Policy.CredentialsOptional), DPoP required on another
+	// (Policy.DPoP), without a second Authenticator, its cache and its
+	// keys. The zero value is the Authenticator's own. New checks it
+	// (Authenticator.CheckPolicy); RequireScopes does not read it.
+	Policy jwtgate.Policy
 }
 
 // configDefault fills in the defaults; it panics without an Authenticator.
@@ -92,30 +104,38 @@ func configDefault(name string, cfg Config) Config {
 	if cfg.SuccessHandler == nil {
 		cfg.SuccessHandler = func(c fiber.Ctx) error { return c.Next() }
 	}
-	if cfg.ContextKey == "" {
-		cfg.ContextKey = DefaultContextKey
-	}
 	return cfg
 }
 
 // New returns middleware that lets a request through only with a valid token,
-// or without any token when the Authenticator's CredentialsOptional is set.
-// It panics if cfg.Authenticator is nil.
+// or without any token when the Authenticator's CredentialsOptional (or
+// cfg.Policy's) is set. It panics if cfg.Authenticator is nil or cannot
+// serve cfg.Policy (a Policy asking for DPoP of an Authenticator without
+// Config.DPoP).
 func New(cfg Config) fiber.Handler {
 	cfg = configDefault("New", cfg)
-	auth, key := cfg.Authenticator, any(cfg.ContextKey) // boxed once, not per request
+	auth, policy := cfg.Authenticator, cfg.Policy
+	if err := auth.CheckPolicy(policy); err != nil {
+		panic("fiberjwt: New: " + err.Error())
+	}
+	var key any // nil: no ContextKey; else boxed once, not per request
+	if cfg.ContextKey != "" {
+		key = cfg.ContextKey
+	}
 	return func(c fiber.Ctx) error {
 		if cfg.Next != nil && cfg.Next(c) {
 			return c.Next()
 		}
 		ctx := c.Context()
-		t, err := auth.Authenticate(ctx, view(c))
+		t, err := auth.AuthenticateWith(ctx, view(c), policy)
 		if err != nil {
 			return cfg.ErrorHandler(c, err)
 		}
 		if t != nil { // nil: CredentialsOptional and no token
 			c.SetContext(jwtgate.NewContext(ctx, t))
-			storeInContext(c, key, t)
+			if key != nil {
+				storeInContext(c, key, t)
+			}
 			auth.AcceptedHeaders(t, c)
 		}
 		return cfg.SuccessHandler(c)
@@ -280,8 +300,19 @@ func (r request[C]) Param(name string) string { return strings.Clone(r.c.Params(
 // of fiber.Config.RequestMethods, never fasthttp's bytes.
 func (r request[C]) Method() string { return r.c.Method() }
 
-// Path is the request's path, a copy, for the core's log records and DPoP.
-func (r request[C]) Path() string { return strings.Clone(r.c.Path()) }
+// Path is the request's path decoded, as net/http's URL.Path is, for the
+// core's log records and DPoP, whose htu the core compares decoded: c.Path()
+// is the path as sent, escapes and all (decoded only with
+// fiber.Config.UnescapePath, which also reads '+' as a space), so a proof
+// for /a%20b would not match it. A path with a bad escape is returned as
+// sent. It is a copy either way.
+func (r request[C]) Path() string {
+	raw := r.c.Request().URI().PathOriginal()
+	if p, err := url.PathUnescape(string(raw)); err == nil {
+		return p
+	}
+	return string(raw)
+}
 
 // Scheme is "https" for a request that came over TLS, else "http".
 func (r request[C]) Scheme() string {

@@ -262,11 +262,12 @@ func TestDefaultErrorHandler(t *testing.T) {
 	}
 }
 
-// TestContextStores: the token is in c.Locals under Config.ContextKey
-// (fiber.Locals and fiber.ValueFromContext find it there) and in c.Context(),
-// where code written against the core finds it; with PassLocalsToContext,
-// c.Context() also holds it under the Locals key, as fiber.StoreInContext
-// puts values there.
+// TestContextStores: the rule of every adapter. The token is in
+// c.Context(), where code written against the core finds it; in c.Locals
+// only when Config.ContextKey is set, under that key and no other
+// (fiber.Locals and fiber.ValueFromContext find it there); with
+// PassLocalsToContext, c.Context() also holds it under the Locals key, as
+// fiber.StoreInContext puts values there.
 func TestContextStores(t *testing.T) {
 	t.Parallel()
 	optional := newAuth(t, func(c *jwtgate.Config) { c.CredentialsOptional = true })
@@ -278,12 +279,13 @@ func TestContextStores(t *testing.T) {
 		headers   [][2]string
 		wantLocal string // the key under which Locals holds the token; "" none
 	}{
-		{name: "default key", headers: bearer(tok), wantLocal: "jwtgate"},
-		{name: "custom key", key: "user", headers: bearer(tok), wantLocal: "user"},
-		{name: "no token with CredentialsOptional"},
-		{name: "PassLocalsToContext, default key", pass: true, headers: bearer(tok), wantLocal: "jwtgate"},
-		{name: "PassLocalsToContext, custom key", pass: true, key: "user", headers: bearer(tok), wantLocal: "user"},
-		{name: "PassLocalsToContext, no token", pass: true},
+		{name: "no key: not in Locals", headers: bearer(tok)},
+		{name: "key user", key: "user", headers: bearer(tok), wantLocal: "user"},
+		{name: "key jwtgate, the former default", key: "jwtgate", headers: bearer(tok), wantLocal: "jwtgate"},
+		{name: "no token with CredentialsOptional", key: "user"},
+		{name: "PassLocalsToContext, no key", pass: true, headers: bearer(tok)},
+		{name: "PassLocalsToContext, key user", pass: true, key: "user", headers: bearer(tok), wantLocal: "user"},
+		{name: "PassLocalsToContext, no token", pass: true, key: "user"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -297,15 +299,22 @@ func TestContextStores(t *testing.T) {
 				assert.False(t, okOther, "claims of another type")
 				_, okFiberCtx := jwtgate.FromContext(c)
 				assert.False(t, okFiberCtx, "c as a context.Context reads c.Locals: use c.Context()")
-				if tt.wantLocal == "" {
-					assert.Nil(t, c.Locals("jwtgate"))
-					assert.Nil(t, c.Context().Value("jwtgate"))
+				for _, key := range []string{"user", "jwtgate", "token"} {
+					if key != tt.wantLocal {
+						assert.Nil(t, c.Locals(key), "Locals(%q)", key)
+						assert.Nil(t, c.Context().Value(key), "c.Context().Value(%q)", key)
+					}
+				}
+				if tt.headers == nil {
 					assert.False(t, okToken || okCore || okClaims)
 					return c.SendStatus(http.StatusNoContent)
 				}
 				require.True(t, okToken && okCore && okClaims)
 				assert.Same(t, byToken, byCore)
 				assert.Same(t, byToken.Claims, claims)
+				if tt.wantLocal == "" {
+					return c.SendString(claims.Subject)
+				}
 				assert.Same(t, byToken, fiber.Locals[*jwtgate.Token](c, tt.wantLocal), "Locals(%q)", tt.wantLocal)
 				local, ok := fiber.ValueFromContext[*jwtgate.Token](c, tt.wantLocal)
 				assert.True(t, ok)
@@ -315,13 +324,10 @@ func TestContextStores(t *testing.T) {
 				if tt.pass {
 					assert.Same(t, byToken, inContext)
 				}
-				if tt.wantLocal != "jwtgate" {
-					assert.Nil(t, c.Locals("jwtgate"))
-				}
 				return c.SendString(claims.Subject)
 			})
 			want := request{target: "/", headers: tt.headers, status: 200, answer: "alice"}
-			if tt.wantLocal == "" {
+			if tt.headers == nil {
 				want.status, want.answer = http.StatusNoContent, ""
 			}
 			check(t, app, want)

@@ -103,7 +103,7 @@ func TestCacheHitAllocatesNothing(t *testing.T) {
 			auth, err := jwtgate.New(jwtgate.Config{Keys: key, Issuer: []string{"iss"}, Audience: []string{"aud"},
 				Extractor: extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Query("access_token"))})
 			require.NoError(t, err)
-			mw := New(Config{Authenticator: auth, SuccessHandler: func(fiber.Ctx) error { return nil }})
+			mw := New(Config{Authenticator: auth, ContextKey: "jwtgate", SuccessHandler: func(fiber.Ctx) error { return nil }})
 			app := fiber.New()
 			var fctx fasthttp.RequestCtx
 			fctx.Request.SetRequestURI("/")
@@ -124,7 +124,7 @@ func TestCacheHitAllocatesNothing(t *testing.T) {
 			second, ok := Token(c)
 			require.True(t, ok)
 			assert.Same(t, first, second, "a cache hit hands out the cached token")
-			assert.Same(t, first, c.Locals(DefaultContextKey))
+			assert.Same(t, first, c.Locals("jwtgate"), "stored under ContextKey at no cost")
 			want := ""
 			if tt.private {
 				want = "private"

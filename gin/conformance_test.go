@@ -22,7 +22,7 @@ func TestConformance(t *testing.T) {
 		t.Run(map[bool]string{false: "fallback=off", true: "fallback=on"}[fallback], func(t *testing.T) {
 			jwtgatetest.Run(t, func(_ *testing.T, r jwtgatetest.Route) http.Handler {
 				built.Add(1)
-				cfg := ginjwt.Config{Authenticator: r.Authenticator}
+				cfg := ginjwt.Config{Authenticator: r.Authenticator, Policy: r.Policy}
 				chain := []gin.HandlerFunc{ginjwt.New(cfg)}
 				if r.Miswired {
 					chain = nil

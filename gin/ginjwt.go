@@ -4,13 +4,14 @@
 //	r.Use(ginjwt.New(ginjwt.Config{Authenticator: auth}))
 //
 // It only translates: the request goes to the core's
-// [jwtgate.Authenticator.Authenticate], which decides everything (where the
-// token is, whether it is valid, how a failure is answered). The verified
-// token goes into the request's context.Context ([jwtgate.FromContext],
-// [jwtgate.ClaimsFromContext], or here [Token] and [Claims]) and, when
-// Config.ContextKey is set, into the gin.Context (c.Get). A failure is recorded with c.Error and
-// answered as [jwtgate.Authenticator.Response] says: status, WWW-Authenticate
-// challenge and a JSON body, with the chain aborted.
+// [jwtgate.Authenticator.AuthenticateWith], with the route's [Config.Policy],
+// which decides everything (where the token is, whether it is valid, how a
+// failure is answered). The verified token goes into the request's
+// context.Context ([jwtgate.FromContext], [jwtgate.ClaimsFromContext], or
+// here [Token] and [Claims]) and, when Config.ContextKey is set, into the
+// gin.Context (c.Get), as a *jwtgate.Token. A failure is recorded with
+// c.Error and answered as [jwtgate.Authenticator.Response] says: status,
+// WWW-Authenticate challenge and a JSON body, with the chain aborted.
 //
 // [LoginHandler], [RefreshHandler] and [LogoutHandler] serve the login,
 // refresh and logout endpoints of an issuing.Endpoints.
@@ -41,24 +42,34 @@ type Config struct {
 	// never run for a refused request; if nothing writes an answer, Gin sends
 	// its pending status with an empty body.
 	ErrorHandler func(c *gin.Context, err error)
-	// ContextKey, when set, also stores the verified *jwtgate.Token in the
-	// gin.Context under this key (c.Get), as gin-jwt does. Default: "", the
-	// token is only in the request's context ([Token], [Claims]): c.Set
-	// costs Gin a map per request when nothing else set a key.
+	// ContextKey, when set, also stores the verified token, a
+	// *jwtgate.Token, in the gin.Context under this key (c.Get, c.MustGet),
+	// on every adapter the same rule. Default: "", nothing is stored in
+	// c.Keys, since c.Set costs Gin a map per request when nothing else set
+	// a key: the token is in the request's context, where [Token], [Claims]
+	// and jwtgate.FromContext find it.
 	ContextKey string
+	// Policy is what this route asks beyond the Authenticator's Config, so
+	// that one Authenticator serves routes that differ: optional credentials
+	// on one group (Policy.CredentialsOptional), DPoP required on another
+	// (Policy.DPoP), without a second Authenticator, its cache and its
+	// keys. The zero value is the Authenticator's own. New checks it
+	// (Authenticator.CheckPolicy); RequireScopes does not read it.
+	Policy jwtgate.Policy
 }
 
 type mw struct {
 	auth    *jwtgate.Authenticator
 	onError func(*gin.Context, error)
 	key     any // Config.ContextKey, converted once rather than per request; nil: none
+	policy  jwtgate.Policy
 }
 
 func (cfg Config) build(name string) mw {
 	if cfg.Authenticator == nil {
 		panic("ginjwt: " + name + ": Config.Authenticator is nil")
 	}
-	m := mw{auth: cfg.Authenticator, onError: cfg.ErrorHandler}
+	m := mw{auth: cfg.Authenticator, onError: cfg.ErrorHandler, policy: cfg.Policy}
 	if m.onError == nil {
 		m.onError = m.abort
 	}
@@ -98,13 +109,18 @@ func (r request) Scheme() string                { return extractors.FromHTTP(r.c
 func (r request) Param(name string) string      { return r.c.Param(name) }
 
 // New returns middleware that lets a request through only with a valid token,
-// or without any token when the Authenticator's CredentialsOptional is set.
-// The token is stored in the request's context (c.Request is replaced) and,
-// when cfg.ContextKey is set, with c.Set. It panics if cfg.Authenticator is nil.
+// or without any token when the Authenticator's CredentialsOptional (or
+// cfg.Policy's) is set. The token is stored in the request's context
+// (c.Request is replaced) and, when cfg.ContextKey is set, with c.Set. It
+// panics if cfg.Authenticator is nil or cannot serve cfg.Policy (a Policy
+// asking for DPoP of an Authenticator without Config.DPoP).
 func New(cfg Config) gin.HandlerFunc {
 	m := cfg.build("New")
+	if err := m.auth.CheckPolicy(m.policy); err != nil {
+		panic("ginjwt: New: " + err.Error())
+	}
 	return func(c *gin.Context) {
-		t, err := m.auth.Authenticate(c.Request.Context(), request{c})
+		t, err := m.auth.AuthenticateWith(c.Request.Context(), request{c}, m.policy)
 		if err != nil {
 			m.fail(c, err)
 			return

@@ -322,6 +322,7 @@ func TestContextWithFallback(t *testing.T) {
 					v, found := c.Get(tt.key)
 					assert.True(t, found, "c.Get(%q)", tt.key)
 					assert.Same(t, tok, v)
+					assert.Len(t, c.Keys, 1, "the token under ContextKey, and under no other key")
 				} else {
 					assert.Empty(t, c.Keys, "no ContextKey: nothing in c.Keys")
 				}

@@ -13,7 +13,7 @@ import (
 func TestConformance(t *testing.T) {
 	require.GreaterOrEqual(t, jwtgatetest.CaseCount(), 60, "conformance cases")
 	jwtgatetest.Run(t, func(_ *testing.T, r jwtgatetest.Route) http.Handler {
-		cfg := httpjwt.Config{Authenticator: r.Authenticator}
+		cfg := httpjwt.Config{Authenticator: r.Authenticator, Policy: r.Policy}
 		h := r.Handler
 		if len(r.Scopes) > 0 {
 			h = httpjwt.RequireScopes(cfg, r.Scopes...)(h)

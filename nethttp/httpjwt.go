@@ -3,10 +3,15 @@
 // gorilla/mux and anything else built on net/http.
 //
 // It only translates: the request goes to the core's
-// [jwtgate.Authenticator.Authenticate], the verified token goes into the
-// request's context ([jwtgate.FromContext], [jwtgate.ClaimsFromContext]), and a
-// failure is answered as [jwtgate.Authenticator.Response] says: status,
+// [jwtgate.Authenticator.AuthenticateWith], with the route's
+// [Config.Policy], the verified token goes into the request's context
+// ([jwtgate.FromContext], [jwtgate.ClaimsFromContext]), and a failure is
+// answered as [jwtgate.Authenticator.Response] says: status,
 // WWW-Authenticate challenge and a JSON body.
+//
+// Where the other adapters have a ContextKey, this one has none: net/http
+// has no per-request map of its own beside the request's context, and the
+// *jwtgate.Token is always there, under the core's key.
 //
 // [LoginHandler], [RefreshHandler] and [LogoutHandler] serve the login,
 // refresh and logout endpoints of an issuing.Endpoints.
@@ -27,6 +32,13 @@ type Config struct {
 	// kinds. Default: Authenticator.WriteError, which answers as RFC 6750 §3
 	// says. A custom handler must still answer; the next handler is not called.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+	// Policy is what this route asks beyond the Authenticator's Config, so
+	// that one Authenticator serves routes that differ: optional credentials
+	// on one (Policy.CredentialsOptional), DPoP required on another
+	// (Policy.DPoP), without a second Authenticator, its cache and its
+	// keys. The zero value is the Authenticator's own. New checks it
+	// (Authenticator.CheckPolicy); RequireScopes does not read it.
+	Policy jwtgate.Policy
 }
 
 func (c Config) errorHandler(name string) func(http.ResponseWriter, *http.Request, error) {
@@ -40,15 +52,19 @@ func (c Config) errorHandler(name string) func(http.ResponseWriter, *http.Reques
 }
 
 // New returns middleware that lets a request through only with a valid token,
-// or without any token when the Authenticator's CredentialsOptional is set.
-// The token is stored in the request's context. It panics if
-// cfg.Authenticator is nil.
+// or without any token when the Authenticator's CredentialsOptional (or
+// cfg.Policy's) is set. The token is stored in the request's context. It
+// panics if cfg.Authenticator is nil or cannot serve cfg.Policy (a Policy
+// asking for DPoP of an Authenticator without Config.DPoP).
 func New(cfg Config) func(http.Handler) http.Handler {
 	onError := cfg.errorHandler("New")
-	auth := cfg.Authenticator
+	auth, policy := cfg.Authenticator, cfg.Policy
+	if err := auth.CheckPolicy(policy); err != nil {
+		panic("httpjwt: New: " + err.Error())
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			t, err := auth.Authenticate(r.Context(), extractors.FromHTTP(r))
+			t, err := auth.AuthenticateWith(r.Context(), extractors.FromHTTP(r), policy)
 			if err != nil {
 				onError(w, r, err)
 				return

@@ -1,0 +1,82 @@
+package echojwt_test
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/labstack/echo/v5"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
+	echojwt "github.com/jwtgate/jwtgate/echov5"
+)
+
+// Login, refresh and logout in three lines, beside the protected routes.
+func ExampleLoginHandler() {
+	store := issuing.NewMemoryStore(nil)
+	key := jwtgate.HMAC(secret, "HS256")
+	issuer, err := issuing.New(issuing.Config{Key: key, Issuer: "https://id.example.com", Audience: []string{"orders-api"}, Store: store})
+	if err != nil {
+		panic(err)
+	}
+	auth, err := jwtgate.New(jwtgate.Config{Keys: key, Issuer: []string{"https://id.example.com"}, Audience: []string{"orders-api"}, Revoker: store})
+	if err != nil {
+		panic(err)
+	}
+	endpoints := &issuing.Endpoints{
+		Issuer:        issuer,
+		Authenticator: auth,
+		CheckCredentials: func(ctx context.Context, l issuing.LoginRequest) (issuing.Grant, error) {
+			// Look the user up and compare password hashes here.
+			if l.Username != "alice" || subtle.ConstantTimeCompare([]byte(l.Password), []byte("alice-password")) != 1 {
+				return issuing.Grant{}, issuing.ErrBadCredentials
+			}
+			return issuing.Grant{Subject: "alice", Scope: "orders:read"}, nil
+		},
+	}
+
+	e := echo.New()
+	e.POST("/login", echojwt.LoginHandler(endpoints))
+	e.POST("/refresh", echojwt.RefreshHandler(endpoints))
+	e.POST("/logout", echojwt.LogoutHandler(endpoints))
+
+	post := func(path, contentType, body, token string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
+		if token != "" {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, r)
+		return w
+	}
+
+	w := post("/login", "application/json", `{"username":"alice","password":"alice-password"}`, "")
+	var pair issuing.Pair
+	_ = json.Unmarshal(w.Body.Bytes(), &pair)
+	fmt.Println(w.Code, w.Header().Get("Cache-Control"), pair.TokenType, pair.ExpiresIn)
+
+	w = post("/login", "application/json", `{"username":"alice","password":"guess"}`, "")
+	fmt.Println(w.Code, w.Body.String())
+
+	// What a cross-site HTML form can send is refused.
+	w = post("/login", "application/x-www-form-urlencoded", "username=alice&password=alice-password", "")
+	fmt.Println(w.Code, w.Body.String())
+
+	w = post("/logout", "", "", pair.AccessToken)
+	fmt.Println(w.Code)
+
+	w = post("/refresh", "application/json", `{"refresh_token":"`+pair.RefreshToken+`"}`, "")
+	fmt.Println(w.Code, w.Body.String())
+	// Output:
+	// 200 no-store Bearer 900
+	// 401 {"error":"invalid_credentials","error_description":"Wrong username or password"}
+	// 415 {"error":"invalid_request","error_description":"The request body must be application/json"}
+	// 204
+	// 401 {"error":"invalid_grant","error_description":"The refresh token is invalid, expired, revoked or already used"}
+}
