@@ -45,9 +45,26 @@ func Run(t *testing.T, newServer NewServer) {
 	}
 }
 
-// CaseCount returns the number of cases Run runs, so that every adapter can
-// assert it ran the whole table.
+// CaseCount returns the number of cases Run runs.
 func CaseCount() int { return len(buildCases(newFixture())) }
+
+// ServerCount returns the number of handlers Run asks its NewServer for: one
+// per case, and one more for each case that also sends a request to another
+// instance of the app. An adapter's test counts its builds against it, to
+// show it ran the whole table.
+func ServerCount() int {
+	n := 0
+	for _, tc := range buildCases(newFixture()) {
+		n++
+		for _, s := range tc.before {
+			if s.other {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
 
 // testCase is one request and the answer every adapter must give.
 type testCase struct {
