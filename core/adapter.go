@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/jwtgate/jwtgate/extractors"
 )
@@ -64,13 +65,21 @@ var ErrMisconfigured = errors.New("jwtgate: misconfigured")
 // fault.
 //
 // A refusal is logged as Authenticate's are (reason "insufficient_scope",
-// the scopes required) and given to Config.OnError; the Observer saw the
-// request's authentication already.
+// the scopes required) and given to Config.OnError; the Observer is told of
+// every check, granted or refused (Observer.Authorized), apart from the
+// request's authentication it saw already.
 func (a *Authenticator) Authorize(ctx context.Context, r extractors.Request, t *Token, scopes ...string) error {
+	var start time.Time
+	if a.observer != nil {
+		start = time.Now()
+	}
 	var err *Error
 	switch {
 	case t != nil:
 		if CheckScopes(t, scopes...) == nil {
+			if a.observer != nil {
+				a.observer.Authorized(ctx, &Outcome{Start: start, Duration: time.Since(start), Token: t, Source: t.Source, Alg: t.Algorithm})
+			}
 			return nil
 		}
 		err = &Error{Kind: ErrInsufficientScope, Description: "The access token lacks a required scope", Scopes: scopes, facts: factsOf(t)}
@@ -89,6 +98,13 @@ func (a *Authenticator) Authorize(ctx context.Context, r extractors.Request, t *
 		a.onError(ctx, err)
 	}
 	a.logRefusal(ctx, &attempt{r: r}, err)
+	if a.observer != nil {
+		o := &Outcome{Start: start, Duration: time.Since(start), Token: t, Err: err, Reason: Reason(err)}
+		if t != nil {
+			o.Source, o.Alg = t.Source, t.Algorithm
+		}
+		a.observer.Authorized(ctx, o)
+	}
 	return err
 }
 

@@ -290,6 +290,7 @@ type attempt struct {
 	start  time.Time          // zero without an Observer: no clock is read
 	source string
 	cached bool
+	lookup bool     // the cache was asked
 	mode   DPoPMode // the route's
 	dpop   bool     // the request used the DPoP scheme
 }
@@ -319,6 +320,7 @@ func (a *Authenticator) authenticateCached(ctx context.Context, at *attempt, r e
 	if xerr != nil || raw == "" || len(raw) > a.maxSize || strings.HasPrefix(source, "cookie:") {
 		return nil, false, nil
 	}
+	at.lookup = true
 	t, ok := a.cached(raw, a.cache.hash(raw), source)
 	if !ok {
 		return nil, false, nil
@@ -374,7 +376,7 @@ func (a *Authenticator) succeed(ctx context.Context, at *attempt, t *Token) *Tok
 		a.onSuccess(ctx, t)
 	}
 	if a.observer != nil {
-		o := &Outcome{Start: at.start, Duration: time.Since(at.start), Token: t, Cached: at.cached, Source: at.source}
+		o := &Outcome{Start: at.start, Duration: time.Since(at.start), Token: t, Cached: at.cached, CacheLookup: at.lookup, DPoP: at.dpop, Source: at.source}
 		if t != nil {
 			o.Alg = t.Algorithm
 		}
@@ -393,7 +395,7 @@ func (a *Authenticator) fail(ctx context.Context, at *attempt, err *Error) error
 	a.logRefusal(ctx, at, err)
 	if a.observer != nil {
 		a.observer.Authenticated(ctx, &Outcome{Start: at.start, Duration: time.Since(at.start), Err: err,
-			Reason: Reason(err), Cached: at.cached, Source: at.source, Alg: err.facts.alg})
+			Reason: Reason(err), Cached: at.cached, CacheLookup: at.lookup, DPoP: at.dpop, Source: at.source, Alg: err.facts.alg})
 	}
 	return err
 }

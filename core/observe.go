@@ -43,6 +43,13 @@ type Observer interface {
 	// CacheEvicted is called when the verified-token cache drops an entry
 	// to make room for another.
 	CacheEvicted(ctx context.Context)
+	// Authorized is called once per scope check of a route's scope guard
+	// (every adapter's RequireScopes, Authenticator.Authorize), after the
+	// request's authentication: o.Reason is "" when the token grants the
+	// scopes, else "insufficient_scope", "missing_token" (no token, let
+	// through by optional credentials) or "misconfigured". o.Token is the
+	// token checked, if any.
+	Authorized(ctx context.Context, o *Outcome)
 }
 
 // NopObserver implements [Observer] with methods that do nothing, to embed
@@ -54,6 +61,7 @@ func (NopObserver) StoreCall(context.Context, string, time.Time, time.Duration, 
 func (NopObserver) KeysFetched(context.Context, *KeyFetch)                                  {}
 func (NopObserver) Issued(context.Context, string, string, time.Time, time.Duration, error) {}
 func (NopObserver) CacheEvicted(context.Context)                                            {}
+func (NopObserver) Authorized(context.Context, *Outcome)                                    {}
 
 // Outcome is one request's authentication, as an Observer sees it.
 type Outcome struct {
@@ -70,6 +78,12 @@ type Outcome struct {
 	Reason string
 	// Cached says the token was answered from the verified-token cache.
 	Cached bool
+	// CacheLookup says the cache was asked (false without a cache, or for a
+	// request refused before a token was read); with Cached false, it did
+	// not have the token.
+	CacheLookup bool
+	// DPoP says the request presented its token with a DPoP proof.
+	DPoP bool
 	// Source is where the token was found ("header:Authorization", …), ""
 	// when none was.
 	Source string

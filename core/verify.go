@@ -77,6 +77,7 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw, source str
 	var h uint64 // the token's hash in the cache
 	if a.cache != nil {
 		h = a.cache.hash(raw)
+		at.lookup = true
 		if t, ok := a.cached(raw, h, source); ok {
 			at.cached = true
 			return a.accept(ctx, at, t)

@@ -34,6 +34,7 @@
 //	jwtgate.jwks.key.count          Int64Gauge       {key}       server.address, server.port
 //	jwtgate.issuing.duration        Float64Histogram s           jwtgate.issuing.operation, error.type (failures only)
 //	jwtgate.issuing.refresh.reuses  Int64Counter     {reuse}     -
+//	jwtgate.authz.requests          Int64Counter     {request}   jwtgate.authz.outcome, jwtgate.auth.reason (refused only)
 //
 // Every instrument also carries the attributes given to [WithAttributes].
 // The attributes' values:
@@ -43,13 +44,16 @@
 //   - jwtgate.auth.reason: jwtgate.Reason of the refusal (expired,
 //     bad_signature, missing_token, revoked, store_unavailable, …).
 //   - jwtgate.cache.hit: whether the verified-token cache answered.
-//   - jwtgate.cache.result: hit or miss. Every token read counts (a token
-//     too large, or none, is not looked up); an Authenticator without a
-//     cache (CacheSize < 0, or a KeySource that changes without
-//     KeyGeneration) counts every one as a miss, since the Observer is not
-//     told whether there is a cache.
+//   - jwtgate.cache.result: hit or miss, for every lookup the core reports
+//     (Outcome.CacheLookup): none without a cache, none for a request
+//     refused before a token was read.
+//   - jwtgate.authz.outcome: granted or refused, for each scope check of a
+//     route's scope guard (RequireScopes); refused ones carry
+//     jwtgate.auth.reason (insufficient_scope, missing_token,
+//     misconfigured).
 //   - jwtgate.store.operation: is_revoked, start_family, rotate_family,
-//     revoke_token, revoke_family, revoke_subject.
+//     revoke_token, revoke_family, revoke_subject, remember_proof (the DPoP
+//     replay store).
 //   - jwtgate.issuing.operation: login, refresh, logout, revoke_subject.
 //   - error.type, of a store call or a key fetch: timeout, canceled, or
 //     the type of the error as semconv.ErrorType names it (its

@@ -84,6 +84,7 @@ type Observer struct {
 	keyCount        metric.Int64Gauge
 	issuingDuration metric.Float64Histogram
 	refreshReuses   metric.Int64Counter
+	authzRequests   metric.Int64Counter
 
 	// Attribute sets built once, so that recording allocates nothing for
 	// them: the common outcomes in fields and read-only maps, the rest
@@ -91,6 +92,8 @@ type Observer struct {
 	// caches.
 	base               *measure
 	accepted, anon     *measure
+	granted            *measure
+	scopeRefusals      *cache[string]
 	refusals           map[string]*measure
 	refusalsMore       *cache[string]
 	durations          [3][2]*measure // outcome × cache hit
@@ -118,17 +121,18 @@ var outcomeNames = [...]string{"accepted", "refused", "anonymous"}
 // Attribute keys of jwtgate's own; the others are OpenTelemetry's
 // (error.type, server.address, server.port, url.full).
 const (
-	keyOutcome   = attribute.Key("jwtgate.auth.outcome")
-	keyReason    = attribute.Key("jwtgate.auth.reason")
-	keyCacheHit  = attribute.Key("jwtgate.cache.hit")
-	keyResult    = attribute.Key("jwtgate.cache.result")
-	keyAlg       = attribute.Key("jwtgate.token.alg")
-	keySource    = attribute.Key("jwtgate.token.source")
-	keyStoreOp   = attribute.Key("jwtgate.store.operation")
-	keyIssuingOp = attribute.Key("jwtgate.issuing.operation")
-	keyKeys      = attribute.Key("jwtgate.jwks.keys")
-	keyRefused   = attribute.Key("jwtgate.jwks.keys.refused")
-	keyChanged   = attribute.Key("jwtgate.jwks.changed")
+	keyOutcome      = attribute.Key("jwtgate.auth.outcome")
+	keyAuthzOutcome = attribute.Key("jwtgate.authz.outcome")
+	keyReason       = attribute.Key("jwtgate.auth.reason")
+	keyCacheHit     = attribute.Key("jwtgate.cache.hit")
+	keyResult       = attribute.Key("jwtgate.cache.result")
+	keyAlg          = attribute.Key("jwtgate.token.alg")
+	keySource       = attribute.Key("jwtgate.token.source")
+	keyStoreOp      = attribute.Key("jwtgate.store.operation")
+	keyIssuingOp    = attribute.Key("jwtgate.issuing.operation")
+	keyKeys         = attribute.Key("jwtgate.jwks.keys")
+	keyRefused      = attribute.Key("jwtgate.jwks.keys.refused")
+	keyChanged      = attribute.Key("jwtgate.jwks.changed")
 )
 
 // reasons are jwtgate.Reason's documented values, whose attribute sets are
@@ -138,18 +142,12 @@ var reasons = []string{
 	"header", "type", "critical_header", "algorithm", "unknown_key", "bad_signature",
 	"expired", "not_yet_valid", "issued_in_future", "issuer", "audience", "subject",
 	"authorized_party", "missing_claim", "validation", "revoked", "store_unavailable", "csrf",
-	"insufficient_scope", "misconfigured", "invalid_grant", "error",
-}
-
-// beforeCache are the refusals of a request whose token never reached the
-// verified-token cache: none was sent, or it could not be read or was too
-// large to look up.
-var beforeCache = map[string]bool{
-	"missing_token": true, "malformed_request": true, "multiple_methods": true, "repeated": true, "too_large": true,
+	"insufficient_scope", "misconfigured", "invalid_grant", "dpop_proof", "use_dpop_nonce", "dpop_bound",
+	"dpop_not_bound", "dpop_required", "error",
 }
 
 var (
-	storeOps   = []string{"is_revoked", "start_family", "rotate_family", "revoke_token", "revoke_family", "revoke_subject"}
+	storeOps   = []string{"is_revoked", "start_family", "rotate_family", "revoke_token", "revoke_family", "revoke_subject", "remember_proof"}
 	issuingOps = []string{"login", "refresh", "logout", "revoke_subject"}
 )
 
@@ -211,6 +209,7 @@ func New(opts ...Option) (*Observer, error) {
 	check(err)
 	o.issuingDuration = histogram("jwtgate.issuing.duration", "How long a login, refresh, logout or revoke_subject took.")
 	o.refreshReuses = counter("jwtgate.issuing.refresh.reuses", "{reuse}", "Spent refresh tokens presented again: their family was revoked.")
+	o.authzRequests = counter("jwtgate.authz.requests", "{request}", "Scope checks of a route's scope guard (RequireScopes), by outcome and refusal reason.")
 
 	o.base = o.measure()
 	o.accepted = o.measure(keyOutcome.String("accepted"))
@@ -220,6 +219,10 @@ func New(opts ...Option) (*Observer, error) {
 		o.refusals[r] = o.refusal(r)
 	}
 	o.refusalsMore = newCache(o.refusal, otherReason)
+	o.granted = o.measure(keyAuthzOutcome.String("granted"))
+	o.scopeRefusals = newCache(func(r string) *measure {
+		return o.measure(keyAuthzOutcome.String("refused"), keyReason.String(r))
+	}, otherReason)
 	for outcome, name := range outcomeNames {
 		for hit := range 2 {
 			o.durations[outcome][hit] = o.measure(keyOutcome.String(name), keyCacheHit.Bool(hit == 1))
@@ -347,9 +350,7 @@ func (o *Observer) Authenticated(ctx context.Context, out *jwtgate.Outcome) {
 	switch {
 	case out.Cached:
 		o.cacheLookups.Add(ctx, 1, o.hit.add...)
-	case outcome == outcomeAccepted || (outcome == outcomeRefused && !beforeCache[out.Reason]):
-		// A token was read and verified: the cache was asked and did not
-		// have it (or the Authenticator has none: see the package doc).
+	case out.CacheLookup:
 		o.cacheLookups.Add(ctx, 1, o.miss.add...)
 	}
 	if span == nil {
@@ -462,6 +463,18 @@ func (o *Observer) Issued(ctx context.Context, op, reason string, start time.Tim
 		o.refreshReuses.Add(ctx, 1, o.base.add...)
 	}
 	o.end(span, m, start, d, reason)
+}
+
+// Authorized implements [jwtgate.Observer]: jwtgate.authz.requests, by
+// outcome (granted, refused) and, refused, the reason (insufficient_scope,
+// missing_token, misconfigured). No span: a scope check takes no time worth
+// one, and the request's own span holds it.
+func (o *Observer) Authorized(ctx context.Context, out *jwtgate.Outcome) {
+	m := o.granted
+	if out.Err != nil {
+		m = o.scopeRefusals.get(out.Reason)
+	}
+	o.authzRequests.Add(ctx, 1, m.add...)
 }
 
 // CacheEvicted implements [jwtgate.Observer]: jwtgate.cache.evictions.

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel"
@@ -624,4 +625,51 @@ func TestDurationBuckets(t *testing.T) {
 	b := jwtgateotel.DurationBuckets()
 	b[0] = 42
 	assert.Equal(t, 1e-6, jwtgateotel.DurationBuckets()[0], "a copy")
+}
+
+// Every scope check of RequireScopes is counted, granted or refused with
+// its reason, apart from the authentication before it.
+func TestScopeChecks(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	cfg := httpjwt.Config{Authenticator: r.auth(t, func(c *jwtgate.Config) { c.CredentialsOptional = true })}
+	read := httpjwt.New(cfg)(httpjwt.RequireScopes(cfg, "read")(http.HandlerFunc(ok)))
+	admin := httpjwt.New(cfg)(httpjwt.RequireScopes(cfg, "admin")(http.HandlerFunc(ok)))
+	sub, jti := random("sub-"), random("jti-")
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"iss": testIssuer, "sub": sub, "aud": testAudience, "jti": jti, "scope": "read",
+		"iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix(),
+	}).SignedString(secretKey)
+	require.NoError(t, err)
+	r.secret(tok, sub, jti)
+	code, _ := r.get(read, tok)
+	require.Equal(t, http.StatusNoContent, code)
+	code, _ = r.get(admin, tok)
+	require.Equal(t, http.StatusForbidden, code)
+	code, _ = r.get(admin, "")
+	require.Equal(t, http.StatusUnauthorized, code)
+
+	ms := r.metrics(t)
+	authz := attribute.Key("jwtgate.authz.outcome")
+	assert.Equal(t, int64(1), count(t, ms, "jwtgate.authz.requests", authz.String("granted")))
+	assert.Equal(t, int64(1), count(t, ms, "jwtgate.authz.requests", authz.String("refused"), reason.String("insufficient_scope")))
+	assert.Equal(t, int64(1), count(t, ms, "jwtgate.authz.requests", authz.String("refused"), reason.String("missing_token")))
+	assert.Equal(t, int64(2), count(t, ms, "jwtgate.auth.requests", outcome.String("accepted")), "the authentications, counted apart")
+	r.assertNoSecrets(t)
+}
+
+// Without a cache nothing is looked up in one: no lookup is counted.
+func TestNoCacheNoLookups(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	h := httpjwt.New(httpjwt.Config{Authenticator: r.auth(t, func(c *jwtgate.Config) { c.CacheSize = -1 })})(http.HandlerFunc(ok))
+	tok := r.token(t, secretKey, time.Now().Add(time.Hour))
+	for range 3 {
+		code, _ := r.get(h, tok)
+		require.Equal(t, http.StatusNoContent, code)
+	}
+	ms := r.metrics(t)
+	assert.Equal(t, int64(3), count(t, ms, "jwtgate.auth.requests", outcome.String("accepted")))
+	assert.Equal(t, int64(0), count(t, ms, "jwtgate.cache.lookups", result.String("miss")))
+	assert.Equal(t, int64(0), count(t, ms, "jwtgate.cache.lookups", result.String("hit")))
 }

@@ -22,8 +22,9 @@ import (
 type recorder struct {
 	jwtgate.NopObserver
 	mu       sync.Mutex
-	records  []slog.Record
-	outcomes []jwtgate.Outcome
+	records    []slog.Record
+	outcomes   []jwtgate.Outcome
+	authorized []jwtgate.Outcome // the scope guard's checks
 }
 
 func (r *recorder) Enabled(context.Context, slog.Level) bool { return true }
@@ -40,7 +41,13 @@ func (r *recorder) WithGroup(string) slog.Handler      { return r }
 func (r *recorder) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.records, r.outcomes = nil, nil
+	r.records, r.outcomes, r.authorized = nil, nil, nil
+}
+
+func (r *recorder) Authorized(_ context.Context, o *jwtgate.Outcome) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.authorized = append(r.authorized, *o)
 }
 
 func (r *recorder) Authenticated(_ context.Context, o *jwtgate.Outcome) {
@@ -87,6 +94,12 @@ func checkObserved(t *testing.T, fx *fixture, e *env, rec *recorder, tc testCase
 		}
 	}
 	checkNoLeak(t, fx, e.sent, nil, []byte(text.String()))
+	if w.accepted && len(tc.scopes) > 0 {
+		if assert.Len(t, rec.authorized, 1, "scope checks observed") {
+			assert.Empty(t, rec.authorized[0].Reason, "a granted scope check")
+			assert.NoError(t, rec.authorized[0].Err)
+		}
+	}
 	if w.accepted {
 		assert.Empty(t, refusals, "an accepted request logs no refusal")
 		if assert.Len(t, rec.outcomes, 1, "outcomes observed") {
@@ -122,11 +135,16 @@ func checkObserved(t *testing.T, fx *fixture, e *env, rec *recorder, tc testCase
 	switch {
 	case guard:
 		// The scope guard refused: authentication, observed, had passed
-		// (or, miswired, never ran).
+		// (or, miswired, never ran); the guard's check is observed.
 		for _, o := range rec.outcomes {
 			assert.NoError(t, o.Err)
 		}
+		if assert.Len(t, rec.authorized, 1, "scope checks observed") {
+			assert.Equal(t, reason, rec.authorized[0].Reason, "the scope check's reason")
+			assert.Error(t, rec.authorized[0].Err)
+		}
 	default:
+		assert.Empty(t, rec.authorized, "a request refused by authentication never reaches the scope guard")
 		if assert.Len(t, rec.outcomes, 1, "outcomes observed") {
 			assert.Equal(t, reason, rec.outcomes[0].Reason, "the observed reason")
 			assert.Error(t, rec.outcomes[0].Err)

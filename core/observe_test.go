@@ -1,0 +1,113 @@
+package jwtgate_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/extractors"
+)
+
+// outcomes is an Observer that keeps what it is told of authentications
+// and scope checks.
+type outcomes struct {
+	jwtgate.NopObserver
+	mu         sync.Mutex
+	auth, scop []jwtgate.Outcome
+}
+
+func (o *outcomes) Authenticated(_ context.Context, out *jwtgate.Outcome) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.auth = append(o.auth, *out)
+}
+
+func (o *outcomes) Authorized(_ context.Context, out *jwtgate.Outcome) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.scop = append(o.scop, *out)
+}
+
+// TestOutcomeCacheLookup: an Outcome says whether the cache was asked and
+// whether it answered, so that a metric of cache misses does not count
+// Authenticators without a cache, nor requests refused before a token was
+// read.
+func TestOutcomeCacheLookup(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tok := mint(testSecret, goodHeader, claimsJSON(""))
+	type flags struct{ lookup, cached bool }
+	for _, tc := range []struct {
+		name  string
+		cache int
+		reqs  []*http.Request
+		want  []flags
+	}{
+		{"cache on: miss, miss (admitted), hit", 0, []*http.Request{bearerRequest(tok), bearerRequest(tok), bearerRequest(tok)},
+			[]flags{{true, false}, {true, false}, {true, true}}},
+		{"cache off", -1, []*http.Request{bearerRequest(tok), bearerRequest(tok)}, []flags{{false, false}, {false, false}}},
+		{"no token read", 0, []*http.Request{bearerRequest("")}, []flags{{false, false}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obs := &outcomes{}
+			a := testAuth(t, func(c *jwtgate.Config) { c.Observer, c.CacheSize = obs, tc.cache })
+			for _, r := range tc.reqs {
+				_, _ = a.Authenticate(ctx, extractors.FromHTTP(r))
+			}
+			require.Len(t, obs.auth, len(tc.want))
+			for i, w := range tc.want {
+				assert.Equal(t, w, flags{obs.auth[i].CacheLookup, obs.auth[i].Cached}, "request %d", i+1)
+			}
+		})
+	}
+}
+
+// TestOutcomeAuthorized: every scope check is observed, granted or
+// refused, with its reason; the authentication before it is observed
+// apart.
+func TestOutcomeAuthorized(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	obs := &outcomes{}
+	a := testAuth(t, func(c *jwtgate.Config) { c.Observer = obs })
+	r := bearerRequest(mint(testSecret, goodHeader, claimsJSON("")))
+	tok, err := a.Authenticate(ctx, extractors.FromHTTP(r))
+	require.NoError(t, err)
+	require.NoError(t, a.Authorize(ctx, extractors.FromHTTP(r), tok, "read"))
+	require.Error(t, a.Authorize(ctx, extractors.FromHTTP(r), tok, "admin"))
+	require.Error(t, a.Authorize(ctx, extractors.FromHTTP(httptest.NewRequest("GET", "/", nil)), nil, "read"))
+	require.Len(t, obs.auth, 1)
+	require.Len(t, obs.scop, 3)
+	assert.Equal(t, []string{"", "insufficient_scope", "missing_token"}, []string{obs.scop[0].Reason, obs.scop[1].Reason, obs.scop[2].Reason})
+	assert.Same(t, tok, obs.scop[0].Token)
+	assert.False(t, obs.scop[0].Start.IsZero())
+	assert.GreaterOrEqual(t, obs.scop[1].Duration, time.Duration(0))
+}
+
+// TestOutcomeDPoP: an Outcome says the request used DPoP.
+func TestOutcomeDPoP(t *testing.T) {
+	t.Parallel()
+	k := newProofKey(t)
+	obs := &outcomes{}
+	a := testAuth(t, func(c *jwtgate.Config) {
+		c.Observer = obs
+		c.DPoP = &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(func() time.Time { return testNow })}
+	})
+	bound := mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+k.jkt+`"}`))
+	url := "http://example.com/api/me"
+	_, err := a.Authenticate(context.Background(), extractors.FromHTTP(dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow, bound))))
+	require.NoError(t, err)
+	_, err = a.Authenticate(context.Background(), extractors.FromHTTP(bearerRequest(bound)))
+	require.Error(t, err)
+	require.Len(t, obs.auth, 2)
+	assert.True(t, obs.auth[0].DPoP)
+	assert.False(t, obs.auth[1].DPoP)
+	assert.Equal(t, "dpop_bound", obs.auth[1].Reason)
+}
