@@ -21,7 +21,7 @@ import (
 // keeps every outcome.
 type recorder struct {
 	jwtgate.NopObserver
-	mu       sync.Mutex
+	mu         sync.Mutex
 	records    []slog.Record
 	outcomes   []jwtgate.Outcome
 	authorized []jwtgate.Outcome // the scope guard's checks
