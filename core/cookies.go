@@ -26,7 +26,7 @@ var ErrCSRF = errors.New("jwtgate: csrf check failed")
 // Cookies is cookie mode: tokens kept in HttpOnly cookies, out of
 // JavaScript's reach, and the CSRF protection RFC 6750 §5.3 requires of any
 // implementation that keeps bearer tokens in cookies. Give the same value to
-// Config.Cookies (the verifier checks CSRF) and IssuerConfig.Cookies (the
+// Config.Cookies (the verifier checks CSRF) and issuing.Config.Cookies (the
 // issuer sets and clears the cookies).
 //
 // Two checks guard an unsafe request (POST, PUT, PATCH, DELETE, …)

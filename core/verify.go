@@ -835,11 +835,28 @@ func audienceMatch(aud string, want []string) (found, named bool) {
 // refuse attaches to e what was read of the token, for the log record.
 // Strings come from the token: each is cut at maxFact bytes.
 func (env *envelope) refuse(e *Error) *Error {
-	e.facts = facts{alg: env.alg, kid: cut(env.kid), typ: cut(env.typ), iss: cut(env.iss), sub: cut(env.sub), aud: cut(env.aud), claim: env.missing}
+	e.facts = facts{alg: env.alg, kid: cut(env.kid), typ: cut(env.typ), iss: cut(env.iss), sub: cut(env.sub), aud: cut(audFact(env.aud)), claim: env.missing}
 	return e
 }
 
 const maxFact = 128
+
+// audFact is the token's aud as the log shows it: its audiences separated by
+// spaces, as aud_expected shows the configuration's (the raw JSON when it is
+// neither a string nor an array of strings, which the reader refused).
+func audFact(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	if raw[0] == '"' {
+		if v, ok := parse.String(raw); ok {
+			return v
+		}
+	} else if list, ok := parse.Strings(raw); ok {
+		return strings.Join(list, " ")
+	}
+	return raw
+}
 
 func cut(s string) string {
 	if len(s) > maxFact {

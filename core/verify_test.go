@@ -387,7 +387,7 @@ func TestRefusalRecords(t *testing.T) {
 		want   map[string]any
 	}{
 		{claims: claimsJSON(""), want: map[string]any{"reason": "missing_claim", "claim": "tid", "level": "DEBUG", "status": 401.0, "sub": "user-1", "iss": "https://issuer.example", "alg": "HS256"}},
-		{claims: strings.Replace(claimsJSON(`"tid":"t"`), `"aud":"api://svc"`, `"aud":["api://other"]`, 1), want: map[string]any{"reason": "audience", "aud": `["api://other"]`, "aud_expected": "api://svc"}},
+		{claims: strings.Replace(claimsJSON(`"tid":"t"`), `"aud":"api://svc"`, `"aud":["api://other","api://third"]`, 1), want: map[string]any{"reason": "audience", "aud": "api://other api://third", "aud_expected": "api://svc"}},
 		{claims: strings.Replace(claimsJSON(`"tid":"t"`), `"exp":1795867500`, `"exp":1795867100`, 1), want: map[string]any{"reason": "expired"}},
 	} {
 		tok := mint(testSecret, goodHeader, tc.claims)
