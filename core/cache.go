@@ -101,7 +101,7 @@ func generationOf(src KeySource) uint64 {
 type tokenCache struct {
 	seed     maphash.Seed
 	perShard int
-	shards   [16]cacheShard
+	shards   [1 << shardBits]cacheShard
 }
 
 // A shard's map is keyed by the token's 64-bit hash, which get and put have
@@ -151,9 +151,14 @@ func newTokenCache(size int) *tokenCache {
 // doorkeeper slot.
 func (c *tokenCache) hash(raw string) uint64 { return maphash.String(c.seed, raw) | 1 }
 
+// shard is picked by the hash's top bits: its lowest bit is always set (a
+// zero hash means none), so h%16 would use only the odd half of the shards.
 func (c *tokenCache) shard(h uint64) *cacheShard {
-	return &c.shards[h%uint64(len(c.shards))]
+	return &c.shards[h>>(64-shardBits)]
 }
+
+// shardBits is log2 of the number of shards.
+const shardBits = 4
 
 // admit reports whether a token just verified, of hash h, goes into the
 // cache: whether it was verified before (its hash is in the doorkeeper).

@@ -274,3 +274,22 @@ func TestCacheOverCombinedSources(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheHoldsItsSize: a cache of n entries holds about n tokens, each
+// verified twice (the cache admits a token on its second verification):
+// every shard takes its share. A cache that used half its shards held at
+// most half.
+func TestCacheHoldsItsSize(t *testing.T) {
+	t.Parallel()
+	const n = 1600
+	a, _ := cachedAuth(t, jwtgate.HMAC(testSecret, "HS256"), func(c *jwtgate.Config) { c.CacheSize = n })
+	for i := range n {
+		tok := mint(testSecret, goodHeader, claimsJSON(`"n":`+strconv.Itoa(i)))
+		for range 2 {
+			_, err := a.Verify(context.Background(), tok)
+			require.NoError(t, err)
+		}
+	}
+	assert.GreaterOrEqual(t, jwtgate.CacheLen(a), n*3/4, "tokens cached of %d", n)
+	assert.LessOrEqual(t, jwtgate.CacheLen(a), n)
+}
