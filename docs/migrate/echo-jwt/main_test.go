@@ -2,15 +2,19 @@ package main
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/docs/migrate/internal/testtoken"
+	echojwt "github.com/jwtgate/jwtgate/echo"
 )
 
 var secret = []byte("a test secret of at least 32 bytes")
@@ -95,4 +99,62 @@ func TestEchoJWT(t *testing.T) {
 func TestEchoJWTConfiguration(t *testing.T) {
 	_, err := newApp(options{secret: []byte("short")})
 	assert.ErrorContains(t, err, "HS256")
+}
+
+// What the guide warns of: echo-jwt's habit for routes that also serve
+// anonymous requests, an ErrorHandler returning nil with
+// ContinueOnIgnoredError, lets every refused request through, and, given to
+// RequireScopes in the same Config, a token without the scope as well.
+// Policy.CredentialsOptional lets only requests without a token through.
+func TestEchoJWTContinueOnIgnoredError(t *testing.T) {
+	auth, err := jwtgate.New(jwtgate.Config{
+		Keys:     jwtgate.HMAC(secret, "HS256"),
+		Issuer:   []string{"https://id.example.com"},
+		Audience: []string{"orders-api"},
+		Now:      testtoken.Now,
+		// The expired token below reaches RequireScopes without a verified
+		// token, which the guard logs as a wiring mistake.
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	require.NoError(t, err)
+	habit := echojwt.Config{
+		Authenticator:          auth,
+		ErrorHandler:           func(echo.Context, error) error { return nil },
+		ContinueOnIgnoredError: true,
+	}
+	optional := echojwt.Config{Authenticator: auth, Policy: jwtgate.Policy{CredentialsOptional: true}}
+	reached := func(c echo.Context) error {
+		sub := "anonymous"
+		if tok, ok := echojwt.Token(c); ok {
+			sub = tok.Subject
+		}
+		return c.String(http.StatusOK, sub)
+	}
+	e := echo.New()
+	e.GET("/habit", reached, echojwt.New(habit), echojwt.RequireScopes(habit, "admin"))
+	e.GET("/optional", reached, echojwt.New(optional))
+
+	send := func(path, bearer string) (int, string) {
+		r := httptest.NewRequest(http.MethodGet, path, nil)
+		if bearer != "" {
+			r.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, r)
+		return w.Code, w.Body.String()
+	}
+	expired := token(t, map[string]any{"exp": testtoken.Now().Add(-time.Hour).Unix()})
+
+	code, body := send("/habit", token(t, map[string]any{"scope": "orders:read"}))
+	assert.Equal(t, 200, code)
+	assert.Equal(t, "alice", body, "a token without the scope reached the handler")
+	code, body = send("/habit", expired)
+	assert.Equal(t, 200, code)
+	assert.Equal(t, "anonymous", body, "an expired token passed as anonymous")
+
+	code, body = send("/optional", "")
+	assert.Equal(t, 200, code)
+	assert.Equal(t, "anonymous", body)
+	code, _ = send("/optional", expired)
+	assert.Equal(t, 401, code, "a bad token is refused on an optional route")
 }

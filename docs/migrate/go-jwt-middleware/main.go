@@ -6,7 +6,7 @@
 // check as httpjwt.RequireScopes. docs/migrating/go-jwt-middleware.md shows
 // this file as it is, beside the program it replaces.
 //
-//	AUTH0_DOMAIN=tenant.eu.auth0.com AUTH0_AUDIENCE=https://orders.example.com go run ./go-jwt-middleware
+//	AUTH0_DOMAIN=your-tenant.eu.auth0.com AUTH0_AUDIENCE=https://orders.example.com go run ./go-jwt-middleware
 package main
 
 import (
