@@ -79,7 +79,7 @@ func newApp(ctx context.Context, o options) (http.Handler, io.Closer, error) {
 		Now:       o.now,
 	})
 	if err != nil {
-		_ = keys.Close()
+		_ = keys.Close() // the error to report is New's
 		return nil, nil, err
 	}
 	cfg := httpjwt.Config{Authenticator: auth}
