@@ -8,7 +8,6 @@
 package main
 
 import (
-	"errors"
 	"log"
 	"net/http"
 	"os"
@@ -106,7 +105,11 @@ func main() {
 	if addr == "" {
 		addr = "127.0.0.1:8080"
 	}
-	if err := e.Start(addr); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Fatal(err)
+	srv := &http.Server{
+		Addr: addr, Handler: e,
+		// Slow clients must not hold connections forever.
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
 	}
+	log.Fatal(srv.ListenAndServe())
 }

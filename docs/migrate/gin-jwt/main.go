@@ -143,6 +143,11 @@ func main() {
 	if addr == "" {
 		addr = "127.0.0.1:8080"
 	}
-	srv := &http.Server{Addr: addr, Handler: r, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{
+		Addr: addr, Handler: r,
+		// Slow clients must not hold connections forever.
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
+	}
 	log.Fatal(srv.ListenAndServe())
 }

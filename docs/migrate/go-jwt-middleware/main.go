@@ -133,7 +133,12 @@ func run(ctx context.Context) error {
 	if addr == "" {
 		addr = "127.0.0.1:3010"
 	}
-	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{
+		Addr: addr, Handler: h,
+		// Slow clients must not hold connections forever.
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.ListenAndServe() }()
 	select {

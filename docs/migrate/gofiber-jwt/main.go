@@ -64,6 +64,8 @@ func newApp(o options) (*fiber.App, error) {
 
 	app := fiber.New(fiber.Config{
 		ReadBufferSize: 32 << 10, // large tokens arrive in large headers
+		// Slow clients must not hold connections forever.
+		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second,
 		// Fiber's default sends err.Error(), and fasthttp's errors for a
 		// request it cannot parse quote the request, tokens included.
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
