@@ -64,6 +64,11 @@ var ErrMisconfigured = errors.New("jwtgate: misconfigured")
 // run before the guard, which is the server's wiring, not the client's
 // fault.
 //
+// A request whose authentication was refused, and which the application let
+// go on (its context marked by WithRefusal), is refused again here with
+// that refusal: a scope guard never lets a request through without a token
+// that grants the scopes.
+//
 // A refusal is logged as Authenticate's are (reason "insufficient_scope",
 // the scopes required) and given to Config.OnError; the Observer is told of
 // every check, granted or refused (Observer.Authorized), apart from the
@@ -83,6 +88,17 @@ func (a *Authenticator) Authorize(ctx context.Context, r extractors.Request, t *
 			return nil
 		}
 		err = &Error{Kind: ErrInsufficientScope, Description: "The access token lacks a required scope", Scopes: scopes, facts: factsOf(t)}
+	case refusedBefore(ctx) != nil:
+		// The authenticating middleware refused the request and the
+		// application let it go on (an ErrorHandler that continues): the
+		// guard refuses it as authentication did, never as a wiring
+		// mistake, and never lets it through. Logged and observed once, by
+		// Authenticate.
+		err = refusedBefore(ctx)
+		if a.observer != nil {
+			a.observer.Authorized(ctx, &Outcome{Start: start, Duration: time.Since(start), Err: err, Reason: Reason(err)})
+		}
+		return err
 	default:
 		_, _, dpop, _ := dpopRequest(r)
 		if raw, _, xerr := a.extractor.Extract(r); raw == "" && xerr == nil && !dpop {
@@ -106,6 +122,29 @@ func (a *Authenticator) Authorize(ctx context.Context, r extractors.Request, t *
 		a.observer.Authorized(ctx, o)
 	}
 	return err
+}
+
+// refusalKey is the context key of a refusal an application let through.
+type refusalKey struct{}
+
+// WithRefusal returns ctx marked with err, the refusal of a request that the
+// authenticating middleware let go on because the application asked it to
+// (Echo's ContinueOnIgnoredError, a Fiber ErrorHandler that calls c.Next()).
+// Adapters call it; a scope guard after it (Authorize) then refuses the
+// request with err rather than take the missing token for a wiring
+// mistake. err must be one of jwtgate's errors; another is ignored.
+func WithRefusal(ctx context.Context, err error) context.Context {
+	var e *Error
+	if !errors.As(err, &e) {
+		return ctx
+	}
+	return context.WithValue(ctx, refusalKey{}, e)
+}
+
+// refusedBefore is the refusal WithRefusal put in ctx, or nil.
+func refusedBefore(ctx context.Context) *Error {
+	e, _ := ctx.Value(refusalKey{}).(*Error)
+	return e
 }
 
 var _ HeaderSetter = http.Header(nil)

@@ -2,12 +2,14 @@ package jwtgate_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -110,4 +112,24 @@ func TestOutcomeDPoP(t *testing.T) {
 	assert.True(t, obs.auth[0].DPoP)
 	assert.False(t, obs.auth[1].DPoP)
 	assert.Equal(t, "dpop_bound", obs.auth[1].Reason)
+}
+
+// TestAuthorizeAfterAnIgnoredRefusal: a request whose authentication was
+// refused and let go on (WithRefusal) is refused by the scope guard with
+// that refusal, not taken for a wiring mistake and never let through.
+func TestAuthorizeAfterAnIgnoredRefusal(t *testing.T) {
+	t.Parallel()
+	obs := &outcomes{}
+	a := testAuth(t, func(c *jwtgate.Config) { c.Observer = obs })
+	r := bearerRequest(mint(testSecret, goodHeader, `{"iss":"https://issuer.example","sub":"u","aud":"api://svc","exp":1}`))
+	_, refusal := a.Authenticate(context.Background(), extractors.FromHTTP(r))
+	require.ErrorIs(t, refusal, jwtgate.ErrInvalidToken)
+	ctx := jwtgate.WithRefusal(context.Background(), refusal)
+	err := a.Authorize(ctx, extractors.FromHTTP(r), nil, "read")
+	require.ErrorIs(t, err, jwt.ErrTokenExpired, "the guard refuses as authentication did")
+	assert.NotErrorIs(t, err, jwtgate.ErrMisconfigured)
+	assert.Equal(t, http.StatusUnauthorized, a.Response(err).Status)
+	require.Len(t, obs.scop, 1)
+	assert.Equal(t, "expired", obs.scop[0].Reason)
+	assert.Equal(t, ctx, jwtgate.WithRefusal(ctx, errors.New("not jwtgate's")), "another error marks nothing")
 }

@@ -264,8 +264,11 @@ func TestErrorHandler(t *testing.T) {
 			handler: func(echo.Context, error) error { return nil }, kind: jwtgate.ErrInsufficientScope, status: 403, challenge: true},
 		{name: "nil returned with ContinueOnIgnoredError: continue without token", token: "a.b.c", carryOn: true,
 			handler: func(echo.Context, error) error { return nil }, kind: jwtgate.ErrInvalidToken, status: 200, body: "anonymous"},
-		{name: "nil returned for a scope with ContinueOnIgnoredError: continue", token: token(t, "read"), scopes: []string{"admin"}, carryOn: true,
-			handler: func(echo.Context, error) error { return nil }, kind: jwtgate.ErrInsufficientScope, status: 200, body: "alice"},
+		// A scope guard never lets a refusal go on: ContinueOnIgnoredError is New's.
+		{name: "nil returned for a scope with ContinueOnIgnoredError: still refused", token: token(t, "read"), scopes: []string{"admin"}, carryOn: true,
+			handler: func(echo.Context, error) error { return nil }, kind: jwtgate.ErrInsufficientScope, status: 403, challenge: true},
+		{name: "a refusal New let go on reaching a scope guard: refused as New refused it", token: "a.b.c", scopes: []string{"read"}, carryOn: true,
+			handler: func(echo.Context, error) error { return nil }, kind: jwtgate.ErrInvalidToken, status: 401, challenge: true},
 		{name: "answer written and nil returned: stop", token: "a.b.c",
 			handler: func(c echo.Context, _ error) error { return c.String(http.StatusForbidden, "written") },
 			kind:    jwtgate.ErrInvalidToken, status: http.StatusForbidden, body: "written"},

@@ -57,10 +57,13 @@ type Config struct {
 	// middleware would end such a request with an empty 200 instead.)
 	// Default: return the error described at [New].
 	ErrorHandler func(c *echo.Context, err error) error
-	// ContinueOnIgnoredError lets a request go on to the next handler when
-	// the ErrorHandler returns nil without writing an answer (from New:
-	// without a token; from RequireScopes: without the scopes), as echo-jwt's
-	// option of that name. Default false: refused requests stop.
+	// ContinueOnIgnoredError lets a request New refused go on to the next
+	// handler, without a token, when the ErrorHandler returns nil without
+	// writing an answer, as echo-jwt's option of that name. Default false:
+	// refused requests stop. RequireScopes ignores it: a scope guard never
+	// lets a refusal go on, and it refuses a request New let go on as New
+	// refused it. (Optional authentication is Policy.CredentialsOptional,
+	// which lets through requests without a token, not bad tokens.)
 	ContinueOnIgnoredError bool
 	// ContextKey, when set, is the key under which c.Get (and
 	// echo.ContextGet[*jwtgate.Token]) also finds the verified token, a
@@ -109,7 +112,7 @@ func New(cfg Config) echo.MiddlewareFunc {
 func (c Config) ToMiddleware() (echo.MiddlewareFunc, error) { return c.build("ToMiddleware") }
 
 func (c Config) build(name string) (echo.MiddlewareFunc, error) {
-	refuse, err := c.refuse()
+	refuse, err := c.refuse(c.ContinueOnIgnoredError)
 	if err == nil {
 		err = c.Authenticator.CheckPolicy(c.Policy)
 	}
@@ -156,10 +159,10 @@ func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 // verified one — New is not in front of it, or a Skipper skipped New only —
 // is a wiring mistake: it is refused 500 server_error and logged once (see
 // jwtgate.Authenticator.Authorize). It honours cfg's Skipper and
-// ErrorHandler. It panics if cfg.Authenticator is nil or a scope is not a
-// valid scope token.
+// ErrorHandler, never ContinueOnIgnoredError. It panics if
+// cfg.Authenticator is nil or a scope is not a valid scope token.
 func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
-	refuse, err := cfg.refuse()
+	refuse, err := cfg.refuse(false) // a scope guard never lets a refusal go on
 	if err == nil {
 		err = jwtgate.ValidateScopes(scopes)
 	}
@@ -187,8 +190,9 @@ func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
 }
 
 // refuse returns what answers a failure: the ErrorHandler or the default.
-func (c Config) refuse() (func(*echo.Context, error, echo.HandlerFunc) error, error) {
-	auth, custom, carryOn := c.Authenticator, c.ErrorHandler, c.ContinueOnIgnoredError
+// carryOn is ContinueOnIgnoredError for New, false for RequireScopes.
+func (c Config) refuse(carryOn bool) (func(*echo.Context, error, echo.HandlerFunc) error, error) {
+	auth, custom := c.Authenticator, c.ErrorHandler
 	if auth == nil {
 		return nil, errors.New("Config.Authenticator is nil")
 	}
@@ -198,6 +202,9 @@ func (c Config) refuse() (func(*echo.Context, error, echo.HandlerFunc) error, er
 				return herr
 			}
 			if carryOn {
+				// A scope guard further on must refuse it still.
+				r := ec.Request()
+				ec.SetRequest(r.WithContext(jwtgate.WithRefusal(r.Context(), err)))
 				return next(ec)
 			}
 		}

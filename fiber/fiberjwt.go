@@ -77,18 +77,23 @@ type Config struct {
 	Policy jwtgate.Policy
 }
 
+// defaultErrorHandler answers a refusal as the core decides it: status,
+// challenge, Cache-Control no-store, the JSON body.
+func defaultErrorHandler(auth *jwtgate.Authenticator) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		res := auth.Response(err)
+		res.SetHeaders(c)
+		return c.Status(res.Status).Send(res.Body())
+	}
+}
+
 // configDefault fills in the defaults; it panics without an Authenticator.
 func configDefault(name string, cfg Config) Config {
 	if cfg.Authenticator == nil {
 		panic("fiberjwt: " + name + ": Config.Authenticator is nil")
 	}
 	if cfg.ErrorHandler == nil {
-		auth := cfg.Authenticator
-		cfg.ErrorHandler = func(c *fiber.Ctx, err error) error {
-			res := auth.Response(err)
-			res.SetHeaders(c)
-			return c.Status(res.Status).Send(res.Body())
-		}
+		cfg.ErrorHandler = defaultErrorHandler(cfg.Authenticator)
 	}
 	if cfg.SuccessHandler == nil {
 		cfg.SuccessHandler = func(c *fiber.Ctx) error { return c.Next() }
@@ -118,6 +123,9 @@ func New(cfg Config) fiber.Handler {
 		ctx := c.UserContext()
 		t, err := auth.AuthenticateWith(ctx, request{c}, policy)
 		if err != nil {
+			// Should the ErrorHandler let the request go on (c.Next()), a
+			// scope guard further on must refuse it still.
+			c.SetUserContext(jwtgate.WithRefusal(ctx, err))
 			return cfg.ErrorHandler(c, err)
 		}
 		if t != nil { // nil: CredentialsOptional and no token
@@ -132,15 +140,20 @@ func New(cfg Config) fiber.Handler {
 }
 
 // RequireScopes returns middleware, placed after New, that lets a request
-// through only when its token grants every one of scopes; otherwise
-// cfg.ErrorHandler answers 403 insufficient_scope naming them (or 401 when
-// there is no token). A request that sends a token but reaches the guard
-// without a verified one — New is not in front of it — is a wiring mistake:
-// it is answered 500 server_error and logged once (see
-// jwtgate.Authenticator.Authorize). It honours cfg.Next. It panics if
-// cfg.Authenticator is nil or a scope is not a valid scope token.
+// through only when its token grants every one of scopes; otherwise it
+// answers 403 insufficient_scope naming them (or 401 when there is no token,
+// or when New refused the request and cfg.ErrorHandler let it go on). A
+// request that sends a token but reaches the guard without a verified one —
+// New is not in front of it — is a wiring mistake: it is answered 500
+// server_error and logged once (see jwtgate.Authenticator.Authorize). It
+// honours cfg.Next. It answers its refusals itself, as the default
+// ErrorHandler does, and never with cfg.ErrorHandler: an ErrorHandler may
+// let a request go on (c.Next(), gofiber's contrib habit for optional
+// authentication), and a scope guard that could be told to let a request
+// through would guard nothing. It panics if cfg.Authenticator is nil or a
+// scope is not a valid scope token.
 func RequireScopes(cfg Config, scopes ...string) fiber.Handler {
-	cfg = configDefault("RequireScopes", cfg)
+	refuse := defaultErrorHandler(configDefault("RequireScopes", cfg).Authenticator)
 	if err := jwtgate.ValidateScopes(scopes); err != nil {
 		panic("fiberjwt: RequireScopes: " + err.Error())
 	}
@@ -150,7 +163,7 @@ func RequireScopes(cfg Config, scopes ...string) fiber.Handler {
 		}
 		t, _ := Token(c)
 		if err := cfg.Authenticator.Authorize(c.UserContext(), request{c}, t, scopes...); err != nil {
-			return cfg.ErrorHandler(c, err)
+			return refuse(c, err)
 		}
 		return c.Next()
 	}

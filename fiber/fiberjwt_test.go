@@ -180,8 +180,6 @@ func TestErrorHandler(t *testing.T) {
 		{name: "repeated header: kind and extractor cause", answer: teapot, target: "/me",
 			headers: append(bearer(expired), bearer(expired)...),
 			kinds:   []error{jwtgate.ErrInvalidRequest, extractors.ErrRepeated}, status: http.StatusTeapot, body: "custom"},
-		{name: "scope missing (RequireScopes)", answer: teapot, target: "/admin", headers: bearer(signed(t, "alice", "read", time.Hour)),
-			kinds: []error{jwtgate.ErrInsufficientScope}, status: http.StatusTeapot, body: "custom"},
 		{name: "a returned fiber error reaches the app's ErrorHandler", target: "/me",
 			answer: func(*fiber.Ctx, error) error { return payFirst },
 			kinds:  []error{jwtgate.ErrTokenMissing}, status: http.StatusPaymentRequired, body: "app", appErr: payFirst},
@@ -579,4 +577,27 @@ func TestRequest(t *testing.T) {
 	// any Host header (RFC 9112 §3.2.2).
 	check(t, app, request{method: "POST", target: "/items/7", headers: append(headers, [2]string{"Host", "api.example"}), status: 200, answer: "alice"})
 	check(t, app, request{method: "POST", target: "http://api.example/items/7", headers: headers, status: 200, answer: "alice"})
+}
+
+// TestScopeGuardCannotBeContinued: an ErrorHandler that lets a refused
+// request go on (c.Next(), gofiber contrib's habit for optional
+// authentication) does so past New only: RequireScopes answers its
+// refusals itself, so a token without the scope is refused 403, and a
+// request New refused and let go on is refused by the guard as New refused
+// it (401), never taken for a wiring mistake (500) nor let through.
+func TestScopeGuardCannotBeContinued(t *testing.T) {
+	t.Parallel()
+	cfg := fiberjwt.Config{Authenticator: newAuth(t, nil), ErrorHandler: func(c *fiber.Ctx, _ error) error { return c.Next() }}
+	app := fiber.New()
+	app.Get("/me", fiberjwt.New(cfg), whoami)
+	app.Get("/admin", fiberjwt.New(cfg), fiberjwt.RequireScopes(cfg, "admin"), whoami)
+	check(t, app, request{target: "/me", status: 200, answer: "anonymous"})
+	check(t, app, request{target: "/me", headers: bearer("a.b.c"), status: 200, answer: "anonymous"})
+	check(t, app, request{target: "/admin", headers: bearer(signed(t, "alice", "read", time.Hour)), status: 403,
+		answer: `{"error":"insufficient_scope","error_description":"The access token lacks a required scope"}`})
+	check(t, app, request{target: "/admin", headers: bearer("a.b.c"), status: 401,
+		answer: `{"error":"invalid_token","error_description":"The access token is malformed"}`})
+	check(t, app, request{target: "/admin", status: 401,
+		answer: `{"error":"missing_token","error_description":"No access token was sent"}`})
+	check(t, app, request{target: "/admin", headers: bearer(signed(t, "alice", "admin", time.Hour)), status: 200, answer: "alice"})
 }

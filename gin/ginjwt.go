@@ -38,9 +38,11 @@ type Config struct {
 	//
 	// A custom handler writes the answer itself (or records c.Error(err) for an
 	// error-rendering middleware that runs around the chain). The middleware
-	// aborts the chain after it returns in every case, so the handlers behind
-	// never run for a refused request; if nothing writes an answer, Gin sends
-	// its pending status with an empty body.
+	// aborts the chain before it runs, so the handlers behind never run for a
+	// refused request, even if it calls c.Next(); if nothing writes an
+	// answer, Gin sends its pending status with an empty body. (Optional
+	// authentication is Config.Policy's CredentialsOptional, not an
+	// ErrorHandler that lets refusals through.)
 	ErrorHandler func(c *gin.Context, err error)
 	// ContextKey, when set, also stores the verified token, a
 	// *jwtgate.Token, in the gin.Context under this key (c.Get, c.MustGet),
@@ -89,8 +91,10 @@ func (m mw) abort(c *gin.Context, err error) {
 }
 
 func (m mw) fail(c *gin.Context, err error) {
-	m.onError(c, err)
+	// Aborted first: an ErrorHandler that calls c.Next() must not run the
+	// handlers a refused request may not reach.
 	c.Abort()
+	m.onError(c, err)
 }
 
 // request is the core's view of a Gin request: net/http's, with Gin's path

@@ -194,6 +194,19 @@ func TestCustomErrorHandler(t *testing.T) {
 			status: http.StatusTeapot, body: "not yours",
 		},
 		{
+			// A handler that tries to let the request go on: the chain was
+			// aborted before it ran, so c.Next() runs nothing behind.
+			name:    "calls c.Next()",
+			handler: func(c *gin.Context, err error) { c.Next(); c.String(http.StatusTeapot, "no entry") },
+			status:  http.StatusTeapot, body: "no entry",
+		},
+		{
+			name:    "calls c.Next() in RequireScopes",
+			handler: func(c *gin.Context, err error) { c.Next(); c.String(http.StatusTeapot, "no entry") },
+			scopes:  []string{"admin"}, tok: token(t, "read"),
+			status: http.StatusTeapot, body: "no entry",
+		},
+		{
 			// The Gin pattern of one error-rendering middleware around the
 			// chain: the handler only records the error.
 			name:    "leaves the answer to an outer middleware",

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -103,18 +102,17 @@ func TestEchoJWTConfiguration(t *testing.T) {
 
 // What the guide warns of: echo-jwt's habit for routes that also serve
 // anonymous requests, an ErrorHandler returning nil with
-// ContinueOnIgnoredError, lets every refused request through, and, given to
-// RequireScopes in the same Config, a token without the scope as well.
-// Policy.CredentialsOptional lets only requests without a token through.
+// ContinueOnIgnoredError, lets every refused request through New: an expired
+// token goes on as anonymous. A scope guard in the same Config still refuses
+// (ContinueOnIgnoredError is New's only): a token without the scope gets
+// 403, the expired token 401. Policy.CredentialsOptional lets only requests
+// without a token through.
 func TestEchoJWTContinueOnIgnoredError(t *testing.T) {
 	auth, err := jwtgate.New(jwtgate.Config{
 		Keys:     jwtgate.HMAC(secret, "HS256"),
 		Issuer:   []string{"https://id.example.com"},
 		Audience: []string{"orders-api"},
 		Now:      testtoken.Now,
-		// The expired token below reaches RequireScopes without a verified
-		// token, which the guard logs as a wiring mistake.
-		Logger: slog.New(slog.DiscardHandler),
 	})
 	require.NoError(t, err)
 	habit := echojwt.Config{
@@ -131,7 +129,8 @@ func TestEchoJWTContinueOnIgnoredError(t *testing.T) {
 		return c.String(http.StatusOK, sub)
 	}
 	e := echo.New()
-	e.GET("/habit", reached, echojwt.New(habit), echojwt.RequireScopes(habit, "admin"))
+	e.GET("/habit", reached, echojwt.New(habit))
+	e.GET("/habit/admin", reached, echojwt.New(habit), echojwt.RequireScopes(habit, "admin"))
 	e.GET("/optional", reached, echojwt.New(optional))
 
 	send := func(path, bearer string) (int, string) {
@@ -145,12 +144,13 @@ func TestEchoJWTContinueOnIgnoredError(t *testing.T) {
 	}
 	expired := token(t, map[string]any{"exp": testtoken.Now().Add(-time.Hour).Unix()})
 
-	code, body := send("/habit", token(t, map[string]any{"scope": "orders:read"}))
+	code, body := send("/habit", expired)
 	assert.Equal(t, 200, code)
-	assert.Equal(t, "alice", body, "a token without the scope reached the handler")
-	code, body = send("/habit", expired)
-	assert.Equal(t, 200, code)
-	assert.Equal(t, "anonymous", body, "an expired token passed as anonymous")
+	assert.Equal(t, "anonymous", body, "an expired token passed New as anonymous")
+	code, _ = send("/habit/admin", token(t, map[string]any{"scope": "orders:read"}))
+	assert.Equal(t, 403, code, "a token without the scope is refused by the guard")
+	code, _ = send("/habit/admin", expired)
+	assert.Equal(t, 401, code, "the expired token New let go on is refused by the guard as New refused it")
 
 	code, body = send("/optional", "")
 	assert.Equal(t, 200, code)
