@@ -17,18 +17,33 @@ import (
 
 // sharedDecls are the declarations every token-issuing app has word for word,
 // in this order: the settings, the demo users, the store and the endpoints,
-// the shutdown grace, the walk-through and the banner. What is left is each
-// framework's wiring: its routes, its server, main and run.
-var sharedDecls = []string{"settings", "loadSettings", "users", "checkCredentials", "openStore", "newEndpoints", "grace", "walkthrough", "banner"}
+// the metrics and the logs (the request ID, the log handler that adds it,
+// the request's line), the shutdown grace, the walk-throughs and the banner.
+// What is left is each framework's wiring: its routes, its server, how it
+// gives a request its ID and logs it, main and run.
+var sharedDecls = []string{
+	"settings", "loadSettings", "users", "checkCredentials", "openStore", "newEndpoints",
+	"newMetrics", "newLogger", "logHandler", "requestIDKey", "Handle", "WithAttrs", "WithGroup", "requestID", "logRequest",
+	"grace", "walkthrough", "dpopWalkthrough", "banner",
+}
+
+// netHTTPDecls are what the apps served by net/http's server share besides:
+// the server, and the middleware that gives each request its ID and logs
+// it.
+var netHTTPDecls = []string{"serve", "logRequests", "statusRecorder", "WriteHeader", "Unwrap"}
 
 // TestAppsDifferOnlyInWiring: the shared declarations read the same in
 // every app's main.go and come in the same order, so that the apps differ
-// only in framework wiring; the apps served by net/http share their serve
-// function too; and their pages are the same file.
+// only in framework wiring; the apps served by net/http share their server
+// and request logging too; and their pages are the same file.
 func TestAppsDifferOnlyInWiring(t *testing.T) {
 	t.Parallel()
 	ref := apps[0]
 	refDecls, refOrder := declarations(t, ref.name)
+	require.True(t, ref.netHTTP, "the reference app is served by net/http")
+	for _, name := range append(slices.Clone(sharedDecls), netHTTPDecls...) {
+		require.Contains(t, refDecls, name, "%s declares it", ref.name)
+	}
 	refPage, err := os.ReadFile(filepath.Join("..", ref.name, "index.html"))
 	require.NoError(t, err)
 	for _, a := range apps {
@@ -38,7 +53,9 @@ func TestAppsDifferOnlyInWiring(t *testing.T) {
 			assert.Equal(t, refDecls[name], decls[name], "%s vs %s: %s", a.name, ref.name, name)
 		}
 		if a.netHTTP {
-			assert.Equal(t, refDecls["serve"], decls["serve"], "%s vs %s: serve", a.name, ref.name)
+			for _, name := range netHTTPDecls {
+				assert.Equal(t, refDecls[name], decls[name], "%s vs %s: %s", a.name, ref.name, name)
+			}
 		}
 		page, err := os.ReadFile(filepath.Join("..", a.name, "index.html"))
 		require.NoError(t, err)

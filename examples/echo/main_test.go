@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -19,23 +21,40 @@ import (
 
 const testSecret = "0123456789abcdef0123456789abcdef"
 
-// newTestEndpoints builds the endpoints as run does, over an in-memory store.
-func newTestEndpoints(t *testing.T) (*issuing.Endpoints, settings) {
+// newTestHandler is the app as run builds it, with JWT_SECRET testSecret
+// and env, over an in-memory store.
+func newTestHandler(t *testing.T, env map[string]string) http.Handler {
 	t.Helper()
-	s, err := loadSettings(func(k string) string { return map[string]string{"JWT_SECRET": testSecret}[k] })
+	s, err := loadSettings(func(k string) string { return cmp.Or(env[k], map[string]string{"JWT_SECRET": testSecret}[k]) })
 	require.NoError(t, err)
-	e, err := newEndpoints(s, jwtgate.HMAC(s.secret, "HS256"), issuing.NewMemoryStore(nil), slog.New(slog.DiscardHandler))
+	obs, metrics, err := newMetrics()
 	require.NoError(t, err)
-	return e, s
+	e, err := newEndpoints(s, jwtgate.HMAC(s.secret, "HS256"), issuing.NewMemoryStore(nil), obs, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	return logRequests(slog.New(slog.DiscardHandler), newApp(e, metrics))
 }
 
 // TestContract walks the contract against the app's routes in-process.
 func TestContract(t *testing.T) {
 	t.Parallel()
-	e, s := newTestEndpoints(t)
-	srv := httptest.NewServer(newApp(e))
+	srv := httptest.NewServer(newTestHandler(t, nil))
 	t.Cleanup(srv.Close)
-	contract.Walk(t, contract.App{Base: srv.URL, Secret: testSecret, Issuer: s.issuer, Audience: s.audience})
+	contract.Walk(t, contract.App{Base: srv.URL, Secret: testSecret, Issuer: "jwtgate-example", Audience: "jwtgate-example-api"})
+}
+
+// TestDPoP walks the contract's DPoP steps in-process, DPoP allowed and
+// required, PUBLIC_URL unset and set.
+func TestDPoP(t *testing.T) {
+	t.Parallel()
+	for _, app := range []contract.App{{DPoP: "allowed"}, {DPoP: "required", PublicURL: "https://api.example.com"}} {
+		t.Run(app.DPoP, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(newTestHandler(t, map[string]string{"DPOP": app.DPoP, "PUBLIC_URL": app.PublicURL}))
+			t.Cleanup(srv.Close)
+			app.Base, app.Secret, app.Issuer, app.Audience = srv.URL, testSecret, "jwtgate-example", "jwtgate-example-api"
+			contract.WalkDPoP(t, app)
+		})
+	}
 }
 
 // TestBadConfigurationStops: a wrong setting is an error naming its
@@ -52,12 +71,15 @@ func TestBadConfigurationStops(t *testing.T) {
 		{name: "REDIS_URL of another scheme", env: map[string]string{"REDIS_URL": "http://127.0.0.1:6379"}, want: "REDIS_URL"},
 		{name: "REDIS_URL with a bad port", env: map[string]string{"REDIS_URL": "redis://user:hunter2@127.0.0.1:x/0"}, want: "REDIS_URL"},
 		{name: "ALLOWED_ORIGINS with a path", env: map[string]string{"ALLOWED_ORIGINS": "https://app.example.com/login"}, want: "ALLOWED_ORIGINS"},
+		{name: "DPOP neither off, allowed nor required", env: map[string]string{"DPOP": "on"}, want: `DPOP is "on"`},
+		{name: "PUBLIC_URL with a path", env: map[string]string{"PUBLIC_URL": "https://api.example.com/v1"}, want: "PUBLIC_URL"},
+		{name: "PUBLIC_URL without a scheme", env: map[string]string{"PUBLIC_URL": "api.example.com"}, want: "PUBLIC_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var out strings.Builder
-			err := run(context.Background(), func(k string) string { return tt.env[k] }, &out)
+			err := run(context.Background(), func(k string) string { return tt.env[k] }, &out, io.Discard)
 			require.ErrorContains(t, err, tt.want)
 			assert.NotContains(t, err.Error(), "hunter2", "a password in REDIS_URL is never repeated")
 			assert.Empty(t, out.String(), "nothing printed")
@@ -73,7 +95,7 @@ func startRun(t *testing.T, ctx context.Context, env map[string]string) (base st
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, func(k string) string { return env[k] }, pw)
+		errc <- run(ctx, func(k string) string { return env[k] }, pw, io.Discard)
 		_ = pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -109,7 +131,7 @@ func TestRunStopsAtOnce(t *testing.T) {
 	cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] }, io.Discard)
+		done <- run(ctx, func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] }, io.Discard, io.Discard)
 	}()
 	select {
 	case err := <-done:
@@ -123,8 +145,7 @@ func TestRunStopsAtOnce(t *testing.T) {
 // Cache-Control: no-store (RFC 6749 §5.1), and so is every refusal.
 func TestTokenResponsesAreNotCached(t *testing.T) {
 	t.Parallel()
-	e, _ := newTestEndpoints(t)
-	h := newApp(e)
+	h := newTestHandler(t, nil)
 	tests := []struct {
 		name, method, path, body string
 		status                   int

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -29,23 +30,40 @@ import (
 
 const testSecret = "0123456789abcdef0123456789abcdef"
 
-// newTestEndpoints builds the endpoints as run does, over an in-memory store.
-func newTestEndpoints(t *testing.T) (*issuing.Endpoints, settings) {
+// newTestServer serves the app's routes as run builds them, with
+// JWT_SECRET testSecret and env, over an in-memory store.
+func newTestServer(t *testing.T, env map[string]string) *httptest.Server {
 	t.Helper()
-	s, err := loadSettings(func(k string) string { return map[string]string{"JWT_SECRET": testSecret}[k] })
+	s, err := loadSettings(func(k string) string { return cmp.Or(env[k], map[string]string{"JWT_SECRET": testSecret}[k]) })
 	require.NoError(t, err)
-	e, err := newEndpoints(s, jwtgate.HMAC(s.secret, "HS256"), issuing.NewMemoryStore(nil), slog.New(slog.DiscardHandler))
+	obs, metrics, err := newMetrics()
 	require.NoError(t, err)
-	return e, s
+	e, err := newEndpoints(s, jwtgate.HMAC(s.secret, "HS256"), issuing.NewMemoryStore(nil), obs, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	srv := httptest.NewServer(logRequests(slog.New(slog.DiscardHandler), newHandler(e, metrics, nil)))
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 // TestContract walks the contract against the app's routes in-process.
 func TestContract(t *testing.T) {
 	t.Parallel()
-	e, s := newTestEndpoints(t)
-	srv := httptest.NewServer(newHandler(e, nil))
-	t.Cleanup(srv.Close)
-	contract.Walk(t, contract.App{Base: srv.URL, Secret: testSecret, Issuer: s.issuer, Audience: s.audience})
+	srv := newTestServer(t, nil)
+	contract.Walk(t, contract.App{Base: srv.URL, Secret: testSecret, Issuer: "jwtgate-example", Audience: "jwtgate-example-api"})
+}
+
+// TestDPoP walks the contract's DPoP steps in-process, DPoP allowed and
+// required, PUBLIC_URL unset and set.
+func TestDPoP(t *testing.T) {
+	t.Parallel()
+	for _, app := range []contract.App{{DPoP: "allowed"}, {DPoP: "required", PublicURL: "https://api.example.com"}} {
+		t.Run(app.DPoP, func(t *testing.T) {
+			t.Parallel()
+			app.Base = newTestServer(t, map[string]string{"DPOP": app.DPoP, "PUBLIC_URL": app.PublicURL}).URL
+			app.Secret, app.Issuer, app.Audience = testSecret, "jwtgate-example", "jwtgate-example-api"
+			contract.WalkDPoP(t, app)
+		})
+	}
 }
 
 // writeKey writes a PEM file of key (private, or public when public is set).
@@ -84,6 +102,9 @@ func TestBadConfigurationStops(t *testing.T) {
 		{name: "REDIS_URL of another scheme", env: map[string]string{"REDIS_URL": "http://127.0.0.1:6379"}, want: "REDIS_URL"},
 		{name: "REDIS_URL with a bad port", env: map[string]string{"REDIS_URL": "redis://user:hunter2@127.0.0.1:x/0"}, want: "REDIS_URL"},
 		{name: "ALLOWED_ORIGINS with a path", env: map[string]string{"ALLOWED_ORIGINS": "https://app.example.com/login"}, want: "ALLOWED_ORIGINS"},
+		{name: "DPOP neither off, allowed nor required", env: map[string]string{"DPOP": "on"}, want: `DPOP is "on"`},
+		{name: "PUBLIC_URL with a path", env: map[string]string{"PUBLIC_URL": "https://api.example.com/v1"}, want: "PUBLIC_URL"},
+		{name: "PUBLIC_URL without a scheme", env: map[string]string{"PUBLIC_URL": "api.example.com"}, want: "PUBLIC_URL"},
 		{name: "JWT_ALG alone", env: map[string]string{"JWT_ALG": "PS256"}, want: "JWT_ALG is set without JWT_SIGNING_KEY"},
 		{name: "JWT_SIGNING_KEY missing", env: map[string]string{"JWT_SIGNING_KEY": filepath.Join(t.TempDir(), "none.pem")}, want: "JWT_SIGNING_KEY"},
 		{name: "JWT_SIGNING_KEY not PEM", env: map[string]string{"JWT_SIGNING_KEY": notPEM}, want: "JWT_SIGNING_KEY"},
@@ -94,7 +115,7 @@ func TestBadConfigurationStops(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var out strings.Builder
-			err := run(context.Background(), func(k string) string { return tt.env[k] }, &out)
+			err := run(context.Background(), func(k string) string { return tt.env[k] }, &out, io.Discard)
 			require.ErrorContains(t, err, tt.want)
 			assert.NotContains(t, err.Error(), "hunter2", "a password in REDIS_URL is never repeated")
 			assert.Empty(t, out.String(), "nothing printed")
@@ -110,7 +131,7 @@ func startRun(t *testing.T, ctx context.Context, env map[string]string) (base st
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, func(k string) string { return env[k] }, pw)
+		errc <- run(ctx, func(k string) string { return env[k] }, pw, io.Discard)
 		_ = pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -146,7 +167,7 @@ func TestRunStopsAtOnce(t *testing.T) {
 	cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] }, io.Discard)
+		done <- run(ctx, func(k string) string { return map[string]string{"ADDR": "127.0.0.1:0"}[k] }, io.Discard, io.Discard)
 	}()
 	select {
 	case err := <-done:
@@ -197,10 +218,7 @@ func TestSigningKey(t *testing.T) {
 	assert.Equal(t, "ES256", header["alg"])
 	assert.Equal(t, jwk["kid"], header["kid"])
 
-	e, _ := newTestEndpoints(t)
-	srv := httptest.NewServer(newHandler(e, nil))
-	t.Cleanup(srv.Close)
-	res, err = http.Get(srv.URL + "/.well-known/jwks.json")
+	res, err = http.Get(newTestServer(t, nil).URL + "/.well-known/jwks.json")
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)

@@ -31,6 +31,10 @@ type App struct {
 	// Secret, Issuer and Audience are what it was started with, so the walk
 	// can mint tokens "elsewhere".
 	Secret, Issuer, Audience string
+	// DPoP is its DPOP setting, "allowed" or "required", for WalkDPoP.
+	DPoP string
+	// PublicURL is its PUBLIC_URL, if set: the origin its DPoP proofs name.
+	PublicURL string
 }
 
 // Answer is what one request got back, reduced to what the contract fixes.
@@ -49,6 +53,15 @@ type Answer struct {
 func Walk(t *testing.T, app App) map[string]Answer {
 	w := &walker{t: t, app: app, answers: map[string]Answer{}, client: &http.Client{Timeout: 10 * time.Second}}
 	w.walk()
+	return w.answers
+}
+
+// WalkDPoP runs the contract's DPoP steps against app, started with DPOP
+// app.DPoP (and PUBLIC_URL app.PublicURL), and returns every answer by step
+// name.
+func WalkDPoP(t *testing.T, app App) map[string]Answer {
+	w := &walker{t: t, app: app, answers: map[string]Answer{}, client: &http.Client{Timeout: 10 * time.Second}}
+	w.walkDPoP()
 	return w.answers
 }
 
@@ -175,13 +188,14 @@ func (w *walker) refused(name string, r req, status int) Answer {
 
 func str(v any) string { s, _ := v.(string); return s }
 
+const aliceBody = `{"username":"alice","password":"alice-password"}`
+
 func (w *walker) walk() {
 	t := w.t
 	w.expect("healthz", get("/healthz", nil), 200, "", "")
 
 	// Login. The body is one JSON object, read strictly: exact member names,
 	// none repeated (not even in another case), strings, nothing after it.
-	const aliceBody = `{"username":"alice","password":"alice-password"}`
 	for _, bad := range []struct{ name, body string }{
 		{"malformed JSON", `{"username":`},
 		{"missing password", `{"username":"alice"}`},
