@@ -38,8 +38,10 @@ import (
 var examples = []string{
 	"nethttp",
 	"echo",
+	"echov5",
 	"gin",
 	"fiber",
+	"fiberv3",
 }
 
 const (
@@ -83,33 +85,38 @@ func forEachExample(t *testing.T, f func(t *testing.T, base string)) {
 }
 
 var (
-	buildMu sync.Mutex
-	built   = map[string]string{} // name → binary, built once per run
-	binDir  string
+	buildOnce sync.Once
+	buildErr  error
+	binDir    string
 )
 
-// build compiles ./examples/<name> once for the whole run.
+// build returns the binary of ./examples/<name>, one of examples. The first
+// call builds them all, in one go build, which compiles what they share once
+// and links them side by side: each is built once per run.
 func build(t *testing.T, name string) string {
 	t.Helper()
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	if bin, ok := built[name]; ok {
-		return bin
-	}
-	if binDir == "" {
-		dir, err := os.MkdirTemp("", "jwtgate-browser")
-		require.NoError(t, err)
-		binDir = dir
-	}
-	bin := filepath.Join(binDir, name)
-	goBin, err := exec.LookPath("go")
-	require.NoError(t, err, "the go command builds the examples")
-	cmd := exec.Command(goBin, "build", "-o", bin, "./examples/"+name)
-	cmd.Dir = "../.."
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build %s: %s", name, out)
-	built[name] = bin
-	return bin
+	require.Contains(t, examples, name)
+	buildOnce.Do(func() {
+		if binDir, buildErr = os.MkdirTemp("", "jwtgate-browser"); buildErr != nil {
+			return
+		}
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			buildErr = fmt.Errorf("the go command builds the examples: %w", err)
+			return
+		}
+		args := []string{"build", "-o", binDir + string(filepath.Separator)}
+		for _, e := range examples {
+			args = append(args, "./examples/"+e)
+		}
+		cmd := exec.Command(goBin, args...)
+		cmd.Dir = "../.."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	})
+	require.NoError(t, buildErr)
+	return filepath.Join(binDir, name)
 }
 
 func TestMain(m *testing.M) {

@@ -47,8 +47,10 @@ type app struct {
 var apps = []app{
 	{name: "nethttp", netHTTP: true, headerTimeout: 5 * time.Second},
 	{name: "echo", netHTTP: true, headerTimeout: 5 * time.Second},
+	{name: "echov5", netHTTP: true, headerTimeout: 5 * time.Second},
 	{name: "gin", netHTTP: true, headerTimeout: 5 * time.Second},
 	{name: "fiber", headerTimeout: 10 * time.Second}, // fasthttp's ReadTimeout: headers and body together
+	{name: "fiberv3", headerTimeout: 10 * time.Second},
 }
 
 const secret = "e2e-secret-0123456789abcdef-0123456789"
@@ -68,31 +70,46 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// binaries are the commands the tests run, by package (relative to the
+// repository's root): every app, the JWKS server and the jwtgate CLI.
+func binaries() []string {
+	pkgs := []string{"examples/jwks", "cmd/jwtgate"}
+	for _, a := range apps {
+		pkgs = append(pkgs, "examples/"+a.name)
+	}
+	return pkgs
+}
+
 var (
-	buildMu sync.Mutex
-	built   = map[string]error{}
+	buildOnce sync.Once
+	buildErr  error
 )
 
-// binary builds the command at pkg (relative to the repository's root, in
-// the workspace) once for the whole run, and returns its path.
+// binary returns the path of the command at pkg, one of binaries(). The
+// first call builds them all, in one go build in the workspace, which
+// compiles what they share once and links them side by side: each is built
+// once per run.
 func binary(t *testing.T, pkg string) string {
 	t.Helper()
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	bin := filepath.Join(binDir, filepath.Base(pkg))
-	err, done := built[pkg]
-	if !done {
-		goBin, lookErr := exec.LookPath("go")
-		require.NoError(t, lookErr, "the go command builds the examples")
-		cmd := exec.Command(goBin, "build", "-o", bin, "./"+pkg)
-		cmd.Dir = "../.."
-		if out, buildErr := cmd.CombinedOutput(); buildErr != nil {
-			err = fmt.Errorf("go build %s: %v\n%s", pkg, buildErr, out)
+	require.Contains(t, binaries(), pkg, "a command the tests build")
+	buildOnce.Do(func() {
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			buildErr = fmt.Errorf("the go command builds the examples: %w", err)
+			return
 		}
-		built[pkg] = err
-	}
-	require.NoError(t, err)
-	return bin
+		args := []string{"build", "-o", binDir + string(filepath.Separator)}
+		for _, p := range binaries() {
+			args = append(args, "./"+p)
+		}
+		cmd := exec.Command(goBin, args...)
+		cmd.Dir = "../.."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	})
+	require.NoError(t, buildErr)
+	return filepath.Join(binDir, filepath.Base(pkg))
 }
 
 // process is a running example app.
@@ -228,13 +245,26 @@ var httpClient = &http.Client{Timeout: 10 * time.Second}
 // token if set, and returns the status and the JSON body.
 func (c client) do(method, path, body, token string) (int, map[string]any) {
 	c.t.Helper()
+	var header []string
+	if token != "" {
+		header = []string{"Authorization", "Bearer " + token}
+	}
+	status, _, m := c.with(method, path, body, header...)
+	return status, m
+}
+
+// with sends a request, as JSON when there is a body, with the header
+// fields of header (name, value, name, value…), and returns the status, the
+// answer's header and the JSON body.
+func (c client) with(method, path, body string, header ...string) (int, http.Header, map[string]any) {
+	c.t.Helper()
 	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
 	require.NoError(c.t, err)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Add(header[i], header[i+1])
 	}
 	resp, err := httpClient.Do(req)
 	require.NoError(c.t, err)
@@ -242,7 +272,7 @@ func (c client) do(method, path, body, token string) (int, map[string]any) {
 	raw, _ := io.ReadAll(resp.Body)
 	var m map[string]any
 	_ = json.Unmarshal(raw, &m)
-	return resp.StatusCode, m
+	return resp.StatusCode, resp.Header, m
 }
 
 const aliceLogin = `{"username":"alice","password":"alice-password"}`
@@ -267,33 +297,46 @@ func (c client) me(tok string) int {
 
 func (p *process) client() client { return client{p.t, p.base} }
 
-// TestContractOverHTTP walks the contract against every app's binary, then
-// checks that they all answered every request alike: the same status,
-// challenge, Cache-Control, Allow, error code and description, and the same
-// body fields.
+// TestContractOverHTTP walks the contract against every app's binary, and
+// its DPoP steps against the app started with DPOP=allowed, and with
+// DPOP=required and a PUBLIC_URL; then it checks that they all answered
+// every request alike: the same status, challenge, Cache-Control, Allow,
+// error code and description, and the same body fields.
 func TestContractOverHTTP(t *testing.T) {
 	t.Parallel()
+	const publicURL = "https://api.example.com"
 	var mu sync.Mutex
-	answers := map[string]map[string]contract.Answer{}
+	answers := map[string]map[string]contract.Answer{} // by app and walk, then by step
 	t.Run("walk", func(t *testing.T) {
 		for _, a := range apps {
 			t.Run(a.name, func(t *testing.T) {
 				t.Parallel()
-				p := start(t, a.name)
-				got := contract.Walk(t, contract.App{Base: p.base, Secret: secret, Issuer: "jwtgate-example", Audience: "jwtgate-example-api"})
+				app := contract.App{Secret: secret, Issuer: "jwtgate-example", Audience: "jwtgate-example-api"}
+				app.Base = start(t, a.name).base
+				walk := contract.Walk(t, app)
+				app.DPoP = "allowed"
+				app.Base = start(t, a.name, "DPOP=allowed").base
+				allowed := contract.WalkDPoP(t, app)
+				app.DPoP, app.PublicURL = "required", publicURL
+				app.Base = start(t, a.name, "DPOP=required", "PUBLIC_URL="+publicURL).base
+				required := contract.WalkDPoP(t, app)
 				mu.Lock()
-				answers[a.name] = got
+				answers[a.name] = walk
+				answers[a.name+" DPOP=allowed"] = allowed
+				answers[a.name+" DPOP=required"] = required
 				mu.Unlock()
 			})
 		}
 	})
-	ref := answers[apps[0].name]
-	require.NotEmpty(t, ref)
-	for _, a := range apps[1:] {
-		got := answers[a.name]
-		require.Len(t, got, len(ref), "%s answered as many requests as %s", a.name, apps[0].name)
-		for step, want := range ref {
-			assert.Equal(t, shape(want), shape(got[step]), "%s vs %s: %s", a.name, apps[0].name, step)
+	for _, walk := range []string{"", " DPOP=allowed", " DPOP=required"} {
+		ref := answers[apps[0].name+walk]
+		require.NotEmpty(t, ref, "%s%s", apps[0].name, walk)
+		for _, a := range apps[1:] {
+			got := answers[a.name+walk]
+			require.Len(t, got, len(ref), "%s%s answered as many requests as %s", a.name, walk, apps[0].name)
+			for step, want := range ref {
+				assert.Equal(t, shape(want), shape(got[step]), "%s vs %s%s: %s", a.name, apps[0].name, walk, step)
+			}
 		}
 	}
 }
@@ -333,6 +376,8 @@ func TestBadConfigurationStopsAtStart(t *testing.T) {
 		{name: "REDIS_URL of another scheme", env: []string{"REDIS_URL=http://user:hunter2@127.0.0.1:6379"}, variable: "REDIS_URL"},
 		{name: "ALLOWED_ORIGINS not an origin", env: []string{"ALLOWED_ORIGINS=https://app.example.com,app.example.com"}, variable: "ALLOWED_ORIGINS"},
 		{name: "ADDR not an address", env: []string{"ADDR=256.0.0.1:80"}, variable: "ADDR"},
+		{name: "DPOP not a mode", env: []string{"DPOP=yes"}, variable: "DPOP"},
+		{name: "PUBLIC_URL not an origin", env: []string{"DPOP=allowed", "PUBLIC_URL=https://api.example.com/v1"}, variable: "PUBLIC_URL"},
 		{name: "JWT_ALG the key cannot do", only: "nethttp", env: []string{"JWT_SIGNING_KEY=" + keyFile, "JWT_ALG=RS256"}, variable: "JWT_SIGNING_KEY"},
 	}
 	for _, a := range apps {

@@ -20,7 +20,10 @@ import (
 // TestJWKSResourceServer: the net/http example signs with an ECDSA key and
 // publishes it; the jwks example verifies its tokens from that JWK Set, and
 // those of another signer of the same key without jti (it keeps no
-// revocation store), and stops cleanly on SIGTERM.
+// revocation store); its /metrics counts the key set's fetch, its one key
+// and the refusals by reason; it logs one JSON line per request and the
+// refusals with their request's ID, never a token; and it stops cleanly on
+// SIGTERM.
 func TestJWKSResourceServer(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -32,7 +35,8 @@ func TestJWKSResourceServer(t *testing.T) {
 	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600))
 
 	issuer := start(t, "nethttp", "JWT_SIGNING_KEY="+keyFile).client()
-	api := start(t, "jwks", "JWKS_URL="+issuer.base+"/.well-known/jwks.json").client()
+	server := start(t, "jwks", "JWKS_URL="+issuer.base+"/.well-known/jwks.json")
+	api := server.client()
 
 	status, set := issuer.do("GET", "/.well-known/jwks.json", "", "")
 	require.Equal(t, 200, status)
@@ -58,6 +62,17 @@ func TestJWKSResourceServer(t *testing.T) {
 	assert.Equal(t, "carol", me["sub"])
 	status, _ = issuer.do("GET", "/api/me", "", signed)
 	assert.Equal(t, 401, status, "the issuer, which can revoke, requires jti")
+
+	samples := scrape(t, api.base)
+	assert.Equal(t, float64(1), sum(samples, "jwtgate_jwks_key_count", `server_address="127.0.0.1"`), "one key in the set")
+	assert.GreaterOrEqual(t, sum(samples, "jwtgate_jwks_fetch_duration_seconds_count", `server_address="127.0.0.1"`), float64(1), "fetches")
+	assert.Equal(t, float64(2), sum(samples, "jwtgate_auth_requests_total", `jwtgate_auth_outcome="accepted"`))
+	assert.Equal(t, float64(1), sum(samples, "jwtgate_auth_requests_total", `jwtgate_auth_reason="bad_signature"`))
+	assert.Equal(t, float64(1), sum(samples, "jwtgate_auth_requests_total", `jwtgate_auth_reason="missing_token"`))
+	require.NoError(t, server.stop())
+	checkLogs(t, server.stderr.String(), []string{access, tamperSignature(access), signed}, []sent{
+		{"GET", "/api/me", 200, ""}, {"GET", "/api/me", 401, ""}, {"GET", "/api/me", 401, ""}, {"GET", "/api/me", 200, ""}, {"GET", "/metrics", 200, ""},
+	})
 }
 
 // tamperSignature changes a character early in the signature, so the token is

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/jwtgate/jwtgate/core/redisstore/redistest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -39,19 +40,28 @@ const answerBound = storeTimeout + 400*time.Millisecond
 //     token is answered 200 afterwards; every token issued before the loss
 //     is refused (the loss marker); logins work again.
 //
-// The apps run one after the other: the test measures how long requests
-// take.
+// The test measures how long requests take: it runs before the tests that
+// load the machine (it is not parallel to them), and sideBySide apps at a
+// time, each with a redis-server of its own; the rest of the time, they
+// wait for Redis.
 func TestRedisFaults(t *testing.T) {
+	const sideBySide = 3
+	slots := make(chan struct{}, sideBySide)
 	for _, a := range apps {
 		t.Run(a.name, func(t *testing.T) {
+			t.Parallel()
+			slots <- struct{}{}
+			defer func() { <-slots }()
 			srv := redistest.Start(t)
 			if !srv.Managed() {
 				t.Skip("needs a redis-server this test starts, stops and pauses, not the one REDIS_URL names")
 			}
-			redisURL := "REDIS_URL=" + srv.URL()
+			// DPoP allowed, and one PUBLIC_URL, as behind one load balancer:
+			// a proof is good on both instances, once.
+			env := []string{"REDIS_URL=" + srv.URL(), "DPOP=allowed", "PUBLIC_URL=" + redisPublicURL}
 
 			srv.Stop()
-			x := start(t, a.name, redisURL)
+			x := start(t, a.name, env...)
 			// Logged before the banner, but read from the pipe in a goroutine.
 			assert.Eventually(t, func() bool { return strings.Contains(x.stderr.String(), "redis cannot be reached") },
 				5*time.Second, 10*time.Millisecond, "the app says Redis is down")
@@ -60,9 +70,10 @@ func TestRedisFaults(t *testing.T) {
 			assert.Equal(t, 200, status, "liveness does not need Redis")
 			srv.Restart()
 			recovered(t, x.client())
-			y := start(t, a.name, redisURL)
+			y := start(t, a.name, env...)
 
 			t.Run("shared", func(t *testing.T) { shared(t, client{t, x.base}, client{t, y.base}) })
+			t.Run("shared proofs", func(t *testing.T) { sharedProofs(t, client{t, x.base}, client{t, y.base}) })
 
 			for _, fault := range []struct {
 				name  string
@@ -162,6 +173,36 @@ func shared(t *testing.T, cx, cy client) {
 	status, _ = cy.do("POST", "/logout", "", access3)
 	assert.Equal(t, 204, status, "logout on y")
 	assert.Equal(t, 401, cx.me(access3), "refused on x")
+}
+
+// redisPublicURL is the PUBLIC_URL of both instances.
+const redisPublicURL = "https://api.example.com"
+
+// sharedProofs: a DPoP proof is used once across the instances, since they
+// remember proofs in Redis: replayed to the other instance, which would take
+// it otherwise (a fresh proof passes there), it is refused.
+func sharedProofs(t *testing.T, cx, cy client) {
+	k := jwtgatetest.NewDPoPKey("ES256")
+	proof := func(method, path, token string) string {
+		return k.Proof(method, redisPublicURL+path, time.Now(), token, jwtgatetest.ProofOptions{})
+	}
+	login := proof("POST", "/login", "")
+	status, _, pair := cx.with("POST", "/login", aliceLogin, "DPoP", login)
+	require.Equal(t, 200, status, "a DPoP login on x: %v", pair)
+	require.Equal(t, "DPoP", pair["token_type"])
+	status, _, body := cy.with("POST", "/login", aliceLogin, "DPoP", login)
+	assert.Equal(t, 400, status, "x's login proof, replayed on y")
+	assert.Equal(t, "invalid_dpop_proof", body["error"])
+
+	access := pair["access_token"].(string)
+	me := proof("GET", "/api/me", access)
+	status, _, _ = cx.with("GET", "/api/me", "", "Authorization", "DPoP "+access, "DPoP", me)
+	assert.Equal(t, 200, status, "the proof on x")
+	status, _, body = cy.with("GET", "/api/me", "", "Authorization", "DPoP "+access, "DPoP", me)
+	assert.Equal(t, 401, status, "the same proof, replayed on y")
+	assert.Equal(t, "invalid_dpop_proof", body["error"])
+	status, _, _ = cy.with("GET", "/api/me", "", "Authorization", "DPoP "+access, "DPoP", proof("GET", "/api/me", access))
+	assert.Equal(t, 200, status, "a fresh proof on y")
 }
 
 // revokeSome revokes tokens as the contract does, across the instances, and

@@ -61,6 +61,19 @@ func TestAppsDifferOnlyInWiring(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, bytes.Equal(refPage, page), "%s/index.html is %s/index.html", a.name, ref.name)
 	}
+	// The JWKS resource server has the same metrics and logs.
+	jwksDecls, _ := declarations(t, "jwks")
+	for _, name := range jwksShared {
+		assert.Equal(t, refDecls[name], jwksDecls[name], "jwks vs %s: %s", ref.name, name)
+	}
+}
+
+// jwksShared are the declarations the JWKS resource server shares with the
+// net/http app: the metrics and the logs, and how it gives a request its ID
+// and logs it.
+var jwksShared = []string{
+	"newMetrics", "newLogger", "logHandler", "requestIDKey", "Handle", "WithAttrs", "WithGroup", "requestID", "logRequest",
+	"grace", "logRequests", "statusRecorder", "WriteHeader", "Unwrap",
 }
 
 // declarations returns the source of each top-level declaration of

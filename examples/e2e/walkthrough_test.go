@@ -34,35 +34,15 @@ func TestWalkthrough(t *testing.T) {
 	p := start(t, "nethttp")
 	walk := walkthrough(t, p.banner)
 	for _, doc := range []string{"../../README.md", "../README.md"} {
-		assert.Equal(t, strings.ReplaceAll(walk, p.base, defaultBase), readmeWalkthrough(t, doc), "%s shows the walk-through the apps print", doc)
+		assert.Equal(t, strings.ReplaceAll(walk, p.base, defaultBase), readmeWalkthrough(t, doc, walkthroughMarker), "%s shows the walk-through the apps print", doc)
 	}
-
-	// One marker before each command, so that each one's output can be told
-	// apart; -e stops at a command that fails (curl cannot connect), -u at a
-	// variable used before it is set.
-	var script strings.Builder
-	script.WriteString("set -eu\n")
-	var commands []string
-	for line := range strings.Lines(walk) {
-		if !strings.HasPrefix(line, "#") {
-			fmt.Fprintf(&script, "echo '@@@ %d'\n", len(commands))
-			commands = append(commands, strings.TrimSpace(line))
-		}
-		script.WriteString(line)
-	}
-	sh := exec.Command("sh", "-c", script.String())
-	sh.Env = append(os.Environ(), "PATH="+filepath.Dir(cli)+string(os.PathListSeparator)+os.Getenv("PATH"), "JWT_SECRET="+secret)
-	out, err := sh.CombinedOutput()
-	require.NoError(t, err, "the walk-through runs as printed:\n%s", out)
-	outputs := regexp.MustCompile(`(?m)^@@@ \d+\n`).Split(string(out), -1)[1:]
-	require.Len(t, outputs, len(commands), "%s", out)
 
 	// What each command answers, in order; an assignment prints nothing.
 	const (
 		meAlice = `{"scope":"read","sub":"alice"}`
 		revoked = `{"error":"invalid_token","error_description":"The access token has been revoked"}`
 	)
-	want := []struct{ command, output string }{
+	runWalkthrough(t, walk, cli, []struct{ command, output string }{
 		{"PAIR=$(curl -s -X POST " + p.base + "/login ", ""},
 		{"ACCESS_TOKEN=", ""},
 		{"REFRESH_TOKEN=", ""},
@@ -75,19 +55,80 @@ func TestWalkthrough(t *testing.T) {
 		{"curl -s -w '\\n' " + p.base + "/api/me ", revoked},
 		{"ACCESS_TOKEN=$(jwtgate mint -key-env JWT_SECRET ", ""},
 		{"curl -s -w '\\n' " + p.base + "/api/me ", `{"scope":"read","sub":"carol"}`},
+	})
+	assert.NotContains(t, p.banner, secret, "the banner shows no secret")
+}
+
+// dpopWalkthroughMarker starts the line before the DPoP walk-through's copy
+// in examples/README.md.
+const dpopWalkthroughMarker = "<!-- dpop walk-through:"
+
+// TestDPoPWalkthrough runs the DPoP walk-through the net/http app prints
+// with DPOP=allowed as TestWalkthrough runs the other one, the jwtgate CLI
+// making the client's key and its proofs, and checks that examples/README.md
+// shows the same lines.
+func TestDPoPWalkthrough(t *testing.T) {
+	t.Parallel()
+	cli := binary(t, "cmd/jwtgate")
+	p := start(t, "nethttp", "DPOP=allowed")
+	walk := walkthrough(t, p.banner)
+	assert.Equal(t, strings.ReplaceAll(walk, p.base, defaultBase), readmeWalkthrough(t, "../README.md", dpopWalkthroughMarker),
+		"examples/README.md shows the DPoP walk-through the apps print")
+	runWalkthrough(t, walk, cli, []struct{ command, output string }{
+		{"jwtgate dpop-key -out client.jwk", "jwtgate dpop-key: thumbprint (jkt): "},
+		{"ACCESS_TOKEN=$(curl -s -X POST " + p.base + "/login ", ""},
+		{"curl -s -w '\\n' " + p.base + "/api/me -H \"Authorization: DPoP ", `{"scope":"read","sub":"alice"}`},
+		{"curl -s -w '\\n' " + p.base + "/api/me -H \"Authorization: Bearer ", `{"error":"invalid_token","error_description":"The access token is bound to a key: present it with DPoP"}`},
+	})
+}
+
+// runWalkthrough runs walk with sh, in one shell in an empty directory,
+// with cli's directory first on PATH and JWT_SECRET exported, and checks
+// that its commands are want's, in order, each answering as want says: the
+// first line of its output, or nothing when want's is empty; an output
+// ending with a space is a prefix. A command goes on over lines that end
+// with a backslash.
+func runWalkthrough(t *testing.T, walk, cli string, want []struct{ command, output string }) {
+	t.Helper()
+	// One marker before each command, so that each one's output can be told
+	// apart; -e stops at a command that fails (curl cannot connect), -u at a
+	// variable used before it is set.
+	var script strings.Builder
+	script.WriteString("set -eu\n")
+	var commands []string
+	continued := false
+	for line := range strings.Lines(walk) {
+		switch {
+		case continued:
+			commands[len(commands)-1] += " " + strings.TrimSpace(line)
+		case !strings.HasPrefix(line, "#"):
+			fmt.Fprintf(&script, "echo '@@@ %d'\n", len(commands))
+			commands = append(commands, strings.TrimSpace(line))
+		}
+		continued = strings.HasSuffix(strings.TrimRight(line, "\n"), "\\")
+		script.WriteString(line)
 	}
+	sh := exec.Command("sh", "-c", script.String())
+	sh.Dir = t.TempDir()
+	sh.Env = append(os.Environ(), "PATH="+filepath.Dir(cli)+string(os.PathListSeparator)+os.Getenv("PATH"), "JWT_SECRET="+secret)
+	out, err := sh.CombinedOutput()
+	require.NoError(t, err, "the walk-through runs as printed:\n%s", out)
+	outputs := regexp.MustCompile(`(?m)^@@@ \d+\n`).Split(string(out), -1)[1:]
+	require.Len(t, outputs, len(commands), "%s", out)
 	require.Len(t, commands, len(want), "the commands of the walk-through:\n%s", walk)
 	for i, w := range want {
 		assert.True(t, strings.HasPrefix(commands[i], w.command), "command %d is %q, expected %q…", i, commands[i], w.command)
 		got := strings.TrimSpace(outputs[i])
-		if w.output == "" {
+		first, _, _ := strings.Cut(got, "\n")
+		switch {
+		case w.output == "":
 			assert.Empty(t, got, "command %d (%s) prints nothing", i, commands[i])
-		} else {
-			first, _, _ := strings.Cut(got, "\n")
+		case strings.HasSuffix(w.output, " "):
+			assert.True(t, strings.HasPrefix(first, w.output), "command %d (%s) prints %q…, not %q", i, commands[i], w.output, first)
+		default:
 			assert.Equal(t, w.output, strings.TrimSpace(first), "command %d (%s)", i, commands[i])
 		}
 	}
-	assert.NotContains(t, p.banner, secret, "the banner shows no secret")
 }
 
 // walkthrough returns the commands of a banner: from its first comment line
@@ -100,9 +141,9 @@ func walkthrough(t *testing.T, banner string) string {
 	return walk + "\n"
 }
 
-// readmeWalkthrough returns the fenced block after the walk-through marker in
-// the Markdown file at path.
-func readmeWalkthrough(t *testing.T, path string) string {
+// readmeWalkthrough returns the fenced block after the line starting with
+// marker in the Markdown file at path.
+func readmeWalkthrough(t *testing.T, path, marker string) string {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
@@ -113,7 +154,7 @@ func readmeWalkthrough(t *testing.T, path string) string {
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
-		case state == 0 && strings.HasPrefix(line, walkthroughMarker):
+		case state == 0 && strings.HasPrefix(line, marker):
 			state = 1
 		case state == 1 && strings.HasPrefix(line, "```"):
 			state = 2
@@ -124,6 +165,6 @@ func readmeWalkthrough(t *testing.T, path string) string {
 		}
 	}
 	require.NoError(t, sc.Err())
-	t.Fatalf("%s has no fenced block after a line starting %q", path, walkthroughMarker)
+	t.Fatalf("%s has no fenced block after a line starting %q", path, marker)
 	return ""
 }

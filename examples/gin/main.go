@@ -1,7 +1,7 @@
 // Command gin is jwtgate's example API on Gin: login, refresh and
 // logout (the library's issuing.Endpoints), two protected routes and a
 // browser page, answering the contract of examples/README.md exactly as the
-// net/http, Echo and Fiber examples do.
+// examples on the other frameworks do.
 //
 // This file and index.html are the whole program: copy the two into a module
 // of your own, run go mod tidy, and it builds.

@@ -13,6 +13,10 @@
 // loopback host), JWT_ISSUER, JWT_AUDIENCE, ADDR, and MAX_TOKEN_SIZE (bytes,
 // default 8192) for providers that put many groups in a token.
 //
+// GET /metrics serves jwtgate's metrics (the verifier's and the key set's)
+// as Prometheus text; standard error gets one JSON line per request, and
+// jwtgate's refusals with its request ID.
+//
 // Try it with the net/http example as the issuer:
 //
 //	openssl ecparam -name prime256v1 -genkey -noout -out issuer.pem
@@ -22,6 +26,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,10 +42,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	otelprometheus "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/jwks"
 	"github.com/jwtgate/jwtgate/extractors"
 	httpjwt "github.com/jwtgate/jwtgate/nethttp"
+	jwtgateotel "github.com/jwtgate/jwtgate/otel"
 )
 
 // Settings.
@@ -78,24 +89,96 @@ func loadSettings(getenv func(string) string) (settings, error) {
 // newAuthenticator verifies with the issuer's keys, each bound to its JWK
 // alg or the only one its type allows: iss, aud and exp required (no jti:
 // nothing here could revoke one), 30 s of leeway, the token read from the
-// Authorization header or the access_token cookie, never both.
-func newAuthenticator(s settings, keys jwtgate.KeySource, log *slog.Logger) (*jwtgate.Authenticator, error) {
+// Authorization header or the access_token cookie, never both; refusals
+// logged at Info, and counted by obs.
+func newAuthenticator(s settings, keys jwtgate.KeySource, obs jwtgate.Observer, log *slog.Logger) (*jwtgate.Authenticator, error) {
 	return jwtgate.New(jwtgate.Config{
 		Keys: keys, Issuer: []string{s.issuer}, Audience: []string{s.audience}, Leeway: 30 * time.Second,
 		MaxTokenSize: s.maxTokenSize,
 		Extractor:    extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Cookie("access_token")),
-		Realm:        "jwtgate-example", Logger: log,
+		Realm:        "jwtgate-example", Logger: log, RefusalLevel: slog.LevelInfo, Observer: obs,
 	})
+}
+
+// Metrics and logs.
+
+// newMetrics returns the Observer that counts jwtgate's work through
+// OpenTelemetry (verifications by outcome and reason, store calls, logins,
+// refreshes, spent refresh tokens presented again) and the handler of GET
+// /metrics, which serves the counts as Prometheus text. The registry is the
+// app's own, not Prometheus's global one, so that nothing else lands in it
+// and the app can be built twice in one process (its tests).
+func newMetrics() (jwtgate.Observer, http.Handler, error) {
+	registry := prometheus.NewRegistry()
+	exporter, err := otelprometheus.New(otelprometheus.WithRegisterer(registry))
+	if err != nil {
+		return nil, nil, err
+	}
+	obs, err := jwtgateotel.New(jwtgateotel.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter))))
+	if err != nil {
+		return nil, nil, err
+	}
+	return obs, promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), nil
+}
+
+// newLogger writes JSON lines to w: one per request, jwtgate's refusals,
+// warnings and errors; never a token, a cookie or an Authorization header.
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(logHandler{slog.NewJSONHandler(w, nil)})
+}
+
+// logHandler adds the request's ID to every record logged with its context:
+// the request's own line, and jwtgate's refusal records, which it logs with
+// the context it verifies in, so that the two can be matched.
+type logHandler struct{ slog.Handler }
+
+// requestIDKey is the context key of the request's ID.
+type requestIDKey struct{}
+
+// Handle adds the ID of ctx's request, if any, and writes the record.
+func (h logHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id, ok := ctx.Value(requestIDKey{}).(string); ok {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// WithAttrs keeps the wrapper around the handler with attrs.
+func (h logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return logHandler{h.Handler.WithAttrs(attrs)}
+}
+
+// WithGroup keeps the wrapper around the handler with the group.
+func (h logHandler) WithGroup(name string) slog.Handler { return logHandler{h.Handler.WithGroup(name)} }
+
+// requestID returns a request's ID: its X-Request-ID when a log line can
+// hold that as it is (1 to 64 letters, digits, '-', '_', '.' or ':'), or
+// else a new random one, so that a client can neither forge log lines nor
+// swell them.
+func requestID(header string) string {
+	const allowed = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:"
+	if header != "" && len(header) <= 64 && strings.Trim(header, allowed) == "" {
+		return header
+	}
+	return rand.Text()
+}
+
+// logRequest writes a request's line once it is answered: its method and
+// path, never its query, headers or body, where tokens travel.
+func logRequest(ctx context.Context, log *slog.Logger, method, path string, status int, began time.Time) {
+	log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", method), slog.String("path", path),
+		slog.Int("status", status), slog.Float64("duration_ms", float64(time.Since(began).Microseconds())/1000))
 }
 
 // The routes.
 
-func newHandler(auth *jwtgate.Authenticator) http.Handler {
+func newHandler(auth *jwtgate.Authenticator, metrics http.Handler) http.Handler {
 	protect := httpjwt.New(httpjwt.Config{Authenticator: auth})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, map[string]string{"status": "ok"})
 	})
+	mux.Handle("GET /metrics", metrics) // no token: in production, on an internal port
 	mux.Handle("GET /api/me", protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, _ := jwtgate.FromContext(r.Context())
 		writeJSON(w, map[string]string{"sub": t.Subject, "scope": strings.Join(t.Scopes(), " ")})
@@ -144,22 +227,56 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, maxTokenSize in
 	return nil
 }
 
+// logRequests gives each request its ID, answered in X-Request-ID and put
+// in its context for every record logged while it is served, and logs its
+// line once h answered it.
+func logRequests(log *slog.Logger, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		began, id := time.Now(), requestID(r.Header.Get("X-Request-ID"))
+		w.Header().Set("X-Request-ID", id)
+		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(rec, r.WithContext(ctx))
+		logRequest(ctx, log, r.Method, r.URL.Path, rec.status, began)
+	})
+}
+
+// statusRecorder remembers the status its handler answered with.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+// WriteHeader remembers status and writes it.
+func (s *statusRecorder) WriteHeader(status int) {
+	s.status = status
+	s.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	context.AfterFunc(ctx, stop) // a second signal stops the app at once
-	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "jwks:", strings.ReplaceAll(err.Error(), "\n", "; ")) // one line
 		os.Exit(1)
 	}
 }
 
-// run starts the app and serves until ctx ends. Nothing listens and nothing
-// is printed unless every setting is right; an issuer that cannot be reached
-// is not a wrong setting (tokens are refused until a fetch succeeds).
-func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+// run starts the app and serves until ctx ends, its banner on out and its
+// logs on logs. Nothing listens and nothing is printed unless every setting
+// is right; an issuer that cannot be reached is not a wrong setting (tokens
+// are refused until a fetch succeeds).
+func run(ctx context.Context, getenv func(string) string, out, logs io.Writer) error {
+	log := newLogger(logs)
 	s, err := loadSettings(getenv)
+	if err != nil {
+		return err
+	}
+	obs, metrics, err := newMetrics()
 	if err != nil {
 		return err
 	}
@@ -167,12 +284,13 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 		URL:               s.jwksURL,
 		AllowHTTPLoopback: true, // the URL rule: https, or http only on a loopback host
 		Logger:            log,
+		Observer:          obs,
 	})
 	if err != nil {
 		return fmt.Errorf("JWKS_URL: %w", err)
 	}
 	defer remote.Close()
-	auth, err := newAuthenticator(s, remote, log)
+	auth, err := newAuthenticator(s, remote, obs, log)
 	if err != nil {
 		return err
 	}
@@ -187,5 +305,5 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	fmt.Fprintf(out, "jwtgate example listening on %s\nverifying tokens of %s for %s with the keys at %s\n\n"+
 		"Try it with an access token of that issuer in ACCESS_TOKEN:\n\ncurl -s -w '\\n' %s/api/me -H \"Authorization: Bearer $ACCESS_TOKEN\"\n\n",
 		base, s.issuer, s.audience, keys, base)
-	return serve(ctx, ln, newHandler(auth), s.maxTokenSize)
+	return serve(ctx, ln, logRequests(log, newHandler(auth, metrics)), s.maxTokenSize)
 }

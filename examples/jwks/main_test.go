@@ -146,7 +146,7 @@ func TestBadConfiguration(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
-			err := run(context.Background(), func(k string) string { return tt.env[k] }, &out)
+			err := run(context.Background(), func(k string) string { return tt.env[k] }, &out, io.Discard)
 			assert.ErrorContains(t, err, tt.want)
 			assert.Empty(t, out.String(), "nothing printed")
 		})
@@ -162,7 +162,7 @@ func startApp(t *testing.T, env map[string]string) string {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, func(k string) string { return env[k] }, pw)
+		done <- run(ctx, func(k string) string { return env[k] }, pw, io.Discard)
 		_ = pw.Close()
 	}()
 	t.Cleanup(func() {

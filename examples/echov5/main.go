@@ -1,0 +1,454 @@
+// Command echov5 is jwtgate's example API on Echo v5: login, refresh and
+// logout (the library's issuing.Endpoints), two protected routes and a
+// browser page, answering the contract of examples/README.md exactly as the
+// examples on the other frameworks do.
+//
+// This file and index.html are the whole program: copy the two into a module
+// of your own, run go mod tidy, and it builds.
+//
+//	go run ./examples/echov5
+//
+// Environment (examples/README.md): ADDR, JWT_SECRET, JWT_ISSUER,
+// JWT_AUDIENCE, REDIS_URL, ALLOWED_ORIGINS, DPOP, PUBLIC_URL.
+//
+// GET /metrics serves jwtgate's metrics as Prometheus text; standard error
+// gets one JSON line per request, and jwtgate's refusals with its request ID.
+package main
+
+import (
+	"cmp"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/labstack/echo/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	otelprometheus "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
+	"github.com/jwtgate/jwtgate/core/redisstore"
+	echojwt "github.com/jwtgate/jwtgate/echov5"
+	"github.com/jwtgate/jwtgate/extractors"
+	jwtgateotel "github.com/jwtgate/jwtgate/otel"
+)
+
+// Settings.
+
+// settings is the app's configuration, read from the environment.
+type settings struct {
+	addr, issuer, audience string
+	secret                 []byte // signs HS256 tokens; derives cookie mode's CSRF key
+	randomSecret           bool   // JWT_SECRET is unset: tokens die with the process
+	redisURL               string // unset: revocations are kept in memory
+	allowedOrigins         []string
+	dpop                   jwtgate.DPoPMode // DPoPOff, DPoPAllowed or DPoPRequired
+	publicURL              string           // the origin DPoP proofs name; unset: http:// and the request's Host
+	mintKey                string           // the jwtgate CLI's flag for a key this app accepts, if any
+}
+
+// loadSettings reads the environment. An error names the variable at fault.
+func loadSettings(getenv func(string) string) (settings, error) {
+	s := settings{addr: "127.0.0.1:8080", issuer: "jwtgate-example", audience: "jwtgate-example-api", redisURL: getenv("REDIS_URL")}
+	for name, v := range map[string]*string{"ADDR": &s.addr, "JWT_ISSUER": &s.issuer, "JWT_AUDIENCE": &s.audience} {
+		if getenv(name) != "" {
+			*v = getenv(name)
+		}
+	}
+	switch secret := getenv("JWT_SECRET"); {
+	case secret == "":
+		s.secret, s.randomSecret = make([]byte, 32), true
+		rand.Read(s.secret)
+	case len(secret) < 32:
+		return s, fmt.Errorf("JWT_SECRET is %d bytes; it must be at least 32 (RFC 7518 §3.2)", len(secret))
+	default:
+		s.secret, s.mintKey = []byte(secret), "-key-env JWT_SECRET"
+	}
+	s.allowedOrigins = strings.FieldsFunc(getenv("ALLOWED_ORIGINS"), func(r rune) bool { return r == ',' || r == ' ' })
+	// Cookie mode's own rule checks the origins (the secret stands in for its key).
+	if err := (&jwtgate.Cookies{CSRFKey: s.secret, TrustedOrigins: s.allowedOrigins}).Validate(); err != nil {
+		return s, fmt.Errorf("ALLOWED_ORIGINS: %w", err)
+	}
+	modes := map[string]jwtgate.DPoPMode{"": jwtgate.DPoPOff, "off": jwtgate.DPoPOff, "allowed": jwtgate.DPoPAllowed, "required": jwtgate.DPoPRequired}
+	var known bool
+	if s.dpop, known = modes[getenv("DPOP")]; !known {
+		return s, fmt.Errorf("DPOP is %q; it must be off, allowed or required", getenv("DPOP"))
+	}
+	if s.publicURL = getenv("PUBLIC_URL"); s.publicURL != "" {
+		u, err := url.Parse(s.publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+			return s, errors.New("PUBLIC_URL must be an origin, http(s)://host[:port], the app's as its clients reach it")
+		}
+	}
+	return s, nil
+}
+
+// The demo users.
+
+// users are the demo accounts: name → password and scope. A real service
+// keeps password hashes (argon2id, bcrypt), never passwords.
+var users = map[string]struct{ password, scope string }{
+	"alice": {"alice-password", "read"},
+	"admin": {"admin-password", "read admin"},
+}
+
+// checkCredentials is the endpoints' login check. Comparing hashes takes as
+// long whatever the lengths, and as long for an unknown user as for a known
+// one.
+func checkCredentials(_ context.Context, req issuing.LoginRequest) (issuing.Grant, error) {
+	u, known := users[req.Username]
+	got, want := sha256.Sum256([]byte(req.Password)), sha256.Sum256([]byte(u.password))
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 || !known {
+		return issuing.Grant{}, issuing.ErrBadCredentials
+	}
+	return issuing.Grant{Subject: req.Username, Scope: u.scope}, nil
+}
+
+// The store, the verifier, the issuer and the endpoints.
+
+// openStore returns where revocations and refresh-token families live: Redis
+// when REDIS_URL is set, shared by every instance, or else this process's
+// memory. A Redis that cannot be reached is not a wrong setting: the app
+// starts, and answers 503 where it needs the store until Redis is back.
+func openStore(s settings, log *slog.Logger) (store issuing.Store, closeStore func(), err error) {
+	if s.redisURL == "" {
+		return issuing.NewMemoryStore(nil), func() {}, nil
+	}
+	client, err := redisstore.NewClient(s.redisURL) // with the context timeouts redisstore.New requires
+	if err != nil {
+		// Not err's text: it may quote the URL, password and all.
+		return nil, nil, errors.New("REDIS_URL is not a redis://, rediss:// or unix:// URL")
+	}
+	if store, err = redisstore.New(client, redisstore.Options{}); err != nil { // each call ends within 500 ms
+		_ = client.Close()
+		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		log.Warn("redis cannot be reached; what needs it answers 503 until it is back", "error", err)
+	}
+	return store, func() { _ = client.Close() }, nil
+}
+
+// newEndpoints builds what the contract asks for: tokens signed and verified
+// with key; iss, aud and exp required, and jti (a Revoker requires it); 30 s
+// of leeway; the token read from the Authorization header or the
+// access_token cookie, never both; access tokens of 15 minutes and refresh
+// tokens of 7 days (the issuer's defaults); cookie mode; DPoP as DPOP says,
+// its proofs remembered by the Redis store when there is one, so that a
+// proof replayed to another instance is refused too; refusals logged at
+// Info, and everything counted by obs.
+func newEndpoints(s settings, key *jwtgate.Key, store issuing.Store, obs jwtgate.Observer, log *slog.Logger) (*issuing.Endpoints, error) {
+	// Derived from the secret, so that instances sharing JWT_SECRET share it.
+	csrfKey := hmac.New(sha256.New, s.secret)
+	csrfKey.Write([]byte("jwtgate-example csrf key"))
+	cookies := &jwtgate.Cookies{CSRFKey: csrfKey.Sum(nil), TrustedOrigins: s.allowedOrigins}
+	replay, shared := store.(jwtgate.ReplayStore)
+	if !shared {
+		replay = jwtgate.NewMemoryReplayStore(nil)
+	}
+	auth, err := jwtgate.New(jwtgate.Config{
+		Keys: key, Issuer: []string{s.issuer}, Audience: []string{s.audience}, Leeway: 30 * time.Second,
+		Extractor: extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Cookie("access_token")),
+		Revoker:   store, Cookies: cookies, Realm: "jwtgate-example",
+		DPoP:   &jwtgate.DPoP{Mode: s.dpop, Replay: replay, PublicURL: s.publicURL},
+		Logger: log, RefusalLevel: slog.LevelInfo, Observer: obs,
+	})
+	if err != nil {
+		return nil, err
+	}
+	issuer, err := issuing.New(issuing.Config{
+		Key: key, Issuer: s.issuer, Audience: []string{s.audience}, Store: store, Leeway: 30 * time.Second, Cookies: cookies, Observer: obs,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &issuing.Endpoints{Issuer: issuer, Authenticator: auth, CheckCredentials: checkCredentials, Logger: log}, nil
+}
+
+// Metrics and logs.
+
+// newMetrics returns the Observer that counts jwtgate's work through
+// OpenTelemetry (verifications by outcome and reason, store calls, logins,
+// refreshes, spent refresh tokens presented again) and the handler of GET
+// /metrics, which serves the counts as Prometheus text. The registry is the
+// app's own, not Prometheus's global one, so that nothing else lands in it
+// and the app can be built twice in one process (its tests).
+func newMetrics() (jwtgate.Observer, http.Handler, error) {
+	registry := prometheus.NewRegistry()
+	exporter, err := otelprometheus.New(otelprometheus.WithRegisterer(registry))
+	if err != nil {
+		return nil, nil, err
+	}
+	obs, err := jwtgateotel.New(jwtgateotel.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter))))
+	if err != nil {
+		return nil, nil, err
+	}
+	return obs, promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), nil
+}
+
+// newLogger writes JSON lines to w: one per request, jwtgate's refusals,
+// warnings and errors; never a token, a cookie or an Authorization header.
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(logHandler{slog.NewJSONHandler(w, nil)})
+}
+
+// logHandler adds the request's ID to every record logged with its context:
+// the request's own line, and jwtgate's refusal records, which it logs with
+// the context it verifies in, so that the two can be matched.
+type logHandler struct{ slog.Handler }
+
+// requestIDKey is the context key of the request's ID.
+type requestIDKey struct{}
+
+// Handle adds the ID of ctx's request, if any, and writes the record.
+func (h logHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id, ok := ctx.Value(requestIDKey{}).(string); ok {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// WithAttrs keeps the wrapper around the handler with attrs.
+func (h logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return logHandler{h.Handler.WithAttrs(attrs)}
+}
+
+// WithGroup keeps the wrapper around the handler with the group.
+func (h logHandler) WithGroup(name string) slog.Handler { return logHandler{h.Handler.WithGroup(name)} }
+
+// requestID returns a request's ID: its X-Request-ID when a log line can
+// hold that as it is (1 to 64 letters, digits, '-', '_', '.' or ':'), or
+// else a new random one, so that a client can neither forge log lines nor
+// swell them.
+func requestID(header string) string {
+	const allowed = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:"
+	if header != "" && len(header) <= 64 && strings.Trim(header, allowed) == "" {
+		return header
+	}
+	return rand.Text()
+}
+
+// logRequest writes a request's line once it is answered: its method and
+// path, never its query, headers or body, where tokens travel.
+func logRequest(ctx context.Context, log *slog.Logger, method, path string, status int, began time.Time) {
+	log.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", method), slog.String("path", path),
+		slog.Int("status", status), slog.Float64("duration_ms", float64(time.Since(began).Microseconds())/1000))
+}
+
+// The routes.
+
+//go:embed index.html
+var page []byte
+
+// newApp is the app's routes. echojwt's refusals reach Echo's default
+// HTTPErrorHandler as errors that render the contract's JSON themselves.
+func newApp(e *issuing.Endpoints, metrics http.Handler, log *slog.Logger) *echo.Echo {
+	app := echo.New()
+	app.Logger = log // Echo's own is JSON on standard output, where the banner goes
+	cfg := echojwt.Config{Authenticator: e.Authenticator}
+	app.GET("/healthz", func(c *echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+	app.GET("/metrics", echo.WrapHandler(metrics)) // no token: in production, on an internal port
+	app.GET("/", func(c *echo.Context) error { return c.HTMLBlob(http.StatusOK, page) })
+	// For every method: the endpoints answer all but POST with their own 405.
+	app.Any("/login", echojwt.LoginHandler(e))
+	app.Any("/refresh", echojwt.RefreshHandler(e))
+	app.Any("/logout", echojwt.LogoutHandler(e)) // it verifies the token itself
+	api := app.Group("/api", echojwt.New(cfg))
+	api.GET("/me", func(c *echo.Context) error {
+		t, _ := echojwt.Token(c)
+		return c.JSON(http.StatusOK, map[string]string{"sub": t.Subject, "scope": strings.Join(t.Scopes(), " ")})
+	})
+	api.GET("/admin", func(c *echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"message": "hello, admin"})
+	}, echojwt.RequireScopes(cfg, "admin"))
+	return app
+}
+
+// The server.
+
+// grace is how long requests in flight may take to finish once SIGTERM
+// came: as long as a request may take to arrive (ReadTimeout).
+const grace = 10 * time.Second
+
+// serve serves h on ln until ctx ends, then shuts down: it stops accepting,
+// closes idle connections, and returns once the requests in flight are
+// answered, or cuts them after grace. The limits suit an API of small
+// requests: headers within 5 s (a client trickling them cannot hold a
+// connection), the whole request within 10 s, the answer within 10 s, idle
+// keep-alive connections closed after 60 s, and headers of up to 64 KiB, so
+// that an oversized token gets the JSON answer rather than a bare 431.
+func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{
+		Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: 64 << 10,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	// Serve returns as soon as Shutdown begins: Shutdown is what waits.
+	shutdown, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("requests still running %v after SIGTERM were cut: %w", grace, err)
+	}
+	return nil
+}
+
+// logRequests gives each request its ID, answered in X-Request-ID and put
+// in its context for every record logged while it is served, and logs its
+// line once h answered it.
+func logRequests(log *slog.Logger, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		began, id := time.Now(), requestID(r.Header.Get("X-Request-ID"))
+		w.Header().Set("X-Request-ID", id)
+		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(rec, r.WithContext(ctx))
+		logRequest(ctx, log, r.Method, r.URL.Path, rec.status, began)
+	})
+}
+
+// statusRecorder remembers the status its handler answered with.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+// WriteHeader remembers status and writes it.
+func (s *statusRecorder) WriteHeader(status int) {
+	s.status = status
+	s.ResponseWriter.WriteHeader(status)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// The banner.
+
+// walkthrough is what the banner suggests trying, %[1]s being the app's URL.
+// It works as printed, each line setting what the next ones use: examples/e2e
+// runs it, and checks that README.md and examples/README.md show it alike.
+const walkthrough = `# Log in: the answer is a token pair (admin/admin-password has the admin scope too).
+PAIR=$(curl -s -X POST %[1]s/login -H 'Content-Type: application/json' -d '{"username":"alice","password":"alice-password"}')
+ACCESS_TOKEN=$(echo "$PAIR" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+REFRESH_TOKEN=$(echo "$PAIR" | sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p')
+# Call the protected routes: alice may read /api/me, not /api/admin (403).
+curl -s -w '\n' %[1]s/api/me -H "Authorization: Bearer $ACCESS_TOKEN"
+curl -s -w '\n' %[1]s/api/admin -H "Authorization: Bearer $ACCESS_TOKEN"
+# Spend the refresh token for a new pair; spent twice, it would revoke the whole login.
+PAIR=$(curl -s -X POST %[1]s/refresh -H 'Content-Type: application/json' -d "{\"refresh_token\":\"$REFRESH_TOKEN\"}")
+ACCESS_TOKEN=$(echo "$PAIR" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+curl -s -w '\n' %[1]s/api/me -H "Authorization: Bearer $ACCESS_TOKEN"
+# Log out (204): every token of this login is revoked.
+curl -si -X POST %[1]s/logout -H "Authorization: Bearer $ACCESS_TOKEN"
+curl -s -w '\n' %[1]s/api/me -H "Authorization: Bearer $ACCESS_TOKEN"
+`
+
+// dpopWalkthrough is what the banner suggests trying when DPOP is set,
+// %[1]s being the app's URL and %[2]s the origin its proofs name
+// (PUBLIC_URL, or the app's URL): the jwtgate CLI makes the client's key and
+// its proofs. examples/e2e runs it, and checks that examples/README.md shows
+// it.
+const dpopWalkthrough = `# A key for DPoP proofs; its thumbprint (jkt) goes to standard error.
+jwtgate dpop-key -out client.jwk
+# Log in with a proof of the key: the tokens are bound to it (token_type DPoP).
+ACCESS_TOKEN=$(curl -s -X POST %[1]s/login -H 'Content-Type: application/json' \
+  -H "DPoP: $(jwtgate dpop-proof -key client.jwk -htm POST -htu %[2]s/login)" \
+  -d '{"username":"alice","password":"alice-password"}' | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+# Call the API with the bound token and a fresh proof that carries its hash (-token).
+curl -s -w '\n' %[1]s/api/me -H "Authorization: DPoP $ACCESS_TOKEN" \
+  -H "DPoP: $(jwtgate dpop-proof -key client.jwk -htm GET -htu %[2]s/api/me -token "$ACCESS_TOKEN")"
+# Without the key the token is useless: as a Bearer token it is refused (401).
+curl -s -w '\n' %[1]s/api/me -H "Authorization: Bearer $ACCESS_TOKEN"
+`
+
+// banner prints the app's URL on the first line, which scripts wait for,
+// then a walk-through (DPoP's when DPOP is set); commands only, never a
+// token or the secret.
+func banner(w io.Writer, base string, s settings) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "jwtgate example listening on %s\n", base)
+	if s.randomSecret {
+		b.WriteString("warning: JWT_SECRET is not set; using a random secret, so tokens die with the process\n")
+	}
+	if s.dpop != jwtgate.DPoPOff {
+		fmt.Fprintf(&b, "\nTry DPoP in a shell (curl, sed and the jwtgate CLI, cmd/jwtgate):\n\n"+dpopWalkthrough, base, cmp.Or(s.publicURL, base))
+	} else {
+		fmt.Fprintf(&b, "\nTry it in a shell (curl and sed; each line sets what the next ones use):\n\n"+walkthrough, base)
+		if s.mintKey == "" {
+			b.WriteString("# Set JWT_SECRET (jwtgate gen-secret) and the jwtgate CLI (cmd/jwtgate) mints tokens this app accepts.\n")
+		} else {
+			fmt.Fprintf(&b, "# The jwtgate CLI (cmd/jwtgate) mints tokens this app accepts too (-key-env: export the variable in this shell first):\n"+
+				"ACCESS_TOKEN=$(jwtgate mint %s -iss %s -aud %s -sub carol -scope read)\n"+
+				"curl -s -w '\\n' %s/api/me -H \"Authorization: Bearer $ACCESS_TOKEN\"\n", s.mintKey, s.issuer, s.audience, base)
+		}
+	}
+	b.WriteString("\n")
+	_, _ = io.WriteString(w, b.String()) // one write: the banner arrives whole
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop) // a second signal stops the app at once
+	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "echov5:", strings.ReplaceAll(err.Error(), "\n", "; ")) // one line
+		os.Exit(1)
+	}
+}
+
+// run starts the app and serves until ctx ends, its banner on out and its
+// logs on logs. Nothing listens and nothing is printed unless every setting
+// is right.
+func run(ctx context.Context, getenv func(string) string, out, logs io.Writer) error {
+	log := newLogger(logs)
+	s, err := loadSettings(getenv)
+	if err != nil {
+		return err
+	}
+	store, closeStore, err := openStore(s, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	obs, metrics, err := newMetrics()
+	if err != nil {
+		return err
+	}
+	endpoints, err := newEndpoints(s, jwtgate.HMAC(s.secret, "HS256"), store, obs, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("ADDR %q: %w", s.addr, err)
+	}
+	banner(out, "http://"+ln.Addr().String(), s)
+	return serve(ctx, ln, logRequests(log, newApp(endpoints, metrics, log))) // *echo.Echo is an http.Handler
+}
