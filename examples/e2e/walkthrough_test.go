@@ -22,7 +22,7 @@ const defaultBase = "http://127.0.0.1:8080"
 // README.
 const walkthroughMarker = "<!-- walk-through:"
 
-// TestWalkthrough runs the walk-through the net/http app prints at start
+// TestWalkthrough runs the walk-through each app prints at start
 // (JWT_SECRET set) with sh, line after line in one shell, against the app,
 // with the jwtgate CLI built from this checkout on PATH, and checks every
 // answer; and it checks that README.md and examples/README.md show the same
@@ -31,55 +31,65 @@ const walkthroughMarker = "<!-- walk-through:"
 func TestWalkthrough(t *testing.T) {
 	t.Parallel()
 	cli := binary(t, "cmd/jwtgate")
-	p := start(t, "nethttp")
-	walk := walkthrough(t, p.banner)
-	for _, doc := range []string{"../../README.md", "../README.md"} {
-		assert.Equal(t, strings.ReplaceAll(walk, p.base, defaultBase), readmeWalkthrough(t, doc, walkthroughMarker), "%s shows the walk-through the apps print", doc)
-	}
+	for _, a := range apps {
+		t.Run(a.name, func(t *testing.T) {
+			t.Parallel()
+			p := start(t, a.name)
+			walk := walkthrough(t, p.banner)
+			for _, doc := range []string{"../../README.md", "../README.md"} {
+				assert.Equal(t, strings.ReplaceAll(walk, p.base, defaultBase), readmeWalkthrough(t, doc, walkthroughMarker), "%s shows the walk-through the apps print", doc)
+			}
 
-	// What each command answers, in order; an assignment prints nothing.
-	const (
-		meAlice = `{"scope":"read","sub":"alice"}`
-		revoked = `{"error":"invalid_token","error_description":"The access token has been revoked"}`
-	)
-	runWalkthrough(t, walk, cli, []struct{ command, output string }{
-		{"PAIR=$(curl -s -X POST " + p.base + "/login ", ""},
-		{"ACCESS_TOKEN=", ""},
-		{"REFRESH_TOKEN=", ""},
-		{"curl -s -w '\\n' " + p.base + "/api/me ", meAlice},
-		{"curl -s -w '\\n' " + p.base + "/api/admin ", `{"error":"insufficient_scope","error_description":"The access token lacks a required scope"}`},
-		{"PAIR=$(curl -s -X POST " + p.base + "/refresh ", ""},
-		{"ACCESS_TOKEN=", ""},
-		{"curl -s -w '\\n' " + p.base + "/api/me ", meAlice},
-		{"curl -si -X POST " + p.base + "/logout ", "HTTP/1.1 204 No Content"},
-		{"curl -s -w '\\n' " + p.base + "/api/me ", revoked},
-		{"ACCESS_TOKEN=$(jwtgate mint -key-env JWT_SECRET ", ""},
-		{"curl -s -w '\\n' " + p.base + "/api/me ", `{"scope":"read","sub":"carol"}`},
-	})
-	assert.NotContains(t, p.banner, secret, "the banner shows no secret")
+			// What each command answers, in order; an assignment prints nothing.
+			const (
+				meAlice = `{"scope":"read","sub":"alice"}`
+				revoked = `{"error":"invalid_token","error_description":"The access token has been revoked"}`
+			)
+			runWalkthrough(t, walk, cli, []struct{ command, output string }{
+				{"PAIR=$(curl -s -X POST " + p.base + "/login ", ""},
+				{"ACCESS_TOKEN=", ""},
+				{"REFRESH_TOKEN=", ""},
+				{"curl -s -w '\\n' " + p.base + "/api/me ", meAlice},
+				{"curl -s -w '\\n' " + p.base + "/api/admin ", `{"error":"insufficient_scope","error_description":"The access token lacks a required scope"}`},
+				{"PAIR=$(curl -s -X POST " + p.base + "/refresh ", ""},
+				{"ACCESS_TOKEN=", ""},
+				{"curl -s -w '\\n' " + p.base + "/api/me ", meAlice},
+				{"curl -si -X POST " + p.base + "/logout ", "HTTP/1.1 204 No Content"},
+				{"curl -s -w '\\n' " + p.base + "/api/me ", revoked},
+				{"ACCESS_TOKEN=$(jwtgate mint -key-env JWT_SECRET ", ""},
+				{"curl -s -w '\\n' " + p.base + "/api/me ", `{"scope":"read","sub":"carol"}`},
+			})
+			assert.NotContains(t, p.banner, secret, "the banner shows no secret")
+		})
+	}
 }
 
 // dpopWalkthroughMarker starts the line before the DPoP walk-through's copy
 // in examples/README.md.
 const dpopWalkthroughMarker = "<!-- dpop walk-through:"
 
-// TestDPoPWalkthrough runs the DPoP walk-through the net/http app prints
-// with DPOP=allowed as TestWalkthrough runs the other one, the jwtgate CLI
-// making the client's key and its proofs, and checks that examples/README.md
-// shows the same lines.
+// TestDPoPWalkthrough runs the DPoP walk-through each app prints with
+// DPOP=allowed as TestWalkthrough runs the other one, the jwtgate CLI making
+// the client's key and its proofs, and checks that examples/README.md shows
+// the same lines.
 func TestDPoPWalkthrough(t *testing.T) {
 	t.Parallel()
 	cli := binary(t, "cmd/jwtgate")
-	p := start(t, "nethttp", "DPOP=allowed")
-	walk := walkthrough(t, p.banner)
-	assert.Equal(t, strings.ReplaceAll(walk, p.base, defaultBase), readmeWalkthrough(t, "../README.md", dpopWalkthroughMarker),
-		"examples/README.md shows the DPoP walk-through the apps print")
-	runWalkthrough(t, walk, cli, []struct{ command, output string }{
-		{"jwtgate dpop-key -out client.jwk", "jwtgate dpop-key: thumbprint (jkt): "},
-		{"ACCESS_TOKEN=$(curl -s -X POST " + p.base + "/login ", ""},
-		{"curl -s -w '\\n' " + p.base + "/api/me -H \"Authorization: DPoP ", `{"scope":"read","sub":"alice"}`},
-		{"curl -s -w '\\n' " + p.base + "/api/me -H \"Authorization: Bearer ", `{"error":"invalid_token","error_description":"The access token is bound to a key: present it with DPoP"}`},
-	})
+	for _, a := range apps {
+		t.Run(a.name, func(t *testing.T) {
+			t.Parallel()
+			p := start(t, a.name, "DPOP=allowed")
+			walk := walkthrough(t, p.banner)
+			assert.Equal(t, strings.ReplaceAll(walk, p.base, defaultBase), readmeWalkthrough(t, "../README.md", dpopWalkthroughMarker),
+				"examples/README.md shows the DPoP walk-through the apps print")
+			runWalkthrough(t, walk, cli, []struct{ command, output string }{
+				{"jwtgate dpop-key -out client.jwk", "jwtgate dpop-key: thumbprint (jkt): "},
+				{"ACCESS_TOKEN=$(curl -s -X POST " + p.base + "/login ", ""},
+				{"curl -s -w '\\n' " + p.base + "/api/me -H \"Authorization: DPoP ", `{"scope":"read","sub":"alice"}`},
+				{"curl -s -w '\\n' " + p.base + "/api/me -H \"Authorization: Bearer ", `{"error":"invalid_token","error_description":"The access token is bound to a key: present it with DPoP"}`},
+			})
+		})
+	}
 }
 
 // runWalkthrough runs walk with sh, in one shell in an empty directory,
