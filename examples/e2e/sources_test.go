@@ -23,7 +23,7 @@ import (
 // gives a request its ID and logs it, main and run.
 var sharedDecls = []string{
 	"settings", "loadSettings", "users", "checkCredentials", "openStore", "newEndpoints",
-	"newMetrics", "newLogger", "logHandler", "requestIDKey", "Handle", "WithAttrs", "WithGroup", "requestID", "logRequest",
+	"newMetrics", "newLogger", "requestIDKey", "logHandler", "Handle", "WithAttrs", "WithGroup", "requestID", "logRequest",
 	"grace", "walkthrough", "dpopWalkthrough", "banner",
 }
 
@@ -72,7 +72,7 @@ func TestAppsDifferOnlyInWiring(t *testing.T) {
 // net/http app: the metrics and the logs, and how it gives a request its ID
 // and logs it.
 var jwksShared = []string{
-	"newMetrics", "newLogger", "logHandler", "requestIDKey", "Handle", "WithAttrs", "WithGroup", "requestID", "logRequest",
+	"newMetrics", "newLogger", "requestIDKey", "logHandler", "Handle", "WithAttrs", "WithGroup", "requestID", "logRequest",
 	"grace", "logRequests", "statusRecorder", "WriteHeader", "Unwrap",
 }
 

@@ -91,7 +91,8 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	if s.dpop, known = modes[getenv("DPOP")]; !known {
 		return s, fmt.Errorf("DPOP is %q; it must be off, allowed or required", getenv("DPOP"))
 	}
-	if s.publicURL = getenv("PUBLIC_URL"); s.publicURL != "" {
+	// jwtgate checks it too, but names its own field: this names the variable.
+	if s.publicURL = strings.TrimSuffix(getenv("PUBLIC_URL"), "/"); s.publicURL != "" {
 		u, err := url.Parse(s.publicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
 			return s, errors.New("PUBLIC_URL must be an origin, http(s)://host[:port], the app's as its clients reach it")
@@ -211,13 +212,13 @@ func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(logHandler{slog.NewJSONHandler(w, nil)})
 }
 
+// requestIDKey is the context key of the request's ID.
+type requestIDKey struct{}
+
 // logHandler adds the request's ID to every record logged with its context:
 // the request's own line, and jwtgate's refusal records, which it logs with
 // the context it verifies in, so that the two can be matched.
 type logHandler struct{ slog.Handler }
-
-// requestIDKey is the context key of the request's ID.
-type requestIDKey struct{}
 
 // Handle adds the ID of ctx's request, if any, and writes the record.
 func (h logHandler) Handle(ctx context.Context, r slog.Record) error {
@@ -227,12 +228,13 @@ func (h logHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.Handler.Handle(ctx, r)
 }
 
-// WithAttrs keeps the wrapper around the handler with attrs.
+// WithAttrs wraps the handler with attrs, so that a logger made by With
+// still adds the ID.
 func (h logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return logHandler{h.Handler.WithAttrs(attrs)}
 }
 
-// WithGroup keeps the wrapper around the handler with the group.
+// WithGroup wraps the handler with the group, for the same reason.
 func (h logHandler) WithGroup(name string) slog.Handler { return logHandler{h.Handler.WithGroup(name)} }
 
 // requestID returns a request's ID: its X-Request-ID when a log line can

@@ -127,13 +127,13 @@ func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(logHandler{slog.NewJSONHandler(w, nil)})
 }
 
+// requestIDKey is the context key of the request's ID.
+type requestIDKey struct{}
+
 // logHandler adds the request's ID to every record logged with its context:
 // the request's own line, and jwtgate's refusal records, which it logs with
 // the context it verifies in, so that the two can be matched.
 type logHandler struct{ slog.Handler }
-
-// requestIDKey is the context key of the request's ID.
-type requestIDKey struct{}
 
 // Handle adds the ID of ctx's request, if any, and writes the record.
 func (h logHandler) Handle(ctx context.Context, r slog.Record) error {
@@ -143,12 +143,13 @@ func (h logHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.Handler.Handle(ctx, r)
 }
 
-// WithAttrs keeps the wrapper around the handler with attrs.
+// WithAttrs wraps the handler with attrs, so that a logger made by With
+// still adds the ID.
 func (h logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return logHandler{h.Handler.WithAttrs(attrs)}
 }
 
-// WithGroup keeps the wrapper around the handler with the group.
+// WithGroup wraps the handler with the group, for the same reason.
 func (h logHandler) WithGroup(name string) slog.Handler { return logHandler{h.Handler.WithGroup(name)} }
 
 // requestID returns a request's ID: its X-Request-ID when a log line can

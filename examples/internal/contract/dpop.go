@@ -55,6 +55,8 @@ func (w *walker) walkDPoP() {
 		return access
 	}
 
+	w.expect("dpop login with a proof for another URL", post("/login", aliceBody, [][2]string{proof(k, "POST", origin+"/refresh", "")}), 400, "", "invalid_dpop_proof")
+	w.expect("dpop cookie login with a proof", post("/login?mode=cookie", aliceBody, [][2]string{proof(k, "POST", origin+"/login", "")}), 400, "", "invalid_request")
 	a := w.expect("dpop login", post("/login", aliceBody, [][2]string{proof(k, "POST", origin+"/login", "")}), 200, "", "")
 	access, refresh := bound("dpop login", a), str(a.Body["refresh_token"])
 	p := proof(k, "GET", origin+"/api/me", access)
@@ -64,6 +66,8 @@ func (w *walker) walkDPoP() {
 	w.expect("dpop proof for another URL", get("/api/me", dpop(access, proof(k, "GET", origin+"/api/admin", access))), 401, badProof, "invalid_dpop_proof")
 	w.expect("dpop proof for another method", get("/api/me", dpop(access, proof(k, "POST", origin+"/api/me", access))), 401, badProof, "invalid_dpop_proof")
 	w.expect("dpop proof for another origin", get("/api/me", dpop(access, proof(k, "GET", elsewhere+"/api/me", access))), 401, badProof, "invalid_dpop_proof")
+	stale := [2]string{"DPoP", k.Proof("GET", origin+"/api/me", time.Now().Add(-2*time.Minute), access, jwtgatetest.ProofOptions{})}
+	w.expect("dpop proof made two minutes ago", get("/api/me", dpop(access, stale)), 401, badProof, "invalid_dpop_proof")
 	w.expect("dpop proof of another key", get("/api/me", dpop(access, proof(other, "GET", origin+"/api/me", access))), 401, badProof, "invalid_dpop_proof")
 	w.expect("dpop proof with a wrong ath", get("/api/me", dpop(access, proof(k, "GET", origin+"/api/me", tamper(access)))), 401, badProof, "invalid_dpop_proof")
 	w.expect("dpop token without proof", get("/api/me", [][2]string{{"Authorization", "DPoP " + access}}), 401, badProof, "invalid_dpop_proof")
