@@ -1,6 +1,6 @@
 // Package contract walks the HTTP contract of examples/README.md against a
 // running example app. The in-process test of each example and the end-to-end
-// test of the built binaries run the same walk, so the four apps answer alike.
+// test of the built binaries run the same walk, so the six apps answer alike.
 package contract
 
 import (
