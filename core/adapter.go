@@ -87,7 +87,9 @@ func (a *Authenticator) Authorize(ctx context.Context, r extractors.Request, t *
 			}
 			return nil
 		}
-		err = &Error{Kind: ErrInsufficientScope, Description: "The access token lacks a required scope", Scopes: scopes, facts: factsOf(t)}
+		// A bound token came with the DPoP scheme: the error goes in the DPoP
+		// challenge (RFC 9449 §7.1).
+		err = &Error{Kind: ErrInsufficientScope, Description: "The access token lacks a required scope", Scopes: scopes, facts: factsOf(t), dpop: t.JKT != ""}
 	case refusedBefore(ctx) != nil:
 		// The authenticating middleware refused the request and the
 		// application let it go on (an ErrorHandler that continues): the

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtgate/jwtgate/core/internal/ratelimit"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -36,7 +37,7 @@ type Authenticator struct {
 	challenge    string // `Bearer realm="…"`
 	logger       *slog.Logger
 	refusalLevel slog.Leveler
-	warnLimit    rateLimit
+	warnLimit    ratelimit.Limiter
 	observer     Observer
 	onError      func(context.Context, error)
 	onSuccess    func(context.Context, *Token)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
-	"time"
 )
 
 // facts are what a refusal's log record says about the token, where they
@@ -39,7 +37,7 @@ func (a *Authenticator) logRefusal(ctx context.Context, at *attempt, err *Error)
 	var suppressed int
 	if level >= slog.LevelWarn {
 		var ok bool
-		if suppressed, ok = a.warnLimit.allow(a.now()); !ok {
+		if suppressed, ok = a.warnLimit.Allow(a.now()); !ok {
 			return
 		}
 	}
@@ -75,26 +73,4 @@ func (a *Authenticator) logRefusal(ctx context.Context, at *attempt, err *Error)
 		attrs = append(attrs, slog.Int("suppressed", suppressed))
 	}
 	a.logger.LogAttrs(ctx, level, "jwtgate: request refused", attrs...)
-}
-
-// rateLimit lets one record a second through and counts the others, so that
-// a store that is down at 256 requests a second logs one line a second, not
-// 256.
-type rateLimit struct {
-	mu         sync.Mutex
-	last       time.Time
-	suppressed int
-}
-
-// allow reports whether a record may be written at now, and how many were
-// left out since the last one.
-func (l *rateLimit) allow(now time.Time) (suppressed int, ok bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.last.IsZero() && now.Sub(l.last) < time.Second {
-		l.suppressed++
-		return 0, false
-	}
-	suppressed, l.suppressed, l.last = l.suppressed, 0, now
-	return suppressed, true
 }

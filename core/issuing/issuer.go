@@ -30,6 +30,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
@@ -38,6 +39,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/internal/parse"
+	"github.com/jwtgate/jwtgate/core/internal/ratelimit"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -92,14 +94,21 @@ type Config struct {
 	// and RevokeSubject, and of every call to the Store (see
 	// jwtgate.Observer). Default none, at no cost.
 	Observer jwtgate.Observer
+	// Logger gets a Warn record when a spent refresh token comes back and
+	// its family is revoked (a stolen token, or a client that retried a
+	// refresh): the family (sid), the subject and the client, never the
+	// token; at most one a second, with the count of those left out.
+	// Default slog.Default().
+	Logger *slog.Logger
 }
 
 // Issuer mints access and refresh tokens, rotates refresh tokens, and
 // revokes. Build it with [New]; it is safe for concurrent use.
 type Issuer struct {
-	cfg     Config
-	method  jwt.SigningMethod
-	refresh *jwtgate.Authenticator
+	cfg      Config
+	method   jwt.SigningMethod
+	refresh  *jwtgate.Authenticator
+	reuseLog ratelimit.Limiter
 }
 
 // Grant is what a login grants: the subject, its scopes, and any other
@@ -185,6 +194,9 @@ func New(cfg Config) (*Issuer, error) {
 	}
 	if cfg.ClientID == "" {
 		cfg.ClientID = cfg.Issuer
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	if cfg.Cookies != nil {
 		if err := cfg.Cookies.Validate(); err != nil {
@@ -356,6 +368,9 @@ func (i *Issuer) rotate(ctx context.Context, t *jwtgate.Token, jkt string) (*Pai
 	next := newID()
 	now := i.cfg.Now()
 	if err := i.call(ctx, "rotate_family", func() error { return i.cfg.Store.RotateFamily(ctx, t.SessionID, t.ID, next, now.Add(i.cfg.RefreshTTL)) }); err != nil {
+		if errors.Is(err, ErrRefreshReused) {
+			i.logReuse(ctx, t)
+		}
 		if errors.Is(err, ErrRefreshReused) || errors.Is(err, ErrFamilyUnknown) {
 			return nil, invalidGrant(err)
 		}
@@ -417,6 +432,27 @@ func (i *Issuer) revokeSubject(ctx context.Context, subject string) error {
 		return newError(jwtgate.ErrUnavailable, err, "The token store is unavailable; try again later")
 	}
 	return nil
+}
+
+// logReuse tells the operator that a spent refresh token came back: the
+// family is revoked, and someone may hold a stolen token.
+func (i *Issuer) logReuse(ctx context.Context, t *jwtgate.Token) {
+	suppressed, ok := i.reuseLog.Allow(i.cfg.Now())
+	if !ok || !i.cfg.Logger.Enabled(ctx, slog.LevelWarn) {
+		return
+	}
+	var clientID string
+	if c, ok := t.Claims.(*jwtgate.Claims); ok {
+		_, _ = c.Get("client_id", &clientID)
+	}
+	attrs := []slog.Attr{slog.String("reason", "refresh_reused"), slog.String("sid", t.SessionID), slog.String("sub", t.Subject)}
+	if clientID != "" {
+		attrs = append(attrs, slog.String("client_id", clientID))
+	}
+	if suppressed > 0 {
+		attrs = append(attrs, slog.Int("suppressed", suppressed))
+	}
+	i.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "jwtgate: a spent refresh token came back; its family is revoked", attrs...)
 }
 
 func invalidGrant(cause error) error {

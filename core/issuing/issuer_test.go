@@ -1,6 +1,7 @@
 package issuing_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -10,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -552,4 +554,65 @@ func TestIssuerRefusesCaseVariantGrantClaims(t *testing.T) {
 	require.NoError(t, err)
 	_, err = w.access(t, pair.AccessToken)
 	require.NoError(t, err)
+}
+
+// TestRefreshReuseLogged: a spent refresh token that comes back leaves one
+// Warn record for the operator (the family, the subject, the client; never
+// the token), at most one a second.
+func TestRefreshReuseLogged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := jwtgatetest.NewClock(testNow)
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	iss, err := issuing.New(issuing.Config{
+		Key: jwtgate.HMAC(testSecret, "HS256"), Issuer: "https://issuer.example", Audience: []string{"api://svc"},
+		Store: issuing.NewMemoryStore(clock.Now), Now: clock.Now, Leeway: jwtgate.NoLeeway,
+		Logger: slog.New(slog.NewTextHandler(lockedBuffer{&mu, &logs}, nil)),
+	})
+	require.NoError(t, err)
+	// reuse logs in, refreshes, and presents the spent refresh token again.
+	reuse := func() *issuing.Pair {
+		p, err := iss.Login(ctx, issuing.Grant{Subject: "alice", ClientID: "orders-web"})
+		require.NoError(t, err)
+		_, err = iss.Refresh(ctx, p.RefreshToken)
+		require.NoError(t, err)
+		_, err = iss.Refresh(ctx, p.RefreshToken)
+		require.ErrorIs(t, err, issuing.ErrRefreshReused)
+		return p
+	}
+	read := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.String()
+	}
+	p := reuse()
+	reuse()
+	reuse()
+	out := read()
+	assert.Equal(t, 1, strings.Count(out, "level=WARN"), "one record a second: %s", out)
+	assert.Contains(t, out, "reason=refresh_reused")
+	assert.Contains(t, out, "sid="+p.Family)
+	assert.Contains(t, out, "sub=alice")
+	assert.Contains(t, out, "client_id=orders-web")
+	for _, seg := range strings.Split(p.RefreshToken, ".")[1:] {
+		assert.NotContains(t, out, seg, "never the token")
+	}
+	clock.Advance(2 * time.Second)
+	reuse()
+	out = read()
+	assert.Equal(t, 2, strings.Count(out, "level=WARN"))
+	assert.Contains(t, out, "suppressed=2")
+}
+
+// lockedBuffer is an io.Writer safe for the logger's use.
+type lockedBuffer struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (l lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
 }

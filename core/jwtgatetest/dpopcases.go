@@ -349,6 +349,21 @@ func dpopCases(fx *fixture) []testCase {
 		}(),
 			request: func(e *env) *http.Request { return dpopRequest(e, "a b", proof("a b")) }},
 
+		// A scope guard after a DPoP request: its error in the DPoP
+		// challenge, as every error of a DPoP request.
+		{name: "DPOP-17/a DPoP-bound token without the route's scope", config: on, scopes: []string{"admin"},
+			want: want{status: http.StatusForbidden, code: "insufficient_scope", desc: descScope,
+				challenge: bareChallenge + ", " + dpopChallenge + `, error="insufficient_scope", scope="admin"`},
+			request: func(e *env) *http.Request {
+				tok := fx.bound(k)
+				return dpopRequest(e, tok, proof(tok))
+			}},
+		{name: "DPOP-17/a DPoP-bound token with the route's scope", config: on, scopes: []string{"read"},
+			want: accept(), request: func(e *env) *http.Request {
+				tok := fx.bound(k)
+				return dpopRequest(e, tok, proof(tok))
+			}},
+
 		// Per route (Policy): one Authenticator, routes that differ.
 		{name: "DPOP-15/a route requires DPoP of an Authenticator that allows it", config: on,
 			policy: jwtgate.Policy{DPoP: jwtgate.DPoPRequired},

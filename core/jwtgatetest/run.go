@@ -341,7 +341,7 @@ func startListener(t *testing.T) *outboundListener {
 // challengeSyntax is RFC 6750 §3: Bearer, then auth-params whose quoted values
 // use only %x20-21 / %x23-5B / %x5D-7E; and RFC 9449 §7.1's DPoP challenge,
 // alone or after the Bearer one, with its algs.
-var challengeSyntax = regexp.MustCompile(`^(Bearer realm="[\x20\x21\x23-\x5b\x5d-\x7e]*"(, (error|error_description|scope)="[\x20\x21\x23-\x5b\x5d-\x7e]*")*(, )?)?(DPoP realm="[\x20\x21\x23-\x5b\x5d-\x7e]*", algs="[A-Za-z0-9 ]+"(, (error|error_description)="[\x20\x21\x23-\x5b\x5d-\x7e]*")*)?$`)
+var challengeSyntax = regexp.MustCompile(`^(Bearer realm="[\x20\x21\x23-\x5b\x5d-\x7e]*"(, (error|error_description|scope)="[\x20\x21\x23-\x5b\x5d-\x7e]*")*(, )?)?(DPoP realm="[\x20\x21\x23-\x5b\x5d-\x7e]*", algs="[A-Za-z0-9 ]+"(, (error|error_description|scope)="[\x20\x21\x23-\x5b\x5d-\x7e]*")*)?$`)
 
 var errorParam = regexp.MustCompile(`(^|[ ,])error=`)
 
