@@ -155,10 +155,17 @@ func checkLogs(t *testing.T, stderr string, secrets []string, requests []sent) {
 		}
 	}
 
-	refusals := 0
+	refusals, reuses := 0, 0
 	for line := range strings.Lines(stderr) {
 		var m map[string]any
 		require.NoError(t, json.Unmarshal([]byte(line), &m))
+		if m["reason"] == "refresh_reused" {
+			// The issuer's own record, through the app's logger.
+			reuses++
+			assert.Equal(t, "WARN", m["level"], line)
+			assert.NotEmpty(t, m["sid"], line)
+			continue
+		}
 		if m["msg"] != "jwtgate: request refused" {
 			continue
 		}
@@ -172,6 +179,7 @@ func checkLogs(t *testing.T, stderr string, secrets []string, requests []sent) {
 		}
 	}
 	assert.Positive(t, refusals, "jwtgate's refusals are logged:\n%s", stderr)
+	assert.Equal(t, 1, reuses, "the spent refresh token sent back is logged once:\n%s", stderr)
 }
 
 // scrape returns the samples GET /metrics serves, sent without a token, by

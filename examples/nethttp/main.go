@@ -213,7 +213,7 @@ func newEndpoints(s settings, key *jwtgate.Key, store issuing.Store, obs jwtgate
 		return nil, err
 	}
 	issuer, err := issuing.New(issuing.Config{
-		Key: key, Issuer: s.issuer, Audience: []string{s.audience}, Store: store, Leeway: 30 * time.Second, Cookies: cookies, Observer: obs,
+		Key: key, Issuer: s.issuer, Audience: []string{s.audience}, Store: store, Leeway: 30 * time.Second, Cookies: cookies, Observer: obs, Logger: log,
 	})
 	if err != nil {
 		return nil, err
