@@ -70,9 +70,9 @@ func TestJWKSResourceServer(t *testing.T) {
 	assert.Equal(t, float64(1), sum(samples, "jwtgate_auth_requests_total", `jwtgate_auth_reason="bad_signature"`))
 	assert.Equal(t, float64(1), sum(samples, "jwtgate_auth_requests_total", `jwtgate_auth_reason="missing_token"`))
 	require.NoError(t, server.stop())
-	checkLogs(t, server.stderr.String(), []string{access, tamperSignature(access), signed}, []sent{
+	assert.Zero(t, checkLogs(t, server.stderr.String(), []string{access, tamperSignature(access), signed}, []sent{
 		{"GET", "/api/me", 200, ""}, {"GET", "/api/me", 401, ""}, {"GET", "/api/me", 401, ""}, {"GET", "/api/me", 200, ""}, {"GET", "/metrics", 200, ""},
-	})
+	}), "no refresh token here")
 }
 
 // tamperSignature changes a character early in the signature, so the token is

@@ -95,7 +95,8 @@ func TestMetricsAndLogs(t *testing.T) {
 			mu.Unlock()
 
 			require.NoError(t, p.stop())
-			checkLogs(t, p.stderr.String(), secrets, requests)
+			assert.Equal(t, 1, checkLogs(t, p.stderr.String(), secrets, requests),
+				"the spent refresh token sent back is logged once:\n%s", p.stderr.String())
 		})
 	}
 	t.Cleanup(func() {
@@ -122,8 +123,9 @@ type sent struct {
 // checkLogs reads an app's standard error: every line a JSON object; one
 // request line per request, in order, with its method, path, status,
 // duration and request ID (id, when not empty); jwtgate's refusal records
-// with the ID of a request refused; none holding a secret.
-func checkLogs(t *testing.T, stderr string, secrets []string, requests []sent) {
+// with the ID of a request refused; none holding a secret. It returns the
+// number of the issuer's records of a spent refresh token sent back.
+func checkLogs(t *testing.T, stderr string, secrets []string, requests []sent) (reuses int) {
 	t.Helper()
 	var lines []map[string]any
 	ids := map[string]int{} // request ID → status
@@ -155,7 +157,7 @@ func checkLogs(t *testing.T, stderr string, secrets []string, requests []sent) {
 		}
 	}
 
-	refusals, reuses := 0, 0
+	refusals := 0
 	for line := range strings.Lines(stderr) {
 		var m map[string]any
 		require.NoError(t, json.Unmarshal([]byte(line), &m))
@@ -179,7 +181,7 @@ func checkLogs(t *testing.T, stderr string, secrets []string, requests []sent) {
 		}
 	}
 	assert.Positive(t, refusals, "jwtgate's refusals are logged:\n%s", stderr)
-	assert.Equal(t, 1, reuses, "the spent refresh token sent back is logged once:\n%s", stderr)
+	return reuses
 }
 
 // scrape returns the samples GET /metrics serves, sent without a token, by
