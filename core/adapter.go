@@ -37,7 +37,13 @@ func (a *Authenticator) AcceptedHeaders(t *Token, h HeaderSetter) {
 // The adapters' default error answers are SetHeaders, r.Status and r.Body().
 func (r Response) SetHeaders(h HeaderSetter) {
 	if r.WWWAuthenticate != "" {
-		h.Set("WWW-Authenticate", r.WWWAuthenticate)
+		if hh, ok := h.(http.Header); ok {
+			// Its canonical form, which http.Header.Set would allocate on
+			// every refusal; the same field on the wire.
+			hh["Www-Authenticate"] = []string{r.WWWAuthenticate}
+		} else {
+			h.Set("WWW-Authenticate", r.WWWAuthenticate)
+		}
 	}
 	if r.DPoPNonce != "" {
 		h.Set("DPoP-Nonce", r.DPoPNonce)
@@ -136,8 +142,8 @@ type refusalKey struct{}
 // request with err rather than take the missing token for a wiring
 // mistake. err must be one of jwtgate's errors; another is ignored.
 func WithRefusal(ctx context.Context, err error) context.Context {
-	var e *Error
-	if !errors.As(err, &e) {
+	e, ok := asError(err)
+	if !ok {
 		return ctx
 	}
 	return context.WithValue(ctx, refusalKey{}, e)

@@ -2,6 +2,7 @@ package jwtgate_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -34,4 +35,35 @@ func TestVerifyAllocations(t *testing.T) {
 
 	forged := tok[:len(tok)-2] + "AA"
 	assert.LessOrEqual(t, testing.AllocsPerRun(200, func() { _, _ = uncached.Verify(ctx, forged) }), 12.0, "forged")
+}
+
+// TestRefusalAllocations pins what answering a refusal costs: the challenge
+// is built in one allocation, with DPoP's challenge beside Bearer's too, and
+// setting the answer's headers on an http.Header takes one slice per field
+// (the challenge's field name is set in its canonical form, which
+// http.Header.Set would allocate for every refusal). Not parallel.
+func TestRefusalAllocations(t *testing.T) {
+	ctx := context.Background()
+	forged := mint(testSecret, goodHeader, claimsJSON(""))
+	forged = forged[:len(forged)-2] + "AA"
+	for name, mod := range map[string]func(*jwtgate.Config){
+		"bearer": func(c *jwtgate.Config) { c.CacheSize = -1 },
+		"dpop allowed": func(c *jwtgate.Config) {
+			c.CacheSize = -1
+			c.DPoP = &jwtgate.DPoP{Mode: jwtgate.DPoPAllowed, Replay: jwtgate.NewMemoryReplayStore(nil)}
+		},
+	} {
+		a := testAuth(t, mod)
+		_, err := a.Verify(ctx, forged)
+		require.Error(t, err)
+		assert.LessOrEqual(t, testing.AllocsPerRun(200, func() { _ = a.Response(err) }), 1.0, "%s: the answer", name)
+
+		resp := a.Response(err)
+		require.NotEmpty(t, resp.WWWAuthenticate)
+		h := http.Header{}
+		assert.LessOrEqual(t, testing.AllocsPerRun(200, func() { clear(h); resp.SetHeaders(h) }), 3.0, "%s: its headers", name)
+		assert.Equal(t, resp.WWWAuthenticate, h.Get("WWW-Authenticate"), name)
+		assert.Equal(t, []string{"application/json"}, h.Values("Content-Type"), name)
+		assert.Equal(t, []string{"no-store"}, h.Values("Cache-Control"), name)
+	}
 }

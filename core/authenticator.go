@@ -42,7 +42,8 @@ type Authenticator struct {
 	onError      func(context.Context, error)
 	onSuccess    func(context.Context, *Token)
 	cookies      *Cookies
-	dpop         *DPoP // nil: DPoP off
+	dpop         *DPoP  // nil: DPoP off
+	dpopAlgs     string // dpop.Algorithms for the DPoP challenge's algs
 	cache        *tokenCache
 	keyGen       KeyGeneration // nil for keys that never change
 	now          func() time.Time
@@ -89,6 +90,8 @@ func New(cfg Config) (*Authenticator, error) {
 		a.dpop, _ = cfg.DPoP.withDefaults() // checked by validate
 		if a.dpop.Mode == DPoPOff {
 			a.dpop = nil
+		} else {
+			a.dpopAlgs = strings.Join(a.dpop.Algorithms, " ")
 		}
 	}
 	if cfg.CacheSize >= 0 {

@@ -138,8 +138,8 @@ func (r Response) Body() []byte {
 // that did not come from jwtgate is answered 500 with a generic body and never
 // its text.
 func (a *Authenticator) Response(err error) Response {
-	var e *Error
-	if !errors.As(err, &e) {
+	e, ok := asError(err)
+	if !ok {
 		return Response{Status: http.StatusInternalServerError, Code: "server_error", Description: "Internal error"}
 	}
 	desc := e.Description
@@ -176,6 +176,18 @@ func (a *Authenticator) Response(err error) Response {
 	}
 }
 
+// asError is errors.As for *Error, without its allocation when err is one
+// itself (every refusal the core makes): a variable whose address errors.As
+// takes lives on the heap.
+func asError(err error) (*Error, bool) {
+	if e, ok := err.(*Error); ok {
+		return e, true
+	}
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
 func (a *Authenticator) challengeResponse(e *Error, status int, code, desc, scope string) Response {
 	if desc == "" {
 		desc = "The access token is invalid"
@@ -193,6 +205,8 @@ func (a *Authenticator) challengeFor(e *Error, code, desc, scope string) string 
 		mode = a.mode(Policy{})
 	}
 	var b strings.Builder
+	// One allocation: room for the longest challenge these parts make.
+	b.Grow(len(a.challenge) + len(code) + len(desc) + len(scope) + len(a.realm) + len(a.dpopAlgs) + 64)
 	params := func() {
 		if code == "" {
 			return
@@ -223,7 +237,7 @@ func (a *Authenticator) challengeFor(e *Error, code, desc, scope string) string 
 		b.WriteString(`DPoP realm="`)
 		b.WriteString(a.realm)
 		b.WriteString(`", algs="`)
-		b.WriteString(strings.Join(a.dpop.Algorithms, " "))
+		b.WriteString(a.dpopAlgs)
 		b.WriteByte('"')
 		if e.dpop || mode == DPoPRequired {
 			params()

@@ -124,8 +124,8 @@ func Reason(err error) string {
 	if err == nil {
 		return ""
 	}
-	var e *Error
-	if !errors.As(err, &e) {
+	e, ok := asError(err)
+	if !ok {
 		return "error"
 	}
 	switch e.Kind {

@@ -11,6 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# step names a step with the seconds run so far, so that a slow run shows
+# where its time went.
+step() { echo "== $* [${SECONDS}s]"; }
+
 # What the tests need beyond Go, from Debian's packages when missing:
 # redis-server and redis-cli (the Redis store's tests, its Cluster test) and
 # chromium (the browser tests).
@@ -19,7 +23,7 @@ if ! command -v redis-server >/dev/null 2>&1 && [ -z "${REDIS_URL:-}" ]; then ne
 if ! command -v redis-cli >/dev/null 2>&1; then need+=(redis-tools); fi
 if ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
 if [ ${#need[@]} -gt 0 ]; then
-	echo "== installing ${need[*]} (Debian packages)"
+	step "installing ${need[*]} (Debian packages)"
 	SUDO=""
 	if [ "$(id -u)" != 0 ]; then
 		if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
@@ -35,7 +39,7 @@ if [ "${JWTGATE_IN_PLACE:-}" != 1 ]; then
 	# directory around the copy holds nothing but it. A fixed path, so that
 	# Go's build cache serves the next run.
 	dest="${TMPDIR:-/tmp}/jwtgate-standalone"
-	echo "== copying the checkout alone into $dest/jwtgate"
+	step "copying the checkout alone into $dest/jwtgate"
 	rm -rf "$dest"
 	mkdir -p "$dest/jwtgate"
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
@@ -58,25 +62,26 @@ for m in "${modules[@]}"; do patterns+=("./${m#"$PWD"}/..."); done
 patterns=("${patterns[@]//.\/\//./}")
 echo "== modules: ${patterns[*]}"
 
-echo "== gofmt"
+step "gofmt"
 unformatted=$(gofmt -l .)
 if [ -n "$unformatted" ]; then
 	echo "not gofmt-formatted:"; echo "$unformatted"; exit 1
 fi
 
-echo "== go vet"
+step "go vet"
 go vet "${patterns[@]}"
 
 # The root module's go line is the oldest Go its code needs; vet there proves
 # it (the go command fetches that toolchain from the module proxy once).
 floor=go1.24.13
-echo "== go vet of the root module on $floor, the Go its go.mod names"
+step "go vet of the root module on $floor, the Go its go.mod names"
 grep -qx "go ${floor#go}" go.mod || grep -qx "go $(echo "${floor#go}" | cut -d. -f1,2)" go.mod ||
 	{ echo "go.mod's go line is not ${floor#go}: update floor in scripts/test.sh"; exit 1; }
 GOTOOLCHAIN=$floor GOWORK=off go vet ./...
 
-echo "== staticcheck"
+step "staticcheck"
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 "${patterns[@]}"
 
-echo "== go test -race"
+step "go test -race"
 go test -race -count=1 -vet=off "${patterns[@]}"
+step "done"
