@@ -48,6 +48,35 @@ func BenchmarkCachePut(b *testing.B) {
 				b.Fatalf("cache holds %d entries, bound %d", n, size)
 			}
 		})
+		// The floor under any cache that finds its entries through a Go map,
+		// in the same run: one delete and one insert per put on a map of the
+		// same size. A put does a bounded amount of work (at most clockSteps
+		// slots), so what grows with size here is memory latency, which the
+		// floor shows growing alike.
+		b.Run("size="+strconv.Itoa(size)+"/floor=map", func(b *testing.B) {
+			m := make(map[uint64]*cacheEntry, size)
+			keys := make([]uint64, size)
+			rng := uint64(0x9e3779b97f4a7c15)
+			next := func() uint64 { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng | 1 }
+			e := &cacheEntry{}
+			for i := range keys {
+				keys[i] = next()
+				m[keys[i]] = e
+			}
+			fresh := make([]uint64, b.N)
+			for i := range fresh {
+				fresh[i] = next()
+			}
+			runtime.GC()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				j := i % size
+				delete(m, keys[j])
+				keys[j] = fresh[i]
+				m[keys[j]] = e
+			}
+		})
 	}
 }
 
