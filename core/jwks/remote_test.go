@@ -445,8 +445,8 @@ func TestRemoteSetKeepsEveryGoodKey(t *testing.T) {
 	require.NoError(t, err)
 	weak, err := rsa.GenerateKey(rand.Reader, 1024)
 	require.NoError(t, err)
-	ec := ecKey(t, "shared")
-	rs := &jwtgate.Key{ID: "shared", Algorithm: "RS256", VerifyKey: &rsaKey.PublicKey, SignKey: rsaKey}
+	ec := ecKey(t, "kid-1")
+	rs := &jwtgate.Key{ID: "kid-1", Algorithm: "RS256", VerifyKey: &rsaKey.PublicKey, SignKey: rsaKey}
 	good, err := jwks.Marshal(ec, rs)
 	require.NoError(t, err)
 	var set struct {
@@ -457,8 +457,8 @@ func TestRemoteSetKeepsEveryGoodKey(t *testing.T) {
 	set.Keys = append(set.Keys,
 		map[string]any{"kty": "RSA", "kid": "enc-1", "use": "enc", "alg": "RSA-OAEP", "n": n(rsaKey.N), "e": "AQAB"},
 		map[string]any{"kty": "RSA", "kid": "weak", "alg": "RS256", "n": n(weak.N), "e": "AQAB"},
-		map[string]any{"kty": "RSA", "kid": "shared", "alg": "RS256", "n": n(weak.N), "e": "AQAB"},
-		set.Keys[0], // the EC key again: a second key for kid "shared", ES256
+		map[string]any{"kty": "RSA", "kid": "kid-1", "alg": "RS256", "n": n(weak.N), "e": "AQAB"},
+		set.Keys[0], // the EC key again: a second key for kid "kid-1", ES256
 	)
 	body, err := json.Marshal(set)
 	require.NoError(t, err)
@@ -487,7 +487,7 @@ func TestRemoteSetKeepsEveryGoodKey(t *testing.T) {
 
 	static, err := jwks.ParseSet(good)
 	require.NoError(t, err, "one kid for keys of two algorithms")
-	_, err = static.Key(context.Background(), jwtgate.KeyQuery{KeyID: "shared", Algorithm: "RS256"})
+	_, err = static.Key(context.Background(), jwtgate.KeyQuery{KeyID: "kid-1", Algorithm: "RS256"})
 	require.NoError(t, err)
 	encOnly, err := json.Marshal(map[string]any{"keys": append([]map[string]any{}, set.Keys[:3]...)})
 	require.NoError(t, err)

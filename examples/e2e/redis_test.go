@@ -72,8 +72,8 @@ func TestRedisFaults(t *testing.T) {
 			recovered(t, x.client())
 			y := start(t, a.name, env...)
 
-			t.Run("shared", func(t *testing.T) { shared(t, client{t, x.base}, client{t, y.base}) })
-			t.Run("shared proofs", func(t *testing.T) { sharedProofs(t, client{t, x.base}, client{t, y.base}) })
+			t.Run("one store for both", func(t *testing.T) { oneStoreForBoth(t, client{t, x.base}, client{t, y.base}) })
+			t.Run("proofs seen by both", func(t *testing.T) { proofsSeenByBoth(t, client{t, x.base}, client{t, y.base}) })
 
 			for _, fault := range []struct {
 				name  string
@@ -150,8 +150,8 @@ func TestRedisFaults(t *testing.T) {
 	}
 }
 
-// shared: what happens on one instance is true on the other at once.
-func shared(t *testing.T, cx, cy client) {
+// oneStoreForBoth: what happens on one instance is true on the other at once.
+func oneStoreForBoth(t *testing.T, cx, cy client) {
 	access, refresh := cx.login()
 	assert.Equal(t, 200, cy.me(access), "y accepts x's token")
 
@@ -178,10 +178,10 @@ func shared(t *testing.T, cx, cy client) {
 // redisPublicURL is the PUBLIC_URL of both instances.
 const redisPublicURL = "https://api.example.com"
 
-// sharedProofs: a DPoP proof is used once across the instances, since they
+// proofsSeenByBoth: a DPoP proof is used once across the instances, since they
 // remember proofs in Redis: replayed to the other instance, which would take
 // it otherwise (a fresh proof passes there), it is refused.
-func sharedProofs(t *testing.T, cx, cy client) {
+func proofsSeenByBoth(t *testing.T, cx, cy client) {
 	k := jwtgatetest.NewDPoPKey("ES256")
 	proof := func(method, path, token string) string {
 		return k.Proof(method, redisPublicURL+path, time.Now(), token, jwtgatetest.ProofOptions{})
