@@ -358,7 +358,29 @@ func (a *Authenticator) checkCSRF(r extractors.Request, family string) *Error {
 // WebSocket subprotocol, a message header). It applies every rule
 // Authenticate does, including revocation and hooks, except cookie mode's
 // CSRF checks, which need the request.
+//
+// A token bound to a key (cnf.jkt, DPoP) is refused with ErrTokenBound, in
+// every DPoP mode: its proof is made for one HTTP request (method, URL,
+// time), which Verify does not have, and a bound token accepted without its
+// proof is a stolen token's way in (RFC 9449 §7.2). Present such a token
+// with its request to Authenticate, as "Authorization: DPoP" with its DPoP
+// header.
 func (a *Authenticator) Verify(ctx context.Context, raw string) (*Token, error) {
+	return a.verifyRaw(ctx, raw, "")
+}
+
+// VerifyBound is Verify for a token endpoint that checked the DPoP proof of
+// the request the token came with (CheckDPoPProof): jkt is the thumbprint
+// that check returned, "" when the request had no proof. The token's
+// cnf.jkt must be jkt: a token bound to another key, or to a key while jkt
+// is "", is refused with ErrTokenBound; a token bound to no key while jkt
+// is set, with ErrTokenNotBound (a client gets tokens of the kind it asked
+// for, RFC 9449 §5). Never pass a jkt that no proof of this request showed.
+func (a *Authenticator) VerifyBound(ctx context.Context, raw, jkt string) (*Token, error) {
+	return a.verifyRaw(ctx, raw, jkt)
+}
+
+func (a *Authenticator) verifyRaw(ctx context.Context, raw, jkt string) (*Token, error) {
 	var at attempt
 	if a.observer != nil {
 		at.start = time.Now()
@@ -369,6 +391,15 @@ func (a *Authenticator) Verify(ctx context.Context, raw string) (*Token, error) 
 	t, err := a.verify(ctx, &at, raw, "")
 	if err != nil {
 		return nil, a.fail(ctx, &at, err)
+	}
+	switch {
+	case t.JKT == jkt:
+	case t.JKT == "":
+		e := newError(ErrInvalidToken, ErrTokenNotBound, "The token is not bound to a key")
+		e.facts = factsOf(t)
+		return nil, a.fail(ctx, &at, e)
+	default:
+		return nil, a.fail(ctx, &at, boundAsBearer(t))
 	}
 	return a.succeed(ctx, &at, t), nil
 }

@@ -414,3 +414,39 @@ func TestReplayStoreObserved(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"remember_proof"}, obs.ops)
 }
+
+// TestVerifyRefusesBoundTokens: Verify has no request, so no proof can be
+// checked: a token bound to a key is refused in every mode, cache on or
+// off, as Authenticate refuses it sent as Bearer (RFC 9449 §7.2), and
+// VerifyBound takes it only with the thumbprint of a proof of its key.
+func TestVerifyRefusesBoundTokens(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k := newProofKey(t)
+	bound := mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+k.jkt+`"}`))
+	unbound := mint(testSecret, goodHeader, claimsJSON(""))
+	auths := map[string]*jwtgate.Authenticator{
+		"DPoP allowed":  dpopAuth(t, nil),
+		"DPoP required": dpopAuth(t, func(d *jwtgate.DPoP) { d.Mode = jwtgate.DPoPRequired }),
+		"no DPoP":       testAuth(t, nil),
+		"no cache":      testAuth(t, func(c *jwtgate.Config) { c.CacheSize = -1 }),
+	}
+	for name, a := range auths {
+		for range 2 { // the second time from the cache, where there is one
+			_, err := a.Verify(ctx, bound)
+			require.ErrorIs(t, err, jwtgate.ErrTokenBound, name)
+			assert.Equal(t, http.StatusUnauthorized, a.Response(err).Status, name)
+			_, err = a.VerifyBound(ctx, bound, "")
+			require.ErrorIs(t, err, jwtgate.ErrTokenBound, name)
+			_, err = a.VerifyBound(ctx, bound, strings.Repeat("A", 43))
+			require.ErrorIs(t, err, jwtgate.ErrTokenBound, name+": another key")
+			tok, err := a.VerifyBound(ctx, bound, k.jkt)
+			require.NoError(t, err, name)
+			assert.Equal(t, k.jkt, tok.JKT, name)
+			_, err = a.VerifyBound(ctx, unbound, k.jkt)
+			require.ErrorIs(t, err, jwtgate.ErrTokenNotBound, name+": a proof for a token bound to nothing")
+			_, err = a.Verify(ctx, unbound)
+			require.NoError(t, err, name)
+		}
+	}
+}

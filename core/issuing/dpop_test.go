@@ -28,9 +28,13 @@ func TestDPoPBoundFamily(t *testing.T) {
 	p, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice", Scope: "read", JKT: k.JKT()})
 	require.NoError(t, err)
 	assert.Equal(t, "DPoP", p.TokenType)
-	access, err := w.access(t, p.AccessToken)
+	_, err = w.access(t, p.AccessToken)
+	require.ErrorIs(t, err, jwtgate.ErrTokenBound, "Verify has no proof: a bound token is refused")
+	access, err := w.auth.VerifyBound(ctx, p.AccessToken, k.JKT())
 	require.NoError(t, err)
 	assert.Equal(t, k.JKT(), access.JKT, "the access token's cnf.jkt")
+	_, err = w.auth.VerifyBound(ctx, p.AccessToken, other.JKT())
+	require.ErrorIs(t, err, jwtgate.ErrTokenBound, "VerifyBound with another key's thumbprint")
 
 	dpop := testAuth(t, func(c *jwtgate.Config) {
 		c.Now = w.clock.Now
@@ -58,7 +62,7 @@ func TestDPoPBoundFamily(t *testing.T) {
 	require.NoError(t, err, "nothing was spent by the refusals")
 	assert.Equal(t, "DPoP", p2.TokenType)
 	assert.Equal(t, p.Family, p2.Family)
-	access2, err := w.access(t, p2.AccessToken)
+	access2, err := w.auth.VerifyBound(ctx, p2.AccessToken, k.JKT())
 	require.NoError(t, err)
 	assert.Equal(t, k.JKT(), access2.JKT, "the binding is carried by the refresh token")
 

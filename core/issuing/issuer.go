@@ -291,7 +291,7 @@ func (i *Issuer) RefreshWithProof(ctx context.Context, refreshToken, jkt string)
 }
 
 func (i *Issuer) refreshWith(ctx context.Context, refreshToken, jkt string) (*Pair, error) {
-	t, err := i.verifyRefresh(ctx, refreshToken)
+	t, err := i.verifyRefresh(ctx, refreshToken, jkt)
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +324,7 @@ func (i *Issuer) refreshCookie(ctx context.Context, r extractors.Request) (*Pair
 	case raw == "":
 		return nil, newError(jwtgate.ErrTokenMissing, nil, "No refresh token was sent")
 	}
-	t, err := i.verifyRefresh(ctx, raw)
+	t, err := i.verifyRefresh(ctx, raw, "")
 	if err != nil {
 		return nil, err
 	}
@@ -334,32 +334,31 @@ func (i *Issuer) refreshCookie(ctx context.Context, r extractors.Request) (*Pair
 	return i.rotate(ctx, t, "")
 }
 
-func (i *Issuer) verifyRefresh(ctx context.Context, refreshToken string) (*jwtgate.Token, error) {
+// verifyRefresh verifies a refresh token presented with a DPoP proof of the
+// key jkt ("" without a proof). The binding is checked before anything is
+// spent: a thief holding a bound refresh token without its key cannot
+// revoke the family either.
+func (i *Issuer) verifyRefresh(ctx context.Context, refreshToken, jkt string) (*jwtgate.Token, error) {
 	if refreshToken == "" {
 		return nil, invalidGrant(newError(jwtgate.ErrInvalidToken, jwtgate.ErrTokenShape, "The refresh token is malformed"))
 	}
-	t, err := i.refresh.Verify(ctx, refreshToken)
-	if err != nil {
-		if errors.Is(err, jwtgate.ErrUnavailable) {
-			return nil, err
-		}
-		return nil, invalidGrant(err)
+	t, err := i.refresh.VerifyBound(ctx, refreshToken, jkt)
+	switch {
+	case err == nil:
+		return t, nil
+	case errors.Is(err, jwtgate.ErrUnavailable):
+		return nil, err
+	case errors.Is(err, jwtgate.ErrTokenBound) && jkt == "":
+		return nil, newError(jwtgate.ErrInvalidDPoPProof, errProofNeeded, "The refresh token is bound to a key: refresh with a DPoP proof of it")
+	case errors.Is(err, jwtgate.ErrTokenBound):
+		return nil, newError(jwtgate.ErrInvalidDPoPProof, errOtherKey, "The DPoP proof is not of the key the refresh token is bound to")
+	case errors.Is(err, jwtgate.ErrTokenNotBound):
+		return nil, newError(jwtgate.ErrInvalidDPoPProof, errNotBound, "The refresh token is not bound to a key: log in with DPoP to get one that is")
 	}
-	return t, nil
+	return nil, invalidGrant(err)
 }
 
 func (i *Issuer) rotate(ctx context.Context, t *jwtgate.Token, jkt string) (*Pair, error) {
-	// The binding is checked before anything is spent: a thief holding a
-	// bound refresh token without its key cannot revoke the family either.
-	switch {
-	case t.JKT == jkt:
-	case jkt == "":
-		return nil, newError(jwtgate.ErrInvalidDPoPProof, errProofNeeded, "The refresh token is bound to a key: refresh with a DPoP proof of it")
-	case t.JKT == "":
-		return nil, newError(jwtgate.ErrInvalidDPoPProof, errNotBound, "The refresh token is not bound to a key: log in with DPoP to get one that is")
-	default:
-		return nil, newError(jwtgate.ErrInvalidDPoPProof, errOtherKey, "The DPoP proof is not of the key the refresh token is bound to")
-	}
 	claims := t.Claims.(*jwtgate.Claims)
 	extra, err2 := payloadExtras(claims.Raw())
 	if err2 != nil {
