@@ -49,6 +49,11 @@ const (
 	DefaultRefreshTTL = 7 * 24 * time.Hour
 )
 
+// DefaultSubjectRevocationTTL is how long a "log out everywhere" mark lasts
+// when Config.SubjectRevocationTTL is zero: 90 days, longer than the longest
+// access-token lifetime the major identity providers allow.
+const DefaultSubjectRevocationTTL = 90 * 24 * time.Hour
+
 // Header typ values of the tokens an [Issuer] mints. Access tokens follow
 // RFC 9068; refresh tokens get their own type so that no verifier configured
 // for access tokens accepts them (RFC 8725 §3.11, §3.12).
@@ -77,6 +82,17 @@ type Config struct {
 	AccessTTL time.Duration
 	// RefreshTTL is each refresh token's lifetime. Default DefaultRefreshTTL (7 days).
 	RefreshTTL time.Duration
+	// SubjectRevocationTTL is how long a RevokeSubject ("log out
+	// everywhere") mark lasts, and a Logout of a token without exp. It must
+	// be at least the longest lifetime (exp − iat) of any token that any
+	// verifier reading this Store accepts, identity providers' tokens
+	// included: a token issued before the mark and still valid after it
+	// ends is accepted again. The store keeps the mark jwtgate.MaxLeeway
+	// longer, for the verifiers' leeway. Default
+	// DefaultSubjectRevocationTTL (90 days), longer than the longest
+	// access-token lifetime the major providers allow, or RefreshTTL if that
+	// is longer; New refuses a value shorter than RefreshTTL.
+	SubjectRevocationTTL time.Duration
 	// Store keeps refresh-token families and revocations. Give the verifier's
 	// Config.Revoker the same store.
 	Store Store
@@ -177,8 +193,8 @@ func New(cfg Config) (*Issuer, error) {
 	if cfg.Store == nil || isNil(cfg.Store) {
 		add("Store is required (issuing.NewMemoryStore(nil) for one instance)")
 	}
-	if cfg.AccessTTL < 0 || cfg.RefreshTTL < 0 {
-		add("AccessTTL and RefreshTTL may not be negative")
+	if cfg.AccessTTL < 0 || cfg.RefreshTTL < 0 || cfg.SubjectRevocationTTL < 0 {
+		add("AccessTTL, RefreshTTL and SubjectRevocationTTL may not be negative")
 	}
 	if cfg.AccessTTL == 0 {
 		cfg.AccessTTL = DefaultAccessTTL
@@ -186,8 +202,14 @@ func New(cfg Config) (*Issuer, error) {
 	if cfg.RefreshTTL == 0 {
 		cfg.RefreshTTL = DefaultRefreshTTL
 	}
+	if cfg.SubjectRevocationTTL == 0 {
+		cfg.SubjectRevocationTTL = max(DefaultSubjectRevocationTTL, cfg.RefreshTTL)
+	}
 	if cfg.RefreshTTL < cfg.AccessTTL {
 		add("RefreshTTL is shorter than AccessTTL")
+	}
+	if cfg.SubjectRevocationTTL < cfg.RefreshTTL {
+		add("SubjectRevocationTTL is shorter than RefreshTTL: a log out everywhere would end before the refresh tokens it revoked")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -384,7 +406,9 @@ func (i *Issuer) rotate(ctx context.Context, t *jwtgate.Token, jkt string) (*Pai
 
 // Logout revokes the access token t and its whole family: every refresh
 // token and access token issued from the same login. A token without sid
-// (not minted by an Issuer) has only itself revoked.
+// (not minted by an Issuer) has only itself revoked, until its exp (for
+// Config.SubjectRevocationTTL when it has none). The store keeps each
+// revocation jwtgate.MaxLeeway past it, for the verifiers' leeway.
 func (i *Issuer) Logout(ctx context.Context, t *jwtgate.Token) error {
 	start := i.clock()
 	err := i.logout(ctx, t)
@@ -398,7 +422,9 @@ func (i *Issuer) logout(ctx context.Context, t *jwtgate.Token) error {
 	}
 	until := t.ExpiresAt
 	if until.IsZero() {
-		until = i.cfg.Now().Add(i.cfg.RefreshTTL)
+		// A token that never expires: revoked for as long as the longest
+		// lifetime of the tokens the verifiers accept.
+		until = i.cfg.Now().Add(i.cfg.SubjectRevocationTTL)
 	}
 	var errs []error
 	if t.ID != "" {
@@ -414,10 +440,11 @@ func (i *Issuer) logout(ctx context.Context, t *jwtgate.Token) error {
 }
 
 // RevokeSubject revokes every token of subject issued until now ("log out
-// everywhere"). Tokens issued afterwards are not affected, those of a login
-// in the same second included: NumericDates are whole seconds, so the store
-// tells a token of that second by when its login's family started (see
-// Store.RevokeSubject).
+// everywhere"), for Config.SubjectRevocationTTL: those of other issuers
+// whose verifiers read the same Store too. Tokens issued afterwards are not
+// affected, those of a login in the same second included: NumericDates are
+// whole seconds, so the store tells a token of that second by when its
+// login's family started (see Store.RevokeSubject).
 func (i *Issuer) RevokeSubject(ctx context.Context, subject string) error {
 	start := i.clock()
 	err := i.revokeSubject(ctx, subject)
@@ -427,7 +454,7 @@ func (i *Issuer) RevokeSubject(ctx context.Context, subject string) error {
 
 func (i *Issuer) revokeSubject(ctx context.Context, subject string) error {
 	now := i.cfg.Now()
-	if err := i.call(ctx, "revoke_subject", func() error { return i.cfg.Store.RevokeSubject(ctx, subject, now, now.Add(i.cfg.RefreshTTL)) }); err != nil {
+	if err := i.call(ctx, "revoke_subject", func() error { return i.cfg.Store.RevokeSubject(ctx, subject, now, now.Add(i.cfg.SubjectRevocationTTL)) }); err != nil {
 		return newError(jwtgate.ErrUnavailable, err, "The token store is unavailable; try again later")
 	}
 	return nil

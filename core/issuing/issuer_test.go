@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
@@ -422,6 +423,22 @@ func TestNewIssuerConfigErrors(t *testing.T) {
 	c.RefreshTTL = time.Minute
 	_, err = issuing.New(c)
 	assert.ErrorContains(t, err, "shorter than AccessTTL")
+	c = base
+	c.SubjectRevocationTTL = issuing.DefaultRefreshTTL - time.Second
+	_, err = issuing.New(c)
+	assert.ErrorContains(t, err, "SubjectRevocationTTL is shorter than RefreshTTL")
+	c = base
+	c.SubjectRevocationTTL = -time.Second
+	_, err = issuing.New(c)
+	assert.ErrorContains(t, err, "may not be negative")
+	c = base
+	c.SubjectRevocationTTL = issuing.DefaultRefreshTTL
+	_, err = issuing.New(c)
+	assert.NoError(t, err, "as long as RefreshTTL")
+	c = base
+	c.RefreshTTL = 2 * issuing.DefaultSubjectRevocationTTL
+	_, err = issuing.New(c)
+	assert.NoError(t, err, "the default is never shorter than RefreshTTL")
 
 	i, err := issuing.New(base)
 	require.NoError(t, err)
@@ -615,4 +632,92 @@ func (l lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
+}
+
+// idToken signs a token as an identity provider sharing the API's key would:
+// no sid, so nothing but its jti and its sub can revoke it. A zero exp
+// leaves exp out.
+func idToken(t testing.TB, jti, sub string, iat, exp time.Time) string {
+	t.Helper()
+	c := jwt.MapClaims{"iss": "https://issuer.example", "aud": "api://svc", "sub": sub, "jti": jti, "iat": iat.Unix()}
+	if !exp.IsZero() {
+		c["exp"] = exp.Unix()
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(testSecret)
+	require.NoError(t, err)
+	return s
+}
+
+// TestRevokeSubjectOutlivesRefreshTTL: "log out everywhere" reaches tokens
+// the Issuer did not mint, which may live longer than its refresh tokens: a
+// 30-day token issued before the mark is refused on day 8 and on day 29.
+func TestRevokeSubjectOutlivesRefreshTTL(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	w.clock.Advance(time.Minute) // past the store's first second
+	iat := w.clock.Now()
+	long := idToken(t, "idp-1", "alice", iat, iat.Add(30*24*time.Hour))
+	other := idToken(t, "idp-2", "bob", iat, iat.Add(30*24*time.Hour))
+	_, err := w.access(t, long)
+	require.NoError(t, err)
+	w.clock.Advance(time.Hour)
+	require.NoError(t, w.issuer.RevokeSubject(ctx, "alice"))
+	for _, day := range []int{8, 29} {
+		w.clock.Set(iat.Add(time.Duration(day) * 24 * time.Hour))
+		_, err := w.access(t, long)
+		assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked, "day %d", day)
+		_, err = w.access(t, other)
+		assert.NoError(t, err, "day %d: another subject's token", day)
+	}
+}
+
+// TestLogoutOutlivesLeeway: a token without sid is revoked by its jti alone,
+// and stays refused for as long as a verifier's leeway accepts it past its
+// exp, up to jwtgate.MaxLeeway.
+func TestLogoutOutlivesLeeway(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	w.clock.Advance(time.Minute)
+	iat := w.clock.Now()
+	exp := iat.Add(15 * time.Minute)
+	tok, other := idToken(t, "idp-1", "alice", iat, exp), idToken(t, "idp-2", "alice", iat, exp)
+	widest := testAuth(t, func(c *jwtgate.Config) {
+		c.Revoker, c.Now, c.Leeway = w.store, w.clock.Now, jwtgate.MaxLeeway
+	})
+	verified, err := widest.Verify(ctx, tok)
+	require.NoError(t, err)
+	require.NoError(t, w.issuer.Logout(ctx, verified))
+	for _, after := range []time.Duration{jwtgate.DefaultLeeway - time.Second, jwtgate.MaxLeeway - time.Millisecond} {
+		w.clock.Set(exp.Add(after))
+		_, err = widest.Verify(ctx, tok)
+		assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked, "exp + %v", after)
+		_, err = widest.Verify(ctx, other)
+		assert.NoError(t, err, "exp + %v: a token nobody revoked is still accepted", after)
+	}
+}
+
+// TestLogoutWithoutExp: a token without exp, revoked by its jti, stays
+// refused for SubjectRevocationTTL, not only the refresh tokens' lifetime.
+func TestLogoutWithoutExp(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	w.clock.Advance(time.Minute)
+	iat := w.clock.Now()
+	tok, other := idToken(t, "idp-1", "alice", iat, time.Time{}), idToken(t, "idp-2", "alice", iat, time.Time{})
+	auth := testAuth(t, func(c *jwtgate.Config) {
+		c.Revoker, c.Now, c.ExpirationOptional = w.store, w.clock.Now, true
+	})
+	verified, err := auth.Verify(ctx, tok)
+	require.NoError(t, err)
+	require.NoError(t, w.issuer.Logout(ctx, verified))
+	for _, day := range []int{8, 89} {
+		w.clock.Set(iat.Add(time.Duration(day) * 24 * time.Hour))
+		_, err = auth.Verify(ctx, tok)
+		assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked, "day %d", day)
+		_, err = auth.Verify(ctx, other)
+		assert.NoError(t, err, "day %d: a token nobody revoked", day)
+	}
 }

@@ -15,9 +15,15 @@ import (
 // state of each refresh-token family. The [Issuer] writes it; the verifier
 // reads it through the [jwtgate.Revoker] it embeds (set Config.Revoker to the store).
 //
-// Every entry carries an until time after which the tokens it concerns have
-// expired anyway; a store may forget the entry then, so its size stays bounded
-// by the number of live tokens.
+// Every entry carries an until time: the latest exp of the tokens it
+// concerns. A verifier still accepts a token for its leeway after its exp
+// (RFC 7519 §4.1.4; up to [jwtgate.MaxLeeway], the largest any
+// jwtgate.Authenticator accepts), so a store keeps the entry, and counts it as
+// revoking, until until + jwtgate.MaxLeeway: a revocation never ends before
+// the token does, whatever the leeway of the verifiers that read the store.
+// It may forget the entry then, so its size stays bounded by the number of
+// live tokens. (RotateFamily still finds a family past its own until
+// expired: only revocations outlive it.)
 //
 // A store that loses its entries (a process restart for [MemoryStore], a
 // Redis without persistence) must never make a revoked token valid again: it
@@ -36,16 +42,20 @@ type Store interface {
 	// across issuers. Subjects are keyed by sub alone, so with several issuers
 	// a "log out everywhere" reaches the same sub of each.
 	jwtgate.Revoker
-	// RevokeToken revokes the token whose jti is id until until (its exp).
+	// RevokeToken revokes the token whose jti is id until until (its exp),
+	// and MaxLeeway after.
 	RevokeToken(ctx context.Context, id string, until time.Time) error
-	// RevokeFamily revokes every refresh and access token of a family.
+	// RevokeFamily revokes every refresh and access token of a family, until
+	// until (the latest exp of its tokens) and MaxLeeway after.
 	RevokeFamily(ctx context.Context, family string, until time.Time) error
 	// RevokeSubject revokes every token of subject issued at or before
 	// before, and every token of subject without iat. iat is usually whole
 	// seconds: a token whose iat is the second of before, with no fraction,
 	// is revoked unless its family (sid) started after before — a login in
 	// that second after the mark — so the store records when each family
-	// started.
+	// started. The mark lasts until until and MaxLeeway after: until must be
+	// at least the latest exp of the subject's tokens, those of other issuers
+	// included (see Config.SubjectRevocationTTL).
 	RevokeSubject(ctx context.Context, subject string, before, until time.Time) error
 	// StartFamily records a new refresh-token family whose current refresh
 	// token is tokenID.
@@ -68,8 +78,9 @@ var (
 )
 
 // MemoryStore is the embedded [Store]: maps under one mutex, for a single
-// instance. Entries are dropped once their tokens have expired, in a sweep
-// that a write runs at most once a minute, so memory stays bounded by the
+// instance. Entries are dropped once their tokens have expired and
+// jwtgate.MaxLeeway has passed (see [Store]), in a sweep that a write runs at
+// most once a minute, so memory stays bounded by the
 // live tokens and no goroutine is started. Everything is lost with the
 // process, so a token issued before the store was made (the process
 // started), or without iat, counts as revoked (see [Store]): after a restart
@@ -120,17 +131,17 @@ func (s *MemoryStore) IsRevoked(_ context.Context, t *jwtgate.Token) (bool, erro
 	defer s.mu.RUnlock()
 	// The clock is read only when an entry is found: most tokens have none.
 	if t.ID != "" {
-		if until, ok := s.tokens[t.ID]; ok && s.now().Before(until) {
+		if until, ok := s.tokens[t.ID]; ok && live(s.now(), until) {
 			return true, nil
 		}
 	}
 	if t.SessionID != "" {
-		if f, ok := s.families[t.SessionID]; ok && f.revoked && s.now().Before(f.until) {
+		if f, ok := s.families[t.SessionID]; ok && f.revoked && live(s.now(), f.until) {
 			return true, nil
 		}
 	}
 	if t.Subject != "" {
-		if m, ok := s.subjects[t.Subject]; ok && s.now().Before(m.until) {
+		if m, ok := s.subjects[t.Subject]; ok && live(s.now(), m.until) {
 			var started time.Time
 			if f, ok := s.families[t.SessionID]; ok && t.SessionID != "" {
 				started = f.started
@@ -262,8 +273,9 @@ func (s *MemoryStore) write(fn func(now time.Time)) {
 	}
 }
 
-// Sweep drops every entry whose tokens have all expired. Writes run it at
-// most once a minute; call it yourself to free memory sooner.
+// Sweep drops every entry whose tokens have all expired, MaxLeeway ago.
+// Writes run it at most once a minute; call it yourself to free memory
+// sooner.
 func (s *MemoryStore) Sweep() {
 	now := s.now()
 	s.mu.Lock()
@@ -273,21 +285,25 @@ func (s *MemoryStore) Sweep() {
 
 func (s *MemoryStore) sweepLocked(now time.Time) {
 	for k, until := range s.tokens {
-		if !now.Before(until) {
+		if !live(now, until) {
 			delete(s.tokens, k)
 		}
 	}
 	for k, f := range s.families {
-		if !now.Before(f.until) {
+		if !live(now, f.until) {
 			delete(s.families, k)
 		}
 	}
 	for k, m := range s.subjects {
-		if !now.Before(m.until) {
+		if !live(now, m.until) {
 			delete(s.subjects, k)
 		}
 	}
 }
+
+// live reports whether an entry of until still revokes at now: until the
+// tokens' latest exp plus the largest leeway a verifier accepts them with.
+func live(now, until time.Time) bool { return now.Before(until.Add(jwtgate.MaxLeeway)) }
 
 // IssuedBefore reports whether a token issued at iat, of a family that
 // started at started (zero when unknown), counts as issued at or before the

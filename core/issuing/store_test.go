@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/stretchr/testify/assert"
@@ -34,9 +35,16 @@ func TestMemoryStoreForgetsExpiredEntries(t *testing.T) {
 
 	clock.Advance(15 * time.Minute)
 	require.NoError(t, s.RevokeToken(ctx, "late", testNow.Add(3*time.Hour))) // a write sweeps
-	assert.Equal(t, 3, s.Len(), "revoked tokens past their exp are gone")
+	assert.Equal(t, 1003, s.Len(), "at their exp, a verifier's leeway still accepts the tokens: kept")
 
-	clock.Advance(3 * time.Hour)
+	clock.Advance(jwtgate.MaxLeeway)
+	s.Sweep()
+	assert.Equal(t, 3, s.Len(), "revoked tokens MaxLeeway past their exp are gone")
+
+	clock.Set(testNow.Add(3*time.Hour + jwtgate.MaxLeeway - time.Millisecond))
+	s.Sweep()
+	assert.Equal(t, 1, s.Len(), "the last revocation lasts until its until + MaxLeeway")
+	clock.Advance(time.Millisecond)
 	s.Sweep()
 	assert.Equal(t, 0, s.Len())
 }

@@ -3,6 +3,7 @@ package jwtgatetest
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -33,6 +34,9 @@ func (c *Clock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
 // Advance moves the clock forward by d.
 func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
+// storeKey signs RunStore's tokens.
+var storeKey = randomBytes(32)
+
 // NewStore builds an empty store whose clock is now. Each call must return a
 // store that shares nothing with the others (a fresh key prefix will do).
 type NewStore func(t *testing.T, now func() time.Time) issuing.Store
@@ -52,6 +56,47 @@ func RunStore(t *testing.T, newStore NewStore) {
 		require.NoError(t, err)
 		return r
 	}
+	// inUse is a store in use since an hour before start (its loss marker
+	// is set then), and a clock at start.
+	inUse := func(t *testing.T) (*Clock, issuing.Store) {
+		t.Helper()
+		clock := NewClock(start.Add(-time.Hour))
+		s := newStore(t, clock.Now)
+		revoked(t, s, token("first", "", "", clock.Now()))
+		clock.Set(start)
+		return clock, s
+	}
+	// mint signs an access token with the suite's store key; verifier checks
+	// it, asking s, on clock, with leeway (0: jwtgate.DefaultLeeway).
+	mint := func(jti, sid, sub string, iat, exp time.Time) string {
+		payload := `{"iss":` + str(issuer) + `,"aud":` + str(audience) + `,"sub":` + str(sub) + `,"jti":` + str(jti) +
+			`,"iat":` + num(iat.Unix()) + `,"exp":` + num(exp.Unix())
+		if sid != "" {
+			payload += `,"sid":` + str(sid)
+		}
+		return jws("HS256", storeKey, hdrHS256, payload+"}")
+	}
+	verifier := func(t *testing.T, s issuing.Store, clock *Clock, leeway time.Duration) *jwtgate.Authenticator {
+		t.Helper()
+		key := jwtgate.HMAC(storeKey, "HS256")
+		key.ID = kidHS
+		a, err := jwtgate.New(jwtgate.Config{
+			Keys: key, Issuer: []string{issuer}, Audience: []string{audience},
+			Leeway: leeway, Revoker: s, Now: clock.Now, CacheSize: -1,
+		})
+		require.NoError(t, err)
+		return a
+	}
+	accepted := func(t *testing.T, a *jwtgate.Authenticator, tok, msg string) {
+		t.Helper()
+		_, err := a.Verify(ctx, tok)
+		assert.NoError(t, err, msg)
+	}
+	refused := func(t *testing.T, a *jwtgate.Authenticator, tok, msg string) {
+		t.Helper()
+		_, err := a.Verify(ctx, tok)
+		assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked, msg)
+	}
 
 	t.Run("a token from before the store, or without iat, counts as revoked", func(t *testing.T) {
 		t.Parallel()
@@ -64,7 +109,7 @@ func RunStore(t *testing.T, newStore NewStore) {
 		assert.False(t, revoked(t, s, token("jti-later", "", "alice", start.Add(30*time.Minute))), "issued since")
 	})
 
-	t.Run("token revoked until its exp", func(t *testing.T) {
+	t.Run("token revoked until its exp and MaxLeeway after", func(t *testing.T) {
 		t.Parallel()
 		clock := NewClock(start)
 		s := newStore(t, clock.Now)
@@ -76,7 +121,73 @@ func RunStore(t *testing.T, newStore NewStore) {
 		clock.Advance(59 * time.Second)
 		assert.True(t, revoked(t, s, tok))
 		clock.Advance(time.Second)
-		assert.False(t, revoked(t, s, tok), "the entry ends with the token's exp")
+		assert.True(t, revoked(t, s, tok), "at its exp: a verifier's leeway still accepts the token")
+		clock.Advance(jwtgate.MaxLeeway - time.Millisecond)
+		assert.True(t, revoked(t, s, tok), "the largest leeway's last millisecond")
+		clock.Advance(time.Millisecond)
+		assert.False(t, revoked(t, s, tok), "the entry ends MaxLeeway after the token's exp")
+	})
+
+	// The verifier accepts a token until exp + its leeway (RFC 7519 §4.1.4):
+	// a revocation must last as long, whatever the leeway of the verifiers
+	// reading the store.
+	t.Run("a revoked token stays refused through the verifier's leeway", func(t *testing.T) {
+		t.Parallel()
+		clock, s := inUse(t)
+		iat := clock.Now()
+		exp := iat.Add(15 * time.Minute)
+		tok, other := mint("jti-leeway", "", "alice", iat, exp), mint("jti-other", "", "alice", iat, exp)
+		byDefault, widest := verifier(t, s, clock, 0), verifier(t, s, clock, jwtgate.MaxLeeway)
+		accepted(t, byDefault, tok, "before its revocation")
+		require.NoError(t, s.RevokeToken(ctx, "jti-leeway", exp))
+
+		clock.Set(exp.Add(jwtgate.DefaultLeeway - time.Second))
+		refused(t, byDefault, tok, "exp + 59 s, the default leeway")
+		accepted(t, byDefault, other, "exp + 59 s: the default leeway still accepts a token nobody revoked")
+		clock.Set(exp.Add(jwtgate.MaxLeeway - time.Millisecond))
+		refused(t, widest, tok, "exp + MaxLeeway - 1 ms, the largest leeway")
+		accepted(t, widest, other, "exp + MaxLeeway - 1 ms: the largest leeway still accepts a token nobody revoked")
+	})
+	t.Run("a revoked family and a subject mark last through the verifier's leeway", func(t *testing.T) {
+		t.Parallel()
+		clock, s := inUse(t)
+		iat := clock.Now()
+		until := iat.Add(time.Hour)
+		require.NoError(t, s.StartFamily(ctx, "fam-1", "r-1", until))
+		require.NoError(t, s.StartFamily(ctx, "fam-2", "r-2", until))
+		fam := mint("a-1", "fam-1", "bob", iat, until)
+		sub := mint("a-2", "", "alice", iat, until)
+		other := mint("a-3", "fam-2", "carol", iat, until)
+		require.NoError(t, s.RevokeFamily(ctx, "fam-1", until))
+		require.NoError(t, s.RevokeSubject(ctx, "alice", iat, until))
+
+		widest := verifier(t, s, clock, jwtgate.MaxLeeway)
+		clock.Set(until.Add(jwtgate.MaxLeeway - time.Millisecond))
+		refused(t, widest, fam, "a token of the revoked family")
+		refused(t, widest, sub, "a token of the subject logged out everywhere")
+		accepted(t, widest, other, "a token nobody revoked, within the leeway")
+		assert.ErrorIs(t, s.RotateFamily(ctx, "fam-2", "r-2", "r-3", until.Add(time.Hour)), issuing.ErrFamilyUnknown,
+			"a family past its own until is not renewed: only revocations outlive it")
+	})
+	t.Run("log out everywhere outlives an identity provider's 30-day token", func(t *testing.T) {
+		t.Parallel()
+		clock, s := inUse(t)
+		key := jwtgate.HMAC(storeKey, "HS256")
+		key.ID = kidHS
+		iss, err := issuing.New(issuing.Config{Key: key, Issuer: issuer, Audience: []string{audience}, Store: s, Now: clock.Now})
+		require.NoError(t, err)
+		auth := verifier(t, s, clock, 0)
+		iat := clock.Now()
+		long := mint("idp-1", "", "alice", iat, iat.Add(30*24*time.Hour))
+		other := mint("idp-2", "", "bob", iat, iat.Add(30*24*time.Hour))
+		accepted(t, auth, long, "before log out everywhere")
+		clock.Advance(time.Hour)
+		require.NoError(t, iss.RevokeSubject(ctx, "alice"))
+		for _, day := range []int{8, 29} {
+			clock.Set(iat.Add(time.Duration(day) * 24 * time.Hour))
+			refused(t, auth, long, "day "+strconv.Itoa(day))
+			accepted(t, auth, other, "day "+strconv.Itoa(day)+": another subject's")
+		}
 	})
 	t.Run("family revoked", func(t *testing.T) {
 		t.Parallel()
@@ -110,7 +221,9 @@ func RunStore(t *testing.T, newStore NewStore) {
 		assert.True(t, revoked(t, s, token("a-5", "", "alice", time.Time{})), "no iat: cannot be told apart")
 		assert.False(t, revoked(t, s, token("b-1", "", "bob", start)), "another subject")
 		clock.Set(before.Add(time.Hour))
-		assert.False(t, revoked(t, s, token("a-1", "", "alice", start)), "the mark ends")
+		assert.True(t, revoked(t, s, token("a-1", "", "alice", start)), "at its until: a verifier's leeway still accepts the tokens")
+		clock.Set(before.Add(time.Hour + jwtgate.MaxLeeway))
+		assert.False(t, revoked(t, s, token("a-1", "", "alice", start)), "the mark ends MaxLeeway after its until")
 	})
 	t.Run("subject mark in the second of a login: the family tells", func(t *testing.T) {
 		t.Parallel()

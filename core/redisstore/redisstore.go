@@ -13,8 +13,9 @@
 //	issuer, err := issuing.New(issuing.Config{ /* … */ Store: store})
 //
 // It works with any redis.UniversalClient: a single node, Sentinel or Cluster.
-// Every key expires with the tokens it concerns (PEXPIRE), so nothing grows
-// forever. A family lives in one hash, so its rotation is one Lua script on
+// Every key expires with the tokens it concerns (PEXPIRE), jwtgate.MaxLeeway
+// after their exp (a verifier accepts a token that long after it, with its
+// largest leeway: a revocation must last as long), so nothing grows forever. A family lives in one hash, so its rotation is one Lua script on
 // one key and works on Cluster.
 //
 // # Timeouts
@@ -268,10 +269,21 @@ var errEmptyID = errors.New("redisstore: empty id")
 
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
-// ttl is how long Redis keeps an entry that matters until until: at least
-// 1 ms (callers skip entries already past).
+// keep is how long past until an entry still revokes: the largest leeway a
+// verifier accepts a token with after its exp (see issuing.Store).
+const keep = jwtgate.MaxLeeway
+
+// keepMS is keep in milliseconds, for the comparisons with the until an
+// entry holds.
+const keepMS = int64(keep / time.Millisecond)
+
+// past reports whether an entry of until no longer revokes at now.
+func past(until, now time.Time) bool { return !now.Before(until.Add(keep)) }
+
+// ttl is how long Redis keeps an entry of until: until + keep − now, at
+// least 1 ms (callers skip entries already past).
 func (s *Store) ttl(until time.Time) string {
-	d := until.Sub(s.now()).Milliseconds()
+	d := until.Add(keep).Sub(s.now()).Milliseconds()
 	if d < 1 {
 		d = 1
 	}
@@ -360,7 +372,7 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 		case errors.Is(err, redis.Nil):
 		case err != nil:
 			return false, wrap(err)
-		case now < until:
+		case now < until+keepMS:
 			return true, nil
 		}
 	}
@@ -370,7 +382,7 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 		if err != nil {
 			return false, wrap(err)
 		}
-		if v[0] == "1" && now < toInt(v[1]) {
+		if v[0] == "1" && now < toInt(v[1])+keepMS {
 			return true, nil
 		}
 		if v[2] != nil {
@@ -382,7 +394,7 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 		if err != nil {
 			return false, wrap(err)
 		}
-		if v[0] != nil && now < toInt(v[1]) && issuing.IssuedBefore(t.IssuedAt, time.UnixMilli(toInt(v[0])), started) {
+		if v[0] != nil && now < toInt(v[1])+keepMS && issuing.IssuedBefore(t.IssuedAt, time.UnixMilli(toInt(v[0])), started) {
 			return true, nil
 		}
 	}
@@ -395,9 +407,12 @@ func toInt(v any) int64 {
 	return n
 }
 
-// Entries hold their until (ms since the epoch, by the store's clock) and
-// expire after until − now, so that Redis forgets them when their tokens have
-// expired even if its clock and the store's differ.
+// Entries hold their until (ms since the epoch, by the store's clock: the
+// latest exp of their tokens), count as revoking until until + keep, and
+// expire after until + keep − now, so that Redis forgets them when their
+// tokens have expired and no verifier's leeway accepts them, even if its
+// clock and the store's differ. A family's rotation still compares its own
+// until: a refresh token past its exp is not renewed.
 
 // script runs sc on key within ctx.
 func (s *Store) script(ctx context.Context, sc *redis.Script, key string, args ...any) (*redis.Cmd, error) {
@@ -478,8 +493,8 @@ func (s *Store) RevokeToken(ctx context.Context, id string, until time.Time) err
 	if id == "" {
 		return errEmptyID
 	}
-	if !until.After(s.now()) {
-		return nil // the token has expired: nothing to remember
+	if past(until, s.now()) {
+		return nil // the token has expired, and no leeway accepts it: nothing to remember
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
@@ -508,7 +523,7 @@ func (s *Store) RevokeFamily(ctx context.Context, family string, until time.Time
 	if family == "" {
 		return errEmptyID
 	}
-	if !until.After(s.now()) {
+	if past(until, s.now()) {
 		return nil
 	}
 	ctx, cancel := s.ctx(ctx)
@@ -530,7 +545,7 @@ func (s *Store) RevokeSubject(ctx context.Context, subject string, before, until
 	if subject == "" {
 		return errEmptyID
 	}
-	if !until.After(s.now()) {
+	if past(until, s.now()) {
 		return nil
 	}
 	ctx, cancel := s.ctx(ctx)
@@ -559,7 +574,7 @@ func (s *Store) StartFamily(ctx context.Context, family, tokenID string, until t
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	if !until.After(s.now()) {
+	if past(until, s.now()) {
 		return nil // born expired: every rotation will find it unknown
 	}
 	cmds, err := s.scripts(ctx,

@@ -54,13 +54,19 @@ func TestKeysExpireInRedis(t *testing.T) {
 	for _, k := range []string{prefix + "t:{jti-1}", prefix + "f:{fam-1}", prefix + "s:{alice}"} {
 		ttl, err := client.PTTL(ctx, k).Result()
 		require.NoError(t, err)
-		assert.InDelta(t, (10 * time.Minute).Milliseconds(), ttl.Milliseconds(), 5000, "%s expires with its tokens", k)
+		assert.InDelta(t, (10*time.Minute + jwtgate.MaxLeeway).Milliseconds(), ttl.Milliseconds(), 5000,
+			"%s expires MaxLeeway after its tokens: a verifier's leeway accepts them until then", k)
 	}
-	// An entry for an already expired token is not written at all.
-	require.NoError(t, s.RevokeToken(ctx, "jti-old", clock.Now().Add(-time.Second)))
+	// An entry for a token past its exp + MaxLeeway is not written at all;
+	// one within it is.
+	require.NoError(t, s.RevokeToken(ctx, "jti-old", clock.Now().Add(-jwtgate.MaxLeeway)))
 	n, err := client.Exists(ctx, prefix+"t:{jti-old}").Result()
 	require.NoError(t, err)
 	assert.Zero(t, n)
+	require.NoError(t, s.RevokeToken(ctx, "jti-leeway", clock.Now().Add(-time.Second)))
+	ttl, err = client.PTTL(ctx, prefix+"t:{jti-leeway}").Result()
+	require.NoError(t, err)
+	assert.InDelta(t, (jwtgate.MaxLeeway - time.Second).Milliseconds(), ttl.Milliseconds(), 5000, "a token past its exp but within the leeway")
 }
 
 func TestRedisDownFailsAndRecovers(t *testing.T) {
