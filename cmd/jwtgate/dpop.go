@@ -438,13 +438,11 @@ func signingMethod(alg string) jwt.SigningMethod {
 
 // proofKey reads the key a proof is signed with: a private asymmetric key.
 func proofKey(path, alg string) (*jwtgate.Key, error) {
-	data, kind, err := readKeyFile(path)
+	data, kind, err := readKeyFile(path, secretNeverSigns)
 	if err != nil {
 		return nil, err
 	}
 	switch kind {
-	case secretFile:
-		return nil, fmt.Errorf("-key %s holds neither a PEM key nor a JWK; if it is an HMAC secret, it cannot sign a proof: a proof carries its public key, and a secret has none (jwtgate dpop-key makes a key)", path)
 	case jwkSetFile:
 		return nil, fmt.Errorf("-key %s is a JWK Set; give one private key, as a JWK or a PEM file", path)
 	}

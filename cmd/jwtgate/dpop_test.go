@@ -393,7 +393,7 @@ func TestDPoPProofRefused(t *testing.T) {
 		{"an alg the key does not fit", with("-alg", "ES384"), 1, "-alg ES384"},
 		{"a public JWK", with("-key", publicJWKFile), 1, "holds a public key; a proof is signed with the private key"},
 		{"a public PEM", with("-key", publicPEM), 1, "holds a public key; a proof is signed with the private key"},
-		{"an HMAC secret", with("-key", secretFile), 1, "if it is an HMAC secret, it cannot sign a proof"},
+		{"an HMAC secret", with("-key", secretFile), 1, "if it holds an HMAC secret, it cannot sign a proof"},
 		{"a symmetric JWK", with("-key", octFile), 1, "is a symmetric key (HS256): a proof is signed with an asymmetric private key"},
 		{"a JWK Set", with("-key", setFile), 1, "is a JWK Set; give one private key"},
 		{"no such file", with("-key", filepath.Join(dir, "none.jwk")), 1, "-key: open"},

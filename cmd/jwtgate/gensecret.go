@@ -19,11 +19,13 @@ var genSecretCommand = &command{
 	detail: `Prints a random HMAC secret of as many bytes as the algorithm's hash (32 for
 HS256, 48 for HS384, 64 for HS512), encoded as -format says, on standard
 output. base64url and hex print text, followed by a line break: that text is
-the secret, used as it is (not decoded) by -key-env, by a -key file and by the
-example apps' JWT_SECRET, and it is longer than the minimum. raw prints the
-bytes themselves, without a line break, for a file given with -key.
+the secret, used as it is (not decoded) by -key-env, by a -secret-file file
+and by the example apps' JWT_SECRET, and it is longer than the minimum. raw
+prints the bytes themselves, without a line break, for a file given with
+-secret-file.
 
-  export JWT_SECRET=$(jwtgate gen-secret)`,
+  export JWT_SECRET=$(jwtgate gen-secret)
+  jwtgate gen-secret -format raw > hs256.secret   # then mint/verify -secret-file hs256.secret`,
 	setup: func(fs *flag.FlagSet) func(*env, []string) error {
 		alg := fs.String("alg", "HS256", "the `alg`orithm the secret is for: HS256, HS384 or HS512")
 		format := fs.String("format", "base64url", "the output `format`: base64url, hex or raw")
@@ -32,18 +34,28 @@ bytes themselves, without a line break, for a file given with -key.
 			if !ok {
 				return usagef("-alg %q is not an HMAC algorithm (want HS256, HS384 or HS512)", *alg)
 			}
-			b := make([]byte, n)
-			_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-			var out []byte
-			switch *format {
-			case "base64url":
-				out = []byte(base64.RawURLEncoding.EncodeToString(b) + "\n")
-			case "hex":
-				out = []byte(hex.EncodeToString(b) + "\n")
-			case "raw":
-				out = b
-			default:
+			if *format != "base64url" && *format != "hex" && *format != "raw" {
 				return usagef("-format %q is not base64url, hex or raw", *format)
+			}
+			var out []byte
+			for {
+				b := make([]byte, n)
+				_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+				switch *format {
+				case "base64url":
+					out = []byte(base64.RawURLEncoding.EncodeToString(b) + "\n")
+				case "hex":
+					out = []byte(hex.EncodeToString(b) + "\n")
+				default:
+					out = b
+				}
+				// Drawn again when the secret looks like key material
+				// (bytes that parse as DER, text that starts with "ssh-"),
+				// which -secret-file refuses: about once in a million raw
+				// secrets, far less often a text one.
+				if notASecret(secretFromFile(out), "") == nil {
+					break
+				}
 			}
 			if _, err := e.stdout.Write(out); err != nil {
 				return fmt.Errorf("writing the secret: %w", err)

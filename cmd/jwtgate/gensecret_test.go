@@ -67,7 +67,8 @@ func TestGenSecretRefuses(t *testing.T) {
 	}
 }
 
-// A generated secret works as JWT_SECRET and as a key file, in every format.
+// A generated secret works as JWT_SECRET and as a -secret-file, in every
+// format.
 func TestGenSecretRoundTrip(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -77,8 +78,8 @@ func TestGenSecretRoundTrip(t *testing.T) {
 			r := cli(t, nil, "", "gen-secret", "-alg", "HS512", "-format", format)
 			require.Equal(t, 0, r.code)
 			path := writeFile(t, dir, format, []byte(r.stdout))
-			token := mustMint(t, nil, "-key", path, "-alg", "HS512", "-iss", "i", "-aud", "a")
-			v := cli(t, nil, "", "verify", "-key", path, "-alg", "HS512", "-iss", "i", "-aud", "a", token)
+			token := mustMint(t, nil, "-secret-file", path, "-alg", "HS512", "-iss", "i", "-aud", "a")
+			v := cli(t, nil, "", "verify", "-secret-file", path, "-alg", "HS512", "-iss", "i", "-aud", "a", token)
 			assert.Equal(t, 0, v.code, v.stderr)
 			if format != "raw" {
 				env := map[string]string{"JWT_SECRET": strings.TrimSuffix(r.stdout, "\n")}

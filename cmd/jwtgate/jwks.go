@@ -17,7 +17,9 @@ var jwksCommand = &command{
 issuer serves (for example at /.well-known/jwks.json) for verifiers to fetch,
 each key with its kid, alg and "use":"sig". The key is a PEM file (private or
 public) or a JWK; the private half is never printed. An HMAC secret is
-refused: it is never published.
+refused: it is never published. Key material in a form jwtgate does not read
+(DER, an OpenSSH public key, PEM after a byte-order mark or openssl's Bag
+Attributes) is refused with what it looks like.
 
   jwtgate jwks -key private.pem -kid 2024-06 > jwks.json`,
 	setup: func(fs *flag.FlagSet) func(*env, []string) error {
@@ -34,13 +36,11 @@ refused: it is never published.
 			if isHMAC(*alg) {
 				return usagef("-alg %s is an HMAC algorithm: an HMAC secret is never published", *alg)
 			}
-			data, kind, err := readKeyFile(*path)
+			data, kind, err := readKeyFile(*path, secretNeverShown)
 			if err != nil {
 				return err
 			}
 			switch kind {
-			case secretFile:
-				return fmt.Errorf("-key %s holds neither a PEM key nor a JWK; if it is an HMAC secret, it is never published", *path)
 			case jwkSetFile:
 				return fmt.Errorf("-key %s is already a JWK Set; give one key, as a PEM file or a JWK", *path)
 			}

@@ -88,7 +88,7 @@ func TestJWKSRefuses(t *testing.T) {
 		want string
 	}{
 		{name: "no key", args: nil, code: 2, want: "give the key with -key"},
-		{name: "HMAC secret file", args: []string{"-key", secret}, code: 1, want: "HMAC secret, it is never published"},
+		{name: "HMAC secret file", args: []string{"-key", secret}, code: 1, want: "holds neither a PEM key nor a JWK; if it holds an HMAC secret, that is never published"},
 		{name: "oct JWK", args: []string{"-key", oct}, code: 1, want: "an HMAC secret, which is never published"},
 		{name: "HMAC alg", args: []string{"-key", private, "-alg", "HS256"}, code: 2, want: "an HMAC secret is never published"},
 		{name: "wrong alg", args: []string{"-key", private, "-alg", "RS256"}, code: 1, want: "RS256 needs an *rsa.PublicKey"},

@@ -5,19 +5,24 @@
 // it makes a client's key and signs its proofs.
 //
 //	jwtgate gen-secret [-alg HS256|HS384|HS512] [-format base64url|hex|raw]
-//	jwtgate mint (-key path | -key-env NAME) [-alg alg] [-iss iss] [-aud aud]... [-sub sub] [-scope scope] [claims]
+//	jwtgate mint (-key path | -secret-file path | -key-env NAME) [-alg alg] [-iss iss] [-aud aud]... [-sub sub] [-scope scope] [claims]
 //	jwtgate inspect [token|-]
-//	jwtgate verify (-key path | -key-env NAME | -jwks-url url) (-iss iss... | -skip-iss) (-aud aud... | -skip-aud) [token|-]
+//	jwtgate verify (-key path | -secret-file path | -key-env NAME | -jwks-url url) (-iss iss... | -skip-iss) (-aud aud... | -skip-aud) [token|-]
 //	jwtgate jwks -key path [-kid id] [-alg alg]
 //	jwtgate dpop-key [-alg ES256|ES384|ES512|EdDSA|PS256|RS256] [-out path]
 //	jwtgate dpop-proof -key path -htm METHOD -htu URL [-token ACCESS_TOKEN] [-nonce N] [-iat when]
 //	jwtgate help [command]
 //
-// A key given with -key is a file: a PEM key (read by jwtgate.ParsePEM), a
-// JWK (jwks.ParseKey), for verify a JWK Set, or else an HMAC secret, the
-// file's bytes (a text file's one trailing line ending dropped). A key given
-// with -key-env NAME is an HMAC secret, the variable's text as it is, as the
-// example apps read JWT_SECRET.
+// A key given with -key is a file holding a key: a PEM key (read by
+// jwtgate.ParsePEM), a JWK (jwks.ParseKey) or, for verify, a JWK Set, and
+// nothing else. An HMAC secret is given with -secret-file path (the file's
+// bytes, a text file's one trailing line ending dropped) or -key-env NAME (the
+// variable's text as it is, as the example apps read JWT_SECRET). A key is
+// never a secret: a -key file in no form jwtgate reads is refused, and so is a
+// secret that is key material (a PEM block, a JWK, DER, an OpenSSH public
+// key, text after a byte-order mark, openssl's Bag Attributes), with what it
+// looks like; verifying HS256 with a public key's bytes would accept tokens
+// anyone can sign (algorithm confusion).
 //
 // A token is read from the command line, or from standard input when it is
 // "-" or absent. mint prints the token alone on standard output, so that

@@ -16,17 +16,21 @@ import (
 
 var mintCommand = &command{
 	name:    "mint",
-	args:    "(-key path | -key-env NAME) [-alg alg] [-kid id] [-iss iss] [-sub sub] [-aud aud]... [-scope scope] [-jti id] [-ttl 15m] [-nbf when] [-claim name=json]... [-typ at+jwt]",
+	args:    "(-key path | -secret-file path | -key-env NAME) [-alg alg] [-kid id] [-iss iss] [-sub sub] [-aud aud]... [-scope scope] [-jti id] [-ttl 15m] [-nbf when] [-claim name=json]... [-typ at+jwt]",
 	summary: "sign a token with claims from flags, for tests",
 	detail: `Signs a token and prints it alone on standard output:
 
   ACCESS_TOKEN=$(jwtgate mint -key-env JWT_SECRET -iss jwtgate-example -aud jwtgate-example-api -sub alice -scope read)
 
-The key is a file (-key: a PEM private key, a private JWK or, for HS256, HS384
-and HS512, a file holding the secret) or an environment variable holding an
-HMAC secret as text (-key-env, such as the example apps' JWT_SECRET). -alg
-defaults to the algorithm the key names or allows: HS256 for a secret, RS256
-for RSA, ES256/ES384/ES512 by curve, EdDSA for Ed25519.
+The key is a key file (-key: a PEM private key or a private JWK), a file
+holding an HMAC secret (-secret-file: the file's bytes, a text file's one
+trailing line ending dropped) or an environment variable holding an HMAC
+secret as text (-key-env, such as the example apps' JWT_SECRET). A -key file
+is never taken for a secret, and a key is never a secret: key material in a
+form jwtgate does not read (DER, an OpenSSH public key, PEM after a
+byte-order mark or openssl's Bag Attributes) is refused with what it looks
+like. -alg defaults to the algorithm the key names or allows: HS256 for a
+secret, RS256 for RSA, ES256/ES384/ES512 by curve, EdDSA for Ed25519.
 
 iat is the time of minting; iat, exp and nbf are whole seconds. A negative
 -ttl mints a token that has already expired, -ttl 0 one without exp. The
@@ -34,7 +38,8 @@ header's typ is at+jwt (an access token, RFC 9068) unless -typ says otherwise;
 -typ= leaves it out.`,
 	setup: func(fs *flag.FlagSet) func(*env, []string) error {
 		var o mintOptions
-		fs.StringVar(&o.keyPath, "key", "", "the signing key, the file at `path`: a PEM private key, a private JWK, or a file holding an HMAC secret")
+		fs.StringVar(&o.keyPath, "key", "", "the signing key, the file at `path`: a PEM private key or a private JWK (never an HMAC secret: see -secret-file)")
+		fs.StringVar(&o.secretPath, "secret-file", "", "the file at `path` holding an HMAC secret, used byte for byte (a text file's one trailing line ending dropped)")
 		fs.StringVar(&o.keyEnv, "key-env", "", "the `NAME` of an environment variable holding an HMAC secret, such as JWT_SECRET")
 		fs.StringVar(&o.alg, "alg", "", "the `alg`orithm: "+strings.Join(jwtgate.SupportedAlgorithms(), ", ")+" (default: the key's)")
 		fs.StringVar(&o.kid, "kid", "", "the header's `kid` (default: a JWK's own kid, else none)")
@@ -61,14 +66,15 @@ header's typ is at+jwt (an access token, RFC 9068) unless -typ says otherwise;
 }
 
 type mintOptions struct {
-	keyPath, keyEnv, alg, kid string
-	iss, sub, scope, jti      string
-	jtiSet                    bool
-	aud                       stringList
-	ttl                       time.Duration
-	nbf                       string
-	claims                    claimList
-	typ                       string
+	keyPath, secretPath  string
+	keyEnv, alg, kid     string
+	iss, sub, scope, jti string
+	jtiSet               bool
+	aud                  stringList
+	ttl                  time.Duration
+	nbf                  string
+	claims               claimList
+	typ                  string
 }
 
 // mint checks the options, reads the key and signs the token.
@@ -76,8 +82,8 @@ func (o *mintOptions) mint(getenv func(string) string, now time.Time) (string, e
 	if err := checkAlg(o.alg); err != nil {
 		return "", err
 	}
-	if (o.keyPath == "") == (o.keyEnv == "") {
-		return "", usagef("give the signing key with -key or -key-env, not both")
+	if n := countSet(o.keyPath, o.secretPath, o.keyEnv); n != 1 {
+		return "", usagef("give the signing key with one of -key, -secret-file and -key-env")
 	}
 	for _, a := range o.aud {
 		if a == "" {
@@ -102,10 +108,13 @@ func (o *mintOptions) mint(getenv func(string) string, now time.Time) (string, e
 
 	var key *jwtgate.Key
 	var err error
-	if o.keyEnv != "" {
+	switch {
+	case o.keyEnv != "":
 		key, err = envSecret(getenv, o.keyEnv, o.alg, o.kid)
-	} else {
-		key, err = fileKey(o.keyPath, o.alg, o.kid)
+	case o.secretPath != "":
+		key, err = secretFileKey(o.secretPath, o.alg, o.kid)
+	default:
+		key, err = fileKey(o.keyPath, o.alg, o.kid, secretGoesElsewhere)
 	}
 	if err != nil {
 		return "", err

@@ -140,17 +140,18 @@ func TestMintRefuses(t *testing.T) {
 		code int
 		want string
 	}{
-		{name: "no key", args: []string{"-iss", "x"}, code: 2, want: "-key or -key-env"},
-		{name: "two keys", args: []string{"-key", secretFile, "-key-env", "JWT_SECRET"}, code: 2, want: "not both"},
+		{name: "no key", args: []string{"-iss", "x"}, code: 2, want: "one of -key, -secret-file and -key-env"},
+		{name: "two keys", args: []string{"-key", privatePEM, "-key-env", "JWT_SECRET"}, code: 2, want: "one of -key, -secret-file and -key-env"},
 		{name: "alg none", args: []string{"-key-env", "JWT_SECRET", "-alg", "none"}, code: 2, want: `-alg "none" is not supported`},
 		{name: "alg lower case", args: []string{"-key-env", "JWT_SECRET", "-alg", "hs256"}, code: 2, want: `-alg "hs256" is not supported`},
 		{name: "HS256 secret under 32 bytes", args: []string{"-key-env", "SHORT"}, code: 1, want: "HS256 secret is 31 bytes, needs at least 32"},
 		{name: "HS512 secret under 64 bytes", args: []string{"-key-env", "SHORT", "-alg", "HS512"}, code: 1, want: "HS512 secret is 31 bytes, needs at least 64"},
-		{name: "short secret file", args: []string{"-key", shortFile}, code: 1, want: "HS256 secret is 20 bytes, needs at least 32"},
+		{name: "short secret file", args: []string{"-secret-file", shortFile}, code: 1, want: "HS256 secret is 20 bytes, needs at least 32"},
+		{name: "secret file as -key", args: []string{"-key", secretFile}, code: 1, want: "neither a PEM key nor a JWK: an HMAC secret in a file is given with -secret-file"},
 		{name: "variable unset", args: []string{"-key-env", "NOPE"}, code: 1, want: "NOPE is not set or empty"},
-		{name: "PEM in the variable", args: []string{"-key-env", "PEM"}, code: 1, want: "secret is a PEM block"},
+		{name: "PEM in the variable", args: []string{"-key-env", "PEM"}, code: 1, want: "-key-env PEM is a PEM key, never an HMAC secret"},
 		{name: "secret with an asymmetric alg", args: []string{"-key-env", "JWT_SECRET", "-alg", "RS256"}, code: 1, want: "-alg RS256 cannot use"},
-		{name: "secret file with an asymmetric alg", args: []string{"-key", secretFile, "-alg", "ES256"}, code: 1, want: "-alg ES256 cannot use"},
+		{name: "secret file with an asymmetric alg", args: []string{"-secret-file", secretFile, "-alg", "ES256"}, code: 1, want: "-alg ES256 cannot use"},
 		{name: "public key", args: []string{"-key", publicPEM}, code: 1, want: "holds a public key; minting needs the private key"},
 		{name: "PEM with HMAC", args: []string{"-key", privatePEM, "-alg", "HS256"}, code: 1, want: "is a PEM key, which -alg HS256 cannot use"},
 		{name: "PEM with the wrong alg", args: []string{"-key", privatePEM, "-alg", "ES384"}, code: 1, want: "ES384 needs a key on curve P-384"},
@@ -207,9 +208,9 @@ func TestRoundTrip(t *testing.T) {
 			if isHMAC(alg) {
 				path := writeFile(t, dir, alg+".secret", []byte(testSecret+"\n"))
 				other := writeFile(t, dir, alg+".other", []byte(strings.ToUpper(testSecret)))
-				signWith = [][]string{{"-key", path}, {"-key-env", "JWT_SECRET"}}
-				verifyWith = [][]string{{"-key", path}, {"-key-env", "JWT_SECRET"}}
-				wrong = [][]string{{"-key", other}, {"-key-env", "OTHER_SECRET"}}
+				signWith = [][]string{{"-secret-file", path}, {"-key-env", "JWT_SECRET"}}
+				verifyWith = [][]string{{"-secret-file", path}, {"-key-env", "JWT_SECRET"}}
+				wrong = [][]string{{"-secret-file", other}, {"-key-env", "OTHER_SECRET"}}
 			} else {
 				private, public := writePEM(t, dir, alg, keyPair(alg, 0))
 				_, otherPublic := writePEM(t, dir, alg+".other", keyPair(alg, 1))

@@ -18,7 +18,7 @@ import (
 
 var verifyCommand = &command{
 	name:    "verify",
-	args:    "(-key path | -key-env NAME | -jwks-url url) (-iss iss... | -skip-iss) (-aud aud... | -skip-aud) [-alg alg] [-leeway d] [-require claim]... [-typ typ]... [token|-]",
+	args:    "(-key path | -secret-file path | -key-env NAME | -jwks-url url) (-iss iss... | -skip-iss) (-aud aud... | -skip-aud) [-alg alg] [-leeway d] [-require claim]... [-typ typ]... [token|-]",
 	summary: "verify a token by the middleware's rules",
 	maxArgs: 1,
 	detail: `Verifies a token as the middleware does, with a jwtgate.Config built from the
@@ -28,21 +28,28 @@ the required claims. On success it prints the claims as JSON and exits 0; on
 failure it prints, on standard error, the refusal as a client would get it
 (status, error code, description) and the cause behind it, and exits 1.
 
-The key is a file (-key: a PEM key, public or private, a JWK, a JWK Set, or a
-file holding an HMAC secret), an environment variable holding an HMAC secret
-as text (-key-env), or an issuer's published JWK Set (-jwks-url: https, or
-http on a loopback host with -allow-http-loopback). Revocation is not checked:
-a service's revocation store is its own.
+The key is a key file (-key: a PEM key, public or private, a JWK or a JWK
+Set), a file holding an HMAC secret (-secret-file: the file's bytes, a text
+file's one trailing line ending dropped), an environment variable holding an
+HMAC secret as text (-key-env), or an issuer's published JWK Set (-jwks-url:
+https, or http on a loopback host with -allow-http-loopback). A -key file is
+never taken for a secret, and a key is never a secret: key material in a form
+jwtgate does not read (DER, an OpenSSH public key, PEM after a byte-order
+mark or openssl's Bag Attributes) is refused with what it looks like, since
+verifying HS256 with a public key's bytes accepts tokens anyone can sign
+(algorithm confusion). Revocation is not checked: a service's revocation store
+is its own.
 
 The token is the argument, or is read from standard input when the argument
 is "-" or absent; a leading "Bearer " is ignored.`,
 	setup: func(fs *flag.FlagSet) func(*env, []string) error {
 		var o verifyOptions
-		fs.StringVar(&o.keyPath, "key", "", "the key, the file at `path`: a PEM key, a JWK, a JWK Set or a file holding an HMAC secret")
+		fs.StringVar(&o.keyPath, "key", "", "the key, the file at `path`: a PEM key, a JWK or a JWK Set (never an HMAC secret: see -secret-file)")
+		fs.StringVar(&o.secretPath, "secret-file", "", "the file at `path` holding an HMAC secret, used byte for byte (a text file's one trailing line ending dropped)")
 		fs.StringVar(&o.keyEnv, "key-env", "", "the `NAME` of an environment variable holding an HMAC secret, such as JWT_SECRET")
 		fs.StringVar(&o.jwksURL, "jwks-url", "", "the `URL` of the issuer's JWK Set")
 		fs.BoolVar(&o.allowHTTPLoopback, "allow-http-loopback", false, "accept an http:// -jwks-url on localhost or a loopback address")
-		fs.StringVar(&o.alg, "alg", "", "the `alg`orithm of -key or -key-env (default: the one the key names or allows; HS256 for a secret)")
+		fs.StringVar(&o.alg, "alg", "", "the `alg`orithm of -key, -secret-file or -key-env (default: the one the key names or allows; HS256 for a secret)")
 		fs.Var(&o.iss, "iss", "an accepted `issuer`; repeatable; required unless -skip-iss")
 		fs.BoolVar(&o.skipIss, "skip-iss", false, "accept any issuer")
 		fs.Var(&o.aud, "aud", "an accepted `audience` (this service); repeatable; required unless -skip-aud")
@@ -64,25 +71,20 @@ is "-" or absent; a leading "Bearer " is ignored.`,
 }
 
 type verifyOptions struct {
-	keyPath, keyEnv, jwksURL string
-	allowHTTPLoopback        bool
-	alg                      string
-	iss, aud                 stringList
-	skipIss, skipAud         bool
-	leeway                   time.Duration
-	require, types           stringList
+	keyPath, secretPath string
+	keyEnv, jwksURL     string
+	allowHTTPLoopback   bool
+	alg                 string
+	iss, aud            stringList
+	skipIss, skipAud    bool
+	leeway              time.Duration
+	require, types      stringList
 }
 
 // check finds the usage errors before anything is read.
 func (o *verifyOptions) check() error {
-	n := 0
-	for _, s := range []string{o.keyPath, o.keyEnv, o.jwksURL} {
-		if s != "" {
-			n++
-		}
-	}
-	if n != 1 {
-		return usagef("give the key with one of -key, -key-env and -jwks-url")
+	if countSet(o.keyPath, o.secretPath, o.keyEnv, o.jwksURL) != 1 {
+		return usagef("give the key with one of -key, -secret-file, -key-env and -jwks-url")
 	}
 	if err := checkAlg(o.alg); err != nil {
 		return err
@@ -115,6 +117,12 @@ func (o *verifyOptions) keys(ctx context.Context, e *env) (src jwtgate.KeySource
 	case o.keyEnv != "":
 		k, err := envSecret(e.getenv, o.keyEnv, o.alg, "")
 		return k, func() {}, err
+	case o.secretPath != "":
+		k, err := secretFileKey(o.secretPath, o.alg, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		return verifyOnly(k), func() {}, nil
 	case o.jwksURL != "":
 		// The remote set's failures (a fetch, a refused key) are worth
 		// seeing here: they are why a token would be refused.
@@ -133,7 +141,7 @@ func (o *verifyOptions) keys(ctx context.Context, e *env) (src jwtgate.KeySource
 		}
 		return r, func() { _ = r.Close() }, nil
 	}
-	data, kind, err := readKeyFile(o.keyPath)
+	data, kind, err := readKeyFile(o.keyPath, secretGoesElsewhere)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -156,9 +156,10 @@ func TestVerifyKeys(t *testing.T) {
 		{name: "JWK Set URL with -alg", key: []string{"-jwks-url", srv.URL, "-alg", "PS256", "-allow-http-loopback"}, code: 2, stderr: []string{"-alg does not apply to -jwks-url"}},
 		{name: "JWK Set URL failing", key: []string{"-jwks-url", broken.URL, "-allow-http-loopback"}, code: 1, stderr: []string{"500 Internal Server Error", "refused: 401 invalid_token"}},
 		{name: "JWK Set URL not answering TLS", key: []string{"-jwks-url", httpsURL}, code: 1, stderr: []string{"refused: 401 invalid_token", "no key for token"}},
-		{name: "HMAC secret for an RSA token", key: []string{"-key", secret}, code: 1, stderr: []string{"refused: 401 invalid_token"}},
-		{name: "two keys", key: []string{"-key", public, "-jwks-url", srv.URL}, code: 2, stderr: []string{"one of -key, -key-env and -jwks-url"}},
-		{name: "no key", key: nil, code: 2, stderr: []string{"one of -key, -key-env and -jwks-url"}},
+		{name: "HMAC secret for an RSA token", key: []string{"-secret-file", secret}, code: 1, stderr: []string{"refused: 401 invalid_token"}},
+		{name: "HMAC secret as -key", key: []string{"-key", secret}, code: 1, stderr: []string{"an HMAC secret in a file is given with -secret-file"}},
+		{name: "two keys", key: []string{"-key", public, "-jwks-url", srv.URL}, code: 2, stderr: []string{"one of -key, -secret-file, -key-env and -jwks-url"}},
+		{name: "no key", key: nil, code: 2, stderr: []string{"one of -key, -secret-file, -key-env and -jwks-url"}},
 		{name: "missing file", key: []string{"-key", dir + "/nope"}, code: 1, stderr: []string{"no such file"}},
 	}
 	for _, tt := range tests {
