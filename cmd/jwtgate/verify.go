@@ -40,6 +40,12 @@ verifying HS256 with a public key's bytes accepts tokens anyone can sign
 (algorithm confusion). Revocation is not checked: a service's revocation store
 is its own.
 
+A token bound to a DPoP key (a cnf claim with jkt, RFC 9449) is refused, as
+Authenticator.Verify refuses it: the proof that its holder has the key belongs
+to an HTTP request (its method, URL and time), which verify has not. Send such
+a token to the service with a fresh proof (jwtgate dpop-proof -token), or
+decode it with jwtgate inspect.
+
 The token is the argument, or is read from standard input when the argument
 is "-" or absent; a leading "Bearer " is ignored.`,
 	setup: func(fs *flag.FlagSet) func(*env, []string) error {
@@ -192,6 +198,9 @@ func (o *verifyOptions) verify(ctx context.Context, e *env, raw string) error {
 	if err != nil {
 		r := auth.Response(err)
 		fmt.Fprintf(e.stderr, "jwtgate verify: refused: %d %s: %s\n", r.Status, r.Code, r.Description)
+		if errors.Is(err, jwtgate.ErrTokenBound) {
+			fmt.Fprintf(e.stderr, "jwtgate verify: the token is bound to a DPoP key%s: a DPoP proof belongs to an HTTP request (its method, URL and time), which verify has not; send the token to the service with a fresh proof (jwtgate dpop-proof -token)\n", boundJKT(raw))
+		}
 		return &refusal{err}
 	}
 	claims, ok := t.Claims.(*jwtgate.Claims)
@@ -205,6 +214,29 @@ func (o *verifyOptions) verify(ctx context.Context, e *env, raw string) error {
 	buf.WriteByte('\n')
 	_, err = io.Copy(e.stdout, &buf)
 	return err
+}
+
+// boundJKT is " (cnf.jkt …)" for the token raw, which Authenticator.Verify
+// refused as bound to a key once it had verified it, or "" when cnf.jkt
+// cannot be read.
+func boundJKT(raw string) string {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := segment(parts[1], "payload")
+	if err != nil {
+		return ""
+	}
+	var claims struct {
+		Cnf struct {
+			JKT string `json:"jkt"`
+		} `json:"cnf"`
+	}
+	if json.Unmarshal(payload, &claims) != nil || !isB64Token(claims.Cnf.JKT) || len(claims.Cnf.JKT) > 86 {
+		return ""
+	}
+	return " (cnf.jkt " + claims.Cnf.JKT + ")"
 }
 
 // refusal is a token the Authenticator refused: printed as the cause, on one

@@ -193,3 +193,54 @@ func TestVerifyPrivateJWKSet(t *testing.T) {
 	assert.Equal(t, 1, v.code)
 	assert.Contains(t, v.stderr, "no key for token")
 }
+
+// TestVerifyBoundToken: a token bound to a DPoP key (cnf.jkt) is refused:
+// the proof that its holder has the key belongs to an HTTP request, which
+// verify has not. Otherwise the token is valid, signed with a secret or an
+// RSA key.
+func TestVerifyBoundToken(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	private, public := writePEM(t, dir, "rs", keyPair("RS256", 0))
+	jkt := jwkThumbprintOf(t)
+	cnf := `cnf={"jkt":"` + jkt + `"}`
+	for _, tt := range []struct {
+		name       string
+		mint, keys []string
+	}{
+		{name: "HS256, -key-env", mint: []string{"-key-env", "JWT_SECRET"}, keys: []string{"-key-env", "JWT_SECRET"}},
+		{name: "RS256, a PEM key", mint: []string{"-key", private}, keys: []string{"-key", public}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := append(append([]string{}, tt.mint...), "-iss", "i", "-aud", "a", "-sub", "alice")
+			bearer := mustMint(t, secretEnv, args...)
+			v := cli(t, secretEnv, "", append(append([]string{"verify"}, tt.keys...), "-iss", "i", "-aud", "a", bearer)...)
+			require.Equal(t, 0, v.code, "the same token without cnf verifies: %s", v.stderr)
+
+			bound := mustMint(t, secretEnv, append(args, "-claim", cnf)...)
+			v = cli(t, secretEnv, "", append(append([]string{"verify"}, tt.keys...), "-iss", "i", "-aud", "a", bound)...)
+			assert.Equal(t, 1, v.code, v.stdout)
+			assert.Empty(t, v.stdout, "no claims printed")
+			assert.Contains(t, v.stderr, "refused: 401 invalid_token")
+			assert.Contains(t, v.stderr, "bound to a key")
+			assert.Contains(t, v.stderr, "bound to a DPoP key (cnf.jkt "+jkt+")")
+			assert.Contains(t, v.stderr, "a DPoP proof belongs to an HTTP request")
+		})
+	}
+
+	r := cli(t, nil, "", "help", "verify")
+	require.Equal(t, 0, r.code)
+	assert.Contains(t, r.stdout, "bound to a DPoP key")
+}
+
+// jwkThumbprintOf is the RFC 7638 thumbprint of a fresh DPoP key: 43
+// base64url characters, as a cnf.jkt holds.
+func jwkThumbprintOf(t *testing.T) string {
+	t.Helper()
+	r := cli(t, nil, "", "dpop-key")
+	require.Equal(t, 0, r.code, r.stderr)
+	jkt := printedJKT(t, r.stderr)
+	require.Len(t, jkt, 43)
+	return jkt
+}
