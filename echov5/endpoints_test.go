@@ -78,7 +78,9 @@ func TestEndpointsDPoP(t *testing.T) {
 	var pair issuing.Pair
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &pair))
 	assert.Equal(t, "DPoP", pair.TokenType)
-	bound, err := auth.Verify(context.Background(), pair.AccessToken)
+	_, err = auth.Verify(context.Background(), pair.AccessToken)
+	require.ErrorIs(t, err, jwtgate.ErrTokenBound, "a bound token outside its request")
+	bound, err := auth.VerifyBound(context.Background(), pair.AccessToken, client.JKT())
 	require.NoError(t, err)
 	assert.Equal(t, client.JKT(), bound.JKT)
 
