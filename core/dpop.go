@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"log/slog"
 	"math/big"
 	"net/url"
 	"slices"
@@ -20,6 +21,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jwtgate/jwtgate/core/internal/keycheck"
 	"github.com/jwtgate/jwtgate/core/internal/parse"
 	"github.com/jwtgate/jwtgate/extractors"
 )
@@ -257,6 +259,15 @@ func b64Token(s string) bool {
 // small JWT, its key an RSA modulus at most.
 const maxProofSize = 8 << 10
 
+// maxProofRSABits bounds a proof's RSA key. The proof is checked before
+// anything else of the request is authenticated, and an RSA signature
+// check's cost grows with the square of the modulus: a 16384-bit key cost
+// 23 ms a request. 4096 bits is the largest size clients generate (and
+// four times the cost of 2048).
+const maxProofRSABits = 4096
+
+var errProofRSASize = errors.New("jwtgate: dpop: the proof's RSA key is larger than 4096 bits")
+
 // proofError is an *Error of kind ErrInvalidDPoPProof.
 func proofError(cause error) *Error {
 	e := newError(ErrInvalidDPoPProof, cause, "The DPoP proof is invalid")
@@ -265,46 +276,146 @@ func proofError(cause error) *Error {
 }
 
 // CheckDPoPProof checks the DPoP proof of request r (its one DPoP header)
-// as RFC 9449 §4.3 asks, and returns the RFC 7638 thumbprint of its key. A
-// token endpoint (the issuing package's login and refresh) calls it with
-// accessToken "" and boundTo "" (or the thumbprint a refresh token is bound
-// to); the resource server's check passes the access token (ath) and its
-// cnf.jkt. Errors are *Error of kind ErrInvalidDPoPProof, ErrUseDPoPNonce
-// or ErrUnavailable (the replay store could not answer). It needs
-// Config.DPoP.
+// as RFC 9449 §4.3 asks, records it in the replay store, and returns the
+// RFC 7638 thumbprint of its key: ReadDPoPProof and DPoPProof.Use in one. A
+// token endpoint should rather call the two apart, and Use the proof only
+// once the request's credentials are known good, so that wrong passwords
+// with fresh proofs do not fill the replay store. Errors are *Error of kind
+// ErrInvalidDPoPProof, ErrUseDPoPNonce, ErrMisconfigured (a request view
+// that gives no path) or ErrUnavailable (the replay store could not
+// answer). It needs Config.DPoP.
 func (a *Authenticator) CheckDPoPProof(ctx context.Context, r extractors.Request, accessToken, boundTo string) (thumbprint string, err error) {
+	p, err := a.ReadDPoPProof(r, accessToken, boundTo)
+	if err != nil {
+		return "", err
+	}
+	if err := p.Use(ctx); err != nil {
+		return "", err
+	}
+	return p.Thumbprint(), nil
+}
+
+// ReadDPoPProof checks the DPoP proof of request r (its one DPoP header)
+// by every rule of RFC 9449 §4.3 but one: that it is used once, which
+// DPoPProof.Use checks and records. A token endpoint (the issuing
+// package's login and refresh) calls it with accessToken "" and boundTo ""
+// (or the thumbprint a refresh token is bound to), checks the credentials
+// or the refresh token, and only then calls Use. Errors are *Error of kind
+// ErrInvalidDPoPProof, ErrUseDPoPNonce or ErrMisconfigured. It needs
+// Config.DPoP.
+func (a *Authenticator) ReadDPoPProof(r extractors.Request, accessToken, boundTo string) (*DPoPProof, error) {
 	if a.dpop == nil {
-		return "", proofError(errors.New("jwtgate: dpop: Config.DPoP is not set"))
+		return nil, proofError(errors.New("jwtgate: dpop: Config.DPoP is not set"))
 	}
 	proof, n := r.Header("DPoP")
 	if n != 1 {
-		return "", proofError(errProofCount)
+		return nil, proofError(errProofCount)
 	}
-	jkt, e := a.checkProof(ctx, r, proof, accessToken, boundTo)
+	p, e := a.readProof(r, proof, accessToken, boundTo)
 	if e != nil {
-		return "", e
+		return nil, e
 	}
-	return jkt, nil
+	return p, nil
 }
 
-// checkProof is RFC 9449 §4.3's list, cheapest first, the replay store last.
-func (a *Authenticator) checkProof(ctx context.Context, r extractors.Request, proof, accessToken, boundTo string) (string, *Error) {
+// DPoPProof is a proof ReadDPoPProof found good, not yet recorded as used.
+type DPoPProof struct {
+	a   *Authenticator
+	jkt string
+	jti string
+	iat time.Time
+}
+
+// Thumbprint is the RFC 7638 thumbprint of the proof's key: what cnf.jkt
+// holds in a token bound to it.
+func (p *DPoPProof) Thumbprint() string { return p.jkt }
+
+// Use records the proof in the replay store, so that it is accepted once:
+// an *Error of kind ErrInvalidDPoPProof when it was used before, or
+// ErrUnavailable when the store could not answer.
+func (p *DPoPProof) Use(ctx context.Context) error {
+	if e := p.a.useProof(ctx, p); e != nil {
+		return e
+	}
+	return nil
+}
+
+// errNoPath: the request view cannot give the path DPoP compares htu with.
+var errNoPath = errors.New("jwtgate: dpop: the request view gives no path (its Path method is missing or returns \"\"); DPoP cannot compare htu")
+
+// readProof is RFC 9449 §4.3's list without the replay store, cheapest
+// first: every check that needs no signature runs before the one that
+// does, so that a hostile proof costs a parse unless it is well made for
+// this very request, and the key it would cost a signature check with is
+// bounded (RSA at most maxProofRSABits).
+func (a *Authenticator) readProof(r extractors.Request, proof, accessToken, boundTo string) (*DPoPProof, *Error) {
 	d := a.dpop
 	if len(proof) > maxProofSize {
-		return "", proofError(ErrTokenTooLarge)
+		return nil, proofError(ErrTokenTooLarge)
 	}
 	dot1, dot2, ok := compactShape(proof)
 	if !ok {
-		return "", proofError(ErrTokenShape)
+		return nil, proofError(ErrTokenShape)
 	}
-	hdr, ok := decode(proof[:dot1])
+	alg, jwk, e := readProofHeader(proof[:dot1], d.Algorithms)
+	if e != nil {
+		return nil, e
+	}
+	payload, ok := decode(proof[dot1+1 : dot2])
 	if !ok {
-		return "", proofError(ErrTokenShape)
+		return nil, proofError(ErrClaimsInvalid)
 	}
-	var (
-		alg, typ string
-		jwk      string
-	)
+	var c proofClaims
+	if !c.read(payload) {
+		return nil, proofError(ErrClaimsInvalid)
+	}
+	now := a.now()
+	if c.htm != r.Method() {
+		return nil, proofError(errors.New("jwtgate: dpop: htm is not the request's method"))
+	}
+	same, err := a.sameURL(c.htu, r)
+	if err != nil {
+		a.wiring.Do(func() {
+			a.logger.LogAttrs(context.Background(), slog.LevelError, err.Error())
+		})
+		e := newError(ErrMisconfigured, err, "The server is misconfigured")
+		e.dpop = true
+		return nil, e
+	}
+	switch {
+	case !same:
+		return nil, proofError(errors.New("jwtgate: dpop: htu is not the request's URL"))
+	case c.iat.IsZero() || c.iat.Before(now.Add(-d.Window)) || c.iat.After(now.Add(d.Window)):
+		return nil, proofError(errors.New("jwtgate: dpop: iat is outside the window"))
+	case accessToken != "" && c.ath != tokenHash(accessToken):
+		return nil, proofError(errors.New("jwtgate: dpop: ath is not the access token's hash"))
+	}
+	key, jkt, err := publicJWK(jwk, alg)
+	if err != nil {
+		return nil, proofError(err)
+	}
+	if boundTo != "" && jkt != boundTo {
+		return nil, proofError(errors.New("jwtgate: dpop: the proof's key is not the one the token is bound to"))
+	}
+	if d.Nonces != nil && (c.nonce == "" || !d.Nonces.Valid(c.nonce)) {
+		e := newError(ErrUseDPoPNonce, errors.New("jwtgate: dpop: no current nonce"), "The resource server requires a nonce in the DPoP proof")
+		e.dpop, e.nonce = true, d.Nonces.Nonce()
+		return nil, e
+	}
+	if err := verifySignature(alg, proof, dot2, key); err != nil {
+		return nil, proofError(err)
+	}
+	return &DPoPProof{a: a, jkt: jkt, jti: c.jti, iat: c.iat}, nil
+}
+
+// readProofHeader reads a proof's protected header: its alg, one of algs,
+// and its jwk member (still JSON).
+func readProofHeader(seg string, algs []string) (alg, jwk string, e *Error) {
+	hdr, ok := decode(seg)
+	if !ok {
+		return "", "", proofError(ErrTokenShape)
+	}
+	var typ string
 	var m parse.Members[string]
 	for {
 		name, value, ok := m.Next(hdr)
@@ -322,57 +433,31 @@ func (a *Authenticator) checkProof(ctx context.Context, r extractors.Request, pr
 			ok = false // nothing else may name the key or change what is signed
 		}
 		if !ok {
-			return "", proofError(ErrHeaderInvalid)
+			return "", "", proofError(ErrHeaderInvalid)
 		}
 	}
 	switch {
 	case m.Failed():
-		return "", proofError(ErrHeaderInvalid)
+		return "", "", proofError(ErrHeaderInvalid)
 	case !asciiEqualFold(typ, "dpop+jwt") && !asciiEqualFold(typ, "application/dpop+jwt"):
-		return "", proofError(ErrTypeNotAllowed)
-	case !slices.Contains(d.Algorithms, alg):
-		return "", proofError(ErrAlgorithmMismatch)
+		return "", "", proofError(ErrTypeNotAllowed)
+	case !slices.Contains(algs, alg):
+		return "", "", proofError(ErrAlgorithmMismatch)
 	case jwk == "":
-		return "", proofError(ErrUnknownKey)
+		return "", "", proofError(ErrUnknownKey)
 	}
-	key, jkt, err := publicJWK(jwk, alg)
-	if err != nil {
-		return "", proofError(err)
-	}
-	payload, ok := decode(proof[dot1+1 : dot2])
-	if !ok {
-		return "", proofError(ErrClaimsInvalid)
-	}
-	var c proofClaims
-	if !c.read(payload) {
-		return "", proofError(ErrClaimsInvalid)
-	}
-	if err := verifySignature(alg, proof, dot2, key); err != nil {
-		return "", proofError(err)
-	}
-	now := a.now()
-	switch {
-	case c.htm != r.Method():
-		return "", proofError(errors.New("jwtgate: dpop: htm is not the request's method"))
-	case !a.sameURL(c.htu, r):
-		return "", proofError(errors.New("jwtgate: dpop: htu is not the request's URL"))
-	case c.iat.IsZero() || c.iat.Before(now.Add(-d.Window)) || c.iat.After(now.Add(d.Window)):
-		return "", proofError(errors.New("jwtgate: dpop: iat is outside the window"))
-	case accessToken != "" && c.ath != tokenHash(accessToken):
-		return "", proofError(errors.New("jwtgate: dpop: ath is not the access token's hash"))
-	case boundTo != "" && jkt != boundTo:
-		return "", proofError(errors.New("jwtgate: dpop: the proof's key is not the one the token is bound to"))
-	}
-	if d.Nonces != nil && (c.nonce == "" || !d.Nonces.Valid(c.nonce)) {
-		e := newError(ErrUseDPoPNonce, errors.New("jwtgate: dpop: no current nonce"), "The resource server requires a nonce in the DPoP proof")
-		e.dpop, e.nonce = true, d.Nonces.Nonce()
-		return "", e
-	}
+	return alg, jwk, nil
+}
+
+// useProof records p in the replay store: the last check, and the only one
+// with a store's cost.
+func (a *Authenticator) useProof(ctx context.Context, p *DPoPProof) *Error {
+	d := a.dpop
 	var start time.Time
 	if a.observer != nil {
 		start = time.Now()
 	}
-	fresh, err := d.Replay.Remember(ctx, jkt+"."+c.jti, c.iat, c.iat.Add(d.Window))
+	fresh, err := d.Replay.Remember(ctx, p.jkt+"."+p.jti, p.iat, p.iat.Add(d.Window))
 	if a.observer != nil {
 		a.observer.StoreCall(ctx, "remember_proof", start, time.Since(start), err)
 	}
@@ -380,11 +465,24 @@ func (a *Authenticator) checkProof(ctx context.Context, r extractors.Request, pr
 	case err != nil:
 		e := newError(ErrUnavailable, err, "The token could not be checked; try again later")
 		e.dpop = true
-		return "", e
+		return e
 	case !fresh:
-		return "", proofError(errors.New("jwtgate: dpop: the proof was used before"))
+		return proofError(errors.New("jwtgate: dpop: the proof was used before"))
 	}
-	return jkt, nil
+	return nil
+}
+
+// checkProof is the resource server's whole check of a proof: readProof,
+// then the replay store.
+func (a *Authenticator) checkProof(ctx context.Context, r extractors.Request, proof, accessToken, boundTo string) (string, *Error) {
+	p, e := a.readProof(r, proof, accessToken, boundTo)
+	if e != nil {
+		return "", e
+	}
+	if e := a.useProof(ctx, p); e != nil {
+		return "", e
+	}
+	return p.jkt, nil
 }
 
 // decode decodes a base64url segment of valid UTF-8 into a string.
@@ -503,6 +601,15 @@ func publicJWK(jwk, alg string) (key any, thumbprint string, err error) {
 		if len(e) == 0 || len(e) > 4 || !strings.HasPrefix(alg, "RS") && !strings.HasPrefix(alg, "PS") {
 			return nil, "", ErrAlgorithmMismatch
 		}
+		// One key, one thumbprint: no leading zeros (RFC 7518 §6.3.1.1).
+		// And a size a signature check can afford before anything is
+		// authenticated.
+		if keycheck.Minimal(n) != nil || keycheck.Minimal(e) != nil {
+			return nil, "", errors.Join(ErrUnknownKey, keycheck.ErrNotMinimal)
+		}
+		if len(n)*8 > maxProofRSABits {
+			return nil, "", errors.Join(ErrUnknownKey, errProofRSASize)
+		}
 		var eb [8]byte
 		copy(eb[8-len(e):], e)
 		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(binary.BigEndian.Uint64(eb[:]))}
@@ -515,6 +622,9 @@ func publicJWK(jwk, alg string) (key any, thumbprint string, err error) {
 		x := b("x")
 		if f["crv"] != "Ed25519" || len(x) != ed25519.PublicKeySize || !isEd25519(alg) {
 			return nil, "", ErrAlgorithmMismatch
+		}
+		if err := keycheck.Ed25519(x); err != nil {
+			return nil, "", errors.Join(ErrUnknownKey, err)
 		}
 		key = ed25519.PublicKey(x)
 		canonical = `{"crv":"Ed25519","kty":"OKP","x":"` + f["x"] + `"}`
@@ -532,18 +642,33 @@ func Thumbprint(canonicalJWK string) string {
 }
 
 // sameURL reports whether htu names the request's URL, query and fragment
-// aside, after RFC 3986's syntax- and scheme-based normalization.
-func (a *Authenticator) sameURL(htu string, r extractors.Request) bool {
+// aside, after RFC 3986's syntax- and scheme-based normalization (§6.2.2,
+// §6.2.3). Paths are compared escaped: normalization decodes only
+// unreserved characters, so /a%2Fb is not /a/b, and %2F.. is no dot
+// segment. It fails when the request view cannot give its path: a DPoP
+// proof cannot be checked against a path that is not known.
+func (a *Authenticator) sameURL(htu string, r extractors.Request) (bool, error) {
+	pv, ok := r.(interface{ Path() string })
+	if !ok {
+		return false, errNoPath
+	}
+	path := pv.Path()
+	if path == "" {
+		return false, errNoPath
+	}
 	u, err := url.Parse(htu)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "HTTP" && u.Scheme != "HTTPS") || u.Host == "" || u.User != nil || u.Opaque != "" {
-		return false
+		return false, nil
 	}
-	got := normalizeOrigin(u) + removeDotSegments(u.Path)
+	got, ok := normalizePath(u.EscapedPath())
+	if !ok {
+		return false, nil
+	}
 	origin := a.dpop.PublicURL
 	if origin == "" {
 		host, n := r.Header("Host")
 		if n != 1 {
-			return false
+			return false, nil
 		}
 		scheme := "http"
 		if s, ok := r.(interface{ Scheme() string }); ok {
@@ -551,15 +676,59 @@ func (a *Authenticator) sameURL(htu string, r extractors.Request) bool {
 		}
 		o, err := url.Parse(scheme + "://" + host)
 		if err != nil || o.Host == "" {
-			return false
+			return false, nil
 		}
 		origin = normalizeOrigin(o)
 	}
-	path := "/"
-	if p, ok := r.(interface{ Path() string }); ok && p.Path() != "" {
-		path = p.Path()
+	want, ok := normalizePath(path)
+	return ok && normalizeOrigin(u)+got == origin+want, nil
+}
+
+// normalizePath is an escaped path after RFC 3986 §6.2.2: percent-encoded
+// unreserved characters decoded, the hex digits of other escapes in upper
+// case, dot segments removed; "" is "/". ok is false for a malformed
+// escape.
+func normalizePath(p string) (string, bool) {
+	if strings.IndexByte(p, '%') >= 0 {
+		var b strings.Builder
+		b.Grow(len(p))
+		for i := 0; i < len(p); i++ {
+			if p[i] != '%' {
+				b.WriteByte(p[i])
+				continue
+			}
+			if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+				return "", false
+			}
+			c := unhex(p[i+1])<<4 | unhex(p[i+2])
+			if unreserved(c) {
+				b.WriteByte(c)
+			} else {
+				b.WriteByte('%')
+				b.WriteString(strings.ToUpper(p[i+1 : i+3]))
+			}
+			i += 2
+		}
+		p = b.String()
 	}
-	return got == origin+removeDotSegments(path)
+	return removeDotSegments(p), true
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// unreserved is RFC 3986 §2.3's set.
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
 }
 
 // normalizeOrigin is scheme://host[:port] in lower case, without the
@@ -578,8 +747,9 @@ func normalizeOrigin(u *url.URL) string {
 	return scheme + "://" + host
 }
 
-// removeDotSegments is RFC 3986 §5.2.4 on a decoded path; an empty path is
-// "/" (§6.2.3).
+// removeDotSegments is RFC 3986 §5.2.4 on a path whose unreserved
+// characters are decoded (so "%2E" is "." by now, and "%2F" no separator);
+// an empty path is "/" (§6.2.3).
 func removeDotSegments(p string) string {
 	if p == "" {
 		return "/"

@@ -7,3 +7,9 @@ func CacheLen(a *Authenticator) int {
 	}
 	return a.cache.len()
 }
+
+// Causes of DPoP refusals the tests tell apart.
+var (
+	ErrProofRSASize = errProofRSASize
+	ErrNoPath       = errNoPath
+)

@@ -88,16 +88,17 @@ func (h HTTPRequest) Scheme() string {
 	return "http"
 }
 
-// Path returns the request's URL path, decoded (URL.Path), for the core's
-// log records and for DPoP, whose proof's htu the core compares with the
-// decoded path. A view may implement Path() string; one over a framework
-// that keeps the path escaped decodes it, so that every view gives the core
-// the same path.
+// Path returns the request's URL path as sent, escaped
+// (URL.EscapedPath), for the core's log records and for DPoP, whose proof's
+// htu the core compares with it after RFC 3986 §6.2.2's normalization,
+// which decodes unreserved characters only: /a%2Fb is not /a/b. A view
+// must implement Path() string to serve DPoP, giving the escaped path as
+// this one does; the core refuses to check a proof without it.
 func (h HTTPRequest) Path() string {
 	if h.req.URL == nil {
 		return ""
 	}
-	return h.req.URL.Path
+	return h.req.URL.EscapedPath()
 }
 
 // isFormURLEncoded reports whether the first Content-Type value has the media

@@ -32,7 +32,6 @@
 package fiberjwt
 
 import (
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -255,18 +254,13 @@ func (r request) Form(name string) (string, int) {
 
 func (r request) Param(name string) string { return strings.Clone(r.c.Params(name)) }
 
-// Path is the request's path decoded, as net/http's URL.Path is, for the
-// core's log records and DPoP, whose htu the core compares decoded: c.Path()
-// is the path as sent, escapes and all (decoded only with
-// fiber.Config.UnescapePath, which also reads '+' as a space), so a proof
-// for /a%20b would not match it. A path with a bad escape is returned as
-// sent. It is a copy either way.
+// Path is the request's path as sent, escaped (a copy of fasthttp's
+// PathOriginal): what net/http's URL.EscapedPath gives, for the core's log
+// records and DPoP, whose htu the core compares escaped (RFC 3986 §6.2.2
+// decodes unreserved characters only). c.Path() would not do: fasthttp
+// normalizes it, and fiber.Config.UnescapePath decodes it.
 func (r request) Path() string {
-	raw := r.c.Request().URI().PathOriginal()
-	if p, err := url.PathUnescape(string(raw)); err == nil {
-		return p
-	}
-	return string(raw)
+	return string(r.c.Request().URI().PathOriginal())
 }
 
 // Scheme is "https" for a request that came over TLS, else "http".

@@ -2,9 +2,13 @@ package issuing_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -103,4 +107,73 @@ func TestDPoPGrantChecks(t *testing.T) {
 		_, err := w.issuer.Login(ctx, issuing.Grant{Subject: "alice", Claims: map[string]any{name: map[string]string{"jkt": "x"}}})
 		assert.ErrorContains(t, err, "which the Issuer sets itself", name)
 	}
+}
+
+// countingReplay counts the proofs a replay store is asked to remember.
+type countingReplay struct {
+	jwtgate.ReplayStore
+	calls atomic.Int64
+}
+
+func (c *countingReplay) Remember(ctx context.Context, id string, issued, until time.Time) (bool, error) {
+	c.calls.Add(1)
+	return c.ReplayStore.Remember(ctx, id, issued, until)
+}
+
+// TestProofRememberedAfterCredentials: the token endpoints record a proof
+// as used only once the password or the refresh token is known good, so
+// that a flood of wrong passwords or refresh tokens, each with a fresh
+// proof of a key of the sender's own, leaves the replay store as it was;
+// and a replayed proof with a good refresh token spends nothing (the
+// family is not revoked as a reuse).
+func TestProofRememberedAfterCredentials(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	replay := &countingReplay{ReplayStore: jwtgate.NewMemoryReplayStore(w.clock.Now)}
+	w.auth = testAuth(t, func(c *jwtgate.Config) {
+		c.Revoker = w.store
+		c.Now = w.clock.Now
+		c.DPoP = &jwtgate.DPoP{Replay: replay}
+	})
+	e := &issuing.Endpoints{Issuer: w.issuer, Authenticator: w.auth, CheckCredentials: alice}
+	h := mount(e)
+	post := func(path, body, proof string) *httptest.ResponseRecorder {
+		r := jsonRequest(http.MethodPost, "http://api.example"+path, body)
+		if proof != "" {
+			r.Header.Set("DPoP", proof)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec
+	}
+	for i := range 200 {
+		k := jwtgatetest.NewDPoPKey("ES256") // a new key each time: nothing to tell them apart by
+		rec := post("/login", `{"username":"alice","password":"wrong`+strconv.Itoa(i)+`"}`, k.Proof("POST", "http://api.example/login", w.clock.Now(), "", jwtgatetest.ProofOptions{}))
+		require.Equal(t, http.StatusUnauthorized, rec.Code, rec.Body.String())
+		rec = post("/refresh", `{"refresh_token":"x.y.z"}`, k.Proof("POST", "http://api.example/refresh", w.clock.Now(), "", jwtgatetest.ProofOptions{}))
+		require.Contains(t, rec.Body.String(), `"invalid_grant"`)
+	}
+	assert.Zero(t, replay.calls.Load(), "no proof of a refused login or refresh was remembered")
+
+	k := jwtgatetest.NewDPoPKey("ES256")
+	rec := post("/login", `{"username":"alice","password":"pw"}`, k.Proof("POST", "http://api.example/login", w.clock.Now(), "", jwtgatetest.ProofOptions{}))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.EqualValues(t, 1, replay.calls.Load(), "a good login's proof is remembered")
+	var pair struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &pair))
+
+	proof := k.Proof("POST", "http://api.example/refresh", w.clock.Now(), "", jwtgatetest.ProofOptions{})
+	rec = post("/refresh", `{"refresh_token":"`+pair.RefreshToken+`"}`, proof)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	var next struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &next))
+	rec = post("/refresh", `{"refresh_token":"`+next.RefreshToken+`"}`, proof)
+	require.Equal(t, http.StatusBadRequest, rec.Code, "a replayed proof")
+	assert.Contains(t, rec.Body.String(), "invalid_dpop_proof")
+	rec = post("/refresh", `{"refresh_token":"`+next.RefreshToken+`"}`, k.Proof("POST", "http://api.example/refresh", w.clock.Now(), "", jwtgatetest.ProofOptions{}))
+	require.Equal(t, http.StatusOK, rec.Code, "the replay spent nothing: %s", rec.Body.String())
 }

@@ -252,9 +252,12 @@ func (e *Endpoints) HandleLogin(ctx context.Context, r Request) Response {
 	default:
 		return refusal(errMode)
 	}
-	// The proof before the password: a client told to use a nonce retries
-	// without the credentials check having run.
-	jkt, resp, ok := e.proof(ctx, r, cookieMode)
+	// The proof is checked before the password (a client told to use a
+	// nonce retries without the credentials check having run), and
+	// recorded as used after it: a flood of wrong passwords, each with a
+	// fresh proof of a key of the client's own, must not fill the replay
+	// store.
+	proof, resp, ok := e.proof(r, cookieMode)
 	if !ok {
 		return resp
 	}
@@ -268,6 +271,13 @@ func (e *Endpoints) HandleLogin(ctx context.Context, r Request) Response {
 	case err != nil:
 		e.log(ctx, slog.LevelError, "login: the credentials check failed", err)
 		return refusal(errServer)
+	}
+	jkt := ""
+	if proof != nil {
+		if err := proof.Use(ctx); err != nil {
+			return e.issuerFailure(ctx, "dpop", err)
+		}
+		jkt = proof.Thumbprint()
 	}
 	grant.JKT = jkt // bound to the key the request proved, and to no other
 	pair, err := e.Issuer.Login(ctx, grant)
@@ -311,17 +321,17 @@ func (e *Endpoints) HandleRefresh(ctx context.Context, r Request) Response {
 	case token != "" && hasCookie:
 		return refusal(errTwoRefresh)
 	case token != "":
-		jkt, resp, ok := e.proof(ctx, r, false)
+		proof, resp, ok := e.proof(r, false)
 		if !ok {
 			return resp
 		}
-		pair, err := e.Issuer.RefreshWithProof(ctx, token, jkt)
+		pair, err := e.refresh(ctx, token, proof)
 		if err != nil {
 			return e.issuerFailure(ctx, "refresh", err)
 		}
-		return e.tokenAnswer(pair, jkt)
+		return e.tokenAnswer(pair.Pair, pair.jkt)
 	case hasCookie:
-		if _, resp, ok := e.proof(ctx, r, true); !ok {
+		if _, resp, ok := e.proof(r, true); !ok {
 			return resp
 		}
 		pair, err := e.Issuer.RefreshCookie(ctx, r)
@@ -396,27 +406,61 @@ func (e *Endpoints) precheck(ctx context.Context, r Request) (Response, bool) {
 }
 
 // proof checks the request's DPoP proof, if the Authenticator takes DPoP,
-// and returns its key's thumbprint: "" for a request without one, which is
-// refused when DPoP is required.
-func (e *Endpoints) proof(ctx context.Context, r Request, cookieMode bool) (string, Response, bool) {
+// all but its one-time use, which the caller records (DPoPProof.Use) once
+// the credentials or the refresh token are known good: nil for a request
+// without one, which is refused when DPoP is required.
+func (e *Endpoints) proof(r Request, cookieMode bool) (*jwtgate.DPoPProof, Response, bool) {
 	mode := e.Authenticator.DPoPMode()
 	if mode == jwtgate.DPoPOff {
-		return "", Response{}, true
+		return nil, Response{}, true
 	}
 	_, n := r.Header("DPoP")
 	switch {
 	case n > 0 && cookieMode:
-		return "", refusal(errCookieDPoP), false
+		return nil, refusal(errCookieDPoP), false
 	case n == 0 && mode == jwtgate.DPoPRequired:
-		return "", refusal(errNoProof), false
+		return nil, refusal(errNoProof), false
 	case n == 0:
-		return "", Response{}, true
+		return nil, Response{}, true
 	}
-	jkt, err := e.Authenticator.CheckDPoPProof(ctx, r, "", "")
+	p, err := e.Authenticator.ReadDPoPProof(r, "", "")
 	if err != nil {
-		return "", e.issuerFailure(ctx, "dpop", err), false
+		return nil, e.issuerFailure(context.Background(), "dpop", err), false
 	}
-	return jkt, Response{}, true
+	return p, Response{}, true
+}
+
+// refreshed is a pair and the thumbprint it is bound to.
+type refreshed struct {
+	*Pair
+	jkt string
+}
+
+// refresh is Issuer.RefreshWithProof with the proof recorded as used
+// between the refresh token's check and its rotation: after the token is
+// known good (a wrong one fills no replay store), before anything is spent
+// (a replayed proof spends nothing, nor revokes the family as a reuse).
+func (e *Endpoints) refresh(ctx context.Context, token string, proof *jwtgate.DPoPProof) (refreshed, error) {
+	i := e.Issuer
+	start := i.clock()
+	jkt := ""
+	if proof != nil {
+		jkt = proof.Thumbprint()
+	}
+	p, err := func() (*Pair, error) {
+		t, err := i.verifyRefresh(ctx, token, jkt)
+		if err != nil {
+			return nil, err
+		}
+		if proof != nil {
+			if err := proof.Use(ctx); err != nil {
+				return nil, err
+			}
+		}
+		return i.rotate(ctx, t, jkt)
+	}()
+	i.observe(ctx, "refresh", start, err)
+	return refreshed{p, jkt}, err
 }
 
 // readBody reads at most MaxBody bytes of the body.
