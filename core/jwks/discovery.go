@@ -2,7 +2,6 @@ package jwks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/internal/parse"
 )
 
 // Metadata documents an issuer publishes its jwks_uri in.
@@ -379,11 +379,8 @@ func (d *Discovered) fetchMetadata(ctx context.Context) (string, time.Duration, 
 	if int64(len(body)) > d.opts.Remote.MaxSize {
 		return "", 0, errors.Join(errMisconfigured, fmt.Errorf("jwks: metadata over %d bytes", d.opts.Remote.MaxSize))
 	}
-	var meta struct {
-		Issuer  *string `json:"issuer"`
-		JWKSURI *string `json:"jwks_uri"`
-	}
-	if err := json.Unmarshal(body, &meta); err != nil {
+	meta, err := readMetadata(body)
+	if err != nil {
 		return "", 0, errors.Join(errMisconfigured, fmt.Errorf("jwks: %s is not issuer metadata: %w", d.metaURL, err))
 	}
 	switch {
@@ -398,6 +395,49 @@ func (d *Discovered) fetchMetadata(ctx context.Context) (string, time.Duration, 
 		return "", 0, errors.Join(errMisconfigured, fmt.Errorf("jwks: jwks_uri of %s: %w", d.metaURL, err))
 	}
 	return *meta.JWKSURI, maxAge(resp.Header.Get("Cache-Control")), nil
+}
+
+// metadata is what Discovered reads of an issuer's metadata.
+type metadata struct {
+	Issuer, JWKSURI *string
+}
+
+// readMetadata reads the metadata's issuer and jwks_uri with the reader
+// tokens are read with: one JSON object whose member names, in every
+// object, differ from each other beyond case (encoding/json would take
+// {"issuer":"https://evil","ISSUER":"<good>"} as the good issuer, a name
+// matched without case), and whose issuer and jwks_uri, when present, are
+// strings.
+func readMetadata(body []byte) (metadata, error) {
+	var meta metadata
+	var m parse.Members[[]byte]
+	for {
+		name, value, ok := m.Next(body)
+		if !ok {
+			break
+		}
+		var field **string
+		switch string(name) {
+		case "issuer":
+			field = &meta.Issuer
+		case "jwks_uri":
+			field = &meta.JWKSURI
+		default:
+			continue
+		}
+		v, ok := parse.String(value)
+		if !ok {
+			return metadata{}, fmt.Errorf("%s is not a string", name)
+		}
+		*field = &v
+	}
+	switch {
+	case m.Duplicate():
+		return metadata{}, errors.New("two member names equal but for case")
+	case m.Failed():
+		return metadata{}, errors.New("not one JSON object")
+	}
+	return meta, nil
 }
 
 func (d *Discovered) log(msg string, err error) {

@@ -431,3 +431,45 @@ func ours() int {
 	}
 	return n
 }
+
+// TestDiscoveryMetadataReadStrictly: the metadata is read as tokens are:
+// names equal but for case, or repeated, in any object, refuse it, so that
+// {"issuer":"<evil>","ISSUER":"<good>"} is not read as the good issuer by
+// one reader and the evil one by another.
+func TestDiscoveryMetadataReadStrictly(t *testing.T) {
+	t.Parallel()
+	p := newIDP(t)
+	p.keys(t, "a", ecKey(t, "k1"))
+	good := func(s *httptest.Server) string {
+		return `"issuer":"` + s.URL + `","jwks_uri":"` + p.URL + `/keys/a"`
+	}
+	for name, body := range map[string]func(*httptest.Server) string{
+		"issuer and ISSUER": func(s *httptest.Server) string {
+			return `{"issuer":"https://evil.example","ISSUER":"` + s.URL + `","jwks_uri":"` + p.URL + `/keys/a"}`
+		},
+		"jwks_uri twice":      func(s *httptest.Server) string { return `{` + good(s) + `,"jwks_uri":"https://evil.example/keys"}` },
+		"names alike, nested": func(s *httptest.Server) string { return `{` + good(s) + `,"mtls":{"a":1,"A":2}}` },
+		"issuer not a string": func(s *httptest.Server) string {
+			return `{"issuer":["` + s.URL + `"],"jwks_uri":"` + p.URL + `/keys/a"}`
+		},
+		"two objects":           func(s *httptest.Server) string { return `{` + good(s) + `}{}` },
+		"jwks_uri not a string": func(s *httptest.Server) string { return `{"issuer":"` + s.URL + `","jwks_uri":1}` },
+	} {
+		var srv *httptest.Server
+		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(body(srv)))
+		}))
+		t.Cleanup(srv.Close)
+		_, err := jwks.NewDiscovered(context.Background(), jwks.DiscoveryOptions{Issuer: srv.URL, Remote: jwks.RemoteOptions{AllowHTTPLoopback: true}})
+		assert.ErrorContains(t, err, "is not issuer metadata", name)
+	}
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`{` + good(srv) + `,"scopes_supported":["openid"],"x":{"y":null}}`))
+	}))
+	t.Cleanup(srv.Close)
+	d, err := jwks.NewDiscovered(context.Background(), jwks.DiscoveryOptions{Issuer: srv.URL, Remote: jwks.RemoteOptions{AllowHTTPLoopback: true}})
+	require.NoError(t, err, "metadata whose names all differ")
+	t.Cleanup(func() { _ = d.Close() })
+}

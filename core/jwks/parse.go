@@ -7,8 +7,10 @@
 // RSA key (PS256 must be named), ES256/ES384/ES512 by curve, EdDSA for
 // Ed25519. Keys are refused when they are not for signatures ("use" other
 // than "sig", "key_ops" without "verify"), too weak (RSA under 2048 bits,
-// exponent 1, a ROCA-vulnerable modulus), off their curve, or when "alg"
-// does not fit the key. A set's encryption keys are left out. A set that
+// exponent 1, a ROCA-vulnerable modulus), off their curve, of small order
+// (Ed25519, for which a signature proves nothing), encoded in more than one
+// way (RSA n or e with leading zero octets, an Ed25519 y not reduced), or
+// when "alg" does not fit the key. A set's encryption keys are left out. A set that
 // mixes HMAC secrets with public keys, or holds two keys for one kid and
 // algorithm, is refused whole when it comes from the application's
 // configuration (ParseSet); a fetched set (Remote) keeps every good key.
@@ -29,6 +31,7 @@ import (
 
 	"github.com/MicahParks/jwkset"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/internal/keycheck"
 )
 
 // ErrKey is wrapped by every error about a key that is refused.
@@ -164,6 +167,9 @@ func fromMarshal(m jwkset.JWKMarshal, allowPrivate bool) (*jwtgate.Key, error) {
 	// to jwkset, a certificate with an Ed25519 key would refuse any alg but
 	// "EdDSA" (RFC 9864's "Ed25519", or none), though the key is the same.
 	m.X5U, m.X5C, m.X5T, m.X5TS256 = "", nil, "", ""
+	if err := checkEncoding(m); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKey, err)
+	}
 	jwk, err := jwkset.NewJWKFromMarshal(m, jwkset.JWKMarshalOptions{Private: allowPrivate}, jwkset.JWKValidateOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKey, err)
@@ -197,6 +203,38 @@ func fromMarshal(m jwkset.JWKMarshal, allowPrivate bool) (*jwtgate.Key, error) {
 		return nil, fmt.Errorf("%w: %w", ErrKey, err)
 	}
 	return k, nil
+}
+
+// checkEncoding refuses what jwkset takes but a key from outside must not
+// be: an RSA n or e with leading zero octets (RFC 7518 §6.3.1.1: the
+// minimal encoding, or one key has several thumbprints), and an Ed25519
+// public key of small order or non-canonical encoding (anyone can sign for
+// the identity point).
+func checkEncoding(m jwkset.JWKMarshal) error {
+	switch m.KTY {
+	case jwkset.KtyRSA:
+		for name, v := range map[string]string{"n": m.N, "e": m.E} {
+			b, err := b64(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			if err := keycheck.Minimal(b); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	case jwkset.KtyOKP:
+		if m.CRV != jwkset.CrvEd25519 {
+			return nil // jwkset refuses the curves jwtgate does not verify with
+		}
+		x, err := b64(m.X)
+		if err != nil {
+			return fmt.Errorf("x: %w", err)
+		}
+		if err := keycheck.Ed25519(x); err != nil {
+			return fmt.Errorf("x: %w", err)
+		}
+	}
+	return nil
 }
 
 func octKey(m jwkset.JWKMarshal) (*jwtgate.Key, error) {
