@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -857,6 +858,46 @@ func revCases(fx *fixture) []testCase {
 		{name: "REV-05/expired and badly signed", token: func(*env) string {
 			return jws("HS256", fx.attacker, hdrHS256, fx.claims(set("exp", fx.at(-time.Hour))))
 		}, want: invalidToken(descSignature)},
+		// A verifier accepts a token until exp + its leeway (60 s by
+		// default), so the store must remember its revocation as long: the
+		// memory store, revoked by jti until exp, 30 s past exp.
+		{name: "REV-06/a token revoked until its exp, within the leeway after it",
+			config: func(c *jwtgate.Config) {
+				exp := fx.now.Add(-30 * time.Second)
+				clock := exp.Add(-time.Hour)
+				store := issuing.NewMemoryStore(func() time.Time { return clock })
+				if err := store.RevokeToken(context.Background(), "revoked-6", exp); err != nil {
+					panic("jwtgatetest: " + err.Error())
+				}
+				clock = fx.now
+				c.Revoker = store
+				c.Leeway = jwtgate.DefaultLeeway
+			},
+			token: func(*env) string {
+				return fx.t0(set("jti", `"revoked-6"`), set("iat", fx.at(-time.Hour)), set("nbf", fx.at(-time.Hour)), set("exp", fx.at(-30*time.Second)))
+			}, want: invalidToken(descRevoked)},
+		// "Log out everywhere" must outlast every token of the subject a
+		// verifier accepts, an identity provider's 30-day token included:
+		// the Issuer's mark, made 8 days ago, with the defaults.
+		{name: "REV-07/log out everywhere outlasts a 30-day token",
+			config: func(c *jwtgate.Config) {
+				clock := fx.now.Add(-9 * 24 * time.Hour)
+				store := issuing.NewMemoryStore(func() time.Time { return clock })
+				iss, err := issuing.New(issuing.Config{Key: jwtgate.HMAC(fx.khs, "HS256"), Issuer: issuer, Audience: []string{audience},
+					Store: store, Now: func() time.Time { return clock }})
+				if err != nil {
+					panic("jwtgatetest: " + err.Error())
+				}
+				clock = fx.now.Add(-8 * 24 * time.Hour)
+				if err := iss.RevokeSubject(context.Background(), "user-1"); err != nil {
+					panic("jwtgatetest: " + err.Error())
+				}
+				clock = fx.now
+				c.Revoker = store
+			},
+			token: func(*env) string {
+				return fx.t0(set("iat", fx.at(-8*24*time.Hour-time.Hour)), set("nbf", fx.at(-8*24*time.Hour-time.Hour)), set("exp", fx.at(22*24*time.Hour)))
+			}, want: invalidToken(descRevoked)},
 	}
 }
 

@@ -2,6 +2,9 @@ package jwtgatetest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -411,6 +414,72 @@ func dpopCases(fx *fixture) []testCase {
 			request: func(e *env) *http.Request {
 				return dpopRequest(e, shared(e), proof(shared(e), ProofOptions{Nonce: e.last.Header.Get("DPoP-Nonce"), Tamper: true}))
 			}},
+		// htu is compared escaped (RFC 3986 §6.2.2 decodes unreserved
+		// characters only): %2F is no separator, so %2F.. no dot segment.
+		with("DPOP-18/htu with %2F.. is no dot segment", on, htuIs("http://example.com/x%2F..%2Fprotected"), badProof()),
+		with("DPOP-18/htu with an escaped slash for a separator", on, htuIs("http://example.com/protected%2F"), badProof()),
+		with("DPOP-18/htu with an unreserved character escaped", on, htuIs("http://example.com/prot%65cted"), accept()),
+		with("DPOP-18/htu with %2E%2E, a dot segment once decoded", on, htuIs("http://example.com/x/%2E%2E/protected"), accept()),
 	}
+	cases = append(cases, dpopKeyCases(fx)...)
 	return cases
+}
+
+// dpopKeyCases are the proof keys a signature proves nothing for, or that
+// have several thumbprints (DPOP-19), and the bound on an RSA key's size
+// (DPOP-20): each with a token bound to the key's thumbprint, so that only
+// the key's own check can refuse it.
+func dpopKeyCases(fx *fixture) []testCase {
+	b64 := base64.RawURLEncoding.EncodeToString
+	on := fx.dpopConfig()
+	rs := dpopKeys()["RS256"]
+	// keyed is a case whose proof has header jwk, is signed by sign, and
+	// whose token is bound to jwk's thumbprint.
+	keyed := func(name, alg, jwk string, sign func(header, claims string) string) testCase {
+		h := sha256.Sum256([]byte(jwk))
+		jkt := b64(h[:])
+		return testCase{name: name, config: on, want: badProof(), request: func(e *env) *http.Request {
+			tok := fx.t0(set("cnf", `{"jkt":"`+jkt+`"}`))
+			claims := `{"jti":"` + b64(randomBytes(12)) + `","htm":"GET","htu":"` + dpopURL + `","iat":` + fx.at(0) + `,"ath":"` + AccessTokenHash(tok) + `"}`
+			return dpopRequest(e, tok, sign(`{"typ":"dpop+jwt","alg":"`+alg+`","jwk":`+jwk+`}`, claims))
+		}}
+	}
+	// With the identity point as the key, R = B and S = 1 verify every
+	// message (RFC 8032's verification equation with A = 0).
+	forgery := func(header, claims string) string {
+		sig := make([]byte, 64)
+		copy(sig, []byte{0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+			0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66})
+		sig[32] = 1
+		return b64([]byte(header)) + "." + b64([]byte(claims)) + "." + b64(sig)
+	}
+	okp := func(x []byte) string { return `{"crv":"Ed25519","kty":"OKP","x":"` + b64(x) + `"}` }
+	identity := make([]byte, 32)
+	identity[0] = 1
+	order8 := []byte{0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+		0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05}
+
+	var rsaJWK struct{ N, E string }
+	if err := json.Unmarshal([]byte(rs.JWK()), &rsaJWK); err != nil {
+		panic("jwtgatetest: " + err.Error())
+	}
+	n, _ := base64.RawURLEncoding.DecodeString(rsaJWK.N)
+	e, _ := base64.RawURLEncoding.DecodeString(rsaJWK.E)
+	rsa := func(n, e []byte) string { return `{"e":"` + b64(e) + `","kty":"RSA","n":"` + b64(n) + `"}` }
+	signRS := func(header, claims string) string { return rs.Sign(header, claims, false) }
+	huge := randomBytes(1024) // 8192 bits: more than a proof's key may be
+	huge[0] |= 0x80
+	huge[len(huge)-1] |= 1
+
+	return []testCase{
+		keyed("DPOP-19/an Ed25519 key of small order (the identity), with the signature that fits every message", "EdDSA", okp(identity), forgery),
+		// For a point of order 8 the same signature verifies one message in
+		// eight (those whose hash is a multiple of 8): refused every time.
+		keyed("DPOP-19/an Ed25519 key of order 8", "EdDSA", okp(order8), forgery),
+		keyed("DPOP-19/an RSA key whose n has a leading zero octet", "RS256", rsa(append([]byte{0}, n...), e), signRS),
+		keyed("DPOP-19/an RSA key whose e has a leading zero octet", "RS256", rsa(n, append([]byte{0}, e...)), signRS),
+		keyed("DPOP-20/an RSA key of 8192 bits", "RS256", rsa(huge, e), func(header, claims string) string {
+			return b64([]byte(header)) + "." + b64([]byte(claims)) + "." + b64(huge)
+		}),
+	}
 }
