@@ -36,7 +36,8 @@ import (
 // package. The conformance suite's RunStore checks any implementation.
 type Store interface {
 	// IsRevoked reports whether t is revoked: its jti, its family (sid claim),
-	// or its subject since a time at or after its iat. One round trip at most.
+	// or its subject since a time at or after its iat. As few round trips as
+	// the store can: one on a single server.
 	//
 	// Token IDs are keyed by jti alone: RFC 7519 §4.1.7 makes a jti unique
 	// across issuers. Subjects are keyed by sub alone, so with several issuers

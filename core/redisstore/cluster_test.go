@@ -11,6 +11,7 @@ import (
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/jwtgate/jwtgate/core/redisstore"
 	"github.com/jwtgate/jwtgate/core/redisstore/redistest"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -99,6 +100,77 @@ func TestCluster(t *testing.T) {
 				assert.Equal(t, want, fresh, "master %d, call %d", m, i)
 			}
 		}
+	})
+
+	t.Run("a loss within a check", func(t *testing.T) {
+		// The whole cluster loses its data between the entries' answers and
+		// the marker's, as a pipeline sent to several masters at once allows:
+		// a revoked token, a used proof, are refused all the same.
+		prefix := redistest.Prefix()
+		c := cluster.Client()
+		admin := cluster.Client()
+		hook := newClusterLossHook(prefix+"epoch", func() {
+			require.NoError(t, admin.ForEachMaster(context.Background(), func(ctx context.Context, m *redis.Client) error {
+				return m.FlushAll(ctx).Err()
+			}))
+		})
+		c.AddHook(hook)
+		clock := jwtgatetest.NewClock(lossStart.Add(-time.Hour))
+		s := newStore(t, c, redisstore.Options{Prefix: prefix, Now: clock.Now, Timeout: 5 * time.Second})
+		ctx := context.Background()
+		_, err := s.IsRevoked(ctx, &jwtgate.Token{ID: "x", IssuedAt: clock.Now()}) // in use since an hour
+		require.NoError(t, err)
+		clock.Set(lossStart)
+		until := lossStart.Add(time.Hour)
+		ids := map[string]string{"t": on("t", other), "f": on("f", other), "s": on("s", other)}
+		require.NoError(t, s.RevokeToken(ctx, ids["t"], until))
+		require.NoError(t, s.RevokeFamily(ctx, ids["f"], until))
+		require.NoError(t, s.RevokeSubject(ctx, ids["s"], lossStart, until))
+		iat := lossStart.Add(-time.Second)
+		for name, tok := range map[string]*jwtgate.Token{
+			"by jti":     {ID: ids["t"], IssuedAt: iat},
+			"by family":  {ID: "a-1", SessionID: ids["f"], IssuedAt: iat},
+			"by subject": {ID: "a-2", Subject: ids["s"], IssuedAt: iat},
+		} {
+			r, err := s.IsRevoked(ctx, tok)
+			require.NoError(t, err)
+			require.True(t, r, "%s, before the loss", name)
+		}
+		// Each case in turn, the loss repeated: the marker and the entries
+		// are written again first.
+		for name, tok := range map[string]*jwtgate.Token{
+			"by jti":     {ID: ids["t"], IssuedAt: iat},
+			"by family":  {ID: "a-1", SessionID: ids["f"], IssuedAt: iat},
+			"by subject": {ID: "a-2", Subject: ids["s"], IssuedAt: iat},
+		} {
+			clock.Set(lossStart.Add(-time.Hour))
+			_, err := s.IsRevoked(ctx, &jwtgate.Token{ID: "x", IssuedAt: clock.Now()}) // the marker, set again as it was
+			require.NoError(t, err)
+			clock.Set(lossStart.Add(2 * time.Second))
+			require.NoError(t, s.RevokeToken(ctx, ids["t"], until))
+			require.NoError(t, s.RevokeFamily(ctx, ids["f"], until))
+			require.NoError(t, s.RevokeSubject(ctx, ids["s"], lossStart, until))
+			hook.arm()
+			r, err := s.IsRevoked(ctx, tok)
+			require.NoError(t, err)
+			require.True(t, hook.fired.Load(), "%s: the check lost the data", name)
+			assert.True(t, r, "a token revoked %s, lost while it was checked, is let through", name)
+		}
+
+		proof := onReplay(other)
+		clock.Set(lossStart.Add(-time.Hour))
+		_, err = s.IsRevoked(ctx, &jwtgate.Token{ID: "x", IssuedAt: clock.Now()})
+		require.NoError(t, err)
+		clock.Set(lossStart.Add(2 * time.Second))
+		pIat := clock.Now()
+		fresh, err := s.Remember(ctx, proof, pIat, pIat.Add(time.Minute))
+		require.NoError(t, err)
+		require.True(t, fresh)
+		hook.arm()
+		fresh, err = s.Remember(ctx, proof, pIat, pIat.Add(time.Minute))
+		require.NoError(t, err)
+		require.True(t, hook.fired.Load(), "the replay check lost the data")
+		assert.False(t, fresh, "a proof used before the loss, replayed while the cluster lost it, is accepted")
 	})
 
 	t.Run("a frozen master", func(t *testing.T) {

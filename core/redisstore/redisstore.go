@@ -57,8 +57,13 @@
 // failover to an empty replica) would forget its revocations, and revoked
 // tokens would pass again. The store detects the loss and fails safe without
 // an operator. It keeps a marker key (Prefix + "epoch", no TTL) holding an
-// epoch in unix seconds. IsRevoked reads it in the same round trip as the
-// revocation entries; when it is missing, the store (whichever instance sees
+// epoch in unix seconds. IsRevoked reads it after the revocation entries,
+// in the same round trip: a pipeline is not atomic, and a loss between its
+// commands then shows as a missing marker, never as entries missing beside a
+// marker still there. (A ClusterClient or a Ring sends each server's share
+// of a pipeline at once, in parallel, which keeps no order: with those, and
+// with a client New cannot inspect, the marker is read in a second round
+// trip, once the entries have been read.) When it is missing, the store (whichever instance sees
 // it first) creates it with its clock's current second, in one Lua script
 // that concurrent instances agree through. From then on every token issued in
 // an earlier second (iat < epoch, in whole seconds) or without iat is
@@ -110,8 +115,8 @@
 // A Redis that lost its data has forgotten the proofs of the last Window,
 // and those proofs, captured with their token, would be accepted again until
 // their iat leaves the window. The store refuses them instead, with the same
-// loss marker as revocations, read in the same round trip as the SET: a
-// proof whose iat is in a second before the marker's epoch is answered as a
+// loss marker as revocations, read after the SET, in the same round trip
+// (in a second one on Cluster, as above): a proof whose iat is in a second before the marker's epoch is answered as a
 // replay (401 invalid_dpop_proof), since the store cannot tell whether it
 // was used. Consequences:
 //
@@ -163,6 +168,7 @@ type Store struct {
 	timeout time.Duration
 	now     func() time.Time
 	guard   bool // wait for calls on a goroutine of their own (see run)
+	ordered bool // the client runs a pipeline's commands in order (see inOrder)
 }
 
 var (
@@ -181,7 +187,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if err := checkClient(client); err != nil {
 		return nil, err
 	}
-	s := &Store{rdb: client, prefix: opts.Prefix, timeout: opts.Timeout, now: opts.Now, guard: needsGuard(client)}
+	s := &Store{rdb: client, prefix: opts.Prefix, timeout: opts.Timeout, now: opts.Now, guard: needsGuard(client), ordered: inOrder(client)}
 	if s.prefix == "" {
 		s.prefix = "jwtgate:"
 	}
@@ -254,6 +260,50 @@ var errNilClient = errors.New("redisstore: New: client is nil")
 func needsGuard(client redis.UniversalClient) bool {
 	c, ok := client.(*redis.Client)
 	return !ok || c.Options().Addr == "FailoverClient" // the failover client's Addr, set by go-redis
+}
+
+// inOrder reports whether client runs a pipeline's commands one after the
+// other, in order, on one server: a *redis.Client (a single node, or the
+// failover client's master). A ClusterClient or a Ring sends each server's
+// share of a pipeline at once, in parallel, so the loss marker's server may
+// answer before the entries' servers have read them; a wrapper cannot be
+// inspected. With those the marker is read in a round trip of its own, after
+// the entries' (see readMarker).
+func inOrder(client redis.UniversalClient) bool {
+	_, ok := client.(*redis.Client)
+	return ok
+}
+
+// readMarker reads the loss marker after the entries queued in pipe: for a
+// client that keeps a pipeline's order, its GET is queued last in pipe now;
+// for another, the func returned reads it alone, once pipe has been
+// executed. A pipeline is not atomic: read after the entries, the marker is
+// missing if the data was lost after any of them was read; read first, it
+// would be there and the entries gone. Queue the entries first.
+func (s *Store) readMarker(ctx context.Context, pipe redis.Pipeliner) func() *redis.StringCmd {
+	if s.ordered {
+		cmd := pipe.Get(ctx, s.epochKey())
+		return func() *redis.StringCmd { return cmd }
+	}
+	return func() *redis.StringCmd { return s.rdb.Get(ctx, s.epochKey()) }
+}
+
+// exec executes pipe, and then reads the marker with after, within run.
+// It returns the marker's command, whose error the caller reads. A missing
+// key (redis.Nil) in pipe is no error.
+func (s *Store) exec(ctx context.Context, pipe redis.Pipeliner, after func() *redis.StringCmd) (*redis.StringCmd, error) {
+	var epoch *redis.StringCmd
+	err := s.run(ctx, func() error {
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return err
+		}
+		epoch = after()
+		return nil
+	})
+	if err != nil {
+		return nil, err // epoch is not read: past the deadline fn may still write it
+	}
+	return epoch, nil
 }
 
 // Keys. A family's hash tag keeps the whole family in one slot on Cluster.
@@ -330,7 +380,8 @@ func wrap(err error) error {
 var errUnavailable = errors.New("redisstore: redis unavailable")
 
 // IsRevoked implements jwtgate.Revoker: one pipelined round trip reads the
-// loss marker and the token's, its family's and its subject's entries. A
+// token's, its family's and its subject's entries, and then the loss marker
+// (in a round trip of its own on Cluster, see the package doc). A
 // token issued before the marker's epoch, or without iat, is revoked. When
 // the marker is missing (Redis lost its data, or is new), a second round trip
 // creates it.
@@ -338,7 +389,6 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	pipe := s.rdb.Pipeline()
-	epoch := pipe.Get(ctx, s.epochKey())
 	var tok *redis.StringCmd
 	var fam, sub *redis.SliceCmd
 	if t.ID != "" {
@@ -350,7 +400,8 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 	if t.Subject != "" {
 		sub = pipe.HMGet(ctx, s.subjectKey(t.Subject), "before", "until")
 	}
-	if err := s.run(ctx, func() error { _, err := pipe.Exec(ctx); return err }); err != nil && !errors.Is(err, redis.Nil) {
+	epoch, err := s.exec(ctx, pipe, s.readMarker(ctx, pipe))
+	if err != nil {
 		return false, wrap(err)
 	}
 	e, err := epoch.Int64()

@@ -30,7 +30,8 @@ func pxUntil(until, now time.Time) time.Duration {
 // Redis, and reports whether it was new, so that of all the instances
 // sharing the Redis, one only accepts a DPoP proof. One pipelined round trip
 // sets the record (SET NX PX, its expiry until − now by the store's clock)
-// and reads the loss marker; when the marker is missing, a second round trip
+// and then reads the loss marker (a second round trip on Cluster, see the
+// package doc); when the marker is missing, a second round trip
 // creates it. A proof issued (its iat) in a second before the marker's
 // epoch is reported as not new: Redis may have forgotten it
 // (see the package doc). An until already past writes nothing: id is new
@@ -48,7 +49,6 @@ func (s *Store) Remember(ctx context.Context, id string, issued, until time.Time
 	defer cancel()
 	key := s.replayKey(id)
 	pipe := s.rdb.Pipeline()
-	epoch := pipe.Get(ctx, s.epochKey())
 	var set *redis.BoolCmd
 	var exists *redis.IntCmd
 	if now := s.now(); !until.Before(now) {
@@ -57,7 +57,8 @@ func (s *Store) Remember(ctx context.Context, id string, issued, until time.Time
 	} else {
 		exists = pipe.Exists(ctx, key)
 	}
-	if err := s.run(ctx, func() error { _, err := pipe.Exec(ctx); return err }); err != nil && !errors.Is(err, redis.Nil) {
+	epoch, err := s.exec(ctx, pipe, s.readMarker(ctx, pipe)) // the marker after the record
+	if err != nil {
 		return false, wrap(err)
 	}
 	var fresh bool
