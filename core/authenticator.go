@@ -227,6 +227,14 @@ func (a *Authenticator) AuthenticateWith(ctx context.Context, r extractors.Reque
 		return nil, a.fail(ctx, &at, newError(ErrTokenMissing, nil, ""))
 	}
 	at.source = source
+	if !source.Kind.Known() {
+		// The kind decides the CSRF checks and the caching of the answer:
+		// a custom extractor that does not say cannot be trusted with
+		// either.
+		err := errors.New("jwtgate: the extractor gave a token without a Source kind (extractors.InHeader, InCookie, …)")
+		a.wiring.Do(func() { a.logger.LogAttrs(ctx, slog.LevelError, err.Error()) })
+		return nil, a.fail(ctx, &at, newError(ErrMisconfigured, err, "The server is misconfigured"))
+	}
 	if at.mode == DPoPRequired {
 		// Not even verified: no token but a DPoP-bound one, with its proof,
 		// passes here.
@@ -239,7 +247,7 @@ func (a *Authenticator) AuthenticateWith(ctx context.Context, r extractors.Reque
 	if t.JKT != "" {
 		return nil, a.fail(ctx, &at, boundAsBearer(t))
 	}
-	if strings.HasPrefix(source, "cookie:") {
+	if source.Kind == extractors.InCookie {
 		if err := a.checkCSRF(r, t.SessionID); err != nil {
 			err.facts = factsOf(t)
 			return nil, a.fail(ctx, &at, err)
@@ -247,6 +255,9 @@ func (a *Authenticator) AuthenticateWith(ctx context.Context, r extractors.Reque
 	}
 	return a.succeed(ctx, &at, t), nil
 }
+
+// authorizationHeader is the Source of a DPoP request's token.
+var authorizationHeader = extractors.Source{Kind: extractors.InHeader, Name: "Authorization"}
 
 // boundAsBearer refuses a token bound to a key (cnf.jkt) that came without
 // a proof of the key (RFC 9449 §7.2): its holder may have stolen it.
@@ -260,7 +271,7 @@ func boundAsBearer(t *Token) *Error {
 // is verified as any other, must be bound to a key, and comes with a proof
 // of that key for this request.
 func (a *Authenticator) authenticateDPoP(ctx context.Context, at *attempt, r extractors.Request, token, proof string, err error) (*Token, error) {
-	at.dpop, at.source = true, "header:Authorization"
+	at.dpop, at.source = true, authorizationHeader
 	if errors.Is(err, errDPoPCredential) {
 		return nil, a.fail(ctx, at, newError(ErrInvalidRequest, err, "The access token credential is malformed"))
 	}
@@ -292,7 +303,7 @@ func (a *Authenticator) authenticateDPoP(ctx context.Context, at *attempt, r ext
 type attempt struct {
 	r      extractors.Request // nil for Verify
 	start  time.Time          // zero without an Observer: no clock is read
-	source string
+	source extractors.Source
 	cached bool
 	lookup bool     // the cache was asked
 	mode   DPoPMode // the route's
@@ -321,7 +332,7 @@ type borrower interface {
 // read more of the request).
 func (a *Authenticator) authenticateCached(ctx context.Context, at *attempt, r extractors.Request) (t *Token, done bool, err error) {
 	raw, source, xerr := a.extractor.Extract(r)
-	if xerr != nil || raw == "" || len(raw) > a.maxSize || strings.HasPrefix(source, "cookie:") {
+	if xerr != nil || raw == "" || len(raw) > a.maxSize || source.Kind != extractors.InHeader && source.Kind != extractors.InQuery && source.Kind != extractors.InPath {
 		return nil, false, nil
 	}
 	at.lookup = true
@@ -388,7 +399,7 @@ func (a *Authenticator) verifyRaw(ctx context.Context, raw, jkt string) (*Token,
 	if raw == "" {
 		return nil, a.fail(ctx, &at, newError(ErrTokenMissing, nil, ""))
 	}
-	t, err := a.verify(ctx, &at, raw, "")
+	t, err := a.verify(ctx, &at, raw, extractors.Source{})
 	if err != nil {
 		return nil, a.fail(ctx, &at, err)
 	}

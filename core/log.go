@@ -51,7 +51,7 @@ func (a *Authenticator) logRefusal(ctx context.Context, at *attempt, err *Error)
 		}
 	}
 	f := err.facts
-	for _, kv := range [...][2]string{{"source", at.source}, {"alg", f.alg}, {"kid", f.kid}, {"typ", f.typ}, {"iss", f.iss}, {"sub", f.sub}, {"aud", f.aud}, {"claim", f.claim}} {
+	for _, kv := range [...][2]string{{"source", at.source.String()}, {"alg", f.alg}, {"kid", f.kid}, {"typ", f.typ}, {"iss", f.iss}, {"sub", f.sub}, {"aud", f.aud}, {"claim", f.claim}} {
 		if kv[1] != "" {
 			attrs = append(attrs, slog.String(kv[0], kv[1]))
 		}

@@ -84,9 +84,9 @@ type Outcome struct {
 	CacheLookup bool
 	// DPoP says the request presented its token with a DPoP proof.
 	DPoP bool
-	// Source is where the token was found ("header:Authorization", …), ""
-	// when none was.
-	Source string
+	// Source is where the token was found (its String is
+	// "header:Authorization", …); the zero Source when none was.
+	Source extractors.Source
 	// Alg is the token's alg when it was read ("" otherwise). Bounded: one
 	// of the configured keys' algorithms.
 	Alg string

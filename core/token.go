@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtgate/jwtgate/extractors"
 )
 
 // Token is a verified token. Treat it as read-only: the verified-token cache
@@ -15,8 +16,9 @@ import (
 type Token struct {
 	// Raw is the token as it was sent. Never log it or send it back.
 	Raw string
-	// Source says where the extractor found it, e.g. "header:Authorization".
-	Source string
+	// Source says where the extractor found it: its kind (header, cookie,
+	// query, form, path parameter) and name.
+	Source extractors.Source
 	// Algorithm is the header's alg, equal to the verifying key's algorithm.
 	Algorithm string
 	// KeyID is the header's kid, "" when absent.
@@ -145,10 +147,10 @@ func (e *scopeNameError) Error() string {
 	return "jwtgate: scope " + quote(e.s) + " is empty or holds characters RFC 6750 §3 forbids"
 }
 
-// SentInURL reports whether the token came from the URL query. A 2xx answer
-// to such a request should carry Cache-Control: private (RFC 6750 §2.3), which
-// every adapter sets.
-func (t *Token) SentInURL() bool { return len(t.Source) >= 6 && t.Source[:6] == "query:" }
+// SentInURL reports whether the token came in the URL: a query or path
+// parameter, by its Source's kind. A 2xx answer to such a request carries
+// Cache-Control: private (RFC 6750 §2.3), which every adapter sets.
+func (t *Token) SentInURL() bool { return t.Source.InURL() }
 
 // tokenContext is context.Background() carrying one token: what
 // context.WithValue(context.Background(), ctxKey{}, t) is, without an

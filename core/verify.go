@@ -18,6 +18,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtgate/jwtgate/core/internal/parse"
+	"github.com/jwtgate/jwtgate/extractors"
 )
 
 // How a token is verified, once its size is known to be within bounds and it
@@ -70,7 +71,7 @@ var (
 	errUnknownKey        = errors.Join(jwt.ErrTokenUnverifiable, ErrUnknownKey)
 )
 
-func (a *Authenticator) verify(ctx context.Context, at *attempt, raw, source string) (*Token, *Error) {
+func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, source extractors.Source) (*Token, *Error) {
 	if len(raw) > a.maxSize {
 		return nil, newError(ErrInvalidToken, ErrTokenTooLarge, "The access token is too large")
 	}
@@ -349,7 +350,7 @@ func (a *Authenticator) remember(ctx context.Context, e *cacheEntry, h uint64) {
 // cached returns the cached verification of raw if it still holds: made with
 // the current keys, and exp and nbf good at this moment (with the leeway).
 // A stale entry is dropped.
-func (a *Authenticator) cached(raw string, h uint64, source string) (*Token, bool) {
+func (a *Authenticator) cached(raw string, h uint64, source extractors.Source) (*Token, bool) {
 	e, ok := a.cache.get(raw, h)
 	if !ok {
 		return nil, false

@@ -74,7 +74,7 @@ func TestAuthenticateValid(t *testing.T) {
 	got, err := a.Authenticate(context.Background(), bearer(tok))
 	require.NoError(t, err)
 	assert.Equal(t, tok, got.Raw)
-	assert.Equal(t, "header:Authorization", got.Source)
+	assert.Equal(t, "header:Authorization", got.Source.String())
 	assert.Equal(t, "HS256", got.Algorithm)
 	assert.Equal(t, "JWT", got.Type)
 	assert.Equal(t, "user-1", got.Subject)

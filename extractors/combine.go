@@ -32,17 +32,17 @@ func Chain(exs ...Extractor) Extractor {
 	return append(chain(nil), exs...)
 }
 
-func (c chain) Extract(r Request) (token, source string, err error) {
+func (c chain) Extract(r Request) (token string, source Source, err error) {
 	for _, ex := range c {
 		token, source, err = ex.Extract(r)
 		if err != nil {
-			return "", "", err
+			return "", Source{}, err
 		}
 		if token != "" {
 			return token, source, nil
 		}
 	}
-	return "", "", nil
+	return "", Source{}, nil
 }
 
 // exclusive implements Exclusive.
@@ -65,23 +65,23 @@ func Exclusive(exs ...Extractor) Extractor {
 	return append(exclusive(nil), exs...)
 }
 
-func (x exclusive) Extract(r Request) (token, source string, err error) {
-	var other string
+func (x exclusive) Extract(r Request) (token string, source Source, err error) {
+	var other Source
 	for _, ex := range x {
 		t, s, err := ex.Extract(r)
 		switch {
 		case err != nil:
-			return "", "", err
+			return "", Source{}, err
 		case t == "":
 		case token == "":
 			token, source = t, s
-		case other == "" && (s != source || t != token):
+		case other.IsZero() && (s != source || t != token):
 			// Keep running: an error from a later extractor takes precedence.
 			other = s
 		}
 	}
-	if other != "" {
-		return "", "", &multipleMethodsError{first: source, second: other}
+	if !other.IsZero() {
+		return "", Source{}, &multipleMethodsError{first: source.String(), second: other.String()}
 	}
 	return token, source, nil
 }

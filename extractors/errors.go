@@ -33,10 +33,10 @@ type sourceErrors struct {
 	malformed, repeated error
 }
 
-func newSourceErrors(source string) sourceErrors {
+func newSourceErrors(source Source) sourceErrors {
 	return sourceErrors{
-		malformed: fmt.Errorf("%w in %s", ErrMalformed, source),
-		repeated:  fmt.Errorf("%w in %s", ErrRepeated, source),
+		malformed: fmt.Errorf("%w in %s", ErrMalformed, source.String()),
+		repeated:  fmt.Errorf("%w in %s", ErrRepeated, source.String()),
 	}
 }
 

@@ -10,23 +10,28 @@ import (
 // once, are safe for concurrent use and should not allocate when the token is
 // absent. They must not keep the strings a Request returns once Extract has
 // returned, nor put them in an error: through some views (Fiber's, for the
-// verified-token cache) those strings share buffers the framework reuses. The source must not come
-// from the request either.
+// verified-token cache) those strings share buffers the framework reuses.
+// The Source's name must not come from the request either.
 type Extractor interface {
-	// Extract returns the token and a short description of where it was found
-	// (e.g. "header:Authorization", "cookie:access_token", "query:access_token",
-	// "form:access_token", "param:token"). A request that does not carry a token
-	// by this method yields ("", "", nil). A request that carries one in a malformed
-	// way yields an error that wraps ErrMalformed, ErrRepeated or ErrMultipleMethods.
-	Extract(r Request) (token, source string, err error)
+	// Extract returns the token and where it was found: its Source, whose
+	// Kind the core decides by (a cookie's token gets the CSRF checks, a
+	// URL's an answer no shared cache keeps), so a custom extractor must
+	// give the kind it read, such as Source{Kind: InCookie, Name:
+	// "session"}. A request that does not carry a token by this method
+	// yields ("", Source{}, nil). A request that carries one in a malformed
+	// way yields an error that wraps ErrMalformed, ErrRepeated or
+	// ErrMultipleMethods.
+	Extract(r Request) (token string, source Source, err error)
 }
 
 const (
 	authorization = "Authorization"
-	bearerSource  = "header:" + authorization
 )
 
-var bearerErrors = newSourceErrors(bearerSource)
+var (
+	bearerSource = Source{Kind: InHeader, Name: authorization}
+	bearerErrors = newSourceErrors(bearerSource)
+)
 
 // bearerExtractor implements AuthorizationBearer. It has no fields, so storing
 // it in an Extractor does not allocate.
@@ -43,25 +48,25 @@ type bearerExtractor struct{}
 // schemes, are refused with ErrRepeated.
 func AuthorizationBearer() Extractor { return bearerExtractor{} }
 
-func (bearerExtractor) Extract(r Request) (token, source string, err error) {
+func (bearerExtractor) Extract(r Request) (token string, source Source, err error) {
 	v, n := r.Header(authorization)
 	switch {
 	case n == 0:
-		return "", "", nil
+		return "", Source{}, nil
 	case n > 1:
-		return "", "", bearerErrors.repeated
+		return "", Source{}, bearerErrors.repeated
 	case !hasPrefixFold(v, "bearer"):
 		// Another scheme: not ours, and never returned.
-		return "", "", nil
+		return "", Source{}, nil
 	}
 	rest := v[len("bearer"):]
 	if rest == "" || rest[0] != ' ' {
 		// "Bearer", "Bearerabc", "Bearer\tabc", "Bearers abc".
-		return "", "", bearerErrors.malformed
+		return "", Source{}, bearerErrors.malformed
 	}
 	rest = trimLeftSP(rest)
 	if !isB64Token(rest) {
-		return "", "", bearerErrors.malformed
+		return "", Source{}, bearerErrors.malformed
 	}
 	return rest, bearerSource, nil
 }
@@ -69,8 +74,9 @@ func (bearerExtractor) Extract(r Request) (token, source string, err error) {
 // headerExtractor implements Header for any header or prefix but the Bearer
 // scheme in Authorization.
 type headerExtractor struct {
-	name, prefix, source string
-	errs                 sourceErrors
+	name, prefix string
+	source       Source
+	errs         sourceErrors
 }
 
 // Header returns an extractor for the named request header field, for APIs
@@ -95,26 +101,26 @@ func Header(name, prefix string) Extractor {
 	if name == authorization && strings.EqualFold(strings.TrimRight(prefix, " "), "bearer") {
 		return AuthorizationBearer()
 	}
-	source := "header:" + name
+	source := Source{Kind: InHeader, Name: name}
 	return &headerExtractor{name: name, prefix: prefix, source: source, errs: newSourceErrors(source)}
 }
 
-func (e *headerExtractor) Extract(r Request) (token, source string, err error) {
+func (e *headerExtractor) Extract(r Request) (token string, source Source, err error) {
 	v, n := r.Header(e.name)
 	switch {
 	case n == 0:
-		return "", "", nil
+		return "", Source{}, nil
 	case n > 1:
-		return "", "", e.errs.repeated
+		return "", Source{}, e.errs.repeated
 	}
 	if e.prefix != "" {
 		if !hasPrefixFold(v, e.prefix) {
-			return "", "", nil
+			return "", Source{}, nil
 		}
 		v = trimLeftSP(v[len(e.prefix):])
 	}
 	if !isB64Token(v) {
-		return "", "", e.errs.malformed
+		return "", Source{}, e.errs.malformed
 	}
 	return v, e.source, nil
 }
@@ -130,16 +136,17 @@ const (
 
 // valueExtractor implements Cookie, Query and Form, which share their rules.
 type valueExtractor struct {
-	kind         valueKind
-	name, source string
-	errs         sourceErrors
+	kind   valueKind
+	name   string
+	source Source
+	errs   sourceErrors
 }
 
 func newValueExtractor(kind valueKind, fn, prefix, name string) Extractor {
 	if name == "" {
 		panic("extractors: " + fn + ": empty name")
 	}
-	source := prefix + ":" + name
+	source := Source{Kind: map[valueKind]SourceKind{kindCookie: InCookie, kindQuery: InQuery, kindForm: InForm}[kind], Name: name}
 	return &valueExtractor{kind: kind, name: name, source: source, errs: newSourceErrors(source)}
 }
 
@@ -175,7 +182,7 @@ func Form(name string) Extractor {
 	return newValueExtractor(kindForm, "Form", "form", name)
 }
 
-func (e *valueExtractor) Extract(r Request) (token, source string, err error) {
+func (e *valueExtractor) Extract(r Request) (token string, source Source, err error) {
 	var (
 		v string
 		n int
@@ -187,27 +194,28 @@ func (e *valueExtractor) Extract(r Request) (token, source string, err error) {
 		v, n = r.Query(e.name)
 	case kindForm:
 		if m := r.Method(); m == "GET" || m == "HEAD" {
-			return "", "", nil
+			return "", Source{}, nil
 		}
 		v, n = r.Form(e.name)
 	}
 	switch {
 	case n == 0:
-		return "", "", nil
+		return "", Source{}, nil
 	case n > 1:
-		return "", "", e.errs.repeated
+		return "", Source{}, e.errs.repeated
 	case v == "":
-		return "", "", nil
+		return "", Source{}, nil
 	case !isB64Token(v):
-		return "", "", e.errs.malformed
+		return "", Source{}, e.errs.malformed
 	}
 	return v, e.source, nil
 }
 
 // paramExtractor implements Param.
 type paramExtractor struct {
-	name, source string
-	errs         sourceErrors
+	name   string
+	source Source
+	errs   sourceErrors
 }
 
 // Param returns an extractor for the named path parameter, such as {token} in
@@ -219,17 +227,17 @@ func Param(name string) Extractor {
 	if name == "" {
 		panic("extractors: Param: empty name")
 	}
-	source := "param:" + name
+	source := Source{Kind: InPath, Name: name}
 	return &paramExtractor{name: name, source: source, errs: newSourceErrors(source)}
 }
 
-func (e *paramExtractor) Extract(r Request) (token, source string, err error) {
+func (e *paramExtractor) Extract(r Request) (token string, source Source, err error) {
 	v := r.Param(e.name)
 	switch {
 	case v == "":
-		return "", "", nil
+		return "", Source{}, nil
 	case !isB64Token(v):
-		return "", "", e.errs.malformed
+		return "", Source{}, e.errs.malformed
 	}
 	return v, e.source, nil
 }

@@ -33,16 +33,16 @@ func runCases(t *testing.T, ex extractors.Extractor, cases []extractCase) {
 				require.Error(t, err)
 				assert.ErrorIs(t, err, tc.wantErr)
 				assert.Empty(t, token, "no token with an error")
-				assert.Empty(t, source, "no source with an error")
+				assert.True(t, source.IsZero(), "no source with an error")
 				assert.True(t, strings.HasPrefix(err.Error(), "extractors: "), "error %q", err)
 				return
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantToken, token)
 			if tc.wantToken == "" {
-				assert.Empty(t, source, "no source without a token")
+				assert.True(t, source.IsZero(), "no source without a token")
 			} else {
-				assert.Equal(t, tc.wantSource, source)
+				assert.Equal(t, tc.wantSource, source.String())
 			}
 		})
 	}
@@ -282,14 +282,16 @@ func TestConstructorsPanic(t *testing.T) {
 // errExtractor always fails, to test how combinators pass errors on.
 type errExtractor struct{ err error }
 
-func (e errExtractor) Extract(extractors.Request) (string, string, error) { return "", "", e.err }
+func (e errExtractor) Extract(extractors.Request) (string, extractors.Source, error) {
+	return "", extractors.Source{}, e.err
+}
 
 // countingExtractor records whether it ran.
 type countingExtractor struct{ runs *int }
 
-func (c countingExtractor) Extract(extractors.Request) (string, string, error) {
+func (c countingExtractor) Extract(extractors.Request) (string, extractors.Source, error) {
 	*c.runs++
-	return "", "", nil
+	return "", extractors.Source{}, nil
 }
 
 // both carries a token in the Authorization header and in a cookie.

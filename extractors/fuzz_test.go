@@ -63,7 +63,7 @@ func FuzzExtract(f *testing.F) {
 		token, source, err := ex.Extract(req)
 		checkResult(t, token, source, err)
 		if err == nil && token != "" {
-			switch source {
+			switch source.String() {
 			case "header:Authorization":
 				if !strings.Contains(authorization, token) {
 					t.Fatalf("token %q not in the header %q", token, authorization)
@@ -109,8 +109,12 @@ func FuzzExtract(f *testing.F) {
 }
 
 // checkResult checks what every Extract result must satisfy.
-func checkResult(t *testing.T, token, source string, err error) {
+func checkResult(t *testing.T, token string, src extractors.Source, err error) {
 	t.Helper()
+	source := ""
+	if !src.IsZero() {
+		source = src.String()
+	}
 	if err != nil {
 		if token != "" || source != "" {
 			t.Fatalf("error %v with token %q source %q", err, token, source)

@@ -194,7 +194,7 @@ func TestHTTPRequestQueryExtract(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantToken, token)
 			if token != "" {
-				assert.Equal(t, "query:access_token", source)
+				assert.Equal(t, extractors.Source{Kind: extractors.InQuery, Name: "access_token"}, source)
 			}
 		})
 	}
@@ -246,7 +246,7 @@ func TestHTTPRequestFormExtract(t *testing.T) {
 		token, source, err := ex.Extract(extractors.FromHTTP(r))
 		require.NoError(t, err)
 		assert.Equal(t, "abc", token)
-		assert.Equal(t, "form:access_token", source)
+		assert.Equal(t, extractors.Source{Kind: extractors.InForm, Name: "access_token"}, source)
 		// The handler still sees the parsed body.
 		assert.Equal(t, "x", r.PostFormValue("name"))
 	})
@@ -293,7 +293,7 @@ func TestHTTPRequestParamAndMethod(t *testing.T) {
 	token, source, err := extractors.Param("token").Extract(req)
 	require.NoError(t, err)
 	assert.Equal(t, "abc", token)
-	assert.Equal(t, "param:token", source)
+	assert.Equal(t, extractors.Source{Kind: extractors.InPath, Name: "token"}, source)
 
 	_, _, err = extractors.Param("bad").Extract(req)
 	assert.ErrorIs(t, err, extractors.ErrMalformed)
@@ -399,7 +399,7 @@ func TestHTTPExclusive(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantToken, token)
-			assert.Equal(t, tc.wantSource, source)
+			assert.Equal(t, tc.wantSource, source.String())
 		})
 	}
 }

@@ -365,8 +365,8 @@ func (o *Observer) Authenticated(ctx context.Context, out *jwtgate.Outcome) {
 		if out.Alg != "" {
 			kv = append(kv, keyAlg.String(out.Alg))
 		}
-		if out.Source != "" {
-			kv = append(kv, keySource.String(out.Source))
+		if !out.Source.IsZero() {
+			kv = append(kv, keySource.String(out.Source.String()))
 		}
 		if out.Err != nil {
 			kv = append(kv, keyReason.String(out.Reason))

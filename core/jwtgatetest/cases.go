@@ -58,6 +58,7 @@ func buildCases(fx *fixture) []testCase {
 		katCases(fx),
 		lifeCases(fx),
 		csrfCases(fx),
+		sourceCases(fx),
 		asymCases(fx),
 		readingCases(fx),
 		dpopCases(fx),

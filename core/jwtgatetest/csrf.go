@@ -83,3 +83,74 @@ func csrfCases(fx *fixture) []testCase {
 		}, want: invalidToken(descSignature)},
 	}
 }
+
+// custom is an extractor of an application's own: it reads a cookie, a
+// query parameter or a header under a name of its own choosing and says
+// where with kind, as every extractor must.
+type custom struct {
+	kind extractors.SourceKind
+	name string
+}
+
+func (c custom) Extract(r extractors.Request) (string, extractors.Source, error) {
+	var v string
+	var n int
+	switch c.kind {
+	case extractors.InCookie:
+		v, n = r.Cookie(c.name)
+	case extractors.InQuery:
+		v, n = r.Query(c.name)
+	default:
+		v, n = r.Header(c.name)
+	}
+	if n != 1 || v == "" {
+		return "", extractors.Source{}, nil
+	}
+	return v, extractors.Source{Kind: c.kind, Name: "anything"}, nil
+}
+
+// sourceCases: the CSRF checks and the caching of an answer follow the kind
+// of place a token came from, whatever a custom extractor names it (SRC).
+func sourceCases(fx *fixture) []testCase {
+	cookies := &jwtgate.Cookies{CSRFKey: csrfKey}
+	ext := func(k extractors.SourceKind, name string) func(*jwtgate.Config) {
+		return func(c *jwtgate.Config) {
+			c.Extractor = custom{kind: k, name: name}
+			c.Cookies = cookies
+		}
+	}
+	good := cookies.CSRFToken("family-1")
+	withCookie := func(method string, headers ...string) func(e *env) *http.Request {
+		return func(e *env) *http.Request {
+			r := httptest.NewRequest(method, "/protected", nil)
+			r.Header.Set("Cookie", "session="+e.remember(fx.t0(set("sid", `"family-1"`))))
+			for i := 0; i+1 < len(headers); i += 2 {
+				r.Header.Set(headers[i], headers[i+1])
+			}
+			return r
+		}
+	}
+	return []testCase{
+		{name: "SRC/a custom cookie extractor: a POST without a CSRF token", config: ext(extractors.InCookie, "session"),
+			request: withCookie(http.MethodPost), want: csrfRefused()},
+		{name: "SRC/a custom cookie extractor: a POST with the CSRF token", config: ext(extractors.InCookie, "session"),
+			request: withCookie(http.MethodPost, "X-CSRF-Token", good), want: accept()},
+		{name: "SRC/a custom cookie extractor: a GET", config: ext(extractors.InCookie, "session"),
+			request: withCookie(http.MethodGet), want: accept()},
+		{name: "SRC/a custom query extractor: the answer is private", config: ext(extractors.InQuery, "t"),
+			request: func(e *env) *http.Request { return get("/protected?t=" + e.remember(fx.t0())) },
+			want:    want{status: http.StatusOK, accepted: true, private: true}},
+		{name: "SRC/a custom header extractor: a POST needs no CSRF token", config: ext(extractors.InHeader, "X-Session"),
+			request: func(e *env) *http.Request {
+				r := httptest.NewRequest(http.MethodPost, "/protected", nil)
+				r.Header.Set("X-Session", e.remember(fx.t0()))
+				return r
+			}, want: accept()},
+		{name: "SRC/a custom extractor that gives no kind", config: ext(0, "X-Session"),
+			request: func(e *env) *http.Request {
+				r := httptest.NewRequest(http.MethodGet, "/protected", nil)
+				r.Header.Set("X-Session", e.remember(fx.t0()))
+				return r
+			}, want: want{status: http.StatusInternalServerError, code: "server_error", desc: descMisconfigured}},
+	}
+}
