@@ -26,10 +26,15 @@ import (
 // expired: only revocations outlive it.)
 //
 // A store that loses its entries (a process restart for [MemoryStore], a
-// Redis without persistence) must never make a revoked token valid again: it
-// counts every token issued before the loss (iat earlier than the second the
-// store started again), and every token without iat, as revoked. Their users
-// log in again; logins after the loss work at once.
+// Redis without persistence) must never make a revoked token valid again. It
+// notes, to the millisecond, when it began again after the loss (its loss
+// marker), and counts as revoked every token issued before it, and every
+// token without iat: it cannot tell which of them were revoked. NumericDates
+// are whole seconds, so a token issued in the marker's own second may have
+// been issued, revoked and lost within that second: it is revoked unless its
+// family (sid) started at or after the marker, a login after the loss (see
+// [IssuedBeforeLoss]). Users of the tokens refused log in again; logins after
+// the loss work at once, those of the marker's second included.
 //
 // Implementations must be safe for concurrent use. [MemoryStore] is the
 // embedded one; a store shared by several instances (Redis) lives in its own
@@ -84,11 +89,11 @@ var (
 // most once a minute, so memory stays bounded by the
 // live tokens and no goroutine is started. Everything is lost with the
 // process, so a token issued before the store was made (the process
-// started), or without iat, counts as revoked (see [Store]): after a restart
-// users log in again. Use a shared store (Redis) when several instances
-// serve one API.
+// started), or in that second but of no family started since, or without
+// iat, counts as revoked (see [Store]): after a restart users log in again.
+// Use a shared store (Redis) when several instances serve one API.
 type MemoryStore struct {
-	epoch     int64 // the second the store was made, by its clock
+	epoch     time.Time // when the store was made, by its clock, to the millisecond: its loss marker
 	mu        sync.RWMutex
 	now       func() time.Time
 	tokens    map[string]time.Time
@@ -112,7 +117,7 @@ func NewMemoryStore(now func() time.Time) *MemoryStore {
 		now = time.Now
 	}
 	return &MemoryStore{
-		epoch:    now().Unix(),
+		epoch:    time.UnixMilli(now().UnixMilli()),
 		now:      now,
 		tokens:   make(map[string]time.Time),
 		families: make(map[string]*memFamily),
@@ -122,14 +127,21 @@ func NewMemoryStore(now func() time.Time) *MemoryStore {
 
 // IsRevoked implements [jwtgate.Revoker].
 func (s *MemoryStore) IsRevoked(_ context.Context, t *jwtgate.Token) (bool, error) {
-	// Everything revoked before the store was made is lost (a restart): a
-	// token issued before then, or without iat, cannot be told apart from
-	// one that was revoked, so it counts as revoked.
-	if t.IssuedAt.IsZero() || t.IssuedAt.Unix() < s.epoch {
-		return true, nil
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	// Everything revoked before the store was made is lost (a restart): a
+	// token issued before then, or in that second but of no family started
+	// since, or without iat, cannot be told apart from one that was
+	// revoked, so it counts as revoked. Most tokens are issued after.
+	if !t.IssuedAt.After(s.epoch) {
+		var started time.Time
+		if f, ok := s.families[t.SessionID]; ok && t.SessionID != "" {
+			started = f.started
+		}
+		if IssuedBeforeLoss(t.IssuedAt, s.epoch, started) {
+			return true, nil
+		}
+	}
 	// The clock is read only when an entry is found: most tokens have none.
 	if t.ID != "" {
 		if until, ok := s.tokens[t.ID]; ok && live(s.now(), until) {
@@ -300,6 +312,30 @@ func (s *MemoryStore) sweepLocked(now time.Time) {
 			delete(s.subjects, k)
 		}
 	}
+}
+
+// IssuedBeforeLoss reports whether a token issued at iat, of a family that
+// started at started (zero when the store has no record of it), counts as
+// issued before a store lost its entries and began again at epoch (its loss
+// marker, to the millisecond), and so as revoked: the store cannot tell
+// whether it was. That is a token without iat; one whose iat is in an
+// earlier second, or has a fraction at or before epoch; and one whose iat of
+// whole seconds falls in epoch's own second, unless its family started at
+// or after epoch (a login after the loss: NumericDates are whole seconds,
+// and a token issued, revoked and lost within that second says the same
+// second). An iat after epoch is not. Stores call it so that every store
+// reads a loss alike; for a DPoP proof, which has no family, started is
+// zero, and a proof of the marker's second counts as used.
+func IssuedBeforeLoss(iat, epoch, started time.Time) bool {
+	switch {
+	case iat.IsZero():
+		return true
+	case iat.After(epoch):
+		return false
+	case iat.Nanosecond() != 0 || iat.Unix() != epoch.Unix():
+		return true // an earlier second, or a fraction at or before epoch
+	}
+	return started.IsZero() || started.Before(epoch)
 }
 
 // live reports whether an entry of until still revokes at now: until the

@@ -21,6 +21,15 @@ func TestMemoryStore(t *testing.T) {
 	})
 }
 
+// TestMemoryStoreLoss: a restart is a new MemoryStore, which may be made in
+// the very second a token was issued and revoked in.
+func TestMemoryStoreLoss(t *testing.T) {
+	t.Parallel()
+	jwtgatetest.RunStoreLoss(t, func(t *testing.T, now func() time.Time) (issuing.Store, func() issuing.Store) {
+		return issuing.NewMemoryStore(now), func() issuing.Store { return issuing.NewMemoryStore(now) }
+	})
+}
+
 func TestMemoryStoreForgetsExpiredEntries(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -80,4 +89,30 @@ func TestMemoryStoreSize(t *testing.T) {
 	t.Logf("%d entries: %.0f bytes per revoked token, %.0f bytes per refresh family", n, token, family)
 	assert.Less(t, token, 200.0)
 	assert.Less(t, family, 300.0)
+}
+
+// TestIssuedBeforeLoss: the rule every store reads a loss by, at its edges.
+func TestIssuedBeforeLoss(t *testing.T) {
+	t.Parallel()
+	sec := testNow                           // 12:00:00
+	epoch := sec.Add(400 * time.Millisecond) // the loss marker
+	after, before := epoch.Add(time.Millisecond), epoch.Add(-time.Millisecond)
+	for _, c := range []struct {
+		name         string
+		iat, started time.Time
+		want         bool
+	}{
+		{"no iat", time.Time{}, after, true},
+		{"an earlier second", sec.Add(-time.Second), after, true},
+		{"the marker's second, a family started after", sec, after, false},
+		{"the marker's second, a family started at the marker", sec, epoch, false},
+		{"the marker's second, a family started before", sec, before, true},
+		{"the marker's second, no family", sec, time.Time{}, true},
+		{"a fraction before the marker", sec.Add(300 * time.Millisecond), after, true},
+		{"a fraction at the marker", epoch, after, true},
+		{"a fraction after the marker", after, time.Time{}, false},
+		{"the next second", sec.Add(time.Second), time.Time{}, false},
+	} {
+		assert.Equal(t, c.want, issuing.IssuedBeforeLoss(c.iat, epoch, c.started), c.name)
+	}
 }

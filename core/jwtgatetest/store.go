@@ -104,15 +104,22 @@ func RunStore(t *testing.T, newStore NewStore) {
 		s := newStore(t, clock.Now)
 		assert.True(t, revoked(t, s, token("jti-old", "", "alice", start.Add(-time.Hour))), "issued before the store began")
 		assert.True(t, revoked(t, s, token("jti-none", "", "alice", time.Time{})), "without iat")
-		assert.False(t, revoked(t, s, token("jti-now", "", "alice", start)), "issued in the store's first second")
+		clock.Advance(100 * time.Millisecond)
+		require.NoError(t, s.StartFamily(ctx, "fam-1", "r-1", start.Add(time.Hour)))
+		// NumericDates are whole seconds: an iat of the store's first second
+		// may be of a token revoked just before a loss in that second.
+		assert.True(t, revoked(t, s, token("jti-now", "", "alice", start)), "issued in the store's first second, of no family")
+		assert.True(t, revoked(t, s, token("jti-now-2", "fam-unknown", "alice", start)), "issued in the store's first second, of a family it does not know")
+		assert.False(t, revoked(t, s, token("jti-fam", "fam-1", "alice", start)), "issued in the store's first second, of a family started since")
+		assert.False(t, revoked(t, s, token("jti-frac", "", "alice", start.Add(50*time.Millisecond))), "an iat with a fraction after the store began")
 		clock.Advance(time.Hour)
+		assert.False(t, revoked(t, s, token("jti-next", "", "alice", start.Add(time.Second))), "issued in the next second")
 		assert.False(t, revoked(t, s, token("jti-later", "", "alice", start.Add(30*time.Minute))), "issued since")
 	})
 
 	t.Run("token revoked until its exp and MaxLeeway after", func(t *testing.T) {
 		t.Parallel()
-		clock := NewClock(start)
-		s := newStore(t, clock.Now)
+		clock, s := inUse(t)
 		tok := token("jti-1", "", "alice", start)
 		assert.False(t, revoked(t, s, tok))
 		require.NoError(t, s.RevokeToken(ctx, "jti-1", start.Add(time.Minute)))
@@ -191,8 +198,7 @@ func RunStore(t *testing.T, newStore NewStore) {
 	})
 	t.Run("family revoked", func(t *testing.T) {
 		t.Parallel()
-		clock := NewClock(start)
-		s := newStore(t, clock.Now)
+		_, s := inUse(t)
 		require.NoError(t, s.StartFamily(ctx, "fam-1", "r-1", start.Add(time.Hour)))
 		tok := token("a-1", "fam-1", "alice", start)
 		assert.False(t, revoked(t, s, tok))
@@ -210,8 +216,7 @@ func RunStore(t *testing.T, newStore NewStore) {
 	})
 	t.Run("subject revoked before a time", func(t *testing.T) {
 		t.Parallel()
-		clock := NewClock(start)
-		s := newStore(t, clock.Now)
+		clock, s := inUse(t)
 		before := start.Add(10 * time.Second)
 		require.NoError(t, s.RevokeSubject(ctx, "alice", before, before.Add(time.Hour)))
 		assert.True(t, revoked(t, s, token("a-1", "", "alice", start)))
@@ -287,7 +292,7 @@ func RunStore(t *testing.T, newStore NewStore) {
 	})
 	t.Run("empty ids are refused", func(t *testing.T) {
 		t.Parallel()
-		s := newStore(t, NewClock(start).Now)
+		_, s := inUse(t)
 		until := start.Add(time.Hour)
 		assert.Error(t, s.RevokeToken(ctx, "", until))
 		assert.Error(t, s.RevokeFamily(ctx, "", until))
@@ -351,4 +356,91 @@ func RunStore(t *testing.T, newStore NewStore) {
 			}
 		}
 	})
+}
+
+// NewLosingStore builds an empty store whose clock is now, and lose, which
+// makes it lose every entry as a restart of the process, a FLUSHALL or a
+// Redis restarted without its data does, and returns the store to use from
+// then on: the same one, or a new one with the same clock, as a restarted
+// process builds it. Each call must return a store that shares nothing with
+// the others.
+type NewLosingStore func(t *testing.T, now func() time.Time) (s issuing.Store, lose func() issuing.Store)
+
+// RunStoreLoss is the suite of a store that loses its entries: no token
+// revoked before the loss is ever let through after it, not even one
+// issued, revoked and lost all within one second (NumericDates are whole
+// seconds), and logins after the loss work at once, those of that very
+// second included. The clock starts at 2026-11-28T12:00:00Z and moves only
+// when the suite moves it.
+func RunStoreLoss(t *testing.T, newStore NewLosingStore) {
+	t.Helper()
+	sec := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) // the second of it all
+	ctx := context.Background()
+	token := func(id, sid string, iat time.Time) *jwtgate.Token {
+		return &jwtgate.Token{ID: id, SessionID: sid, Subject: "alice", IssuedAt: iat}
+	}
+	revoked := func(t *testing.T, s issuing.Store, tok *jwtgate.Token) bool {
+		t.Helper()
+		r, err := s.IsRevoked(ctx, tok)
+		require.NoError(t, err)
+		return r
+	}
+	// After the loss, the store's first call is a check or a login: either
+	// may be the one that finds the loss.
+	firsts := map[string]func(t *testing.T, s issuing.Store){
+		"a check first": func(t *testing.T, s issuing.Store) {
+			revoked(t, s, token("first", "", sec))
+		},
+		"a login first": func(t *testing.T, s issuing.Store) {
+			require.NoError(t, s.StartFamily(ctx, "fam-first", "r-first", sec.Add(time.Hour)))
+		},
+	}
+	for name, first := range firsts {
+		t.Run("login, logout and loss in one second, "+name, func(t *testing.T) {
+			t.Parallel()
+			clock := NewClock(sec.Add(-time.Hour))
+			s, lose := newStore(t, clock.Now)
+			revoked(t, s, token("in-use", "", clock.Now())) // in use since an hour
+			until := sec.Add(time.Hour)
+
+			clock.Set(sec.Add(100 * time.Millisecond))
+			require.NoError(t, s.StartFamily(ctx, "fam-1", "r-1", until)) // a login: its tokens' iat is sec
+			require.NoError(t, s.StartFamily(ctx, "fam-2", "r-2", until))
+			byFamily, byJTI, bySubject := token("a-1", "fam-1", sec), token("b-1", "", sec), &jwtgate.Token{ID: "c-1", SessionID: "fam-2", Subject: "bob", IssuedAt: sec}
+			innocent := token("d-1", "fam-2", sec) // of a family nobody revoked
+			for _, tok := range []*jwtgate.Token{byFamily, byJTI, bySubject, innocent} {
+				require.False(t, revoked(t, s, tok))
+			}
+			clock.Set(sec.Add(200 * time.Millisecond))
+			require.NoError(t, s.RevokeFamily(ctx, "fam-1", until)) // its logout
+			require.NoError(t, s.RevokeToken(ctx, "b-1", until))
+			require.NoError(t, s.RevokeSubject(ctx, "bob", clock.Now(), until))
+			for _, tok := range []*jwtgate.Token{byFamily, byJTI, bySubject} {
+				require.True(t, revoked(t, s, tok))
+			}
+
+			clock.Set(sec.Add(300 * time.Millisecond))
+			s = lose()
+			clock.Set(sec.Add(400 * time.Millisecond))
+			first(t, s)
+			assert.True(t, revoked(t, s, byFamily), "logged out, then lost, in the second it was issued in")
+			assert.True(t, revoked(t, s, byJTI), "revoked by jti, then lost, in the second it was issued in")
+			assert.True(t, revoked(t, s, bySubject), "its subject logged out everywhere, then lost, in its second")
+			assert.True(t, revoked(t, s, innocent), "of a family the loss took: the store cannot tell")
+			assert.True(t, revoked(t, s, token("e-1", "", sec.Add(50*time.Millisecond))), "an iat with a fraction before the loss")
+			assert.ErrorIs(t, s.RotateFamily(ctx, "fam-2", "r-2", "r-3", until), issuing.ErrFamilyUnknown, "a family the loss took")
+
+			// A login after the loss, in the same second, works at once.
+			clock.Set(sec.Add(500 * time.Millisecond))
+			require.NoError(t, s.StartFamily(ctx, "fam-new", "r-new", until))
+			assert.False(t, revoked(t, s, token("f-1", "fam-new", sec)), "a login after the loss, in its second")
+			require.NoError(t, s.RotateFamily(ctx, "fam-new", "r-new", "r-new-2", until), "and its refresh")
+			assert.False(t, revoked(t, s, token("f-2", "fam-new", sec)), "the refreshed token, in that second still")
+			assert.False(t, revoked(t, s, token("g-1", "", sec.Add(900*time.Millisecond))), "an iat with a fraction after the loss")
+			assert.True(t, revoked(t, s, token("h-1", "", sec)), "no family, in the loss's second: the store cannot tell")
+			clock.Set(sec.Add(1100 * time.Millisecond))
+			assert.False(t, revoked(t, s, token("h-2", "", sec.Add(time.Second))), "the next second")
+			assert.True(t, revoked(t, s, byFamily), "and the lost revocation holds")
+		})
+	}
 }

@@ -98,9 +98,36 @@ func TestDataLossKeepsRevokedTokensRevoked(t *testing.T) {
 	}
 }
 
-// TestLossMarkerBoundary: the marker holds the second it was created in, and
-// a token issued in that second or later is accepted; one issued in an
-// earlier second, or without iat, is refused. A brand-new Redis counts as a
+// TestStoreLossSuite: the shared suite of a store that loses its data, with
+// FLUSHALL and with a restart without persistence, each case on a server of
+// its own.
+func TestStoreLossSuite(t *testing.T) {
+	t.Parallel()
+	losses := map[string]func(*redistest.Server){
+		"FLUSHALL":                    (*redistest.Server).Flush,
+		"restart without persistence": (*redistest.Server).Restart,
+	}
+	for name, lose := range losses {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			jwtgatetest.RunStoreLoss(t, func(t *testing.T, now func() time.Time) (issuing.Store, func() issuing.Store) {
+				srv := redistest.Start(t)
+				if !srv.Managed() {
+					t.Skip("needs a redis-server this test empties, not the one REDIS_URL names")
+				}
+				s := newStore(t, srv.Client(), redisstore.Options{Prefix: redistest.Prefix(), Now: now, Timeout: 5 * time.Second})
+				return s, func() issuing.Store { lose(srv); return s }
+			})
+		})
+	}
+}
+
+// TestLossMarkerBoundary: the marker holds the millisecond it was created
+// at. A token issued in an earlier second, or without iat, is refused; one
+// issued in a later second, or with an iat whose fraction is after the
+// marker, is accepted; one issued in the marker's own second (whole seconds,
+// as NumericDates are issued) is accepted only when its family started at
+// or after the marker: a login after the loss. A brand-new Redis counts as a
 // loss; the marker is created by a check as by a login.
 func TestLossMarkerBoundary(t *testing.T) {
 	t.Parallel()
@@ -110,15 +137,20 @@ func TestLossMarkerBoundary(t *testing.T) {
 	created := lossStart.Add(500 * time.Millisecond) // the clock when the marker is created
 	cases := []struct {
 		name    string
+		sid     string
 		iat     time.Time
 		revoked bool
 	}{
-		{"issued later in the marker's second", lossStart.Add(700 * time.Millisecond), false},
-		{"issued at the start of the marker's second", lossStart, false},
-		{"issued in the next second", lossStart.Add(1500 * time.Millisecond), false},
-		{"issued a millisecond before the marker's second", lossStart.Add(-time.Millisecond), true},
-		{"issued an hour before", lossStart.Add(-time.Hour), true},
-		{"without iat", time.Time{}, true},
+		{"issued after the marker, with a fraction", "", lossStart.Add(700 * time.Millisecond), false},
+		{"issued in the marker's second, of a family started at the marker", "fam-1", lossStart, false},
+		{"issued in the marker's second, of a family started after it", "fam-2", lossStart, false},
+		{"issued in the marker's second, of no family", "", lossStart, true},
+		{"issued in the marker's second, of a family unknown", "fam-unknown", lossStart, true},
+		{"issued before the marker, with a fraction", "fam-2", lossStart.Add(300 * time.Millisecond), true},
+		{"issued in the next second", "", lossStart.Add(time.Second), false},
+		{"issued a millisecond before the marker's second", "fam-2", lossStart.Add(-time.Millisecond), true},
+		{"issued an hour before", "", lossStart.Add(-time.Hour), true},
+		{"without iat", "fam-2", time.Time{}, true},
 	}
 	firsts := map[string]func(s *redisstore.Store) error{
 		"created by a login": func(s *redisstore.Store) error {
@@ -136,22 +168,60 @@ func TestLossMarkerBoundary(t *testing.T) {
 			clock := jwtgatetest.NewClock(created)
 			s := newStore(t, client, redisstore.Options{Prefix: prefix, Now: clock.Now})
 			require.NoError(t, first(s))
+			if name == "created by a check" {
+				require.NoError(t, s.StartFamily(ctx, "fam-1", "r-1", created.Add(time.Hour))) // at the marker
+			}
 
 			v, err := client.Get(ctx, prefix+"epoch").Int64()
 			require.NoError(t, err)
-			assert.Equal(t, lossStart.Unix(), v, "whole seconds")
+			assert.Equal(t, created.UnixMilli(), v, "milliseconds")
 			ttl, err := client.PTTL(ctx, prefix+"epoch").Result()
 			require.NoError(t, err)
 			assert.Equal(t, time.Duration(-1), ttl, "the marker never expires")
 
+			clock.Set(lossStart.Add(800 * time.Millisecond))
+			require.NoError(t, s.StartFamily(ctx, "fam-2", "r-2", created.Add(time.Hour)))
 			clock.Advance(2 * time.Second)
 			for _, c := range cases {
-				r, err := s.IsRevoked(ctx, &jwtgate.Token{ID: "a", SessionID: "fam-1", Subject: "alice", IssuedAt: c.iat})
+				r, err := s.IsRevoked(ctx, &jwtgate.Token{ID: "a", SessionID: c.sid, Subject: "alice", IssuedAt: c.iat})
 				require.NoError(t, err)
 				assert.Equal(t, c.revoked, r, c.name)
 			}
 		})
 	}
+}
+
+// TestLossMarkerInSeconds: a marker an earlier version wrote, in unix
+// seconds, is read as the start of that second, in milliseconds, under the
+// same rule.
+func TestLossMarkerInSeconds(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	client := srv.Client()
+	ctx := context.Background()
+	prefix := redistest.Prefix()
+	require.NoError(t, client.Set(ctx, prefix+"epoch", lossStart.Unix(), 0).Err())
+	clock := jwtgatetest.NewClock(lossStart.Add(200 * time.Millisecond))
+	s := newStore(t, client, redisstore.Options{Prefix: prefix, Now: clock.Now})
+	require.NoError(t, s.StartFamily(ctx, "fam-1", "r-1", lossStart.Add(time.Hour)))
+	for _, c := range []struct {
+		name    string
+		sid     string
+		iat     time.Time
+		revoked bool
+	}{
+		{"in its second, of a family started since", "fam-1", lossStart, false},
+		{"in its second, of no family", "", lossStart, true},
+		{"in an earlier second", "fam-1", lossStart.Add(-time.Second), true},
+		{"in a later second", "", lossStart.Add(time.Second), false},
+	} {
+		r, err := s.IsRevoked(ctx, &jwtgate.Token{ID: "a", SessionID: c.sid, IssuedAt: c.iat})
+		require.NoError(t, err)
+		assert.Equal(t, c.revoked, r, c.name)
+	}
+	v, err := client.Get(ctx, prefix+"epoch").Int64()
+	require.NoError(t, err)
+	assert.Equal(t, lossStart.Unix(), v, "the marker is read, not rewritten")
 }
 
 // TestInstancesAgreeOnTheMarker: instances whose clocks differ, finding the
@@ -180,8 +250,11 @@ func TestInstancesAgreeOnTheMarker(t *testing.T) {
 	wg.Wait()
 	v, err := client.Get(ctx, prefix+"epoch").Int64()
 	require.NoError(t, err)
-	assert.True(t, v >= lossStart.Unix() && v < lossStart.Unix()+8, "one of the instances' clocks: %d", v)
+	require.Zero(t, v%1000, "one of the instances' clocks, in milliseconds: %d", v)
+	assert.True(t, v >= lossStart.UnixMilli() && v < lossStart.Add(8*time.Second).UnixMilli(), "one of the instances' clocks: %d", v)
 	for i, r := range answers {
-		assert.Equal(t, tok.IssuedAt.Unix() < v, r, "instance %d decided by the stored marker", i)
+		// Whole seconds: the token is revoked in the marker's second too, as
+		// it has no family.
+		assert.Equal(t, tok.IssuedAt.UnixMilli() <= v, r, "instance %d decided by the stored marker", i)
 	}
 }

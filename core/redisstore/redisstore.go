@@ -57,33 +57,51 @@
 // failover to an empty replica) would forget its revocations, and revoked
 // tokens would pass again. The store detects the loss and fails safe without
 // an operator. It keeps a marker key (Prefix + "epoch", no TTL) holding an
-// epoch in unix seconds. IsRevoked reads it after the revocation entries,
-// in the same round trip: a pipeline is not atomic, and a loss between its
-// commands then shows as a missing marker, never as entries missing beside a
-// marker still there. (A ClusterClient or a Ring sends each server's share
-// of a pipeline at once, in parallel, which keeps no order: with those, and
-// with a client New cannot inspect, the marker is read in a second round
-// trip, once the entries have been read.) When it is missing, the store (whichever instance sees
-// it first) creates it with its clock's current second, in one Lua script
-// that concurrent instances agree through. From then on every token issued in
-// an earlier second (iat < epoch, in whole seconds) or without iat is
-// revoked: the store cannot tell which of those were revoked, so it refuses
-// them all and their users log in again. StartFamily creates the marker too,
-// in the same round trip as the family, so that logins and refreshes work at
-// once after a loss: a token issued from the marker's second on passes.
+// epoch in unix milliseconds (a value below 1e11, written in seconds by an
+// earlier version, is read as the start of that second). IsRevoked reads it
+// after the revocation entries, in the same round trip: a pipeline is not
+// atomic, and a loss between its commands then shows as a missing marker,
+// never as entries missing beside a marker still there. (A ClusterClient or
+// a Ring sends each server's share of a pipeline at once, in parallel, which
+// keeps no order: with those, and with a client New cannot inspect, the
+// marker is read in a second round trip, once the entries have been read.)
+// When it is missing, the store (whichever instance sees it first) creates
+// it with its clock's current millisecond, in one Lua script that concurrent
+// instances agree through. From then on, the store cannot tell which of the
+// tokens issued before the marker were revoked, so it refuses them all and
+// their users log in again (issuing.IssuedBeforeLoss):
+//
+//   - a token without iat, or whose iat is in an earlier second, or has a
+//     fraction at or before the marker, is revoked;
+//   - a token whose iat (whole seconds, as NumericDates are issued) is the
+//     marker's own second may have been issued, revoked and lost within
+//     that second: it passes only if its family (sid) was started at or
+//     after the marker, a login after the loss; without a family, or with
+//     a family the loss took, it is revoked;
+//   - a token issued after the marker (a later second, or a fraction after
+//     it) goes on to the entries' checks.
+//
+// StartFamily creates the marker too, in the same round trip as the family
+// and before it, so that the family's start is not earlier than the marker:
+// logins and refreshes work at once after a loss, in the marker's second
+// too.
 //
 // Consequences:
 //
 //   - A brand-new Redis (or a new Prefix) counts as a loss: tokens issued
-//     before the store was first used are refused.
+//     before the store was first used are refused, and so are tokens of no
+//     family the Issuer started issued in that first second.
 //   - Tokens without iat are always refused. jwtgate's Issuer sets iat.
 //   - Instances' clocks must agree to within a second (NTP): an instance
 //     whose clock is ahead may create an epoch later than the iat another
-//     instance has just issued, refusing that token.
-//   - The second of the marker's creation is let through: a token issued,
-//     revoked and lost all within that second passes again; and a login
-//     whose iat falls just before a second's end while its StartFamily
-//     creates the marker in the next is refused once.
+//     instance has just issued, refusing that token, or later than a
+//     family another instance has just started, refusing that login's
+//     tokens for the rest of the second.
+//   - An upgrade from a version that wrote the marker in seconds: an
+//     existing marker is read as it is, but a marker an upgraded instance
+//     creates (after a loss) is in milliseconds, which an instance not yet
+//     upgraded reads as seconds far in the future, refusing every token.
+//     Upgrade every instance before Redis can lose its data.
 //   - Eviction: under an allkeys-* policy Redis may evict the marker, which
 //     forces every user to log in again, and may evict revocation entries;
 //     a volatile-* policy spares the marker but may still evict revocation
@@ -116,14 +134,16 @@
 // and those proofs, captured with their token, would be accepted again until
 // their iat leaves the window. The store refuses them instead, with the same
 // loss marker as revocations, read after the SET, in the same round trip
-// (in a second one on Cluster, as above): a proof whose iat is in a second before the marker's epoch is answered as a
-// replay (401 invalid_dpop_proof), since the store cannot tell whether it
-// was used. Consequences:
+// (in a second one on Cluster, as above): a proof whose iat is before the
+// marker, or in the marker's own second (a proof has no family to tell), is
+// answered as a replay (401 invalid_dpop_proof), since the store cannot tell
+// whether it was used. Consequences:
 //
 //   - The refusals last at most a Window after the loss: a proof older than
 //     that is refused by its iat anyway. RFC 9449 has a client make a new
 //     proof for each request, so a refused request costs a client that
-//     retries one retry.
+//     retries one retry, or a second's wait: proofs of the marker's second
+//     are refused, a brand-new Redis's first second included.
 //   - After a loss, a client whose clock runs behind the store's is refused
 //     for as long as it lags; a client whose clock runs ahead may have made
 //     proofs before the loss with an iat after it, which pass again: keep
@@ -381,9 +401,10 @@ var errUnavailable = errors.New("redisstore: redis unavailable")
 
 // IsRevoked implements jwtgate.Revoker: one pipelined round trip reads the
 // token's, its family's and its subject's entries, and then the loss marker
-// (in a round trip of its own on Cluster, see the package doc). A
-// token issued before the marker's epoch, or without iat, is revoked. When
-// the marker is missing (Redis lost its data, or is new), a second round trip
+// (in a round trip of its own on Cluster, see the package doc). A token
+// issued before the marker, or in its second but of no family started
+// since, or without iat, is revoked (issuing.IssuedBeforeLoss). When the
+// marker is missing (Redis lost its data, or is new), another round trip
 // creates it.
 func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 	ctx, cancel := s.ctx(ctx)
@@ -404,16 +425,21 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 	if err != nil {
 		return false, wrap(err)
 	}
-	e, err := epoch.Int64()
-	if errors.Is(err, redis.Nil) {
-		e, err = s.startEpoch(ctx)
-	}
+	mark, err := s.marker(ctx, epoch)
 	if err != nil {
 		return false, wrap(err)
 	}
-	// Whole seconds, as iat (a NumericDate) is usually issued: a token issued
-	// in the second the marker was created in must pass.
-	if t.IssuedAt.IsZero() || t.IssuedAt.Unix() < e {
+	var famv []any
+	var started time.Time // when the token's family started, if known
+	if fam != nil {
+		if famv, err = fam.Result(); err != nil {
+			return false, wrap(err)
+		}
+		if famv[2] != nil {
+			started = time.UnixMilli(toInt(famv[2]))
+		}
+	}
+	if issuing.IssuedBeforeLoss(t.IssuedAt, mark, started) {
 		return true, nil
 	}
 	now := s.now().UnixMilli()
@@ -427,18 +453,8 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 			return true, nil
 		}
 	}
-	var started time.Time // when the token's family started, if known
-	if fam != nil {
-		v, err := fam.Result()
-		if err != nil {
-			return false, wrap(err)
-		}
-		if v[0] == "1" && now < toInt(v[1])+keepMS {
-			return true, nil
-		}
-		if v[2] != nil {
-			started = time.UnixMilli(toInt(v[2]))
-		}
+	if famv != nil && famv[0] == "1" && now < toInt(famv[1])+keepMS {
+		return true, nil
 	}
 	if sub != nil {
 		v, err := sub.Result()
@@ -506,9 +522,10 @@ func (s *Store) scripts(ctx context.Context, calls ...scriptCall) ([]*redis.Cmd,
 	return cmds, nil
 }
 
-// ensureEpoch returns the loss marker's epoch (unix seconds), setting it to
-// ARGV[1] if it is missing: instances that find it missing at once all get
-// the value the first one set.
+// ensureEpoch returns the loss marker's epoch (unix milliseconds, or seconds
+// if an earlier version wrote it), setting it to ARGV[1] if it is missing:
+// instances that find it missing at once all get the value the first one
+// set.
 var ensureEpoch = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
 if not v then
@@ -517,18 +534,38 @@ if not v then
 end
 return tonumber(v)`)
 
-// epochCall is ensureEpoch with the store's current second.
-func (s *Store) epochCall() scriptCall {
-	return scriptCall{ensureEpoch, s.epochKey(), []any{s.now().Unix()}}
+// epochCallAt is ensureEpoch with now's millisecond.
+func (s *Store) epochCallAt(now time.Time) scriptCall {
+	return scriptCall{ensureEpoch, s.epochKey(), []any{now.UnixMilli()}}
 }
 
-// startEpoch creates the loss marker if it is missing and returns its epoch.
-func (s *Store) startEpoch(ctx context.Context) (int64, error) {
-	cmds, err := s.scripts(ctx, s.epochCall())
-	if err != nil {
-		return 0, err
+// marker returns the loss marker's time from the answer to its GET, and
+// creates the marker, in a round trip of its own, if it is missing.
+func (s *Store) marker(ctx context.Context, get *redis.StringCmd) (time.Time, error) {
+	e, err := get.Int64()
+	if errors.Is(err, redis.Nil) {
+		var cmds []*redis.Cmd
+		if cmds, err = s.scripts(ctx, s.epochCallAt(s.now())); err == nil {
+			e, err = cmds[0].Int64()
+		}
 	}
-	return cmds[0].Int64()
+	if err != nil {
+		return time.Time{}, err
+	}
+	return epochTime(e), nil
+}
+
+// secondsBelow: a marker below it is in unix seconds, as versions before
+// the millisecond marker wrote it (1e11 ms is in 1973; 1e11 s, in 5138).
+const secondsBelow = 100_000_000_000
+
+// epochTime reads a marker's value: unix milliseconds, or unix seconds
+// (below secondsBelow), read as the start of that second.
+func epochTime(v int64) time.Time {
+	if v < secondsBelow {
+		return time.Unix(v, 0)
+	}
+	return time.UnixMilli(v)
 }
 
 // revokeToken keeps the later until.
@@ -617,20 +654,22 @@ return 1`)
 var errFamilyExists = errors.New("redisstore: family exists")
 
 // StartFamily implements issuing.Store. It creates the loss marker too if it
-// is missing, in the same round trip, so that the tokens of a login after a
-// loss pass at once.
+// is missing, in the same round trip, with the family's start as its epoch,
+// so that the tokens of a login after a loss pass at once, in the marker's
+// second too.
 func (s *Store) StartFamily(ctx context.Context, family, tokenID string, until time.Time) error {
 	if family == "" || tokenID == "" {
 		return errEmptyID
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	if past(until, s.now()) {
+	now := s.now()
+	if past(until, now) {
 		return nil // born expired: every rotation will find it unknown
 	}
 	cmds, err := s.scripts(ctx,
-		s.epochCall(),
-		scriptCall{startFamily, s.familyKey(family), []any{tokenID, ms(until), s.ttl(until), ms(s.now())}})
+		s.epochCallAt(now),
+		scriptCall{startFamily, s.familyKey(family), []any{tokenID, ms(until), s.ttl(until), ms(now)}})
 	if err != nil {
 		return wrap(err)
 	}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"time"
 
+	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -31,10 +31,10 @@ func pxUntil(until, now time.Time) time.Duration {
 // sharing the Redis, one only accepts a DPoP proof. One pipelined round trip
 // sets the record (SET NX PX, its expiry until − now by the store's clock)
 // and then reads the loss marker (a second round trip on Cluster, see the
-// package doc); when the marker is missing, a second round trip
-// creates it. A proof issued (its iat) in a second before the marker's
-// epoch is reported as not new: Redis may have forgotten it
-// (see the package doc). An until already past writes nothing: id is new
+// package doc); when the marker is missing, another round trip creates
+// it. A proof issued (its iat) before the marker, or in the marker's second,
+// is reported as not new: Redis may have forgotten it (see the package doc
+// and issuing.IssuedBeforeLoss). An until already past writes nothing: id is new
 // unless a record of it is still there. An until at now is kept 1 ms, since
 // jwtgate accepts a proof at the very end of its window.
 //
@@ -75,17 +75,14 @@ func (s *Store) Remember(ctx context.Context, id string, issued, until time.Time
 		}
 		fresh = n == 0
 	}
-	e, err := epoch.Int64()
-	if errors.Is(err, redis.Nil) {
-		e, err = s.startEpoch(ctx)
-	}
+	mark, err := s.marker(ctx, epoch)
 	if err != nil {
 		// Fail closed: whether Redis lost its data is unknown, and with it
 		// whether a proof it reports new was used before.
 		return false, wrap(err)
 	}
-	if issued.Unix() < e {
-		return false, nil // issued before the loss: it may have been used
+	if issuing.IssuedBeforeLoss(issued, mark, time.Time{}) {
+		return false, nil // issued before the loss, or in its second: it may have been used
 	}
 	return fresh, nil
 }

@@ -170,9 +170,10 @@ func TestRememberConcurrent(t *testing.T) {
 }
 
 // TestRememberAfterDataLoss: after Redis lost its data, a proof issued before
-// the loss is refused, whether it was used before (a replay Redis forgot) or
-// not (the store cannot tell); a proof issued from the loss marker's second
-// on is accepted once. The marker may be created by the replay check or by a
+// the loss, or in the loss marker's second, is refused, whether it was used
+// before (a replay Redis forgot) or not (the store cannot tell); a proof
+// issued after the marker, in a later second or with a fraction after it,
+// is accepted once. The marker may be created by the replay check or by a
 // revocation check first.
 func TestRememberAfterDataLoss(t *testing.T) {
 	t.Parallel()
@@ -213,13 +214,15 @@ func TestRememberAfterDataLoss(t *testing.T) {
 				assert.False(t, remember("jkt.used", lossStart), "a replay Redis forgot")
 				assert.False(t, remember("jkt.used-earlier", lossStart.Add(-30*time.Second)), "a replay Redis forgot")
 				assert.False(t, remember("jkt.unseen", lossStart.Add(time.Second)), "issued before the loss, never seen: refused all the same")
-				assert.True(t, remember("jkt.new", clock.Now()), "issued in the marker's second")
+				assert.False(t, remember("jkt.same-second", clock.Now()), "issued in the marker's second: it may have been used before the loss in it")
+				assert.True(t, remember("jkt.fraction", clock.Now().Add(100*time.Millisecond)), "an iat with a fraction after the marker")
+				clock.Advance(time.Second)
+				assert.True(t, remember("jkt.new", clock.Now()), "issued in the next second")
 				assert.False(t, remember("jkt.new", clock.Now()), "and then a replay")
-				assert.True(t, remember("jkt.later", clock.Now().Add(time.Second)))
 
 				v, err := srv.Client().Get(ctx, prefix+"epoch").Int64()
 				require.NoError(t, err)
-				assert.Equal(t, lossStart.Add(2*time.Second).Unix(), v)
+				assert.Equal(t, lossStart.Add(2*time.Second).UnixMilli(), v)
 			})
 		}
 	}
@@ -271,6 +274,7 @@ func TestTwoInstancesShareReplays(t *testing.T) {
 	srv := redistest.Start(t)
 	prefix := redistest.Prefix()
 	clock := jwtgatetest.NewClock(time.Now().Truncate(time.Second))
+	inUse(t, srv.Client(), prefix, clock.Now()) // proofs of the loss marker's own second would be refused
 	a, b := newDPoPService(t, srv, prefix, clock), newDPoPService(t, srv, prefix, clock)
 
 	key := jwtgatetest.NewDPoPKey("ES256")
