@@ -13,6 +13,7 @@ run:
 fuzz:
 	go test -run='^$$' -fuzz=FuzzAuthenticate -fuzztime=60s ./core
 	go test -run='^$$' -fuzz=FuzzDifferential -fuzztime=60s ./core
+	go test -run='^$$' -fuzz=FuzzDPoPProof -fuzztime=60s ./core
 	go test -run='^$$' -fuzz=FuzzMembers -fuzztime=60s ./core/internal/parse
 	go test -run='^$$' -fuzz=FuzzUnquote -fuzztime=60s ./core/internal/parse
 	go test -run='^$$' -fuzz=FuzzStrings -fuzztime=60s ./core/internal/parse
