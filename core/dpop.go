@@ -261,9 +261,9 @@ const maxProofSize = 8 << 10
 
 // maxProofRSABits bounds a proof's RSA key. The proof is checked before
 // anything else of the request is authenticated, and an RSA signature
-// check's cost grows with the square of the modulus: a 16384-bit key cost
-// 23 ms a request. 4096 bits is the largest size clients generate (and
-// four times the cost of 2048).
+// check's cost grows with the square of the modulus: a proof with a
+// 16384-bit key cost 53 ES256 proofs (BENCHMARKS.md). 4096 bits is the
+// largest size clients generate (and four times the cost of 2048).
 const maxProofRSABits = 4096
 
 var errProofRSASize = errors.New("jwtgate: dpop: the proof's RSA key is larger than 4096 bits")
@@ -341,7 +341,7 @@ func (p *DPoPProof) Use(ctx context.Context) error {
 }
 
 // errNoPath: the request view cannot give the path DPoP compares htu with.
-var errNoPath = errors.New("jwtgate: dpop: the request view gives no path (its Path method is missing or returns \"\"); DPoP cannot compare htu")
+var errNoPath = errors.New("jwtgate: dpop: the request view gives no path (its Path method returns \"\"); DPoP cannot compare htu")
 
 // readProof is RFC 9449 §4.3's list without the replay store, cheapest
 // first: every check that needs no signature runs before the one that
@@ -648,11 +648,7 @@ func Thumbprint(canonicalJWK string) string {
 // segment. It fails when the request view cannot give its path: a DPoP
 // proof cannot be checked against a path that is not known.
 func (a *Authenticator) sameURL(htu string, r extractors.Request) (bool, error) {
-	pv, ok := r.(interface{ Path() string })
-	if !ok {
-		return false, errNoPath
-	}
-	path := pv.Path()
+	path := r.Path()
 	if path == "" {
 		return false, errNoPath
 	}
@@ -670,9 +666,9 @@ func (a *Authenticator) sameURL(htu string, r extractors.Request) (bool, error) 
 		if n != 1 {
 			return false, nil
 		}
-		scheme := "http"
-		if s, ok := r.(interface{ Scheme() string }); ok {
-			scheme = s.Scheme()
+		scheme := r.Scheme()
+		if scheme != "https" {
+			scheme = "http"
 		}
 		o, err := url.Parse(scheme + "://" + host)
 		if err != nil || o.Host == "" {

@@ -45,10 +45,7 @@ func (a *Authenticator) logRefusal(ctx context.Context, at *attempt, err *Error)
 	attrs := make([]slog.Attr, 0, 16)
 	attrs = append(attrs, slog.String("reason", reason), slog.Int("status", a.Response(err).Status))
 	if at.r != nil {
-		attrs = append(attrs, slog.String("method", at.r.Method()))
-		if p, ok := at.r.(interface{ Path() string }); ok {
-			attrs = append(attrs, slog.String("path", p.Path()))
-		}
+		attrs = append(attrs, slog.String("method", at.r.Method()), slog.String("path", at.r.Path()))
 	}
 	f := err.facts
 	for _, kv := range [...][2]string{{"source", at.source.String()}, {"alg", f.alg}, {"kid", f.kid}, {"typ", f.typ}, {"iss", f.iss}, {"sub", f.sub}, {"aud", f.aud}, {"claim", f.claim}} {

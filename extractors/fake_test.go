@@ -48,6 +48,9 @@ func (f fakeRequest) Method() string {
 	return f.method
 }
 
+func (fakeRequest) Path() string   { return "/" }
+func (fakeRequest) Scheme() string { return "http" }
+
 // auth returns a request with these Authorization header lines.
 func auth(lines ...string) fakeRequest {
 	return fakeRequest{header: map[string][]string{"Authorization": lines}}

@@ -91,9 +91,7 @@ func (h HTTPRequest) Scheme() string {
 // Path returns the request's URL path as sent, escaped
 // (URL.EscapedPath), for the core's log records and for DPoP, whose proof's
 // htu the core compares with it after RFC 3986 §6.2.2's normalization,
-// which decodes unreserved characters only: /a%2Fb is not /a/b. A view
-// must implement Path() string to serve DPoP, giving the escaped path as
-// this one does; the core refuses to check a proof without it.
+// which decodes unreserved characters only: /a%2Fb is not /a/b.
 func (h HTTPRequest) Path() string {
 	if h.req.URL == nil {
 		return ""

@@ -28,4 +28,13 @@ type Request interface {
 	Param(name string) string
 	// Method returns the request method, such as "GET".
 	Method() string
+	// Path returns the request's path as sent, escaped, as net/http's
+	// URL.EscapedPath gives it (never "": "/" at least), for DPoP's htu
+	// and the log records. The core refuses to check a DPoP proof against
+	// an empty path.
+	Path() string
+	// Scheme returns "https" for a request that came over TLS, else
+	// "http": DPoP's htu is compared with it and the Host header unless
+	// Config.DPoP's PublicURL says otherwise.
+	Scheme() string
 }

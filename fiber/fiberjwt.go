@@ -211,6 +211,8 @@ func (r borrowed) Query(name string) (string, int)  { return request(r).Query(na
 func (r borrowed) Form(name string) (string, int)   { return request(r).Form(name) }
 func (r borrowed) Param(name string) string         { return r.c.Params(name) }
 func (r borrowed) Method() string                   { return r.c.Method() }
+func (r borrowed) Path() string                     { return request(r).Path() }
+func (r borrowed) Scheme() string                   { return request(r).Scheme() }
 
 // Header reads the header lines; "Host" is the request's host, from the
 // request target when it is absolute (RFC 9112 §3.2.2), as net/http's r.Host.

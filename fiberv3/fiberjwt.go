@@ -258,6 +258,8 @@ func (r borrowed[C]) Form(name string) (string, int) {
 
 func (r borrowed[C]) Param(name string) string { return r.c.Params(name) }
 func (r borrowed[C]) Method() string           { return r.c.Method() }
+func (r borrowed[C]) Path() string             { return request[C](r).Path() }
+func (r borrowed[C]) Scheme() string           { return request[C](r).Scheme() }
 
 // Header reads the header lines; "Host" is the request's host, from the
 // request target when it is absolute (RFC 9112 §3.2.2), as net/http's r.Host.
