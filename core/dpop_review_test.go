@@ -197,7 +197,7 @@ func TestProofNeedsPath(t *testing.T) {
 	a := dpopAuth(t, nil)
 	bound := mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+k.jkt+`"}`))
 	for name, view := range map[string]func(*http.Request) extractors.Request{
-		"Path is empty":  func(r *http.Request) extractors.Request { return emptyPath{extractors.FromHTTP(r)} },
+		"Path is empty": func(r *http.Request) extractors.Request { return emptyPath{extractors.FromHTTP(r)} },
 	} {
 		r := dpopRequest("GET", "http://example.com/admin", bound, k.standard(t, "GET", "http://example.com/", testNow, bound))
 		_, err := a.Authenticate(ctx, view(r))
