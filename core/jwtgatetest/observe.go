@@ -127,7 +127,11 @@ func checkObserved(t *testing.T, fx *fixture, e *env, rec *recorder, tc testCase
 			assert.Equal(t, reason, attr(r, "reason"), "the record's reason")
 			assert.NotContains(t, attr(r, "error"), "\n", "errors print on one line")
 			assert.NotEmpty(t, attr(r, "method"), "the request's method")
-			assert.Equal(t, "/protected", attr(r, "path"), "the request's path")
+			wantPath := "/protected"
+			if tc.path != "" { // RunTokens: the RPC's full method name
+				wantPath = tc.path
+			}
+			assert.Equal(t, wantPath, attr(r, "path"), "the request's path")
 		}
 	}
 	guard := reason == "insufficient_scope" || reason == "misconfigured" && tc.miswired ||

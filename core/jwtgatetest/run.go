@@ -96,6 +96,9 @@ type testCase struct {
 	// Redis). Only their status is checked.
 	before []step
 	want   want
+	// path, when set, is the path the refusal's log record names
+	// (RunTokens: the RPC's full method name); default "/protected".
+	path string
 }
 
 // step is a request of testCase.before.

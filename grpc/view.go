@@ -1,0 +1,151 @@
+package grpcjwt
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	jwtgate "github.com/jwtgate/jwtgate/core"
+)
+
+// This file is everything the package asks of jwtgate's core: the request
+// view over gRPC metadata, the one call that decides (AuthenticateWith, then
+// Authorize for a method's scopes), and the translation of the core's answer
+// (Response) into a status and its challenge. The rest of the package is
+// gRPC plumbing.
+
+// ErrDPoPNotSupported is the cause of the refusal of a call whose
+// authorization metadata uses the DPoP scheme: a DPoP proof is bound to an
+// HTTP method and URL (RFC 9449 §4.2), which a gRPC call does not have, so
+// the interceptors take Bearer tokens only and say so rather than ignore the
+// credentials. The call is answered InvalidArgument.
+var ErrDPoPNotSupported = errors.New("grpcjwt: the DPoP scheme is not supported over gRPC")
+
+const descDPoP = "DPoP is not supported over gRPC: send the access token with the Bearer scheme"
+
+// view is the core's request view (extractors.Request) over a call's
+// incoming metadata. It reads headers only: a call has no cookies, query,
+// form or path parameters. Its method is POST, as every gRPC call's, and its
+// path the call's full method name, for the core's log records.
+type view struct {
+	md     metadata.MD
+	method string
+}
+
+func (v view) Header(name string) (string, int) {
+	key := "authorization"
+	if name != "Authorization" {
+		key = strings.ToLower(name)
+	}
+	vals := v.md[key]
+	if len(vals) == 0 {
+		return "", 0
+	}
+	return vals[0], len(vals)
+}
+
+func (view) Cookie(string) (string, int) { return "", 0 }
+func (view) Query(string) (string, int)  { return "", 0 }
+func (view) Form(string) (string, int)   { return "", 0 }
+func (view) Param(string) string         { return "" }
+func (view) Method() string              { return http.MethodPost }
+
+// Path is the call's full method name, "/package.Service/Method".
+func (v view) Path() string { return v.method }
+
+// rule is one method's policy, as the core takes it.
+type rule struct {
+	policy jwtgate.Policy
+	scopes []string
+}
+
+func newRule(p MethodPolicy) (rule, error) {
+	if len(p.Scopes) > 0 {
+		if err := jwtgate.ValidateScopes(p.Scopes); err != nil {
+			return rule{}, err
+		}
+	}
+	// DPoPOff: a call carries no proof (see ErrDPoPNotSupported), so its
+	// challenge names Bearer only.
+	return rule{policy: jwtgate.Policy{CredentialsOptional: p.CredentialsOptional, DPoP: jwtgate.DPoPOff}, scopes: p.Scopes}, nil
+}
+
+// checkAuthenticator panics unless auth can guard calls: not nil, and not
+// requiring DPoP of every request, which no call can satisfy.
+func checkAuthenticator(auth *jwtgate.Authenticator, fn string) {
+	if auth == nil {
+		panic("grpcjwt: " + fn + ": Config.Authenticator is nil")
+	}
+	if auth.DPoPMode() == jwtgate.DPoPRequired {
+		panic("grpcjwt: " + fn + ": the Authenticator requires DPoP, which a gRPC call cannot carry: give the interceptors an Authenticator of their own")
+	}
+}
+
+// authenticate is the core's decision on a call: the context the handler
+// gets (with the verified token), or the status that refuses the call and
+// the trailer that carries its challenge.
+func authenticate(ctx context.Context, auth *jwtgate.Authenticator, r rule, md metadata.MD, fullMethod string) (context.Context, metadata.MD, error) {
+	v := view{md: md, method: fullMethod}
+	if vals := md["authorization"]; len(vals) == 1 && isDPoP(vals[0]) {
+		md, serr := refuse(auth, &jwtgate.Error{Kind: jwtgate.ErrInvalidRequest, Cause: ErrDPoPNotSupported, Description: descDPoP})
+		return nil, md, serr
+	}
+	t, err := auth.AuthenticateWith(ctx, v, r.policy)
+	if err == nil && len(r.scopes) > 0 {
+		err = auth.Authorize(ctx, v, t, r.scopes...)
+	}
+	if err != nil {
+		md, serr := refuse(auth, err)
+		return nil, md, serr
+	}
+	if t != nil {
+		ctx = jwtgate.NewContext(ctx, t)
+	}
+	return ctx, nil, nil
+}
+
+// refuse is the status of the core's answer to err, and the trailer with its
+// WWW-Authenticate challenge when it has one.
+func refuse(auth *jwtgate.Authenticator, err error) (metadata.MD, error) {
+	resp := auth.Response(err)
+	var md metadata.MD
+	if resp.WWWAuthenticate != "" {
+		md = metadata.MD{"www-authenticate": []string{resp.WWWAuthenticate}}
+	}
+	return md, status.Error(Code(resp.Status), resp.Description)
+}
+
+// Code is the gRPC code of an HTTP status the core answers a refusal with:
+// InvalidArgument for 400 (invalid_request), Unauthenticated for 401
+// (missing or invalid token), PermissionDenied for 403
+// (insufficient_scope), Unavailable for 503 (the revocation store could not
+// answer), Internal for 500 (a server misconfigured); Unknown otherwise.
+func Code(httpStatus int) codes.Code {
+	switch httpStatus {
+	case http.StatusBadRequest:
+		return codes.InvalidArgument
+	case http.StatusUnauthorized:
+		return codes.Unauthenticated
+	case http.StatusForbidden:
+		return codes.PermissionDenied
+	case http.StatusServiceUnavailable:
+		return codes.Unavailable
+	case http.StatusInternalServerError:
+		return codes.Internal
+	}
+	return codes.Unknown
+}
+
+// isDPoP reports whether credentials use the DPoP scheme, in any case.
+func isDPoP(v string) bool {
+	v = strings.TrimLeft(v, " ")
+	if len(v) < 4 || !strings.EqualFold(v[:4], "dpop") {
+		return false
+	}
+	return len(v) == 4 || v[4] == ' '
+}
