@@ -128,10 +128,11 @@ type ringSlot struct {
 // allocation. The Token is shared by the requests that send it from its
 // Source.
 type cacheEntry struct {
-	Token
-	nbf  time.Time
-	gen  uint64
-	slot int // index in the shard's ring
+	Token   // never handed out: requests get copies (copyOf)
+	nbf     time.Time
+	gen     uint64
+	payload string // for decoding a claims type of the caller's afresh
+	slot    int    // index in the shard's ring
 }
 
 // clockSteps bounds how many entries a put looks at before it evicts one:

@@ -3,16 +3,22 @@ package jwtgate
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
-// Token is a verified token. Treat it as read-only: the verified-token cache
-// hands the same *Token (and the same Claims value) to every request that
-// sends the same token string from the same place.
+// Token is a verified token. Each request gets a Token of its own, and
+// Claims of its own: what a handler changes in them (a *Claims' fields, a
+// jwt.MapClaims, a claims type of yours) is never seen by another request,
+// cached or not. A token served from the verified-token cache is a copy of
+// the cached one: jwtgate's *Claims copied field by field, any other claims
+// type decoded again from the payload.
 type Token struct {
 	// Raw is the token as it was sent. Never log it or send it back.
 	Raw string
@@ -46,8 +52,57 @@ type Token struct {
 	ExpiresAt, IssuedAt time.Time
 
 	scope string
-	scp   []string
-	bg    tokenContext // context.Background() carrying this token, once cached (bg.t == this token)
+	scp   []string      // read-only, shared with the cached token's
+	node  *tokenContext // the context node NewContext may use once: in the same allocation as the Token
+}
+
+// own is a Token for one request: the Token, the default Claims it points
+// to, room for copies of their one-element lists, and the context node
+// NewContext hands out, in one allocation.
+type own struct {
+	Token
+	claims Claims
+	lists  [2]string // Audience and Scp of one element each
+	node   tokenContext
+}
+
+// newOwn returns an own whose Token's context node is its own.
+func newOwn() *own {
+	o := new(own)
+	o.node.t = &o.Token
+	o.Token.node = &o.node
+	return o
+}
+
+// copyClaims makes o's Claims a copy of c that shares nothing a handler can
+// write: the dates point into the copy, and the lists are copies (capped,
+// so that an append reallocates rather than write into another's array).
+func (o *own) copyClaims(c *Claims) {
+	o.claims = *c
+	for i, d := range []**jwt.NumericDate{&o.claims.ExpiresAt, &o.claims.NotBefore, &o.claims.IssuedAt} {
+		if *d != nil {
+			*d = &o.claims.dates[i]
+		}
+	}
+	o.claims.Audience = cloneList(o.lists[:1], c.Audience)
+	o.claims.Scp = cloneList(o.lists[1:], c.Scp)
+	o.Token.Claims = &o.claims
+}
+
+// cloneList copies src into buf (one element) when it fits, else into a
+// slice of its own; nil stays nil.
+func cloneList(buf []string, src jwt.ClaimStrings) jwt.ClaimStrings {
+	switch len(src) {
+	case 0:
+		if src == nil {
+			return nil
+		}
+		return jwt.ClaimStrings{}
+	case 1:
+		buf[0] = src[0]
+		return buf[:1:1]
+	}
+	return slices.Clone(src)
 }
 
 // Header decodes the token's JOSE header. It is decoded on each call: the
@@ -81,12 +136,13 @@ type ctxKey struct{}
 // NewContext returns a copy of ctx that carries t. Every adapter stores the
 // verified token this way, so code below any framework reads it the same way.
 //
-// For a cached token and a ctx that is context.Background() (Fiber's default
-// user context), it returns a context made once per cached token, so that a
-// cache hit allocates nothing here.
+// The first call for a Token the Authenticator returned uses a context
+// node allocated with the Token, so that carrying it costs no allocation
+// of its own; any other call allocates as context.WithValue does.
 func NewContext(ctx context.Context, t *Token) context.Context {
-	if t != nil && t.bg.t == t && ctx == context.Background() {
-		return &t.bg
+	if t != nil && t.node != nil && t.node.t == t && t.node.used.CompareAndSwap(false, true) {
+		t.node.parent = ctx
+		return t.node
 	}
 	return context.WithValue(ctx, ctxKey{}, t)
 }
@@ -152,18 +208,22 @@ func (e *scopeNameError) Error() string {
 // Cache-Control: private (RFC 6750 §2.3), which every adapter sets.
 func (t *Token) SentInURL() bool { return t.Source.InURL() }
 
-// tokenContext is context.Background() carrying one token: what
-// context.WithValue(context.Background(), ctxKey{}, t) is, without an
-// allocation of its own, since it lives in the cached Token.
-type tokenContext struct{ t *Token }
+// tokenContext is a context carrying one token: what
+// context.WithValue(parent, ctxKey{}, t) is, without an allocation of its
+// own, since it lives in the Token's. Used once (used), by NewContext.
+type tokenContext struct {
+	parent context.Context
+	t      *Token
+	used   atomic.Bool
+}
 
-func (*tokenContext) Deadline() (deadline time.Time, ok bool) { return }
-func (*tokenContext) Done() <-chan struct{}                   { return nil }
-func (*tokenContext) Err() error                              { return nil }
+func (c *tokenContext) Deadline() (deadline time.Time, ok bool) { return c.parent.Deadline() }
+func (c *tokenContext) Done() <-chan struct{}                   { return c.parent.Done() }
+func (c *tokenContext) Err() error                              { return c.parent.Err() }
 func (c *tokenContext) Value(key any) any {
 	if key == (ctxKey{}) {
 		return c.t
 	}
-	return nil
+	return c.parent.Value(key)
 }
-func (*tokenContext) String() string { return "context.Background.WithValue(jwtgate token)" }
+func (c *tokenContext) String() string { return fmt.Sprint(c.parent) + ".WithValue(jwtgate token)" }

@@ -133,32 +133,32 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 	if env.scp != "" {
 		scp = env.scopes()
 	}
+	// A token the cache takes (a token verified for the second time) is
+	// filed as it is, and the request gets a copy; any other is the
+	// request's own, with the default Claims in the same allocation.
+	var e *cacheEntry
+	var o *own
+	if a.cache != nil && !env.exp.IsZero() && a.cache.admit(h) {
+		e = &cacheEntry{nbf: env.nbf, gen: gen, payload: payload}
+	} else {
+		o = newOwn()
+	}
 	var claims jwt.Claims
 	if a.newClaims == nil {
-		c := &Claims{}
+		var c *Claims
+		if o != nil {
+			c = &o.claims
+		} else {
+			c = new(Claims) // the cached one's: the request gets a copy
+		}
 		env.fill(c, payload, scp)
 		claims = c
 	} else {
 		claims = a.newClaims()
 		if c, ok := claims.(*Claims); ok {
 			env.fill(c, payload, scp)
-		} else if _, ok := claims.(jwt.MapClaims); ok {
-			// A map holds every name as it is: nothing to match exactly.
-			var m jwt.MapClaims
-			if err := json.Unmarshal([]byte(payload), &m); err != nil {
-				return nil, env.refuse(newError(ErrInvalidToken, errors.Join(jwt.ErrTokenMalformed, ErrClaimsInvalid, err), "The access token is malformed"))
-			}
-			claims = m
-		} else {
-			// A claims type of the caller's: encoding/json fills it, from a
-			// copy (json.Unmarshal would make buf escape), matching names
-			// exactly (exactPayload).
-			if err := json.Unmarshal([]byte(exactPayload(payload, reflect.TypeOf(claims))), claims); err != nil {
-				return nil, env.refuse(newError(ErrInvalidToken, errors.Join(jwt.ErrTokenMalformed, ErrClaimsInvalid, err), "The access token is malformed"))
-			}
-			if rs, ok := claims.(rawSetter); ok {
-				rs.setRaw(payload)
-			}
+		} else if err := decodeClaims(&claims, payload); err != nil {
+			return nil, env.refuse(newError(ErrInvalidToken, errors.Join(jwt.ErrTokenMalformed, ErrClaimsInvalid, err), "The access token is malformed"))
 		}
 	}
 	if v, ok := claims.(jwt.ClaimsValidator); ok {
@@ -168,16 +168,13 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 		}
 	}
 
-	// One allocation for the Token, and for its cache entry when the cache
-	// takes it: a token verified for the second time.
 	var t *Token
-	var e *cacheEntry
-	if a.cache != nil && !env.exp.IsZero() && a.cache.admit(h) {
-		e = &cacheEntry{nbf: env.nbf, gen: gen}
+	if e != nil {
 		t = &e.Token
 	} else {
-		t = new(Token)
+		t = &o.Token
 	}
+	node := t.node
 	*t = Token{
 		Raw:       raw,
 		Source:    source,
@@ -195,11 +192,60 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 		IssuedAt:  env.iat,
 		scope:     env.scope,
 		scp:       scp,
+		node:      node,
 	}
 	if e != nil {
 		a.remember(ctx, e, h)
+		var ok bool
+		if t, ok = a.copyOf(e, source); !ok {
+			return nil, newError(ErrInvalidToken, errMalformedClaims, "The access token is malformed")
+		}
 	}
 	return a.accept(ctx, at, t)
+}
+
+// decodeClaims fills *claims, a claims type of the caller's that is not
+// *Claims, from payload: a jwt.MapClaims is made anew (a map holds every
+// name as it is: nothing to match exactly); any other type is filled by
+// encoding/json from a copy (json.Unmarshal would make the caller's buffer
+// escape), matching names exactly (exactPayload).
+func decodeClaims(claims *jwt.Claims, payload string) error {
+	if _, ok := (*claims).(jwt.MapClaims); ok {
+		var m jwt.MapClaims
+		if err := json.Unmarshal([]byte(payload), &m); err != nil {
+			return err
+		}
+		*claims = m
+		return nil
+	}
+	if err := json.Unmarshal([]byte(exactPayload(payload, reflect.TypeOf(*claims))), *claims); err != nil {
+		return err
+	}
+	if rs, ok := (*claims).(rawSetter); ok {
+		rs.setRaw(payload)
+	}
+	return nil
+}
+
+// copyOf is the cached token e for one request, from source: a Token and
+// Claims of the request's own (see Token), in one allocation for jwtgate's
+// *Claims. ok is false only if the payload, decoded once, no longer
+// decodes into a fresh claims value, which cannot happen.
+func (a *Authenticator) copyOf(e *cacheEntry, source extractors.Source) (*Token, bool) {
+	o := newOwn()
+	node := o.Token.node
+	o.Token = e.Token
+	o.Token.node, o.Token.Source = node, source
+	if c, ok := e.Token.Claims.(*Claims); ok {
+		o.copyClaims(c)
+		return &o.Token, true
+	}
+	claims := a.newClaims()
+	if err := decodeClaims(&claims, e.payload); err != nil {
+		return nil, false
+	}
+	o.Token.Claims = claims
+	return &o.Token, true
 }
 
 // verifySignature checks the signature of raw (whose second dot is at dot2)
@@ -336,12 +382,9 @@ func (a *Authenticator) generation() uint64 {
 	return a.keyGen.KeyGeneration()
 }
 
-// remember caches a verified token. The Token is shared from then on by
-// every request that sends the same string from the same place, and so is
-// the context carrying it that NewContext hands out over
-// context.Background() (its bg, a field, not an allocation).
+// remember caches a verified token. Every request that sends the same
+// string gets a copy of it (copyOf), never the cached Token itself.
 func (a *Authenticator) remember(ctx context.Context, e *cacheEntry, h uint64) {
-	e.bg.t = &e.Token
 	if a.cache.put(h, e) && a.observer != nil {
 		a.observer.CacheEvicted(ctx)
 	}
@@ -363,12 +406,7 @@ func (a *Authenticator) cached(raw string, h uint64, source extractors.Source) (
 	if !e.nbf.IsZero() && now.Add(a.leeway).Before(e.nbf) {
 		return nil, false
 	}
-	if e.Source == source {
-		return &e.Token, true
-	}
-	t := e.Token // the same token from elsewhere in the request: its own Source (its bg is not its own: unused)
-	t.Source = source
-	return &t, true
+	return a.copyOf(e, source)
 }
 
 // accept runs what every request's token goes through after verification,

@@ -58,11 +58,12 @@ func TestViewMissAllocatesNothing(t *testing.T) {
 	assert.Equal(t, fiber.StatusNoContent, res.StatusCode)
 }
 
-// TestCacheHitAllocatesNothing: a token sent again is answered from the
-// verified-token cache through the borrowed view, without one allocation of
-// the middleware's own, and what the handler gets does not share fasthttp's
-// buffers. Not parallel: testing.AllocsPerRun.
-func TestCacheHitAllocatesNothing(t *testing.T) {
+// TestCacheHitAllocatesOnce: a token sent again is answered from the
+// verified-token cache through the borrowed view, with one allocation of
+// the middleware's own (the request's own copy of the token, which carries
+// it in the request's context too), and what the handler gets does not
+// share fasthttp's buffers, nor another request's token. Not parallel: testing.AllocsPerRun.
+func TestCacheHitAllocatesOnce(t *testing.T) {
 	key := jwtgate.HMAC([]byte("0123456789abcdef0123456789abcdef"), "HS256")
 	auth, err := jwtgate.New(jwtgate.Config{Keys: key, Issuer: []string{"iss"}, Audience: []string{"aud"}})
 	require.NoError(t, err)
@@ -88,11 +89,12 @@ func TestCacheHitAllocatesNothing(t *testing.T) {
 	serve() // verified again, cached
 	first, ok := Token(c)
 	require.True(t, ok)
-	assert.Zero(t, testing.AllocsPerRun(100, serve), "allocations on a cache hit")
+	assert.LessOrEqual(t, testing.AllocsPerRun(100, serve), 1.0, "allocations on a cache hit")
 	second, ok := Token(c)
 	require.True(t, ok)
-	assert.Same(t, first, second, "a cache hit hands out the cached token")
-	assert.Same(t, first, c.Locals("jwtgate"), "stored under ContextKey at no cost")
+	assert.NotSame(t, first, second, "each request gets a token of its own")
+	assert.Equal(t, first.Raw, second.Raw)
+	assert.Same(t, second, c.Locals("jwtgate"), "stored under ContextKey at no cost")
 
 	// The token keeps its own bytes: overwrite the request's.
 	peeked := fctx.Request.Header.Peek(fiber.HeaderAuthorization)

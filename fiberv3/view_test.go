@@ -76,12 +76,13 @@ func TestViewMissAllocatesNothing(t *testing.T) {
 
 func overwrite(b []byte) { copy(b, strings.Repeat("z", len(b))) }
 
-// TestCacheHitAllocatesNothing: a token sent again is answered from the
-// verified-token cache through the borrowed view, without one allocation of
-// the middleware's own, and what the handler gets does not share fasthttp's
-// buffers; so for a token sent in the query, whose answer also gets
+// TestCacheHitAllocatesOnce: a token sent again is answered from the
+// verified-token cache through the borrowed view, with one allocation of
+// the middleware's own (the request's own copy of the token, which carries
+// it in the request's context too), and what the handler gets does not
+// share fasthttp's buffers, nor another request's token; so for a token sent in the query, whose answer also gets
 // Cache-Control: private. Not parallel: testing.AllocsPerRun.
-func TestCacheHitAllocatesNothing(t *testing.T) {
+func TestCacheHitAllocatesOnce(t *testing.T) {
 	key := jwtgate.HMAC([]byte("0123456789abcdef0123456789abcdef"), "HS256")
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{
 		Issuer: "iss", Subject: "alice", Audience: jwt.ClaimStrings{"aud"}, ID: "j1",
@@ -120,11 +121,12 @@ func TestCacheHitAllocatesNothing(t *testing.T) {
 			serve() // verified again, cached
 			first, ok := Token(c)
 			require.True(t, ok)
-			assert.Zero(t, testing.AllocsPerRun(100, serve), "allocations on a cache hit")
+			assert.LessOrEqual(t, testing.AllocsPerRun(100, serve), 1.0, "allocations on a cache hit")
 			second, ok := Token(c)
 			require.True(t, ok)
-			assert.Same(t, first, second, "a cache hit hands out the cached token")
-			assert.Same(t, first, c.Locals("jwtgate"), "stored under ContextKey at no cost")
+			assert.NotSame(t, first, second, "each request gets a token of its own")
+			assert.Equal(t, first.Raw, second.Raw)
+			assert.Same(t, second, c.Locals("jwtgate"), "stored under ContextKey at no cost")
 			want := ""
 			if tt.private {
 				want = "private"
