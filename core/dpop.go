@@ -459,7 +459,7 @@ func (a *Authenticator) useProof(ctx context.Context, p *DPoPProof) *Error {
 	}
 	fresh, err := d.Replay.Remember(ctx, p.jkt+"."+p.jti, p.iat, p.iat.Add(d.Window))
 	if a.observer != nil {
-		a.observer.StoreCall(ctx, "remember_proof", start, time.Since(start), err)
+		a.observer.StoreCall(ctx, &StoreCall{Op: "remember_proof", Start: start, Duration: time.Since(start), Err: err})
 	}
 	switch {
 	case err != nil:

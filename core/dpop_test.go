@@ -392,10 +392,10 @@ type storeCalls struct {
 	ops []string
 }
 
-func (s *storeCalls) StoreCall(_ context.Context, op string, _ time.Time, _ time.Duration, _ error) {
+func (s *storeCalls) StoreCall(_ context.Context, c *jwtgate.StoreCall) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.ops = append(s.ops, op)
+	s.ops = append(s.ops, c.Op)
 }
 
 // TestReplayStoreObserved: each replay check is a store call the Observer

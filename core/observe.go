@@ -10,39 +10,27 @@ import (
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
-// Observer sees what jwtgate does, for metrics and traces: each request's
-// authentication, each call to the revocation store, each fetch of a remote
-// key set, each operation of the issuing side, each eviction from the
-// verified-token cache. Set it as Config.Observer (and issuing.Config's and
-// jwks.RemoteOptions' Observer). The OpenTelemetry module
-// (github.com/jwtgate/jwtgate/otel) implements it; Prometheus, expvar or
-// Datadog clients can too. Embed [NopObserver] to implement only some
-// methods.
+// Observer sees what the verifier does, for metrics and traces: each
+// request's authentication, each scope check, each call to the revocation
+// or DPoP replay store, each eviction from the verified-token cache. Set
+// it as Config.Observer. The issuing side (issuing.Observer) and remote
+// key sets (jwks.Observer) have observers of their own, for what happens
+// there. The OpenTelemetry module (github.com/jwtgate/jwtgate/otel)
+// implements all three; Prometheus, expvar or Datadog clients can too.
+//
+// Each event is a struct, so that a fact added to one later breaks no
+// implementation; an event added later is a method, so embed
+// [NopObserver] to implement only some and keep compiling.
 //
 // Methods are called synchronously on the request's goroutine, after the
 // fact, with its start time and duration, so a tracer can record a span
-// retroactively: keep them fast, and never block. An Observer must be safe
-// for concurrent use. With no Observer, jwtgate reads no clock and builds no
-// event: the hot path costs nothing.
+// retroactively: keep them fast, never block, and keep nothing an event
+// points to. An Observer must be safe for concurrent use. With no Observer,
+// jwtgate reads no clock and builds no event: the hot path costs nothing.
 type Observer interface {
 	// Authenticated is called once per Authenticate or Verify, with its
 	// outcome.
 	Authenticated(ctx context.Context, o *Outcome)
-	// StoreCall is called after each call jwtgate makes to a revocation
-	// store, issuing store or DPoP replay store: op is the method
-	// ("is_revoked", "start_family", "rotate_family", "revoke_token",
-	// "revoke_family", "revoke_subject", "remember_proof").
-	StoreCall(ctx context.Context, op string, start time.Time, d time.Duration, err error)
-	// KeysFetched is called after each fetch of a remote key set.
-	KeysFetched(ctx context.Context, f *KeyFetch)
-	// Issued is called after each operation of the issuing side: op is
-	// "login", "refresh" or "logout", or "revoke_subject"; reason is "" for a
-	// success, else Reason(err), or "refresh_reused" when a spent refresh
-	// token came back and its family was revoked.
-	Issued(ctx context.Context, op, reason string, start time.Time, d time.Duration, err error)
-	// CacheEvicted is called when the verified-token cache drops an entry
-	// to make room for another.
-	CacheEvicted(ctx context.Context)
 	// Authorized is called once per scope check of a route's scope guard
 	// (every adapter's RequireScopes, Authenticator.Authorize), after the
 	// request's authentication: o.Reason is "" when the token grants the
@@ -50,18 +38,41 @@ type Observer interface {
 	// through by optional credentials) or "misconfigured". o.Token is the
 	// token checked, if any.
 	Authorized(ctx context.Context, o *Outcome)
+	// StoreCall is called after each call the verifier makes to the
+	// revocation store ("is_revoked") or the DPoP replay store
+	// ("remember_proof").
+	StoreCall(ctx context.Context, c *StoreCall)
+	// CacheEvicted is called when the verified-token cache drops an entry
+	// to make room for another.
+	CacheEvicted(ctx context.Context, e *Eviction)
 }
 
 // NopObserver implements [Observer] with methods that do nothing, to embed
 // in an observer that implements only some.
 type NopObserver struct{}
 
-func (NopObserver) Authenticated(context.Context, *Outcome)                                 {}
-func (NopObserver) StoreCall(context.Context, string, time.Time, time.Duration, error)      {}
-func (NopObserver) KeysFetched(context.Context, *KeyFetch)                                  {}
-func (NopObserver) Issued(context.Context, string, string, time.Time, time.Duration, error) {}
-func (NopObserver) CacheEvicted(context.Context)                                            {}
-func (NopObserver) Authorized(context.Context, *Outcome)                                    {}
+func (NopObserver) Authenticated(context.Context, *Outcome) {}
+func (NopObserver) Authorized(context.Context, *Outcome)    {}
+func (NopObserver) StoreCall(context.Context, *StoreCall)   {}
+func (NopObserver) CacheEvicted(context.Context, *Eviction) {}
+
+// StoreCall is one call to a store: the verifier's revocation and replay
+// stores, and the issuing side's store (issuing.Observer).
+type StoreCall struct {
+	// Op is the store's method: "is_revoked", "remember_proof",
+	// "start_family", "rotate_family", "revoke_token", "revoke_family",
+	// "revoke_subject".
+	Op string
+	// Start and Duration time the call.
+	Start    time.Time
+	Duration time.Duration
+	// Err is the store's error; nil when it answered.
+	Err error
+}
+
+// Eviction is the verified-token cache dropping an entry to make room for
+// another. It carries no fact yet.
+type Eviction struct{}
 
 // Outcome is one request's authentication, as an Observer sees it.
 type Outcome struct {
@@ -90,24 +101,6 @@ type Outcome struct {
 	// Alg is the token's alg when it was read ("" otherwise). Bounded: one
 	// of the configured keys' algorithms.
 	Alg string
-}
-
-// KeyFetch is one fetch of a remote key set.
-type KeyFetch struct {
-	// URL is the set's address.
-	URL string
-	// Start and Duration time the fetch.
-	Start    time.Time
-	Duration time.Duration
-	// Err is why it failed; nil when it succeeded. The last good set stays
-	// in use after a failure.
-	Err error
-	// Keys is how many usable keys the set holds (after a failure, the last
-	// good set's); Refused how many of its keys were not usable.
-	Keys, Refused int
-	// Changed says the set differs from the one before: the verified-token
-	// cache forgets its entries.
-	Changed bool
 }
 
 // Reason is a stable, machine-readable name for why jwtgate refused

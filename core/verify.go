@@ -386,7 +386,7 @@ func (a *Authenticator) generation() uint64 {
 // string gets a copy of it (copyOf), never the cached Token itself.
 func (a *Authenticator) remember(ctx context.Context, e *cacheEntry, h uint64) {
 	if a.cache.put(h, e) && a.observer != nil {
-		a.observer.CacheEvicted(ctx)
+		a.observer.CacheEvicted(ctx, &Eviction{})
 	}
 }
 
@@ -426,7 +426,7 @@ func (a *Authenticator) accept(ctx context.Context, at *attempt, t *Token) (*Tok
 		}
 		revoked, err := a.revoker.IsRevoked(ctx, t)
 		if a.observer != nil {
-			a.observer.StoreCall(ctx, "is_revoked", start, time.Since(start), err)
+			a.observer.StoreCall(ctx, &StoreCall{Op: "is_revoked", Start: start, Duration: time.Since(start), Err: err})
 		}
 		switch {
 		case err != nil && !a.failOpen:

@@ -12,6 +12,7 @@ import (
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/issuing"
+	"github.com/jwtgate/jwtgate/core/jwks"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -66,10 +67,11 @@ func WithAttributes(attrs ...attribute.KeyValue) Option {
 	return func(c *config) { c.attrs = append(c.attrs, attrs...) }
 }
 
-// Observer implements [jwtgate.Observer] with OpenTelemetry metrics and
-// traces. Build it with [New] and give the same one to jwtgate.Config,
-// issuing.Config and jwks.RemoteOptions: their instruments are shared. It
-// is safe for concurrent use.
+// Observer implements [jwtgate.Observer], [issuing.Observer] and
+// [jwks.Observer] with OpenTelemetry metrics and traces. Build it with [New]
+// and give the same one to jwtgate.Config, issuing.Config and
+// jwks.RemoteOptions: their instruments are shared. It is safe for
+// concurrent use.
 type Observer struct {
 	tracer trace.Tracer // nil: no spans
 	kind   trace.SpanStartOption
@@ -107,7 +109,11 @@ type Observer struct {
 	authSpan, jwksSpan string
 }
 
-var _ jwtgate.Observer = (*Observer)(nil)
+var (
+	_ jwtgate.Observer = (*Observer)(nil)
+	_ issuing.Observer = (*Observer)(nil)
+	_ jwks.Observer    = (*Observer)(nil)
+)
 
 // Outcomes of an authentication (jwtgate.auth.outcome).
 const (
@@ -388,10 +394,11 @@ func (o *Observer) start(ctx context.Context, name string, at time.Time) (contex
 	return o.tracer.Start(ctx, name, trace.WithTimestamp(at), o.kind)
 }
 
-// StoreCall implements [jwtgate.Observer]: jwtgate.store.duration and a
-// jwtgate.store.<op> span.
-func (o *Observer) StoreCall(ctx context.Context, op string, start time.Time, d time.Duration, err error) {
-	errType := storeErrorType(err)
+// StoreCall implements [jwtgate.Observer] and [issuing.Observer]:
+// jwtgate.store.duration and a jwtgate.store.<op> span.
+func (o *Observer) StoreCall(ctx context.Context, c *jwtgate.StoreCall) {
+	op, start, d := c.Op, c.Start, c.Duration
+	errType := storeErrorType(c.Err)
 	m := o.stores[op]
 	if m == nil || errType != "" {
 		m = o.storesMore.get([2]string{op, errType})
@@ -428,9 +435,9 @@ func errorType(err error) string {
 	return semconv.ErrorType(err).Value.AsString()
 }
 
-// KeysFetched implements [jwtgate.Observer]: jwtgate.jwks.fetch.duration,
+// KeysFetched implements [jwks.Observer]: jwtgate.jwks.fetch.duration,
 // jwtgate.jwks.key.count and a jwtgate.jwks.fetch span.
-func (o *Observer) KeysFetched(ctx context.Context, f *jwtgate.KeyFetch) {
+func (o *Observer) KeysFetched(ctx context.Context, f *jwks.KeyFetch) {
 	set := o.fetches.get(f.URL)
 	m := set
 	var errType string
@@ -450,9 +457,10 @@ func (o *Observer) KeysFetched(ctx context.Context, f *jwtgate.KeyFetch) {
 	o.end(span, m, f.Start, f.Duration, errType)
 }
 
-// Issued implements [jwtgate.Observer]: jwtgate.issuing.duration,
+// Issued implements [issuing.Observer]: jwtgate.issuing.duration,
 // jwtgate.issuing.refresh.reuses and a jwtgate.issuing.<op> span.
-func (o *Observer) Issued(ctx context.Context, op, reason string, start time.Time, d time.Duration, _ error) {
+func (o *Observer) Issued(ctx context.Context, e *issuing.Issue) {
+	op, reason, start, d := e.Op, e.Reason, e.Start, e.Duration
 	m := o.issued[op]
 	if m == nil || reason != "" {
 		m = o.issuedMore.get([2]string{op, reason})
@@ -478,7 +486,7 @@ func (o *Observer) Authorized(ctx context.Context, out *jwtgate.Outcome) {
 }
 
 // CacheEvicted implements [jwtgate.Observer]: jwtgate.cache.evictions.
-func (o *Observer) CacheEvicted(ctx context.Context) {
+func (o *Observer) CacheEvicted(ctx context.Context, _ *jwtgate.Eviction) {
 	o.cacheEvictions.Add(ctx, 1, o.base.add...)
 }
 

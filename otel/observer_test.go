@@ -471,7 +471,7 @@ func TestWithAttributes(t *testing.T) {
 	r := newRig(t, jwtgateotel.WithAttributes(service, outcome.String("spoofed")))
 	h := httpjwt.New(httpjwt.Config{Authenticator: r.auth(t, nil)})(http.HandlerFunc(ok))
 	r.get(h, "")
-	r.obs.CacheEvicted(context.Background())
+	r.obs.CacheEvicted(context.Background(), &jwtgate.Eviction{})
 	ms := r.metrics(t)
 	assert.Equal(t, int64(1), count(t, ms, "jwtgate.auth.requests", service, outcome.String("refused"), reason.String("missing_token")))
 	assert.Equal(t, int64(1), count(t, ms, "jwtgate.cache.evictions", service, outcome.String("spoofed")), "an extra attribute the instrument has no own of")
@@ -491,7 +491,7 @@ func TestGlobalProviders(t *testing.T) {
 	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)))
 	obs, err := jwtgateotel.New()
 	require.NoError(t, err)
-	obs.Issued(context.Background(), "login", "", time.Now(), time.Millisecond, nil)
+	obs.Issued(context.Background(), &issuing.Issue{Op: "login", Start: time.Now(), Duration: time.Millisecond})
 	r := &rig{reader: reader}
 	assert.Equal(t, uint64(1), histogram(t, r.metrics(t), "jwtgate.issuing.duration", issuingOp.String("login")).Count)
 	require.Len(t, spans.Ended(), 1)
@@ -506,7 +506,7 @@ func TestBoundedSeries(t *testing.T) {
 	ctx, now := context.Background(), time.Now()
 	for i := range 1000 {
 		r.obs.Observer.Authenticated(ctx, &jwtgate.Outcome{Start: now, Err: errors.New("x"), Reason: "reason-" + strconv.Itoa(i)})
-		r.obs.Observer.Issued(ctx, "login", "reason-"+strconv.Itoa(i), now, 0, errors.New("x"))
+		r.obs.Observer.Issued(ctx, &issuing.Issue{Op: "login", Reason: "reason-" + strconv.Itoa(i), Start: now, Duration: 0, Err: errors.New("x")})
 	}
 	ms := r.metrics(t)
 	requests := ms["jwtgate.auth.requests"].Data.(metricdata.Sum[int64])
@@ -559,8 +559,8 @@ func TestNoTokenSubOrJTIInAnyAttribute(t *testing.T) {
 	// The check finds a secret wherever it is: an extra attribute of every
 	// measurement and span.
 	bad := newRig(t, jwtgateotel.WithAttributes(attribute.String("user", "the sub is "+sub)))
-	bad.obs.CacheEvicted(ctx)
-	bad.obs.Issued(ctx, "login", "", time.Now(), time.Millisecond, nil)
+	bad.obs.CacheEvicted(ctx, &jwtgate.Eviction{})
+	bad.obs.Issued(ctx, &issuing.Issue{Op: "login", Start: time.Now(), Duration: time.Millisecond})
 	bad.secret(sub)
 	assert.Len(t, bad.leaks(t), 3, "the counter's point, the histogram's, the span's")
 	bad.mu.Lock()
@@ -581,9 +581,9 @@ func TestNoopTracer(t *testing.T) {
 	h := httpjwt.New(httpjwt.Config{Authenticator: a})(http.HandlerFunc(ok))
 	code, _ := r.get(h, r.token(t, secretKey, time.Now().Add(time.Hour)))
 	require.Equal(t, http.StatusNoContent, code)
-	obs.StoreCall(context.Background(), "is_revoked", time.Now(), time.Millisecond, nil)
-	obs.KeysFetched(context.Background(), &jwtgate.KeyFetch{URL: "https://idp.example/keys", Start: time.Now(), Keys: 1})
-	obs.Issued(context.Background(), "login", "", time.Now(), time.Millisecond, nil)
+	obs.StoreCall(context.Background(), &jwtgate.StoreCall{Op: "is_revoked", Start: time.Now(), Duration: time.Millisecond})
+	obs.KeysFetched(context.Background(), &jwks.KeyFetch{URL: "https://idp.example/keys", Start: time.Now(), Keys: 1})
+	obs.Issued(context.Background(), &issuing.Issue{Op: "login", Start: time.Now(), Duration: time.Millisecond})
 
 	noSpans := (&rig{reader: reader}).metrics(t)
 	assert.Equal(t, int64(1), count(t, noSpans, "jwtgate.auth.requests", outcome.String("accepted")))
@@ -600,7 +600,7 @@ func TestKeyFetchURLRedacted(t *testing.T) {
 	r := newRig(t)
 	r.secret("s3cr3t-pass", "k3y-value")
 	start := time.Now()
-	r.obs.KeysFetched(context.Background(), &jwtgate.KeyFetch{
+	r.obs.KeysFetched(context.Background(), &jwks.KeyFetch{
 		URL: "https://user:s3cr3t-pass@idp.example:8443/tenant/keys?key=k3y-value#frag", Start: start, Duration: time.Millisecond, Keys: 2,
 	})
 	keys, found := gauge(t, r.metrics(t), "jwtgate.jwks.key.count", attribute.String("server.address", "idp.example"), attribute.Int("server.port", 8443))
@@ -616,7 +616,7 @@ func TestKeyFetchURLRedacted(t *testing.T) {
 func TestDurationBuckets(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	r.obs.StoreCall(context.Background(), "is_revoked", time.Now(), 3*time.Microsecond, nil)
+	r.obs.StoreCall(context.Background(), &jwtgate.StoreCall{Op: "is_revoked", Start: time.Now(), Duration: 3 * time.Microsecond})
 	dp := histogram(t, r.metrics(t), "jwtgate.store.duration", storeOp.String("is_revoked"))
 	assert.Equal(t, jwtgateotel.DurationBuckets(), dp.Bounds)
 	assert.Equal(t, 1e-6, dp.Bounds[0])

@@ -23,6 +23,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/issuing"
+	"github.com/jwtgate/jwtgate/core/jwks"
 	jwtgateotel "github.com/jwtgate/jwtgate/otel"
 )
 
@@ -344,7 +346,7 @@ type tee struct {
 	mu        sync.Mutex
 	outcomes  []jwtgate.Outcome
 	stores    []call
-	fetches   []jwtgate.KeyFetch
+	fetches   []jwks.KeyFetch
 	issued    []call
 	evictions int
 }
@@ -364,32 +366,32 @@ func (o *tee) Authenticated(ctx context.Context, out *jwtgate.Outcome) {
 	o.Observer.Authenticated(ctx, out)
 }
 
-func (o *tee) StoreCall(ctx context.Context, op string, start time.Time, d time.Duration, err error) {
+func (o *tee) StoreCall(ctx context.Context, c *jwtgate.StoreCall) {
 	o.mu.Lock()
-	o.stores = append(o.stores, call{op: op, start: start, d: d, err: err})
+	o.stores = append(o.stores, call{op: c.Op, start: c.Start, d: c.Duration, err: c.Err})
 	o.mu.Unlock()
-	o.Observer.StoreCall(ctx, op, start, d, err)
+	o.Observer.StoreCall(ctx, c)
 }
 
-func (o *tee) KeysFetched(ctx context.Context, f *jwtgate.KeyFetch) {
+func (o *tee) KeysFetched(ctx context.Context, f *jwks.KeyFetch) {
 	o.mu.Lock()
 	o.fetches = append(o.fetches, *f)
 	o.mu.Unlock()
 	o.Observer.KeysFetched(ctx, f)
 }
 
-func (o *tee) Issued(ctx context.Context, op, reason string, start time.Time, d time.Duration, err error) {
+func (o *tee) Issued(ctx context.Context, e *issuing.Issue) {
 	o.mu.Lock()
-	o.issued = append(o.issued, call{op: op, reason: reason, start: start, d: d, err: err})
+	o.issued = append(o.issued, call{op: e.Op, reason: e.Reason, start: e.Start, d: e.Duration, err: e.Err})
 	o.mu.Unlock()
-	o.Observer.Issued(ctx, op, reason, start, d, err)
+	o.Observer.Issued(ctx, e)
 }
 
-func (o *tee) CacheEvicted(ctx context.Context) {
+func (o *tee) CacheEvicted(ctx context.Context, e *jwtgate.Eviction) {
 	o.mu.Lock()
 	o.evictions++
 	o.mu.Unlock()
-	o.Observer.CacheEvicted(ctx)
+	o.Observer.CacheEvicted(ctx, e)
 }
 
 // storeCalls returns the store calls of op, in order.

@@ -107,9 +107,9 @@ type Config struct {
 	Cookies *jwtgate.Cookies
 	// Observer is told of every login, refresh (a spent refresh token that
 	// came back, revoking its family, as reason "refresh_reused"), logout
-	// and RevokeSubject, and of every call to the Store (see
-	// jwtgate.Observer). Default none, at no cost.
-	Observer jwtgate.Observer
+	// and RevokeSubject, and of every call to the Store (see [Observer]).
+	// Default none, at no cost.
+	Observer Observer
 	// Logger gets a Warn record when a spent refresh token comes back and
 	// its family is revoked (a stolen token, or a client that retried a
 	// refresh): the family (sid), the subject and the client, never the
@@ -676,7 +676,7 @@ func (i *Issuer) observe(ctx context.Context, op string, start time.Time, err er
 	if errors.Is(err, ErrRefreshReused) {
 		reason = "refresh_reused"
 	}
-	i.cfg.Observer.Issued(ctx, op, reason, start, time.Since(start), err)
+	i.cfg.Observer.Issued(ctx, &Issue{Op: op, Reason: reason, Start: start, Duration: time.Since(start), Err: err})
 }
 
 // call runs one call to the store, timed for the Observer.
@@ -686,6 +686,43 @@ func (i *Issuer) call(ctx context.Context, op string, fn func() error) error {
 	}
 	start := time.Now()
 	err := fn()
-	i.cfg.Observer.StoreCall(ctx, op, start, time.Since(start), err)
+	i.cfg.Observer.StoreCall(ctx, &jwtgate.StoreCall{Op: op, Start: start, Duration: time.Since(start), Err: err})
 	return err
+}
+
+// Observer sees the issuing side's operations, where they happen, for
+// metrics and traces: each login, refresh, logout and RevokeSubject, and
+// each call to the Store. The OpenTelemetry module implements it (and
+// jwtgate.Observer and jwks.Observer). Events are structs, so that a fact
+// added later breaks no implementation; embed [NopObserver] to implement
+// only some methods. Methods are called synchronously, after the fact:
+// keep them fast, and keep nothing an event points to.
+type Observer interface {
+	// Issued is called after each operation.
+	Issued(ctx context.Context, e *Issue)
+	// StoreCall is called after each call to the Store: Op is its method
+	// ("start_family", "rotate_family", "revoke_token", "revoke_family",
+	// "revoke_subject").
+	StoreCall(ctx context.Context, c *jwtgate.StoreCall)
+}
+
+// NopObserver implements [Observer] with methods that do nothing.
+type NopObserver struct{}
+
+func (NopObserver) Issued(context.Context, *Issue)                {}
+func (NopObserver) StoreCall(context.Context, *jwtgate.StoreCall) {}
+
+// Issue is one operation of the issuing side.
+type Issue struct {
+	// Op is "login", "refresh", "logout" or "revoke_subject".
+	Op string
+	// Reason is "" for a success, else jwtgate.Reason(Err), or
+	// "refresh_reused" when a spent refresh token came back and its family
+	// was revoked.
+	Reason string
+	// Start and Duration time the operation.
+	Start    time.Time
+	Duration time.Duration
+	// Err is why it failed; nil when it succeeded.
+	Err error
 }

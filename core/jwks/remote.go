@@ -46,9 +46,36 @@ type RemoteOptions struct {
 	// set (Warn), and the count of encryption keys left out (Debug).
 	// Default slog.Default().
 	Logger *slog.Logger
-	// Observer is told of every fetch (see jwtgate.Observer): its duration,
+	// Observer is told of every fetch (see [Observer]): its duration,
 	// outcome and key counts. Default none.
-	Observer jwtgate.Observer
+	Observer Observer
+}
+
+// Observer sees each fetch of a remote key set, where it happens, for
+// metrics and traces. The OpenTelemetry module implements it. A fetch is a
+// struct, so that a fact added later breaks no implementation. Called
+// synchronously after the fact: keep it fast, and keep nothing it points
+// to.
+type Observer interface {
+	KeysFetched(ctx context.Context, f *KeyFetch)
+}
+
+// KeyFetch is one fetch of a remote key set.
+type KeyFetch struct {
+	// URL is the set's address.
+	URL string
+	// Start and Duration time the fetch.
+	Start    time.Time
+	Duration time.Duration
+	// Err is why it failed; nil when it succeeded. The last good set stays
+	// in use after a failure.
+	Err error
+	// Keys is how many usable keys the set holds (after a failure, the last
+	// good set's); Refused how many of its keys were not usable.
+	Keys, Refused int
+	// Changed says the set differs from the one before: the verified-token
+	// cache forgets its entries.
+	Changed bool
 }
 
 // Remote is a JWK Set fetched from an issuer: a jwtgate.KeySource that
@@ -310,7 +337,7 @@ func (r *Remote) observe(ctx context.Context, start time.Time, err error, refuse
 	if r.opts.Observer == nil {
 		return
 	}
-	f := &jwtgate.KeyFetch{URL: r.opts.URL, Start: start, Duration: time.Since(start), Err: err, Refused: refused, Changed: changed}
+	f := &KeyFetch{URL: r.opts.URL, Start: start, Duration: time.Since(start), Err: err, Refused: refused, Changed: changed}
 	if set := r.keys.Load(); set != nil {
 		f.Keys = set.Len()
 	}

@@ -157,7 +157,7 @@ func openStore(s settings, log *slog.Logger) (store issuing.Store, closeStore fu
 // its proofs remembered by the Redis store when there is one, so that a
 // proof replayed to another instance is refused too; refusals logged at
 // Info, and everything counted by obs.
-func newEndpoints(s settings, key *jwtgate.Key, store issuing.Store, obs jwtgate.Observer, log *slog.Logger) (*issuing.Endpoints, error) {
+func newEndpoints(s settings, key *jwtgate.Key, store issuing.Store, obs *jwtgateotel.Observer, log *slog.Logger) (*issuing.Endpoints, error) {
 	// Derived from the secret, so that instances sharing JWT_SECRET share it.
 	csrfKey := hmac.New(sha256.New, s.secret)
 	csrfKey.Write([]byte("jwtgate-example csrf key"))
@@ -193,7 +193,7 @@ func newEndpoints(s settings, key *jwtgate.Key, store issuing.Store, obs jwtgate
 // /metrics, which serves the counts as Prometheus text. The registry is the
 // app's own, not Prometheus's global one, so that nothing else lands in it
 // and the app can be built twice in one process (its tests).
-func newMetrics() (jwtgate.Observer, http.Handler, error) {
+func newMetrics() (*jwtgateotel.Observer, http.Handler, error) {
 	registry := prometheus.NewRegistry()
 	exporter, err := otelprometheus.New(otelprometheus.WithRegisterer(registry))
 	if err != nil {

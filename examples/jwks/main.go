@@ -91,7 +91,7 @@ func loadSettings(getenv func(string) string) (settings, error) {
 // nothing here could revoke one), 30 s of leeway, the token read from the
 // Authorization header or the access_token cookie, never both; refusals
 // logged at Info, and counted by obs.
-func newAuthenticator(s settings, keys jwtgate.KeySource, obs jwtgate.Observer, log *slog.Logger) (*jwtgate.Authenticator, error) {
+func newAuthenticator(s settings, keys jwtgate.KeySource, obs *jwtgateotel.Observer, log *slog.Logger) (*jwtgate.Authenticator, error) {
 	return jwtgate.New(jwtgate.Config{
 		Keys: keys, Issuer: []string{s.issuer}, Audience: []string{s.audience}, Leeway: 30 * time.Second,
 		MaxTokenSize: s.maxTokenSize,
@@ -108,7 +108,7 @@ func newAuthenticator(s settings, keys jwtgate.KeySource, obs jwtgate.Observer, 
 // /metrics, which serves the counts as Prometheus text. The registry is the
 // app's own, not Prometheus's global one, so that nothing else lands in it
 // and the app can be built twice in one process (its tests).
-func newMetrics() (jwtgate.Observer, http.Handler, error) {
+func newMetrics() (*jwtgateotel.Observer, http.Handler, error) {
 	registry := prometheus.NewRegistry()
 	exporter, err := otelprometheus.New(otelprometheus.WithRegisterer(registry))
 	if err != nil {
