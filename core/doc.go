@@ -6,13 +6,15 @@
 //
 // # The token's life
 //
-// An [Issuer] mints short-lived access tokens (typ at+jwt) and refresh tokens
-// (typ refresh+jwt) at login, rotates the refresh token on every refresh,
-// detects a spent refresh token presented again and then revokes its whole
-// family (RFC 6819 §5.2.2.3), and revokes on logout. A [Store] (the embedded
-// [MemoryStore], or a shared one) holds the families and revocations; set it
-// as the verifier's Config.Revoker too, so revoked tokens are refused on the
-// next request.
+// Package core/issuing's Issuer mints short-lived access tokens (typ
+// at+jwt) and refresh tokens (typ refresh+jwt) at login, rotates the
+// refresh token on every refresh, detects a spent refresh token presented
+// again and then revokes its whole family (RFC 6819 §5.2.2.3), and revokes
+// on logout. Its Store (the embedded issuing.MemoryStore, or a shared one
+// such as core/redisstore's) holds the families and revocations; set it as
+// the verifier's Config.Revoker too, so revoked tokens are refused on the
+// next request. A resource server that only verifies tokens imports this
+// package alone.
 //
 // The adapters (httpjwt for net/http, echojwt, ginjwt and fiberjwt) only
 // translate between their framework and this package: every security decision

@@ -174,7 +174,7 @@ func (a *Authenticator) mode(p Policy) DPoPMode {
 	return a.dpop.Mode
 }
 
-// dpopDefaults fills in d's defaults and checks it.
+// withDefaults fills in d's defaults and checks it.
 func (d *DPoP) withDefaults() (*DPoP, error) {
 	c := *d
 	var errs []error
@@ -777,8 +777,8 @@ func removeDotSegments(p string) string {
 }
 
 // MemoryReplayStore is a ReplayStore for one instance: a map, swept of the
-// entries past their until at most once a Window, so its size is bounded by
-// the proofs of the last window.
+// entries past their until at most once a minute (by a Remember), so its
+// size is bounded by the proofs of the last window and minute.
 type MemoryReplayStore struct {
 	mu        sync.Mutex
 	now       func() time.Time

@@ -9,7 +9,7 @@ import (
 
 // The kinds of failure. Every error returned by [Authenticator.Authenticate]
 // and [CheckScopes] wraps exactly one of them, named after RFC 6750 §3.1; the
-// [Issuer] adds ErrInvalidGrant for refresh tokens.
+// issuing package's Issuer adds ErrInvalidGrant for refresh tokens.
 var (
 	// ErrTokenMissing: the request carries no token. Answered 401 with a bare
 	// challenge (no error code), as RFC 6750 §3.1 asks.
@@ -46,7 +46,6 @@ var (
 	ErrUnknownKey        = errors.New("jwtgate: no key for token")
 	ErrAlgorithmMismatch = errors.New("jwtgate: token algorithm does not match its key")
 	ErrTokenRevoked      = errors.New("jwtgate: token revoked")
-	ErrMissingJTI        = errors.New("jwtgate: token has no jti")
 	ErrValidationFailed  = errors.New("jwtgate: custom validation failed")
 	// ErrAuthorizedParty: the token's azp (or client_id) is not one of
 	// Config.AuthorizedParties.

@@ -3,7 +3,7 @@
 //	e.Use(echojwt.New(echojwt.Config{Authenticator: auth}))
 //
 // It only translates: the request goes to the core's
-// [jwtgate.Authenticator.AuthenticateWith], with the route's [Config.Policy],
+// [jwtgate.Authenticator.AuthenticateWith], with the route's Policy (a field of [Config]),
 // which decides everything; the verified token goes into the request's
 // context ([Token], [Claims], [jwtgate.FromContext]) and, when
 // Config.ContextKey is set, c.Get, as a *jwtgate.Token; a failure is

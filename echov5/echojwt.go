@@ -7,7 +7,7 @@
 // from Echo v4 to v5 changes the import path and what Echo itself changed.
 //
 // It only translates: the request goes to the core's
-// [jwtgate.Authenticator.AuthenticateWith], with the route's [Config.Policy],
+// [jwtgate.Authenticator.AuthenticateWith], with the route's Policy (a field of [Config]),
 // which decides everything; the verified token goes into the request's
 // context ([Token], [Claims], [jwtgate.FromContext]) and, when
 // Config.ContextKey is set, c.Get, as a *jwtgate.Token; a failure is

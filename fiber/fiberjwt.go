@@ -4,7 +4,7 @@
 //
 // It only translates: the core's [jwtgate.Authenticator.AuthenticateWith]
 // reads the request through a read-only view of the *fiber.Ctx, with the
-// route's [Config.Policy]; the verified token goes into c.UserContext()
+// route's Policy (a field of [Config]); the verified token goes into c.UserContext()
 // ([Token], [Claims], [jwtgate.FromContext]) and, when Config.ContextKey is
 // set, c.Locals(Config.ContextKey), as a *jwtgate.Token; and a failure is
 // answered as [jwtgate.Authenticator.Response] says: status,

@@ -8,7 +8,7 @@
 //
 // It only translates: the core's [jwtgate.Authenticator.AuthenticateWith]
 // reads the request through a read-only view of the fiber.Ctx, with the
-// route's [Config.Policy]; the verified token goes into c.Context(), Fiber
+// route's Policy (a field of [Config]); the verified token goes into c.Context(), Fiber
 // v3's context.Context of the request ([Token], [Claims],
 // [jwtgate.FromContext]) and, when Config.ContextKey is set,
 // c.Locals(Config.ContextKey), as a *jwtgate.Token; and a failure is

@@ -4,7 +4,7 @@
 //	r.Use(ginjwt.New(ginjwt.Config{Authenticator: auth}))
 //
 // It only translates: the request goes to the core's
-// [jwtgate.Authenticator.AuthenticateWith], with the route's [Config.Policy],
+// [jwtgate.Authenticator.AuthenticateWith], with the route's Policy (a field of [Config]),
 // which decides everything (where the token is, whether it is valid, how a
 // failure is answered). The verified token goes into the request's
 // context.Context ([jwtgate.FromContext], [jwtgate.ClaimsFromContext], or

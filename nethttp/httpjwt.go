@@ -4,7 +4,7 @@
 //
 // It only translates: the request goes to the core's
 // [jwtgate.Authenticator.AuthenticateWith], with the route's
-// [Config.Policy], the verified token goes into the request's context
+// Policy (a field of [Config]), the verified token goes into the request's context
 // ([jwtgate.FromContext], [jwtgate.ClaimsFromContext]), and a failure is
 // answered as [jwtgate.Authenticator.Response] says: status,
 // WWW-Authenticate challenge and a JSON body.
