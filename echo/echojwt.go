@@ -177,7 +177,16 @@ func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
 			}
 			t, _ := Token(c)
 			r := c.Request()
-			if err := cfg.Authenticator.Authorize(r.Context(), extractors.FromHTTP(r), t, scopes...); err != nil {
+			// The same view as New's, path parameters included: a guard
+			// must see the request as authentication did, or a token in a
+			// path parameter would read as none (401, not the wiring
+			// mistake it is).
+			v := views.Get().(*request)
+			v.HTTPRequest, v.c = extractors.FromHTTP(r), c
+			err := cfg.Authenticator.Authorize(r.Context(), v, t, scopes...)
+			*v = request{}
+			views.Put(v)
+			if err != nil {
 				return refuse(c, err, next)
 			}
 			return next(c)

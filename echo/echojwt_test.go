@@ -477,3 +477,30 @@ func TestAccessorsWithoutMiddleware(t *testing.T) {
 	assert.False(t, ok)
 	assert.Nil(t, claims)
 }
+
+// TestMiswired: RequireScopes without New in front of it answers a request
+// that sends a token 500, wherever the token is read from (a path parameter
+// too: the guard reads the request through New's view; it read a bare
+// net/http one, found no token and answered 401 where Echo v5 answered
+// 500), and one that sends none 401.
+func TestMiswired(t *testing.T) {
+	t.Parallel()
+	byParam := newAuth(t, func(c *jwtgate.Config) { c.Extractor = extractors.Param("token") })
+	e := echo.New()
+	e.GET("/header", whoami, echojwt.RequireScopes(echojwt.Config{Authenticator: newAuth(t, nil)}, "read"))
+	e.GET("/download/:token", whoami, echojwt.RequireScopes(echojwt.Config{Authenticator: byParam}, "read"))
+	tests := []struct {
+		name, path, token string
+		status            int
+	}{
+		{name: "header token", path: "/header", token: token(t, "read"), status: 500},
+		{name: "no token", path: "/header", status: 401},
+		{name: "path parameter token", path: "/download/" + token(t, "read"), status: 500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tt.status, serve(e, http.MethodGet, tt.path, tt.token).Code)
+		})
+	}
+}
