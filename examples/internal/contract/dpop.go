@@ -89,7 +89,9 @@ func (w *walker) walkDPoP() {
 	w.expect("dpop bound token as Bearer", get("/api/me", bearer(access)), 401, boundAsBearer, "invalid_token")
 	w.expect("dpop bound token as a cookie", get("/api/me", cookie(access)), 401, boundAsBearer, "invalid_token")
 	now := time.Now().Unix()
-	foreign := w.mint("HS256", `{"alg":"HS256"}`, map[string]any{"iss": w.app.Issuer, "aud": w.app.Audience, "sub": "carol", "iat": now, "exp": now + 300, "jti": randomID()})
+	// Issued a second from now, as the contract's foreign tokens are: the
+	// app may have started in this very second.
+	foreign := w.mint("HS256", `{"alg":"HS256"}`, map[string]any{"iss": w.app.Issuer, "aud": w.app.Audience, "sub": "carol", "iat": now + 1, "exp": now + 300, "jti": randomID()})
 	if required {
 		w.expect("dpop Bearer token", get("/api/me", bearer(foreign)), 401, notBearer, "invalid_token")
 		w.expect("dpop login without proof", post("/login", aliceBody, nil), 400, "", "invalid_dpop_proof")
