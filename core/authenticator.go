@@ -211,12 +211,24 @@ func (a *Authenticator) AuthenticateWith(ctx context.Context, r extractors.Reque
 			return a.authenticateDPoP(ctx, &at, r, token, proof, err)
 		}
 	}
+	// The token is extracted once: through a borrowed view when the
+	// adapter has one and the cache may answer (see borrower), whose token
+	// is then copied for the whole way; else through r.
+	var (
+		raw    string
+		source extractors.Source
+		err    error
+	)
 	if b, ok := r.(borrower); ok && a.cache != nil && at.mode != DPoPRequired {
-		if t, done, err := a.authenticateCached(ctx, &at, b.Borrow()); done {
+		var t *Token
+		var done bool
+		if t, raw, source, done, err = a.authenticateCached(ctx, &at, b.Borrow()); done {
 			return t, err
 		}
+		raw = strings.Clone(raw) // the borrowed bytes are the framework's
+	} else {
+		raw, source, err = a.extractor.Extract(r)
 	}
-	raw, source, err := a.extractor.Extract(r)
 	if err != nil {
 		return nil, a.fail(ctx, &at, newError(ErrInvalidRequest, err, describeExtractorError(err)))
 	}
@@ -328,27 +340,28 @@ type borrower interface {
 // borrower) when its token is in the cache, without copying
 // anything from the request: raw is only a lookup key. done is false when the
 // request must go the whole way: no usable cache entry, an extractor error
-// (whose message must not hold borrowed bytes), or a cookie (the CSRF checks
-// read more of the request).
-func (a *Authenticator) authenticateCached(ctx context.Context, at *attempt, r extractors.Request) (t *Token, done bool, err error) {
+// (an extractor's errors never hold request bytes), or a cookie (the CSRF
+// checks read more of the request); it then returns what it extracted, raw
+// still borrowed, for the caller to copy and go on with.
+func (a *Authenticator) authenticateCached(ctx context.Context, at *attempt, r extractors.Request) (t *Token, raw string, source extractors.Source, done bool, err error) {
 	raw, source, xerr := a.extractor.Extract(r)
 	if xerr != nil || raw == "" || len(raw) > a.maxSize || source.Kind != extractors.InHeader && source.Kind != extractors.InQuery && source.Kind != extractors.InPath {
-		return nil, false, nil
+		return nil, raw, source, false, xerr
 	}
 	at.lookup = true
 	t, ok := a.cached(raw, a.cache.hash(raw), source)
 	if !ok {
-		return nil, false, nil
+		return nil, raw, source, false, nil
 	}
 	at.source, at.cached = t.Source, true // the cached token's own strings, not the borrowed ones
 	if t.JKT != "" {
-		return nil, true, a.fail(ctx, at, boundAsBearer(t))
+		return nil, "", source, true, a.fail(ctx, at, boundAsBearer(t))
 	}
 	t, verr := a.accept(ctx, at, t)
 	if verr != nil {
-		return nil, true, a.fail(ctx, at, verr)
+		return nil, "", source, true, a.fail(ctx, at, verr)
 	}
-	return a.succeed(ctx, at, t), true, nil
+	return a.succeed(ctx, at, t), "", source, true, nil
 }
 
 // checkCSRF guards a request whose credentials came from a cookie.
