@@ -538,7 +538,37 @@ func (c *proofClaims) read(payload string) bool {
 // publicJWK reads the proof's jwk: a public key of a type alg fits, and its
 // RFC 7638 thumbprint.
 func publicJWK(jwk, alg string) (key any, thumbprint string, err error) {
-	f := map[string]string{}
+	f, err := jwkMembers(jwk)
+	if err != nil {
+		return nil, "", err
+	}
+	var canonical string
+	switch f.kty {
+	case "EC":
+		key, err = ecJWK(f, alg)
+		canonical = `{"crv":"` + f.crv + `","kty":"EC","x":"` + f.x + `","y":"` + f.y + `"}`
+	case "RSA":
+		key, err = rsaJWK(f, alg)
+		canonical = `{"e":"` + f.e + `","kty":"RSA","n":"` + f.n + `"}`
+	case "OKP":
+		key, err = okpJWK(f, alg)
+		canonical = `{"crv":"Ed25519","kty":"OKP","x":"` + f.x + `"}`
+	default:
+		return nil, "", ErrUnknownKey
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return key, Thumbprint(canonical), nil
+}
+
+// jwkFields are the public members of a proof's jwk, as sent.
+type jwkFields struct{ kty, crv, x, y, n, e string }
+
+// jwkMembers reads a proof's jwk: string members only, and no private one.
+func jwkMembers(jwk string) (jwkFields, error) {
+	var f jwkFields
+	fields := map[string]*string{"kty": &f.kty, "crv": &f.crv, "x": &f.x, "y": &f.y, "n": &f.n, "e": &f.e}
 	var m parse.Members[string]
 	for {
 		name, value, ok := m.Next(jwk)
@@ -547,91 +577,94 @@ func publicJWK(jwk, alg string) (key any, thumbprint string, err error) {
 		}
 		switch name {
 		case "d", "p", "q", "dp", "dq", "qi", "oth", "k":
-			return nil, "", errors.New("jwtgate: dpop: the jwk holds private members")
-		case "kty", "crv", "x", "y", "n", "e":
-			s, ok := parse.String(value)
-			if !ok {
-				return nil, "", ErrUnknownKey
+			return f, errors.New("jwtgate: dpop: the jwk holds private members")
+		}
+		if dst := fields[name]; dst != nil {
+			if *dst, ok = parse.String(value); !ok {
+				return f, ErrUnknownKey
 			}
-			f[name] = s
 		}
 	}
 	if m.Failed() {
-		return nil, "", ErrUnknownKey
+		return f, ErrUnknownKey
 	}
-	b := func(name string) []byte {
-		v, err := base64.RawURLEncoding.Strict().DecodeString(f[name])
-		if err != nil || f[name] == "" {
-			return nil
-		}
-		return v
+	return f, nil
+}
+
+// b64u decodes a jwk member; nil when it is empty or not strict base64url.
+func b64u(s string) []byte {
+	v, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil || s == "" {
+		return nil
 	}
-	var canonical string
-	switch f["kty"] {
-	case "EC":
-		curve, size := ecdh.Curve(nil), 0
-		switch f["crv"] {
-		case "P-256":
-			curve, size = ecdh.P256(), 32
-		case "P-384":
-			curve, size = ecdh.P384(), 48
-		case "P-521":
-			curve, size = ecdh.P521(), 66
-		}
-		x, y := b("x"), b("y")
-		if curve == nil || len(x) != size || len(y) != size || alg != map[int]string{32: "ES256", 48: "ES384", 66: "ES512"}[size] {
-			return nil, "", ErrAlgorithmMismatch
-		}
-		point, err := curve.NewPublicKey(append(append([]byte{4}, x...), y...)) // on the curve, or refused
-		if err != nil {
-			return nil, "", ErrUnknownKey
-		}
-		der, err := x509.MarshalPKIXPublicKey(point)
-		if err != nil {
-			return nil, "", ErrUnknownKey
-		}
-		pub, err := x509.ParsePKIXPublicKey(der)
-		if err != nil {
-			return nil, "", ErrUnknownKey
-		}
-		key = pub.(*ecdsa.PublicKey)
-		canonical = `{"crv":"` + f["crv"] + `","kty":"EC","x":"` + f["x"] + `","y":"` + f["y"] + `"}`
-	case "RSA":
-		n, e := b("n"), b("e")
-		if len(e) == 0 || len(e) > 4 || !strings.HasPrefix(alg, "RS") && !strings.HasPrefix(alg, "PS") {
-			return nil, "", ErrAlgorithmMismatch
-		}
-		// One key, one thumbprint: no leading zeros (RFC 7518 §6.3.1.1).
-		// And a size a signature check can afford before anything is
-		// authenticated.
-		if keycheck.Minimal(n) != nil || keycheck.Minimal(e) != nil {
-			return nil, "", errors.Join(ErrUnknownKey, keycheck.ErrNotMinimal)
-		}
-		if len(n)*8 > maxProofRSABits {
-			return nil, "", errors.Join(ErrUnknownKey, errProofRSASize)
-		}
-		var eb [8]byte
-		copy(eb[8-len(e):], e)
-		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(binary.BigEndian.Uint64(eb[:]))}
-		if err := checkKeyType("RS256", pub, false); err != nil { // at least 2048 bits, a safe exponent
-			return nil, "", ErrUnknownKey
-		}
-		key = pub
-		canonical = `{"e":"` + f["e"] + `","kty":"RSA","n":"` + f["n"] + `"}`
-	case "OKP":
-		x := b("x")
-		if f["crv"] != "Ed25519" || len(x) != ed25519.PublicKeySize || !isEd25519(alg) {
-			return nil, "", ErrAlgorithmMismatch
-		}
-		if err := keycheck.Ed25519(x); err != nil {
-			return nil, "", errors.Join(ErrUnknownKey, err)
-		}
-		key = ed25519.PublicKey(x)
-		canonical = `{"crv":"Ed25519","kty":"OKP","x":"` + f["x"] + `"}`
-	default:
-		return nil, "", ErrUnknownKey
+	return v
+}
+
+// ecJWK is an EC jwk's key, on its curve, of the curve alg names.
+func ecJWK(f jwkFields, alg string) (any, error) {
+	curve, size := ecdh.Curve(nil), 0
+	switch f.crv {
+	case "P-256":
+		curve, size = ecdh.P256(), 32
+	case "P-384":
+		curve, size = ecdh.P384(), 48
+	case "P-521":
+		curve, size = ecdh.P521(), 66
 	}
-	return key, Thumbprint(canonical), nil
+	x, y := b64u(f.x), b64u(f.y)
+	if curve == nil || len(x) != size || len(y) != size || alg != map[int]string{32: "ES256", 48: "ES384", 66: "ES512"}[size] {
+		return nil, ErrAlgorithmMismatch
+	}
+	point, err := curve.NewPublicKey(append(append([]byte{4}, x...), y...)) // on the curve, or refused
+	if err != nil {
+		return nil, ErrUnknownKey
+	}
+	der, err := x509.MarshalPKIXPublicKey(point)
+	if err != nil {
+		return nil, ErrUnknownKey
+	}
+	pub, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return nil, ErrUnknownKey
+	}
+	return pub.(*ecdsa.PublicKey), nil
+}
+
+// rsaJWK is an RSA jwk's key: n and e in their minimal encoding (one key,
+// one thumbprint, RFC 7518 §6.3.1.1), 2048 to maxProofRSABits bits (a size
+// a signature check can afford before anything is authenticated), a safe
+// exponent.
+func rsaJWK(f jwkFields, alg string) (any, error) {
+	n, e := b64u(f.n), b64u(f.e)
+	if len(e) == 0 || len(e) > 4 || !strings.HasPrefix(alg, "RS") && !strings.HasPrefix(alg, "PS") {
+		return nil, ErrAlgorithmMismatch
+	}
+	if keycheck.Minimal(n) != nil || keycheck.Minimal(e) != nil {
+		return nil, errors.Join(ErrUnknownKey, keycheck.ErrNotMinimal)
+	}
+	if len(n)*8 > maxProofRSABits {
+		return nil, errors.Join(ErrUnknownKey, errProofRSASize)
+	}
+	var eb [8]byte
+	copy(eb[8-len(e):], e)
+	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(binary.BigEndian.Uint64(eb[:]))}
+	if err := checkKeyType("RS256", pub, false); err != nil { // at least 2048 bits, a safe exponent
+		return nil, ErrUnknownKey
+	}
+	return pub, nil
+}
+
+// okpJWK is an Ed25519 jwk's key, neither of small order nor encoded
+// another way than the canonical one.
+func okpJWK(f jwkFields, alg string) (any, error) {
+	x := b64u(f.x)
+	if f.crv != "Ed25519" || len(x) != ed25519.PublicKeySize || !isEd25519(alg) {
+		return nil, ErrAlgorithmMismatch
+	}
+	if err := keycheck.Ed25519(x); err != nil {
+		return nil, errors.Join(ErrUnknownKey, err)
+	}
+	return ed25519.PublicKey(x), nil
 }
 
 // Thumbprint is the base64url SHA-256 of a JWK's canonical JSON (RFC 7638
