@@ -53,6 +53,10 @@ func (v view) Method() string            { return v.method }
 // Path is the call's procedure, "/package.Service/Method".
 func (v view) Path() string { return v.procedure }
 
+// Scheme is "http": an RPC's scheme serves only DPoP's htu, and DPoP is
+// refused over RPC.
+func (view) Scheme() string { return "http" }
+
 // rule is one procedure's policy, as the core takes it.
 type rule struct {
 	policy jwtgate.Policy

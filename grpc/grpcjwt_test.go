@@ -294,7 +294,9 @@ func TestSkip(t *testing.T) {
 // TestConfigPanics: the mistakes the interceptors refuse when built.
 func TestConfigPanics(t *testing.T) {
 	auth := newAuth(t, nil)
-	dpopOnly := newAuth(t, nil, func(c *jwtgate.Config) { c.DPoP = &jwtgate.DPoP{Mode: jwtgate.DPoPRequired, Replay: jwtgate.NewMemoryReplayStore(c.Now)} })
+	dpopOnly := newAuth(t, nil, func(c *jwtgate.Config) {
+		c.DPoP = &jwtgate.DPoP{Mode: jwtgate.DPoPRequired, Replay: jwtgate.NewMemoryReplayStore(c.Now)}
+	})
 	for name, cfg := range map[string]grpcjwt.Config{
 		"nil Authenticator": {},
 		"DPoP required":     {Authenticator: dpopOnly},

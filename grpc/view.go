@@ -58,6 +58,10 @@ func (view) Method() string              { return http.MethodPost }
 // Path is the call's full method name, "/package.Service/Method".
 func (v view) Path() string { return v.method }
 
+// Scheme is "http": an RPC's scheme serves only DPoP's htu, and DPoP is
+// refused over RPC.
+func (view) Scheme() string { return "http" }
+
 // rule is one method's policy, as the core takes it.
 type rule struct {
 	policy jwtgate.Policy
