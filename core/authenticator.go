@@ -80,31 +80,16 @@ func New(cfg Config) (*Authenticator, error) {
 		leeway:       cfg.Leeway,
 		expireless:   cfg.ExpirationOptional,
 	}
+	a.setDefaults()
+	a.setParts(cfg)
+	a.setRules(cfg)
+	return a, nil
+}
+
+// setDefaults fills in the defaults of what Config left zero.
+func (a *Authenticator) setDefaults() {
 	if a.extractor == nil {
 		a.extractor = extractors.AuthorizationBearer()
-	}
-	if cfg.Cookies != nil {
-		a.cookies = cfg.Cookies.withDefaults()
-	}
-	if cfg.DPoP != nil {
-		a.dpop, _ = cfg.DPoP.withDefaults() // checked by validate
-		if a.dpop.Mode == DPoPOff {
-			a.dpop = nil
-		} else {
-			a.dpopAlgs = strings.Join(a.dpop.Algorithms, " ")
-		}
-	}
-	if cfg.CacheSize >= 0 {
-		size := cfg.CacheSize
-		if size == 0 {
-			size = DefaultCacheSize
-		}
-		if ok, changing := cacheable(a.keys); ok {
-			a.cache = newTokenCache(size)
-			if changing {
-				a.keyGen = a.keys.(KeyGeneration)
-			}
-		}
 	}
 	if a.maxSize == 0 {
 		a.maxSize = DefaultMaxTokenSize
@@ -128,6 +113,39 @@ func New(cfg Config) (*Authenticator, error) {
 		a.realm = "jwtgate"
 	}
 	a.challenge = `Bearer realm="` + a.realm + `"`
+}
+
+// setParts builds cookie mode, DPoP and the verified-token cache.
+func (a *Authenticator) setParts(cfg Config) {
+	if cfg.Cookies != nil {
+		a.cookies = cfg.Cookies.withDefaults()
+	}
+	if cfg.DPoP != nil {
+		a.dpop, _ = cfg.DPoP.withDefaults() // checked by validate
+		if a.dpop.Mode == DPoPOff {
+			a.dpop = nil
+		} else {
+			a.dpopAlgs = strings.Join(a.dpop.Algorithms, " ")
+		}
+	}
+	if cfg.CacheSize >= 0 {
+		size := cfg.CacheSize
+		if size == 0 {
+			size = DefaultCacheSize
+		}
+		if ok, changing := cacheable(a.keys); ok {
+			a.cache = newTokenCache(size)
+			if changing {
+				a.keyGen = a.keys.(KeyGeneration)
+			}
+		}
+	}
+}
+
+// setRules sets what a token must be: its types, its required claims, the
+// algorithms its keys are bound to, its issuers, audiences, subject and
+// parties.
+func (a *Authenticator) setRules(cfg Config) {
 	types := cfg.Types
 	if types == nil {
 		types = []string{"", "JWT", "at+jwt"}
@@ -139,7 +157,6 @@ func New(cfg Config) (*Authenticator, error) {
 	if a.revoker != nil && !slices.Contains(a.required, "jti") {
 		a.required = append(a.required, "jti")
 	}
-
 	// Every algorithm jwtgate supports that a key is bound to; the key found
 	// for the token must then be bound to the token's alg.
 	for _, alg := range a.keys.Algorithms() {
@@ -164,7 +181,6 @@ func New(cfg Config) (*Authenticator, error) {
 	if len(cfg.AuthorizedParties) > 0 {
 		a.parties = slices.Clone(cfg.AuthorizedParties)
 	}
-	return a, nil
 }
 
 // Realm returns the realm of the challenges this Authenticator sends.
@@ -192,6 +208,12 @@ func (a *Authenticator) Authenticate(ctx context.Context, r extractors.Request) 
 // the Authenticator's Config: optional credentials, or another DPoP mode.
 // Every adapter's Config carries a Policy; check it with CheckPolicy when
 // the route is built.
+//
+// Kept whole: it is the order of a request's checks (the policy, the DPoP
+// scheme, the cache through a borrowed view, the extraction, a missing
+// token, the source's kind, DPoP required, the verification, a bound token,
+// CSRF), each ending the request or passing it on; read in one place, the
+// order is the security argument.
 func (a *Authenticator) AuthenticateWith(ctx context.Context, r extractors.Request, p Policy) (*Token, error) {
 	at := attempt{r: r, mode: a.mode(p)}
 	if a.observer != nil {

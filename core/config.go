@@ -190,6 +190,10 @@ type Revoker interface {
 }
 
 // validate returns every problem in c at once.
+//
+// Kept whole: a list of independent checks, one per field or pair of
+// fields, each adding its own message; split, New's error would be built
+// in several places.
 func (c *Config) validate() error {
 	var errs []error
 	add := func(msg string) { errs = append(errs, errors.New("jwtgate: "+msg)) }

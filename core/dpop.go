@@ -175,6 +175,9 @@ func (a *Authenticator) mode(p Policy) DPoPMode {
 }
 
 // withDefaults fills in d's defaults and checks it.
+//
+// Kept whole: one default and one check per field, in the order DPoP
+// documents them.
 func (d *DPoP) withDefaults() (*DPoP, error) {
 	c := *d
 	var errs []error
@@ -348,6 +351,9 @@ var errNoPath = errors.New("jwtgate: dpop: the request view gives no path (its P
 // does, so that a hostile proof costs a parse unless it is well made for
 // this very request, and the key it would cost a signature check with is
 // bounded (RSA at most maxProofRSABits).
+//
+// Kept whole: the checks' order is the defence (nothing that costs a
+// signature before everything that does not), and it shows only here.
 func (a *Authenticator) readProof(r extractors.Request, proof, accessToken, boundTo string) (*DPoPProof, *Error) {
 	d := a.dpop
 	if len(proof) > maxProofSize {
@@ -680,6 +686,10 @@ func Thumbprint(canonicalJWK string) string {
 // unreserved characters, so /a%2Fb is not /a/b, and %2F.. is no dot
 // segment. It fails when the request view cannot give its path: a DPoP
 // proof cannot be checked against a path that is not known.
+//
+// Kept whole: htu's parts and the request's are normalized side by side,
+// the same rule for each, so that a difference between the two readings
+// shows.
 func (a *Authenticator) sameURL(htu string, r extractors.Request) (bool, error) {
 	path := r.Path()
 	if path == "" {

@@ -69,6 +69,10 @@ func deref(t reflect.Type) reflect.Type {
 
 // needsDrop reports whether the raw JSON value v, decoded into t, has a
 // member matched only under case folding.
+//
+// Kept whole: it walks JSON and a Go type together, one case per kind of
+// each (object into struct or map, array into slice or array), as
+// writeExact does; the two must stay side by side to agree.
 func needsDrop(v string, t reflect.Type, depth int) bool {
 	t = deref(t)
 	if depth > maxExactDepth || opaque(t) || len(v) == 0 {
@@ -113,6 +117,8 @@ func needsDrop(v string, t reflect.Type, depth int) bool {
 }
 
 // writeExact writes v, decoded into t, without the members needsDrop finds.
+//
+// Kept whole: the same walk as needsDrop's, case for case.
 func writeExact(b *strings.Builder, v string, t reflect.Type, depth int) {
 	t = deref(t)
 	if depth > maxExactDepth || opaque(t) || len(v) == 0 {

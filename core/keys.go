@@ -125,6 +125,14 @@ func (k *Key) Validate() error {
 	return errors.Join(errs...)
 }
 
+// checkKeyType checks that key (private: a signing key) is of the type alg
+// needs, and strong enough: an HMAC secret's length and that it is no PEM
+// text, an RSA key's size and exponent, an EC key's curve, an Ed25519
+// key's size.
+//
+// Kept whole: one case per family of algorithms, each with the rules RFC
+// 7518 and RFC 8037 give it; together they are the table of what a key
+// must be.
 func checkKeyType(alg string, key any, private bool) error {
 	switch alg[:2] {
 	case "HS":

@@ -113,6 +113,8 @@ type Outcome struct {
 // "invalid_grant", "dpop_proof", "use_dpop_nonce", "dpop_bound",
 // "dpop_not_bound", "dpop_required"; "" for nil; "error" for an error not from jwtgate. New
 // reasons may be added; these do not change.
+//
+// Kept whole: a table from error kinds to names, read as one.
 func Reason(err error) string {
 	if err == nil {
 		return ""

@@ -18,6 +18,9 @@ import (
 // alg means the only algorithm the key's type allows: RS256 for RSA, ES256,
 // ES384 or ES512 by curve, EdDSA for Ed25519. The key is validated as [New]
 // would ([Key.Validate]); errors say what is wrong.
+//
+// Kept whole: one case per PEM block type, each with its parser, the
+// table of the formats it reads.
 func ParsePEM(data []byte, alg, kid string) (*Key, error) {
 	block, rest := pem.Decode(data)
 	if block == nil {

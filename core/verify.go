@@ -92,25 +92,12 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 	if err := a.checkHeader(raw[:dot1], &env); err != nil {
 		return nil, env.refuse(newError(ErrInvalidToken, err, describeHeaderError(err)))
 	}
-
-	// The payload is decoded once, into the string every claim is a
-	// substring of (and Claims.Raw).
-	var buf [1024]byte
-	pb := buf[:]
-	if n := parse.DecodedLen(dot2 - dot1 - 1); n > len(buf) {
-		pb = make([]byte, n)
+	payload, err := decodePayload(raw[dot1+1 : dot2])
+	if err == nil && !a.readClaims(payload, &env) {
+		err = errMalformedClaims
 	}
-	n, ok := parse.Segment(pb, raw[dot1+1:dot2])
-	if !ok {
-		return nil, env.refuse(newError(ErrInvalidToken, errMalformed, "The access token is malformed"))
-	}
-	pb = pb[:n]
-	if !utf8.Valid(pb) {
-		return nil, env.refuse(newError(ErrInvalidToken, errMalformedClaims, "The access token is malformed"))
-	}
-	payload := string(pb)
-	if !a.readClaims(payload, &env) {
-		return nil, env.refuse(newError(ErrInvalidToken, errMalformedClaims, "The access token is malformed"))
+	if err != nil {
+		return nil, env.refuse(newError(ErrInvalidToken, err, "The access token is malformed"))
 	}
 
 	// The generation the verification is filed under is read before the key
@@ -128,21 +115,17 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 	if err := a.checkClaims(&env, a.now()); err != nil {
 		return nil, env.refuse(newError(ErrInvalidToken, err, describeTokenError(err)))
 	}
+	t, e := a.newToken(ctx, &env, raw, payload, source, h, gen)
+	if e != nil {
+		return nil, e
+	}
+	return a.accept(ctx, at, t)
+}
 
-	var scp []string // one list for the Token and the default Claims
-	if env.scp != "" {
-		scp = env.scopes()
-	}
-	// A token the cache takes (a token verified for the second time) is
-	// filed as it is, and the request gets a copy; any other is the
-	// request's own, with the default Claims in the same allocation.
-	var e *cacheEntry
-	var o *own
-	if a.cache != nil && !env.exp.IsZero() && a.cache.admit(h) {
-		e = &cacheEntry{nbf: env.nbf, gen: gen, payload: payload}
-	} else {
-		o = newOwn()
-	}
+// claimsOf is the token's claims value: the default *Claims (in o when the
+// token is the request's own), filled in without reflection, or the type
+// Config.NewClaims returns, decoded; then its own Validate, if it has one.
+func (a *Authenticator) claimsOf(env *envelope, payload string, scp []string, o *own) (jwt.Claims, *Error) {
 	var claims jwt.Claims
 	if a.newClaims == nil {
 		var c *Claims
@@ -167,7 +150,49 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 			return nil, newError(ErrInvalidToken, err, describeTokenError(err))
 		}
 	}
+	return claims, nil
+}
 
+// decodePayload decodes the payload segment once, into the string every
+// claim is a substring of (and Claims.Raw), through a buffer on the stack
+// for the common sizes.
+func decodePayload(seg string) (string, error) {
+	var buf [1024]byte
+	pb := buf[:]
+	if n := parse.DecodedLen(len(seg)); n > len(buf) {
+		pb = make([]byte, n)
+	}
+	n, ok := parse.Segment(pb, seg)
+	if !ok {
+		return "", errMalformed
+	}
+	pb = pb[:n]
+	if !utf8.Valid(pb) {
+		return "", errMalformedClaims
+	}
+	return string(pb), nil
+}
+
+// newToken builds the Token of a verified token for the request, and files
+// it in the cache when the cache takes it (a token verified for the second
+// time): filed as it is, with the request getting a copy. Any other token
+// is the request's own, with the default Claims in the same allocation.
+func (a *Authenticator) newToken(ctx context.Context, env *envelope, raw, payload string, source extractors.Source, h, gen uint64) (*Token, *Error) {
+	var scp []string // one list for the Token and the default Claims
+	if env.scp != "" {
+		scp = env.scopes()
+	}
+	var e *cacheEntry
+	var o *own
+	if a.cache != nil && !env.exp.IsZero() && a.cache.admit(h) {
+		e = &cacheEntry{nbf: env.nbf, gen: gen, payload: payload}
+	} else {
+		o = newOwn()
+	}
+	claims, ce := a.claimsOf(env, payload, scp, o)
+	if ce != nil {
+		return nil, ce
+	}
 	var t *Token
 	if e != nil {
 		t = &e.Token
@@ -194,14 +219,15 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 		scp:       scp,
 		node:      node,
 	}
-	if e != nil {
-		a.remember(ctx, e, h)
-		var ok bool
-		if t, ok = a.copyOf(e, source); !ok {
-			return nil, newError(ErrInvalidToken, errMalformedClaims, "The access token is malformed")
-		}
+	if e == nil {
+		return t, nil
 	}
-	return a.accept(ctx, at, t)
+	a.remember(ctx, e, h)
+	t, ok := a.copyOf(e, source)
+	if !ok {
+		return nil, newError(ErrInvalidToken, errMalformedClaims, "The access token is malformed")
+	}
+	return t, nil
 }
 
 // decodeClaims fills *claims, a claims type of the caller's that is not
@@ -479,6 +505,10 @@ var strictB64 = base64.RawURLEncoding.Strict()
 // checkHeader applies the header rules: alg on the allow-list, one name once
 // (under case folding too), typ allow-list, crit, no key-carrying
 // parameters, no nested JWT.
+//
+// Kept whole: one pass over the header's members, a case per member with
+// its rule, then the rules on the whole; a member read in two places could
+// be read two ways (FMT-13).
 func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 	var buf [256]byte
 	hdr := buf[:]
@@ -632,6 +662,10 @@ var registeredClaims = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jt
 // every depth), registered claims with their exact names and JSON types,
 // NumericDates that are numbers in range. It reports false for anything
 // else.
+//
+// Kept whole: one pass over the payload's members, a case per registered
+// claim with its type; a claim read in two places could be read two ways
+// (FMT-13).
 func (a *Authenticator) readClaims(payload string, env *envelope) bool {
 	var present uint64 // bit i: RequiredClaims[i] is there and says something
 	var m parse.Members[string]
@@ -747,6 +781,8 @@ func confirmation(v string) (jkt string, ok bool) {
 
 // numericDate reads a NumericDate (RFC 7519 §2): a JSON number of seconds,
 // possibly fractional, from 0 to maxNumericDate.
+//
+// Kept whole: the grammar of a JSON number and the range, in one reading.
 func numericDate(v string) (time.Time, bool) {
 	if len(v) == 0 || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
 		return time.Time{}, false
@@ -784,6 +820,9 @@ func numericDate(v string) (time.Time, bool) {
 // checkClaims applies the time and identity rules to a verified token. When
 // several are broken it reports the one golang-jwt's reporting would put
 // first: a broken rule before a missing claim.
+//
+// Kept whole: the rules in the order their errors are reported, which is
+// part of what the differential fuzzer holds against golang-jwt.
 func (a *Authenticator) checkClaims(env *envelope, now time.Time) error {
 	missing := false
 	switch {
