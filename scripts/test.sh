@@ -16,11 +16,13 @@ cd "$(dirname "$0")/.."
 step() { echo "== $* [${SECONDS}s]"; }
 
 # What the tests need beyond Go, from Debian's packages when missing:
-# redis-server and redis-cli (the Redis store's tests, its Cluster test) and
+# redis-server and redis-cli (the Redis store's tests, its Cluster test),
+# redis-sentinel (its Sentinel failover test) and
 # chromium (the browser tests).
 need=()
 if ! command -v redis-server >/dev/null 2>&1 && [ -z "${REDIS_URL:-}" ]; then need+=(redis-server); fi
 if ! command -v redis-cli >/dev/null 2>&1; then need+=(redis-tools); fi
+if ! command -v redis-sentinel >/dev/null 2>&1; then need+=(redis-sentinel); fi
 if ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
 if [ ${#need[@]} -gt 0 ]; then
 	step "installing ${need[*]} (Debian packages)"

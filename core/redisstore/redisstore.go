@@ -117,6 +117,43 @@
 // snapshots with an acceptable window) avoids these re-logins; the marker
 // keeps a loss safe, not painless.
 //
+// # Replication and failover
+//
+// Redis replicates asynchronously: a master acknowledges a write before its
+// replicas have it, and a failover to a replica (Sentinel, or Cluster's
+// own) forgets the last writes. The loss marker does not see this loss: the
+// replica has the marker. With Options.Replicas set, every write of the
+// store (a revocation, a family started or rotated, a DPoP proof
+// remembered) is followed, on its connection, by WAIT Replicas
+// ReplicaTimeout, and the store reports it done only when that many
+// replicas acknowledged it; otherwise the call fails with ErrNotReplicated
+// (the request answers 503: a logout fails visibly instead of being
+// forgotten later). Reads never wait.
+//
+//   - Count: a failover promotes a replica the sentinels (or the cluster's
+//     masters) can reach, and Sentinel picks the one with the most data. With
+//     Replicas equal to the number of replicas, every acknowledged write is
+//     on whichever is promoted; with fewer, it is on the one Sentinel picks
+//     as long as the replicas that acknowledged it are up. Set Replicas to
+//     the number of replicas, and give the master one more replica than
+//     Replicas if a write must succeed while one replica is down.
+//   - Timeout: ReplicaTimeout, by default half of Timeout (250 ms), so that
+//     a replica too slow is reported as such before the call's deadline.
+//   - Cost: one replication round trip per write, master to replica and
+//     back (tens of µs on loopback, the network's round trip otherwise);
+//     reads (every request) are not affected.
+//   - Default 0, no WAIT: right for a Redis without replicas (WAIT 1 would
+//     fail every write), wrong for a master with replicas that can fail over.
+//   - On Cluster the WAIT goes to the master of the write's key (WAIT has
+//     no key: the store asks the client for that master). A Ring cannot
+//     route it, and New refuses Replicas with one.
+//
+// A failover client (Sentinel) must read from the master: a FailoverClient
+// with ReplicaOnly or RouteRandomly would read revocations from replicas
+// that may lag. Configure the master with min-replicas-to-write to have it
+// refuse writes when its replicas are gone, and persistence and noeviction
+// as above.
+//
 // # DPoP replay
 //
 // As a jwtgate.ReplayStore (DPoP: &jwtgate.DPoP{Replay: store}) the store
@@ -178,6 +215,19 @@ type Options struct {
 	Timeout time.Duration
 	// Now is the clock entries are compared with. Default time.Now.
 	Now func() time.Time
+	// Replicas is how many replicas must hold a write before the store
+	// acknowledges it: after each revocation, family start or rotation and
+	// DPoP proof remembered, the store sends Redis WAIT Replicas
+	// ReplicaTimeout on the connection of the write (on Cluster, the
+	// master of the write's key), and returns an error when fewer replicas
+	// acknowledged it in time, so that a logout fails visibly (503) rather
+	// than be forgotten by a failover (see the package doc, Replication).
+	// Default 0: no WAIT, for a Redis without replicas. Set it to the number
+	// of replicas a failover may promote.
+	Replicas int
+	// ReplicaTimeout is WAIT's timeout. Default: half of Timeout, so that a
+	// WAIT that times out is reported as such within Timeout.
+	ReplicaTimeout time.Duration
 }
 
 // Store is a issuing.Store (and so a jwtgate.Revoker) and a
@@ -189,6 +239,10 @@ type Store struct {
 	now     func() time.Time
 	guard   bool // wait for calls on a goroutine of their own (see run)
 	ordered bool // the client runs a pipeline's commands in order (see inOrder)
+
+	replicas    int                  // WAIT's count after each write, 0: none
+	waitTimeout time.Duration        // WAIT's timeout
+	cluster     *redis.ClusterClient // the client, if a ClusterClient: WAIT goes to a key's master
 }
 
 var (
@@ -207,12 +261,24 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if err := checkClient(client); err != nil {
 		return nil, err
 	}
-	s := &Store{rdb: client, prefix: opts.Prefix, timeout: opts.Timeout, now: opts.Now, guard: needsGuard(client), ordered: inOrder(client)}
+	s := &Store{rdb: client, prefix: opts.Prefix, timeout: opts.Timeout, now: opts.Now, guard: needsGuard(client), ordered: inOrder(client),
+		replicas: opts.Replicas, waitTimeout: opts.ReplicaTimeout}
 	if s.prefix == "" {
 		s.prefix = "jwtgate:"
 	}
 	if s.timeout <= 0 {
 		s.timeout = 500 * time.Millisecond
+	}
+	if s.replicas < 0 {
+		return nil, errors.New("redisstore: New: Options.Replicas is negative")
+	}
+	if s.waitTimeout <= 0 {
+		s.waitTimeout = s.timeout / 2
+	}
+	s.waitTimeout = max(s.waitTimeout.Truncate(time.Millisecond), time.Millisecond) // WAIT's unit; 0 would wait forever
+	s.cluster, _ = client.(*redis.ClusterClient)
+	if _, ring := client.(*redis.Ring); ring && s.replicas > 0 {
+		return nil, errors.New("redisstore: New: Options.Replicas with a Ring: WAIT cannot be sent to the shard of a write")
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -294,30 +360,39 @@ func inOrder(client redis.UniversalClient) bool {
 	return ok
 }
 
-// readMarker reads the loss marker after the entries queued in pipe: for a
-// client that keeps a pipeline's order, its GET is queued last in pipe now;
-// for another, the func returned reads it alone, once pipe has been
-// executed. A pipeline is not atomic: read after the entries, the marker is
-// missing if the data was lost after any of them was read; read first, it
-// would be there and the entries gone. Queue the entries first.
-func (s *Store) readMarker(ctx context.Context, pipe redis.Pipeliner) func() *redis.StringCmd {
-	if s.ordered {
-		cmd := pipe.Get(ctx, s.epochKey())
-		return func() *redis.StringCmd { return cmd }
-	}
-	return func() *redis.StringCmd { return s.rdb.Get(ctx, s.epochKey()) }
-}
-
-// exec executes pipe, and then reads the marker with after, within run.
-// It returns the marker's command, whose error the caller reads. A missing
-// key (redis.Nil) in pipe is no error.
-func (s *Store) exec(ctx context.Context, pipe redis.Pipeliner, after func() *redis.StringCmd) (*redis.StringCmd, error) {
+// exec runs the commands build queues in one pipeline, and then reads the
+// loss marker, within run. It returns the marker's command, whose error the
+// caller reads. A missing key (redis.Nil) is no error.
+//
+// The marker is read after the entries: for a client that keeps a
+// pipeline's order, its GET is queued last in the pipeline; for another, it
+// is read alone, once the pipeline has been executed. A pipeline is not
+// atomic: read after the entries, the marker is missing if the data was lost
+// after any of them was read; read first, it would be there and the entries
+// gone.
+//
+// A pipeline that writes key and WAITs for its replicas (write true) runs,
+// on Cluster, on key's master: WAIT has no key, and must reach the server of
+// the write.
+func (s *Store) exec(ctx context.Context, key string, write bool, build func(redis.Pipeliner)) (*redis.StringCmd, error) {
 	var epoch *redis.StringCmd
 	err := s.run(ctx, func() error {
+		pipe, ordered, err := s.pipeline(ctx, key, write)
+		if err != nil {
+			return err
+		}
+		build(pipe)
+		var marker *redis.StringCmd
+		if ordered {
+			marker = pipe.Get(ctx, s.epochKey())
+		}
 		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 			return err
 		}
-		epoch = after()
+		if marker == nil {
+			marker = s.rdb.Get(ctx, s.epochKey())
+		}
+		epoch = marker
 		return nil
 	})
 	if err != nil {
@@ -325,6 +400,55 @@ func (s *Store) exec(ctx context.Context, pipe redis.Pipeliner, after func() *re
 	}
 	return epoch, nil
 }
+
+// pipeline returns a pipeline for commands on key, and whether it runs them
+// in order on one server. A write that WAITs for replicas on Cluster gets a
+// pipeline of key's master.
+func (s *Store) pipeline(ctx context.Context, key string, write bool) (redis.Pipeliner, bool, error) {
+	if write && s.replicas > 0 && s.cluster != nil {
+		m, err := s.cluster.MasterForKey(ctx, key)
+		if err != nil {
+			return nil, false, err
+		}
+		return m.Pipeline(), false, nil // the marker lives on another master
+	}
+	return s.rdb.Pipeline(), s.ordered, nil
+}
+
+// wait queues WAIT for the store's replicas in pipe, after a write, or
+// returns nil when the store waits for none.
+func (s *Store) wait(ctx context.Context, pipe redis.Pipeliner) *redis.IntCmd {
+	if s.replicas == 0 {
+		return nil
+	}
+	cmd := redis.NewIntCmd(ctx, "wait", s.replicas, s.waitTimeout.Milliseconds()) // Pipeliner has no Wait
+	_ = pipe.Process(ctx, cmd)                                                    // queued: the error is the command's
+	return cmd
+}
+
+// acked returns nil when wait (nil: none was sent) found the write on the
+// store's replicas, or else an error: the write is on the master, but a
+// failover may lose it.
+func (s *Store) acked(wait *redis.IntCmd) error {
+	if wait == nil {
+		return nil
+	}
+	n, err := wait.Result()
+	if err != nil {
+		return err
+	}
+	if n < int64(s.replicas) {
+		return fmt.Errorf("%w: %d of %d replicas acknowledged the write within %s", ErrNotReplicated, n, s.replicas, s.waitTimeout)
+	}
+	return nil
+}
+
+// ErrNotReplicated is wrapped in the error of a write that Options.Replicas
+// replicas did not acknowledge within Options.ReplicaTimeout: the master has
+// it, but a failover to a replica may forget it, so the store does not
+// acknowledge it. Like any error of the store, it answers 503; the write may
+// be retried.
+var ErrNotReplicated = errors.New("redisstore: write not acknowledged by the replicas")
 
 // Keys. A family's hash tag keeps the whole family in one slot on Cluster.
 func (s *Store) tokenKey(id string) string        { return s.prefix + "t:{" + id + "}" }
@@ -409,19 +533,19 @@ var errUnavailable = errors.New("redisstore: redis unavailable")
 func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	pipe := s.rdb.Pipeline()
 	var tok *redis.StringCmd
 	var fam, sub *redis.SliceCmd
-	if t.ID != "" {
-		tok = pipe.Get(ctx, s.tokenKey(t.ID))
-	}
-	if t.SessionID != "" {
-		fam = pipe.HMGet(ctx, s.familyKey(t.SessionID), "rev", "until", "start")
-	}
-	if t.Subject != "" {
-		sub = pipe.HMGet(ctx, s.subjectKey(t.Subject), "before", "until")
-	}
-	epoch, err := s.exec(ctx, pipe, s.readMarker(ctx, pipe))
+	epoch, err := s.exec(ctx, "", false, func(pipe redis.Pipeliner) {
+		if t.ID != "" {
+			tok = pipe.Get(ctx, s.tokenKey(t.ID))
+		}
+		if t.SessionID != "" {
+			fam = pipe.HMGet(ctx, s.familyKey(t.SessionID), "rev", "until", "start")
+		}
+		if t.Subject != "" {
+			sub = pipe.HMGet(ctx, s.subjectKey(t.Subject), "before", "until")
+		}
+	})
 	if err != nil {
 		return false, wrap(err)
 	}
@@ -481,9 +605,10 @@ func toInt(v any) int64 {
 // clock and the store's differ. A family's rotation still compares its own
 // until: a refresh token past its exp is not renewed.
 
-// script runs sc on key within ctx.
+// script runs sc, which writes key, within ctx, and waits for the store's
+// replicas (see scripts).
 func (s *Store) script(ctx context.Context, sc *redis.Script, key string, args ...any) (*redis.Cmd, error) {
-	cmds, err := s.scripts(ctx, scriptCall{sc, key, args})
+	cmds, err := s.scripts(ctx, true, scriptCall{sc, key, args})
 	if err != nil {
 		return nil, err
 	}
@@ -501,20 +626,54 @@ type scriptCall struct {
 // returns their commands, each with its own result or error. A script Redis
 // does not have yet (NOSCRIPT, after a restart) was not run: it is sent again
 // whole (EVAL), alone.
-func (s *Store) scripts(ctx context.Context, calls ...scriptCall) ([]*redis.Cmd, error) {
+//
+// With write and Options.Replicas, a WAIT follows the scripts on their
+// connection, and the call fails (ErrNotReplicated) unless enough replicas
+// acknowledged them. On Cluster each call then runs on its key's master,
+// with a WAIT of its own.
+func (s *Store) scripts(ctx context.Context, write bool, calls ...scriptCall) ([]*redis.Cmd, error) {
 	cmds := make([]*redis.Cmd, len(calls))
 	err := s.run(ctx, func() error {
-		pipe := s.rdb.Pipeline()
+		if write && s.replicas > 0 && s.cluster != nil && len(calls) > 1 {
+			for i, c := range calls {
+				one, err := s.scripts(ctx, write, c)
+				if err != nil {
+					return err
+				}
+				cmds[i] = one[0]
+			}
+			return nil
+		}
+		pipe, _, err := s.pipeline(ctx, calls[0].key, write)
+		if err != nil {
+			return err
+		}
 		for i, c := range calls {
 			cmds[i] = c.script.EvalSha(ctx, pipe, []string{c.key}, c.args...)
 		}
+		var wait *redis.IntCmd
+		if write {
+			wait = s.wait(ctx, pipe)
+		}
 		_, _ = pipe.Exec(ctx) // each command holds its own error
+		var again redis.Pipeliner
 		for i, c := range calls {
 			if redis.HasErrorPrefix(cmds[i].Err(), "NOSCRIPT") {
-				cmds[i] = c.script.Eval(ctx, s.rdb, []string{c.key}, c.args...)
+				if again == nil {
+					if again, _, err = s.pipeline(ctx, c.key, write); err != nil {
+						return err
+					}
+				}
+				cmds[i] = c.script.Eval(ctx, again, []string{c.key}, c.args...)
 			}
 		}
-		return nil
+		if again != nil {
+			if write {
+				wait = s.wait(ctx, again)
+			}
+			_, _ = again.Exec(ctx)
+		}
+		return s.acked(wait)
 	})
 	if err != nil {
 		return nil, err // cmds are not read: past the deadline fn may still write them
@@ -545,7 +704,7 @@ func (s *Store) marker(ctx context.Context, get *redis.StringCmd) (time.Time, er
 	e, err := get.Int64()
 	if errors.Is(err, redis.Nil) {
 		var cmds []*redis.Cmd
-		if cmds, err = s.scripts(ctx, s.epochCallAt(s.now())); err == nil {
+		if cmds, err = s.scripts(ctx, false, s.epochCallAt(s.now())); err == nil {
 			e, err = cmds[0].Int64()
 		}
 	}
@@ -667,7 +826,7 @@ func (s *Store) StartFamily(ctx context.Context, family, tokenID string, until t
 	if past(until, now) {
 		return nil // born expired: every rotation will find it unknown
 	}
-	cmds, err := s.scripts(ctx,
+	cmds, err := s.scripts(ctx, true,
 		s.epochCallAt(now),
 		scriptCall{startFamily, s.familyKey(family), []any{tokenID, ms(until), s.ttl(until), ms(now)}})
 	if err != nil {

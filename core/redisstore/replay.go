@@ -48,16 +48,22 @@ func (s *Store) Remember(ctx context.Context, id string, issued, until time.Time
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	key := s.replayKey(id)
-	pipe := s.rdb.Pipeline()
 	var set *redis.BoolCmd
-	var exists *redis.IntCmd
-	if now := s.now(); !until.Before(now) {
-		// At least 1 ms: the verifier still accepts a proof at its until.
-		set = pipe.SetNX(ctx, key, "1", max(pxUntil(until, now), time.Millisecond))
-	} else {
-		exists = pipe.Exists(ctx, key)
+	var exists, wait *redis.IntCmd
+	now := s.now()
+	write := !until.Before(now)
+	epoch, err := s.exec(ctx, key, write, func(pipe redis.Pipeliner) { // the marker after the record
+		if write {
+			// At least 1 ms: the verifier still accepts a proof at its until.
+			set = pipe.SetNX(ctx, key, "1", max(pxUntil(until, now), time.Millisecond))
+			wait = s.wait(ctx, pipe)
+		} else {
+			exists = pipe.Exists(ctx, key)
+		}
+	})
+	if err == nil {
+		err = s.acked(wait)
 	}
-	epoch, err := s.exec(ctx, pipe, s.readMarker(ctx, pipe)) // the marker after the record
 	if err != nil {
 		return false, wrap(err)
 	}

@@ -1,6 +1,7 @@
 // Package redistest starts a real redis-server for tests: on a unix socket in
 // a temporary directory, or the one REDIS_URL names; and a real three-master
-// Redis Cluster on loopback (StartCluster).
+// Redis Cluster on loopback (StartCluster); a master, two replicas and three
+// Redis Sentinels on loopback (StartSentinel).
 //
 // Without a redis-server binary (and without REDIS_URL) the tests that need
 // one are skipped with a message saying how to install it, unless
@@ -438,10 +439,15 @@ func (p *process) kill() {
 // answers PING on network/addr. It fails if the server exits first, e.g.
 // because its port was taken.
 func startProcess(dir, network, addr string, args ...string) (*process, error) {
-	args = append([]string{
+	return runProcess("redis-server", network, addr, append([]string{
 		"--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
-	}, args...)
-	cmd := exec.Command("redis-server", args...)
+	}, args...)...)
+}
+
+// runProcess runs bin (redis-server, redis-sentinel) with args, and returns
+// once it answers PING on network/addr, or fails if it exits first.
+func runProcess(bin, network, addr string, args ...string) (*process, error) {
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -495,7 +501,11 @@ func needBinaries(t testing.TB, names ...string) {
 	t.Helper()
 	for _, name := range names {
 		if _, err := exec.LookPath(name); err != nil {
-			msg := name + " not found: install it (Debian: apt-get install redis-server, which brings redis-cli)"
+			pkg := name // Debian's package
+			if name == "redis-cli" {
+				pkg = "redis-tools"
+			}
+			msg := name + " not found: install it (Debian: apt-get install " + pkg + ")"
 			if name == "redis-server" {
 				msg += " or set REDIS_URL"
 			}
