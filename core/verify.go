@@ -290,13 +290,8 @@ func verifySignature(alg, raw string, dot2 int, key any) error {
 	sig = sig[:n]
 	var err error
 	switch alg {
-	// Direct calls: the signature stays on the stack.
-	case "HS256":
-		err = jwt.SigningMethodHS256.Verify(raw[:dot2], sig, key)
-	case "HS384":
-		err = jwt.SigningMethodHS384.Verify(raw[:dot2], sig, key)
-	case "HS512":
-		err = jwt.SigningMethodHS512.Verify(raw[:dot2], sig, key)
+	case "HS256", "HS384", "HS512":
+		return verifyMAC(alg, raw[:dot2], sig, key) // state kept per secret (hmac.go)
 	default:
 		m := signingMethod(alg)
 		if m == nil {
