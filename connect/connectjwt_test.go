@@ -330,3 +330,30 @@ func TestConfigPanics(t *testing.T) {
 		assert.Panics(t, func() { connectjwt.NewInterceptor(cfg) }, name)
 	}
 }
+
+// TestDPoPAllowed: with an Authenticator that takes DPoP on HTTP, calls
+// take Bearer tokens, a token bound to a key sent as Bearer is refused by
+// the core, the DPoP scheme by the interceptor, and the challenges name
+// Bearer only.
+func TestDPoPAllowed(t *testing.T) {
+	obs := &outcomes{}
+	c := start(t, connectjwt.Config{Authenticator: newAuth(t, obs, func(c *jwtgate.Config) {
+		c.DPoP = &jwtgate.DPoP{Mode: jwtgate.DPoPAllowed, Replay: jwtgate.NewMemoryReplayStore(c.Now)}
+	})})
+	who, err := c.call(t.Context(), "Bearer "+mint(t, "hana", ""))
+	require.NoError(t, err)
+	assert.Equal(t, "hana", who)
+
+	bound := mint(t, "ivan", "", func(c jwt.MapClaims) {
+		c["cnf"] = map[string]any{"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}
+	})
+	_, err = c.call(t.Context(), "Bearer "+bound)
+	assert.Equal(t, connect.CodeUnauthenticated, connect.CodeOf(err))
+	assert.Equal(t, []string{`Bearer realm="jwtgate", error="invalid_token", error_description="The access token is bound to a key: present it with DPoP"`}, challenge(err))
+	_, err = c.call(t.Context(), "DPoP "+bound)
+	assert.Equal(t, connect.CodeInvalidArgument, connect.CodeOf(err))
+	assert.Equal(t, []string{`Bearer realm="jwtgate", error="invalid_request", error_description="DPoP is not supported for RPCs: send the access token with the Bearer scheme"`}, challenge(err))
+
+	reasons, _ := obs.seen()
+	assert.Equal(t, []string{"", "dpop_bound"}, reasons)
+}

@@ -391,3 +391,37 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	pool.AddCert(leaf)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
+
+// TestDPoPAllowed: with an Authenticator that takes DPoP on HTTP, calls
+// take Bearer tokens, a token bound to a key sent as Bearer is refused by
+// the core, and the DPoP scheme by the interceptor.
+func TestDPoPAllowed(t *testing.T) {
+	obs := &outcomes{}
+	auth := newAuth(t, obs, func(c *jwtgate.Config) {
+		c.DPoP = &jwtgate.DPoP{Mode: jwtgate.DPoPAllowed, Replay: jwtgate.NewMemoryReplayStore(c.Now)}
+	})
+	conn := serve(t, subject(), interceptors(grpcjwt.Config{Authenticator: auth})...)
+
+	who, err := get(withToken(t.Context(), "Bearer", mint(t, "hana", "")), conn)
+	require.NoError(t, err)
+	assert.Equal(t, "hana", who)
+
+	bound := mint(t, "ivan", "", func(c jwt.MapClaims) {
+		c["cnf"] = map[string]any{"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}
+	})
+	var trailer metadata.MD
+	_, err = get(withToken(t.Context(), "Bearer", bound), conn, grpc.Trailer(&trailer))
+	assert.Equal(t, codes.Unauthenticated, status.Code(err))
+	assert.Equal(t, "The access token is bound to a key: present it with DPoP", status.Convert(err).Message())
+	assert.Equal(t, []string{`Bearer realm="jwtgate", error="invalid_token", error_description="The access token is bound to a key: present it with DPoP"`},
+		trailer.Get("www-authenticate"), "the challenge names Bearer only: a call cannot carry DPoP")
+
+	_, err = get(withToken(t.Context(), "DPoP", bound), conn, grpc.Trailer(&trailer))
+	assert.Equal(t, codes.InvalidArgument, status.Code(err))
+	assert.Equal(t, "DPoP is not supported over gRPC: send the access token with the Bearer scheme", status.Convert(err).Message())
+	assert.Equal(t, []string{`Bearer realm="jwtgate", error="invalid_request", error_description="DPoP is not supported over gRPC: send the access token with the Bearer scheme"`},
+		trailer.Get("www-authenticate"), "the challenge names Bearer only")
+
+	reasons, _ := obs.seen()
+	assert.Equal(t, []string{"", "dpop_bound"}, reasons)
+}

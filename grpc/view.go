@@ -97,6 +97,9 @@ func authenticate(ctx context.Context, auth *jwtgate.Authenticator, r rule, md m
 	v := view{md: md, method: fullMethod}
 	if vals := md["authorization"]; len(vals) == 1 && isDPoP(vals[0]) {
 		md, serr := refuse(auth, &jwtgate.Error{Kind: jwtgate.ErrInvalidRequest, Cause: ErrDPoPNotSupported, Description: descDPoP})
+		if md != nil {
+			md["www-authenticate"][0] = bearerOnly(md["www-authenticate"][0])
+		}
 		return nil, md, serr
 	}
 	t, err := auth.AuthenticateWith(ctx, v, r.policy)
@@ -152,4 +155,18 @@ func isDPoP(v string) bool {
 		return false
 	}
 	return len(v) == 4 || v[4] == ' '
+}
+
+// bearerOnly is a challenge without its DPoP part. The core answers the
+// DPoP refusal, which this package makes before calling it, with the
+// Authenticator's own challenges, the DPoP one among them when its
+// Config.DPoP allows DPoP; a call cannot carry DPoP, so the challenge names
+// Bearer only, as the core's answers to calls do (their Policy is
+// DPoPOff). No quoted value holds a '"', so the DPoP challenge starts at
+// the first `, DPoP realm="`.
+func bearerOnly(challenge string) string {
+	if i := strings.Index(challenge, `, DPoP realm="`); i >= 0 {
+		return challenge[:i]
+	}
+	return challenge
 }
