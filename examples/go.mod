@@ -3,6 +3,7 @@ module github.com/jwtgate/jwtgate/examples
 go 1.26.0
 
 require (
+	connectrpc.com/connect v1.21.1
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/gin-gonic/gin v1.12.0
@@ -11,12 +12,14 @@ require (
 	github.com/gofiber/utils/v2 v2.0.2
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/jwtgate/jwtgate v0.0.0-00010101000000-000000000000
+	github.com/jwtgate/jwtgate/connect v0.0.0-00010101000000-000000000000
 	github.com/jwtgate/jwtgate/core/redisstore v0.0.0-00010101000000-000000000000
 	github.com/jwtgate/jwtgate/echo v0.0.0-00010101000000-000000000000
 	github.com/jwtgate/jwtgate/echov5 v0.0.0-00010101000000-000000000000
 	github.com/jwtgate/jwtgate/fiber v0.0.0-00010101000000-000000000000
 	github.com/jwtgate/jwtgate/fiberv3 v0.0.0-00010101000000-000000000000
 	github.com/jwtgate/jwtgate/gin v0.0.0-00010101000000-000000000000
+	github.com/jwtgate/jwtgate/grpc v0.0.0-00010101000000-000000000000
 	github.com/jwtgate/jwtgate/otel v0.0.0-00010101000000-000000000000
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/labstack/echo/v5 v5.4.4
@@ -24,6 +27,8 @@ require (
 	github.com/stretchr/testify v1.12.1
 	go.opentelemetry.io/otel/exporters/prometheus v0.69.0
 	go.opentelemetry.io/otel/sdk/metric v1.47.0
+	google.golang.org/grpc v1.85.0
+	google.golang.org/protobuf v1.36.12
 )
 
 require (
@@ -85,20 +90,22 @@ require (
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/arch v0.22.0 // indirect
 	golang.org/x/crypto v0.57.0 // indirect
-	golang.org/x/net v0.59.0 // indirect
+	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
 )
 
 replace (
 	github.com/jwtgate/jwtgate => ../
+	github.com/jwtgate/jwtgate/connect => ../connect
 	github.com/jwtgate/jwtgate/core/redisstore => ../core/redisstore
 	github.com/jwtgate/jwtgate/echo => ../echo
 	github.com/jwtgate/jwtgate/echov5 => ../echov5
 	github.com/jwtgate/jwtgate/fiber => ../fiber
 	github.com/jwtgate/jwtgate/fiberv3 => ../fiberv3
 	github.com/jwtgate/jwtgate/gin => ../gin
+	github.com/jwtgate/jwtgate/grpc => ../grpc
 	github.com/jwtgate/jwtgate/otel => ../otel
 )

@@ -73,7 +73,7 @@ func TestMain(m *testing.M) {
 // binaries are the commands the tests run, by package (relative to the
 // repository's root): every app, the JWKS server and the jwtgate CLI.
 func binaries() []string {
-	pkgs := []string{"examples/jwks", "cmd/jwtgate"}
+	pkgs := []string{"examples/jwks", "cmd/jwtgate", "examples/grpc", "examples/connect"}
 	for _, a := range apps {
 		pkgs = append(pkgs, "examples/"+a.name)
 	}
