@@ -94,7 +94,7 @@ func replicasFrozen(t *testing.T, set *redistest.Sentinel) {
 }
 
 // failover kills the master while three instances (stores, each with its
-// own failover client) log out and refresh: every logout acknowledged before,
+// own failover client and a local cache) log out and refresh: every logout acknowledged before,
 // during or after the failover is refused on every instance afterwards, every
 // refresh token whose rotation was acknowledged is spent for good, every call
 // ends within the timeout (503, not a hang), and the instances serve again
@@ -104,7 +104,7 @@ func failover(t *testing.T, set *redistest.Sentinel) {
 	clock := jwtgatetest.NewClock(time.Now())
 	var stores []*redisstore.Store
 	for range 3 {
-		stores = append(stores, newStore(t, set.Client(), redisstore.Options{
+		stores = append(stores, cachedStore(t, set.Client(), redisstore.Options{
 			Prefix: prefix, Timeout: sentinelTimeout, Replicas: 1, Now: clock.Now,
 		}))
 	}
@@ -233,6 +233,9 @@ func failover(t *testing.T, set *redistest.Sentinel) {
 		}(), failures.Load(), time.Duration(slowest.Load()).Round(time.Millisecond))
 	assert.Positive(t, failures.Load(), "calls during the failover failed (503)")
 	assert.Less(t, time.Duration(slowest.Load()), sentinelTimeout+faultMargin, "every call ended within the timeout")
+	for i, s := range stores { // each tracks the new master, and answers from memory again
+		warm(t, s, &jwtgate.Token{ID: fmt.Sprint("warm-", i), IssuedAt: issued})
+	}
 	for _, jti := range loggedOut {
 		for i, s := range stores {
 			revoked, err := s.IsRevoked(ctx, &jwtgate.Token{ID: jti, IssuedAt: issued})
