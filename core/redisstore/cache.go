@@ -37,11 +37,13 @@ const (
 	defaultMaxEntries = 100_000
 )
 
-// entry is a key as Redis last gave it: a string's value (n 1), or the
-// fields of a hash IsRevoked asks HMGET for (n 2 or 3), each present or not.
+// entry is a key as Redis last gave it: a string's value, or the fields of
+// a hash IsRevoked asks HMGET for, each present or not. Every value the
+// store writes is an integer (milliseconds, or a family's rev 1), kept
+// parsed.
 type entry struct {
 	ok [3]bool
-	v  [3]string
+	v  [3]int64
 }
 
 // cache is the local copy of the keys IsRevoked reads, valid while a
@@ -131,14 +133,14 @@ func newCache(client redis.UniversalClient, lc *LocalCache, prefix string, timeo
 	return k, nil
 }
 
-// get fills out with the entries of keys ("" for none) and reports whether
+// get fills out with the entries of keys (nil for none) and reports whether
 // it could: every key is cached and the connection is fresh.
-func (c *cache) get(keys *[4]string, out *[4]entry) bool {
+func (c *cache) get(keys *[4][]byte, out *[4]entry) bool {
 	c.mu.RLock()
 	ok := c.live && time.Since(c.base)-time.Duration(c.fresh.Load()) < c.maxLag
 	for i := 0; ok && i < len(keys); i++ {
-		if keys[i] != "" {
-			out[i], ok = c.entries[keys[i]]
+		if keys[i] != nil {
+			out[i], ok = c.entries[string(keys[i])] // no copy of the key
 		}
 	}
 	c.mu.RUnlock()

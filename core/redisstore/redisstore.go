@@ -308,6 +308,7 @@ type Store struct {
 	cluster     *redis.ClusterClient // the client, if a ClusterClient: WAIT goes to a key's master
 
 	epochK string // the loss marker's key
+	epochB []byte // epochK's bytes
 	cache  *cache // nil without Options.LocalCache
 }
 
@@ -344,6 +345,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	s.waitTimeout = max(s.waitTimeout.Truncate(time.Millisecond), time.Millisecond) // WAIT's unit; 0 would wait forever
 	s.cluster, _ = client.(*redis.ClusterClient)
 	s.epochK = s.prefix + "epoch"
+	s.epochB = []byte(s.epochK)
 	if _, ring := client.(*redis.Ring); ring && s.replicas > 0 {
 		return nil, errors.New("redisstore: New: Options.Replicas with a Ring: WAIT cannot be sent to the shard of a write")
 	}
@@ -641,7 +643,27 @@ var errUnavailable = errors.New("redisstore: redis unavailable")
 // marker is missing (Redis lost its data, or is new), another round trip
 // creates it.
 func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
-	var keys [4]string // the token's, its family's, its subject's, the marker's; "" for none
+	var v [4]entry // the token's, its family's, its subject's, the marker's
+	var seq uint64
+	var storable bool
+	if s.cache != nil {
+		var buf [256]byte // the keys, built without an allocation when they fit
+		var keys [4][]byte
+		b := buf[:0]
+		for i, k := range [3]struct{ kind, id string }{{"t:{", t.ID}, {"f:{", t.SessionID}, {"s:{", t.Subject}} {
+			if k.id != "" {
+				n := len(b)
+				b = append(append(append(append(b, s.prefix...), k.kind...), k.id...), '}')
+				keys[i] = b[n:len(b):len(b)]
+			}
+		}
+		keys[3] = s.epochB
+		if s.cache.get(&keys, &v) {
+			return s.decide(ctx, t, &v) // the marker is there: no round trip
+		}
+		seq, storable = s.cache.begin()
+	}
+	var keys [4]string
 	if t.ID != "" {
 		keys[0] = s.tokenKey(t.ID)
 	}
@@ -652,15 +674,6 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 		keys[2] = s.subjectKey(t.Subject)
 	}
 	keys[3] = s.epochK
-	var v [4]entry
-	var seq uint64
-	var storable bool
-	if s.cache != nil {
-		if s.cache.get(&keys, &v) {
-			return s.decide(ctx, t, &v) // the marker is there: no round trip
-		}
-		seq, storable = s.cache.begin()
-	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	var tok *redis.StringCmd
@@ -695,24 +708,26 @@ func (s *Store) IsRevoked(ctx context.Context, t *jwtgate.Token) (bool, error) {
 	return s.decide(ctx, t, &v)
 }
 
-// stringEntry is the entry of a GET's answer (none for a nil cmd).
+// stringEntry is the entry of a GET's answer (none for a nil cmd): an
+// integer, or an error.
 func stringEntry(cmd *redis.StringCmd) (entry, error) {
 	var e entry
 	if cmd == nil {
 		return e, nil
 	}
-	val, err := cmd.Result()
+	n, err := cmd.Int64()
 	switch {
 	case errors.Is(err, redis.Nil):
 		return e, nil
 	case err != nil:
 		return e, err
 	}
-	e.ok[0], e.v[0] = true, val
+	e.ok[0], e.v[0] = true, n
 	return e, nil
 }
 
-// hashEntry is the entry of an HMGET's answer (none for a nil cmd).
+// hashEntry is the entry of an HMGET's answer (none for a nil cmd): its
+// fields as integers (0 when not one).
 func hashEntry(cmd *redis.SliceCmd) (entry, error) {
 	var e entry
 	if cmd == nil {
@@ -723,7 +738,10 @@ func hashEntry(cmd *redis.SliceCmd) (entry, error) {
 		return e, err
 	}
 	for i, val := range vals[:min(len(vals), len(e.v))] {
-		e.v[i], e.ok[i] = val.(string)
+		var str string
+		if str, e.ok[i] = val.(string); e.ok[i] {
+			e.v[i], _ = strconv.ParseInt(str, 10, 64)
+		}
 	}
 	return e, nil
 }
@@ -733,11 +751,7 @@ func hashEntry(cmd *redis.SliceCmd) (entry, error) {
 func (s *Store) decide(ctx context.Context, t *jwtgate.Token, v *[4]entry) (bool, error) {
 	var mark time.Time
 	if v[3].ok[0] {
-		e, err := strconv.ParseInt(v[3].v[0], 10, 64)
-		if err != nil {
-			return false, wrap(err)
-		}
-		mark = epochTime(e)
+		mark = epochTime(v[3].v[0])
 	} else {
 		ctx, cancel := s.ctx(ctx)
 		defer cancel()
@@ -749,33 +763,22 @@ func (s *Store) decide(ctx context.Context, t *jwtgate.Token, v *[4]entry) (bool
 	fam, sub := &v[1], &v[2]
 	var started time.Time // when the token's family started, if known
 	if fam.ok[2] {
-		started = time.UnixMilli(toInt(fam.v[2]))
+		started = time.UnixMilli(fam.v[2])
 	}
 	if issuing.IssuedBeforeLoss(t.IssuedAt, mark, started) {
 		return true, nil
 	}
 	now := s.now().UnixMilli()
-	if v[0].ok[0] {
-		until, err := strconv.ParseInt(v[0].v[0], 10, 64)
-		if err != nil {
-			return false, wrap(err)
-		}
-		if now < until+keepMS {
-			return true, nil
-		}
-	}
-	if fam.ok[0] && fam.v[0] == "1" && now < toInt(fam.v[1])+keepMS {
+	if v[0].ok[0] && now < v[0].v[0]+keepMS {
 		return true, nil
 	}
-	if sub.ok[0] && now < toInt(sub.v[1])+keepMS && issuing.IssuedBefore(t.IssuedAt, time.UnixMilli(toInt(sub.v[0])), started) {
+	if fam.ok[0] && fam.v[0] == 1 && now < fam.v[1]+keepMS {
+		return true, nil
+	}
+	if sub.ok[0] && now < sub.v[1]+keepMS && issuing.IssuedBefore(t.IssuedAt, time.UnixMilli(sub.v[0]), started) {
 		return true, nil
 	}
 	return false, nil
-}
-
-func toInt(s string) int64 {
-	n, _ := strconv.ParseInt(s, 10, 64)
-	return n
 }
 
 // Entries hold their until (ms since the epoch, by the store's clock: the
