@@ -44,6 +44,7 @@ type Authenticator struct {
 	cookies      *Cookies
 	dpop         *DPoP  // nil: DPoP off
 	dpopAlgs     string // dpop.Algorithms for the DPoP challenge's algs
+	proofKeys    proofKeys
 	cache        *tokenCache
 	keyGen       KeyGeneration // nil for keys that never change
 	now          func() time.Time

@@ -5,10 +5,10 @@ import (
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -393,10 +393,10 @@ func (a *Authenticator) readProof(r extractors.Request, proof, accessToken, boun
 		return nil, proofError(errors.New("jwtgate: dpop: htu is not the request's URL"))
 	case c.iat.IsZero() || c.iat.Before(now.Add(-d.Window)) || c.iat.After(now.Add(d.Window)):
 		return nil, proofError(errors.New("jwtgate: dpop: iat is outside the window"))
-	case accessToken != "" && c.ath != tokenHash(accessToken):
+	case accessToken != "" && !athMatches(c.ath, accessToken):
 		return nil, proofError(errors.New("jwtgate: dpop: ath is not the access token's hash"))
 	}
-	key, jkt, err := publicJWK(jwk, alg)
+	key, jkt, err := a.proofKeys.get(jwk, alg)
 	if err != nil {
 		return nil, proofError(err)
 	}
@@ -501,10 +501,15 @@ func decode(seg string) (string, bool) {
 	return string(b[:n]), true
 }
 
-// tokenHash is ath: the base64url SHA-256 of the access token (RFC 9449 §4.2).
-func tokenHash(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return base64.RawURLEncoding.EncodeToString(h[:])
+// athMatches reports whether ath is the access token's hash (RFC 9449
+// §4.2), comparing the decoded hash rather than encoding the token's.
+func athMatches(ath, token string) bool {
+	var got [sha256.Size + 3]byte // room for a longer ath, refused below
+	if base64.RawURLEncoding.Strict().EncodedLen(sha256.Size) != len(ath) {
+		return false
+	}
+	n, err := base64.RawURLEncoding.Strict().Decode(got[:], []byte(ath))
+	return err == nil && n == sha256.Size && [sha256.Size]byte(got[:sha256.Size]) == sha256.Sum256([]byte(token))
 }
 
 // proofClaims are the claims RFC 9449 §4.2 gives a proof.
@@ -621,19 +626,53 @@ func ecJWK(f jwkFields, alg string) (any, error) {
 	if curve == nil || len(x) != size || len(y) != size || alg != map[int]string{32: "ES256", 48: "ES384", 66: "ES512"}[size] {
 		return nil, ErrAlgorithmMismatch
 	}
-	point, err := curve.NewPublicKey(append(append([]byte{4}, x...), y...)) // on the curve, or refused
-	if err != nil {
-		return nil, ErrUnknownKey
+	if _, err := curve.NewPublicKey(append(append([]byte{4}, x...), y...)); err != nil {
+		return nil, ErrUnknownKey // not on the curve
 	}
-	der, err := x509.MarshalPKIXPublicKey(point)
-	if err != nil {
-		return nil, ErrUnknownKey
+	return &ecdsa.PublicKey{Curve: ellipticCurves[size], X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}, nil
+}
+
+// ellipticCurves are the curves of ES256, ES384 and ES512 by coordinate
+// size, for crypto/ecdsa's public key.
+var ellipticCurves = map[int]elliptic.Curve{32: elliptic.P256(), 48: elliptic.P384(), 66: elliptic.P521()}
+
+// proofKeys remembers the keys of the proofs seen, by their jwk as sent
+// and the alg it was read for: a client signs every proof with one key, so
+// its jwk is read (members, key, curve check, thumbprint) once. At most
+// maxProofKeys are kept; then the map is emptied and fills again, so that
+// clients that make a key per proof cost a parse each, never memory.
+type proofKeys struct {
+	mu   sync.RWMutex
+	keys map[[2]string]proofKey
+}
+
+type proofKey struct {
+	key any
+	jkt string
+}
+
+const maxProofKeys = 4096
+
+// get returns the key and thumbprint of jwk for alg, reading it at the
+// first sight. A jwk that is refused is not remembered.
+func (p *proofKeys) get(jwk, alg string) (any, string, error) {
+	p.mu.RLock()
+	k, ok := p.keys[[2]string{jwk, alg}]
+	p.mu.RUnlock()
+	if ok {
+		return k.key, k.jkt, nil
 	}
-	pub, err := x509.ParsePKIXPublicKey(der)
+	key, jkt, err := publicJWK(jwk, alg)
 	if err != nil {
-		return nil, ErrUnknownKey
+		return nil, "", err
 	}
-	return pub.(*ecdsa.PublicKey), nil
+	p.mu.Lock()
+	if p.keys == nil || len(p.keys) >= maxProofKeys {
+		p.keys = make(map[[2]string]proofKey)
+	}
+	p.keys[[2]string{strings.Clone(jwk), alg}] = proofKey{key, jkt}
+	p.mu.Unlock()
+	return key, jkt, nil
 }
 
 // rsaJWK is an RSA jwk's key: n and e in their minimal encoding (one key,
@@ -695,6 +734,9 @@ func (a *Authenticator) sameURL(htu string, r extractors.Request) (bool, error) 
 	if path == "" {
 		return false, errNoPath
 	}
+	if a.canonicalURL(htu, r, path) {
+		return true, nil
+	}
 	u, err := url.Parse(htu)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "HTTP" && u.Scheme != "HTTPS") || u.Host == "" || u.User != nil || u.Opaque != "" {
 		return false, nil
@@ -721,6 +763,66 @@ func (a *Authenticator) sameURL(htu string, r extractors.Request) (bool, error) 
 	}
 	want, ok := normalizePath(path)
 	return ok && normalizeOrigin(u)+got == origin+want, nil
+}
+
+// canonicalURL reports whether htu, query and fragment aside, is already
+// the request's URL in the form normalization gives (a lower-case scheme
+// and host, no default port, a path without escapes or dot segments) and
+// equal to it: what clients send, compared without parsing or allocating.
+// false says only that sameURL must normalize.
+func (a *Authenticator) canonicalURL(htu string, r extractors.Request, path string) bool {
+	if i := strings.IndexAny(htu, "?#"); i >= 0 {
+		htu = htu[:i]
+	}
+	if origin := a.dpop.PublicURL; origin != "" {
+		if !strings.HasPrefix(htu, origin) {
+			return false
+		}
+		htu = htu[len(origin):]
+	} else {
+		host, n := r.Header("Host")
+		scheme := "http"
+		if r.Scheme() == "https" {
+			scheme = "https"
+		}
+		rest, ok := strings.CutPrefix(htu, scheme)
+		if rest, ok = strings.CutPrefix(rest, "://"); !ok || n != 1 || !strings.HasPrefix(rest, host) || !plainHost(host, scheme) {
+			return false
+		}
+		htu = rest[len(host):]
+	}
+	return htu == path && plainPath(path)
+}
+
+// plainHost reports whether host is in normalized form: lower-case letters,
+// digits, dots, dashes, a port and IPv6 brackets only, and no default port
+// for scheme.
+func plainHost(host, scheme string) bool {
+	if host == "" || strings.HasSuffix(host, ":") || scheme == "http" && strings.HasSuffix(host, ":80") || scheme == "https" && strings.HasSuffix(host, ":443") {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		switch c := host[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '.', c == '-', c == ':', c == '[', c == ']':
+		default:
+			return false // anything else is normalized, or no host at all
+		}
+	}
+	return true
+}
+
+// plainPath reports whether path is in normalized form: absolute, without
+// escapes or dot segments.
+func plainPath(path string) bool {
+	if path == "" || path[0] != '/' || strings.IndexByte(path, '%') >= 0 {
+		return false
+	}
+	for seg := range strings.SplitSeq(path[1:], "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // normalizePath is an escaped path after RFC 3986 §6.2.2: percent-encoded

@@ -18,10 +18,16 @@ func TestThumbprintRFC7638(t *testing.T) {
 	assert.Equal(t, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs", jkt)
 }
 
-// TestTokenHashRFC9449: ath of RFC 9449 §4.2's example access token.
+// TestTokenHashRFC9449: ath of RFC 9449 §4.2's example access token, and
+// what is not it: another token's, padded, cut, changed.
 func TestTokenHashRFC9449(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo", tokenHash("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"))
+	const token, ath = "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU", "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
+	assert.True(t, athMatches(ath, token))
+	for _, bad := range []string{ath + "=", ath[:42], ath[:42] + "P", "", " " + ath[1:]} {
+		assert.False(t, athMatches(bad, token), bad)
+	}
+	assert.False(t, athMatches(ath, token+"x"))
 }
 
 // TestRemoveDotSegments: RFC 3986 §5.2.4's examples.

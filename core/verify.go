@@ -292,6 +292,8 @@ func verifySignature(alg, raw string, dot2 int, key any) error {
 	switch alg {
 	case "HS256", "HS384", "HS512":
 		return verifyMAC(alg, raw[:dot2], sig, key) // state kept per secret (hmac.go)
+	case "ES256", "ES384", "ES512":
+		return verifyECDSA(alg, raw[:dot2], sig, key) // without golang-jwt's allocations (ecdsa.go)
 	default:
 		m := signingMethod(alg)
 		if m == nil {
