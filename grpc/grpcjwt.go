@@ -110,8 +110,7 @@ func (g *guard) check(ctx context.Context, fullMethod string) (context.Context, 
 	if !ok {
 		r = g.def
 	}
-	md, _ := metadata.FromIncomingContext(ctx)
-	return authenticate(ctx, g.cfg.Authenticator, r, md, fullMethod)
+	return authenticate(ctx, g.cfg.Authenticator, r, fullMethod)
 }
 
 // UnaryServerInterceptor returns the interceptor that lets a unary call

@@ -29,6 +29,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/extractors"
 	grpcjwt "github.com/jwtgate/jwtgate/grpc"
 )
 
@@ -424,4 +425,18 @@ func TestDPoPAllowed(t *testing.T) {
 
 	reasons, _ := obs.seen()
 	assert.Equal(t, []string{"", "dpop_bound"}, reasons)
+}
+
+// TestCustomHeader: an Authenticator whose extractor reads another header
+// reads the metadata of that name.
+func TestCustomHeader(t *testing.T) {
+	auth := newAuth(t, nil, func(c *jwtgate.Config) { c.Extractor = extractors.Header("X-Api-Token", "") })
+	conn := serve(t, subject(), interceptors(grpcjwt.Config{Authenticator: auth})...)
+	who, err := get(metadata.AppendToOutgoingContext(t.Context(), "x-api-token", mint(t, "jane", "")), conn)
+	require.NoError(t, err)
+	assert.Equal(t, "jane", who)
+	_, err = get(metadata.AppendToOutgoingContext(t.Context(), "x-api-token", "a", "x-api-token", "b"), conn)
+	assert.Equal(t, codes.InvalidArgument, status.Code(err), "repeated")
+	_, err = get(withToken(t.Context(), "Bearer", mint(t, "jane", "")), conn)
+	assert.Equal(t, codes.Unauthenticated, status.Code(err), "the Authorization metadata is not this Authenticator's source")
 }

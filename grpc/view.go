@@ -31,18 +31,24 @@ const descDPoP = "DPoP is not supported over gRPC: send the access token with th
 // view is the core's request view (extractors.Request) over a call's
 // incoming metadata. It reads headers only: a call has no cookies, query,
 // form or path parameters. Its method is POST, as every gRPC call's, and its
-// path the call's full method name, for the core's log records.
+// path the call's full method name, for the core's log records. It reads
+// the metadata a key at a time (metadata.FromIncomingContext would copy it
+// all), the authorization values once.
 type view struct {
-	md     metadata.MD
+	ctx    context.Context
+	auth   []string // the authorization values
 	method string
 }
 
+func newView(ctx context.Context, fullMethod string) view {
+	return view{ctx: ctx, auth: metadata.ValueFromIncomingContext(ctx, "authorization"), method: fullMethod}
+}
+
 func (v view) Header(name string) (string, int) {
-	key := "authorization"
-	if name != "Authorization" {
-		key = strings.ToLower(name)
+	vals := v.auth
+	if name != "Authorization" && !strings.EqualFold(name, "authorization") {
+		vals = metadata.ValueFromIncomingContext(v.ctx, strings.ToLower(name))
 	}
-	vals := v.md[key]
 	if len(vals) == 0 {
 		return "", 0
 	}
@@ -93,9 +99,9 @@ func checkAuthenticator(auth *jwtgate.Authenticator, fn string) {
 // authenticate is the core's decision on a call: the context the handler
 // gets (with the verified token), or the status that refuses the call and
 // the trailer that carries its challenge.
-func authenticate(ctx context.Context, auth *jwtgate.Authenticator, r rule, md metadata.MD, fullMethod string) (context.Context, metadata.MD, error) {
-	v := view{md: md, method: fullMethod}
-	if vals := md["authorization"]; len(vals) == 1 && isDPoP(vals[0]) {
+func authenticate(ctx context.Context, auth *jwtgate.Authenticator, r rule, fullMethod string) (context.Context, metadata.MD, error) {
+	v := newView(ctx, fullMethod)
+	if len(v.auth) == 1 && isDPoP(v.auth[0]) {
 		md, serr := refuse(auth, &jwtgate.Error{Kind: jwtgate.ErrInvalidRequest, Cause: ErrDPoPNotSupported, Description: descDPoP})
 		if md != nil {
 			md["www-authenticate"][0] = bearerOnly(md["www-authenticate"][0])
