@@ -785,8 +785,8 @@ func (a *Authenticator) canonicalURL(htu string, r extractors.Request, path stri
 		if r.Scheme() == "https" {
 			scheme = "https"
 		}
-		rest, ok := strings.CutPrefix(htu, scheme)
-		if rest, ok = strings.CutPrefix(rest, "://"); !ok || n != 1 || !strings.HasPrefix(rest, host) || !plainHost(host, scheme) {
+		rest, ok := strings.CutPrefix(htu, scheme+"://")
+		if !ok || n != 1 || !strings.HasPrefix(rest, host) || !plainHost(host, scheme) {
 			return false
 		}
 		htu = rest[len(host):]

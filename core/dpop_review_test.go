@@ -163,6 +163,13 @@ func TestProofEscapedPath(t *testing.T) {
 		{"/a%20b", "http://example.com/a%20b", true},
 		{"/a%20b", "http://example.com/a b", true}, // url.Parse escapes the space as %20
 		{"/a%zzb", "http://example.com/a%zzb", false},
+		{"/protected", "://example.com/protected", false}, // no scheme
+		{"/protected", "example.com/protected", false},
+		{"/protected", "ftp://example.com/protected", false},
+		{"/protected", "http://EXAMPLE.com/protected", true}, // normalized
+		{"/protected", "http://example.com:80/protected", true},
+		{"/protected", "http://example.com:8080/protected", false},
+		{"/protected", "http://user@example.com/protected", false},
 	} {
 		r := dpopRequest("GET", "http://example.com/", bound, k.standard(t, "GET", c.htu, testNow, bound))
 		r.URL.RawPath, r.URL.Path = "", ""
