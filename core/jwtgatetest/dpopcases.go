@@ -236,6 +236,8 @@ func dpopCases(fx *fixture) []testCase {
 		with("DPOP-08/htu normalized: scheme and host case, default port, dot segments", on,
 			htuIs("HTTP://Example.COM:80/x/../protected"), accept()),
 		with("DPOP-08/htu a path prefix of the request's", on, htuIs("http://example.com/prot"), badProof()),
+		with("DPOP-08/htu without a scheme", on, htuIs("://example.com/protected"), badProof()),
+		with("DPOP-08/htu with a userinfo", on, htuIs("http://user@example.com/protected"), badProof()),
 		with("DPOP-08/PublicURL: htu names the public origin", fx.dpopConfig(func(d *jwtgate.DPoP) { d.PublicURL = "https://api.example.com" }),
 			htuIs("https://api.example.com/protected"), accept()),
 		with("DPOP-08/PublicURL: htu names the origin the proxy called", fx.dpopConfig(func(d *jwtgate.DPoP) { d.PublicURL = "https://api.example.com" }),
