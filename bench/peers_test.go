@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
@@ -239,20 +238,16 @@ func BenchmarkPeers(b *testing.B) {
 }
 
 // serveHTTP serves through h with a reusable request and a writer that keeps
-// nothing, as the main module's benchmarks do.
+// nothing, as the main module's benchmarks do; each request carries a
+// server's context (see serveRequest).
 func serveHTTP(h http.Handler) func(string) int {
-	r := httptest.NewRequest(http.MethodGet, "/", nil)
-	w := &discard{h: http.Header{}}
-	last := ""
+	serve := serveRequest(h, "/")
+	last, hd := "", header{}
 	return func(token string) int {
 		if token != last {
-			r.Header.Set("Authorization", "Bearer "+token)
-			last = token
+			hd, last = bearer(token), token
 		}
-		clear(w.h)
-		w.code = http.StatusOK
-		h.ServeHTTP(w, r)
-		return w.code
+		return serve(hd)
 	}
 }
 
