@@ -254,6 +254,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"strconv"
 	"time"
 
@@ -398,10 +399,21 @@ func (s *Store) forget(keys ...string) {
 	}
 }
 
-// NewClient returns a single-node client for url (redis://, rediss:// or
-// unix://, with the query options of redis.ParseURL) built as New requires.
+// NewClient returns a client for url built as New requires: a single-node
+// client (redis://, rediss:// or unix://, with the query options of
+// redis.ParseURL), or, when the URL has a master_name, a Sentinel failover
+// client whose host and addr parameters are the sentinels
+// (redis.ParseFailoverURL: redis://sentinel-1:26379?master_name=mymaster&addr=sentinel-2:26379).
 // The caller closes it.
 func NewClient(url string) (*redis.Client, error) {
+	if u, err := neturl.Parse(url); err == nil && u.Query().Has("master_name") {
+		opts, err := redis.ParseFailoverURL(url)
+		if err != nil {
+			return nil, err
+		}
+		opts.ContextTimeoutEnabled = true
+		return redis.NewFailoverClient(opts), nil
+	}
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, err

@@ -36,6 +36,18 @@ func TestSentinel(t *testing.T) {
 		})
 	})
 
+	t.Run("NewClient with master_name", func(t *testing.T) {
+		addrs := set.SentinelAddrs()
+		client, err := redisstore.NewClient("redis://" + addrs[0] + "?master_name=" + redistest.SentinelMaster + "&addr=" + addrs[1] + "&addr=" + addrs[2])
+		require.NoError(t, err)
+		defer client.Close()
+		assert.Equal(t, "FailoverClient", client.Options().Addr, "a failover client")
+		s := newStore(t, client, redisstore.Options{Prefix: redistest.Prefix(), Replicas: 2})
+		require.NoError(t, s.RevokeToken(context.Background(), "jti-url", time.Now().Add(time.Hour)))
+		revoked, err := s.IsRevoked(context.Background(), &jwtgate.Token{ID: "jti-url", IssuedAt: time.Now().Add(time.Second)})
+		require.NoError(t, err)
+		assert.True(t, revoked)
+	})
 	t.Run("replicas frozen", func(t *testing.T) { replicasFrozen(t, set) })
 	t.Run("failover", func(t *testing.T) { failover(t, set) })
 }

@@ -182,10 +182,26 @@ func (s *Sentinel) Client() *redis.Client {
 	return c
 }
 
-// Master returns the index (in Addrs) of the server the sentinels name as
-// the master, asking each sentinel that answers until one does.
+// Master returns the index (in Addrs) of the master: the server a sentinel
+// names as the master and that answers as one (role:master), waiting up to
+// 10 s for the two to agree (during a failover they do not).
 func (s *Sentinel) Master() int {
 	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := s.named(); m >= 0 && s.role(m) == "master" {
+			return m
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatal("redistest: no sentinel names a server that answers as the master")
+		}
+		time.Sleep(50 * time.Millisecond) // polling a failover in progress
+	}
+}
+
+// named returns the index of the server the first sentinel that answers
+// names as the master, or -1.
+func (s *Sentinel) named() int {
 	for _, n := range s.sentinels {
 		if n.proc == nil {
 			continue
@@ -204,8 +220,29 @@ func (s *Sentinel) Master() int {
 			}
 		}
 	}
-	s.t.Fatal("redistest: no sentinel names a master")
 	return -1
+}
+
+// role is server i's role as it says (INFO replication), or "" if it does
+// not answer.
+func (s *Sentinel) role(i int) string {
+	if s.servers[i].proc == nil {
+		return ""
+	}
+	c := redis.NewClient(&redis.Options{Addr: s.servers[i].addr, MaxRetries: -1})
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	info, err := c.Info(ctx, "replication").Result()
+	if err != nil {
+		return ""
+	}
+	for line := range strings.SplitSeq(info, "\n") {
+		if r, ok := strings.CutPrefix(strings.TrimSpace(line), "role:"); ok {
+			return r
+		}
+	}
+	return ""
 }
 
 // Kill stops server i for good (SIGKILL).
@@ -234,21 +271,14 @@ func (s *Sentinel) signal(i int, sig syscall.Signal) {
 	}
 }
 
-// WaitFailover waits until every sentinel that runs names a master other
-// than old, and that master answers as one, and returns its index.
+// WaitFailover waits until the sentinels name a master other than old that
+// answers as one, and returns its index.
 func (s *Sentinel) WaitFailover(old int, within time.Duration) int {
 	s.t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		if m := s.Master(); m != old {
-			c := redis.NewClient(&redis.Options{Addr: s.servers[m].addr, MaxRetries: -1})
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			info, err := c.Info(ctx, "replication").Result()
-			cancel()
-			_ = c.Close()
-			if err == nil && strings.Contains(info, "role:master") {
-				return m
-			}
+		if m := s.named(); m >= 0 && m != old && s.role(m) == "master" {
+			return m
 		}
 		if time.Now().After(deadline) {
 			s.t.Fatalf("redistest: no failover from server %d within %s", old, within)
