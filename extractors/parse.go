@@ -36,8 +36,11 @@ import (
 // query parameter and path parameter; form reads that field of an
 // application/x-www-form-urlencoded body (echo-jwt's also reads the URL
 // query and multipart bodies: add "query:<name>" for the query). Every
-// value must be one b64token; a header, cookie or parameter sent twice is
-// refused (ErrRepeated), where echo-jwt would try each value.
+// value must be one b64token; a header, cookie, query parameter or form
+// field sent twice is refused (ErrRepeated), where echo-jwt would try each
+// value. A path parameter is whatever the router matched for its name, one
+// value (a route that names it twice gives the router's choice, the
+// first with Echo and Gin).
 //
 // One item yields that extractor. Unlike echo-jwt and gofiber, which try the
 // sources in turn and take the first that succeeds, several items are
