@@ -83,6 +83,29 @@ func (e *Error) Error() string {
 	return e.Kind.Error() + ": " + e.Cause.Error()
 }
 
+// The sentinels of echo-jwt, gofiber's contrib jwt and auth0's
+// go-jwt-middleware, for code migrated from them: errors.Is(err,
+// ErrJWTMissing) holds for a request without a token or with a malformed
+// credential (ErrTokenMissing, ErrInvalidRequest), errors.Is(err,
+// ErrJWTInvalid) for a token refused (ErrInvalidToken). The adapters of
+// Echo and Fiber export them under the same names.
+var (
+	ErrJWTMissing = errors.New("jwtgate: missing or malformed jwt")
+	ErrJWTInvalid = errors.New("jwtgate: invalid or expired jwt")
+)
+
+// Is reports whether target is ErrJWTMissing or ErrJWTInvalid and e of a
+// kind it covers; errors.Is finds the kind and the cause through Unwrap.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrJWTMissing:
+		return e.Kind == ErrTokenMissing || e.Kind == ErrInvalidRequest
+	case ErrJWTInvalid:
+		return e.Kind == ErrInvalidToken
+	}
+	return false
+}
+
 // Unwrap returns the kind and the cause.
 func (e *Error) Unwrap() []error {
 	if e.Cause == nil {

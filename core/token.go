@@ -105,6 +105,20 @@ func cloneList(buf []string, src jwt.ClaimStrings) jwt.ClaimStrings {
 	return slices.Clone(src)
 }
 
+// JWT returns the token as golang-jwt's *jwt.Token, for handlers written
+// against golang-jwt (echo-jwt, gin-jwt and gofiber's contrib jwt store
+// one): Raw, Method (the signing method of its alg), Header (decoded),
+// Claims (t.Claims itself), Signature and Valid, true. It is built on each
+// call; the adapters' StoreJWTToken option stores it under ContextKey.
+func (t *Token) JWT() *jwt.Token {
+	jt := &jwt.Token{Raw: t.Raw, Method: signingMethod(t.Algorithm), Claims: t.Claims, Valid: true}
+	jt.Header, _ = t.Header() // verified: it decodes
+	if i := strings.LastIndexByte(t.Raw, '.'); i >= 0 {
+		jt.Signature, _ = strictB64.DecodeString(t.Raw[i+1:])
+	}
+	return jt
+}
+
 // Header decodes the token's JOSE header. It is decoded on each call: the
 // verification itself reads the header without building a map.
 func (t *Token) Header() (map[string]any, error) {

@@ -66,8 +66,14 @@ type Config struct {
 	// context, where [Token], [Claims] and jwtgate.FromContext find it. A
 	// service moving from echo-jwt, whose ContextKey is "user" by default,
 	// sets ContextKey: "user" and reads c.Get("user").(*jwtgate.Token) where
-	// it read c.Get("user").(*jwt.Token).
+	// it read c.Get("user").(*jwt.Token), or sets StoreJWTToken.
 	ContextKey string
+	// StoreJWTToken stores golang-jwt's *jwt.Token (jwtgate.Token.JWT: Raw,
+	// Method, Header, Claims, Valid) under ContextKey instead of the
+	// *jwtgate.Token, so that handlers migrated from echo-jwt, which read
+	// c.Get("user").(*jwt.Token), work unchanged. It builds that token for every
+	// request (the header decoded: a few allocations). It needs ContextKey.
+	StoreJWTToken bool
 	// Policy is what this route asks beyond the Authenticator's Config, so
 	// that one Authenticator serves routes that differ: optional credentials
 	// on one group (Policy.CredentialsOptional), DPoP required on another
@@ -97,6 +103,16 @@ func New(cfg Config) echo.MiddlewareFunc {
 	return mw
 }
 
+// ErrJWTMissing and ErrJWTInvalid are echo-jwt's sentinels, for an
+// ErrorHandler migrated from it: errors.Is(err, ErrJWTMissing) holds for a
+// request without a token or with a malformed credential, errors.Is(err,
+// ErrJWTInvalid) for a refused token. They are jwtgate.ErrJWTMissing and
+// jwtgate.ErrJWTInvalid.
+var (
+	ErrJWTMissing = jwtgate.ErrJWTMissing
+	ErrJWTInvalid = jwtgate.ErrJWTInvalid
+)
+
 // ToMiddleware is New returning an error instead of panicking.
 func (c Config) ToMiddleware() (echo.MiddlewareFunc, error) { return c.build("ToMiddleware") }
 
@@ -104,6 +120,9 @@ func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 	refuse, err := c.refuse(c.ContinueOnIgnoredError)
 	if err == nil {
 		err = c.Authenticator.CheckPolicy(c.Policy)
+	}
+	if err == nil && c.StoreJWTToken && c.ContextKey == "" {
+		err = errors.New("StoreJWTToken needs a ContextKey to store the token under")
 	}
 	if err != nil {
 		return nil, errors.New("echojwt: " + name + ": " + err.Error())
@@ -143,7 +162,10 @@ func (m *middleware) serve(ec echo.Context, next echo.HandlerFunc) error {
 	if t != nil { // nil: CredentialsOptional and no token
 		auth.AcceptedHeaders(t, ec.Response().Header())
 		ec.SetRequest(r.WithContext(jwtgate.NewContext(r.Context(), t)))
-		if m.ContextKey != "" {
+		switch {
+		case m.StoreJWTToken:
+			ec.Set(m.ContextKey, t.JWT())
+		case m.ContextKey != "":
 			ec.Set(m.ContextKey, t)
 		}
 		if m.SuccessHandler != nil {

@@ -65,8 +65,15 @@ type Config struct {
 	// "jwtgate": set ContextKey: "jwtgate" to keep reading it there. A
 	// service moving from gofiber's contrib jwt, whose ContextKey is "user"
 	// and holds a *jwt.Token, sets ContextKey: "user" and asserts
-	// *jwtgate.Token.)
+	// *jwtgate.Token, or sets StoreJWTToken.)
 	ContextKey string
+	// StoreJWTToken stores golang-jwt's *jwt.Token (jwtgate.Token.JWT: Raw,
+	// Method, Header, Claims, Valid) under ContextKey instead of the
+	// *jwtgate.Token, so that handlers migrated from gofiber's contrib jwt,
+	// which read c.Locals("user").(*jwt.Token), work unchanged. It builds
+	// that token for every request (the header decoded: a few
+	// allocations). It needs ContextKey.
+	StoreJWTToken bool
 	// Policy is what this route asks beyond the Authenticator's Config, so
 	// that one Authenticator serves routes that differ: optional credentials
 	// on one group (Policy.CredentialsOptional), DPoP required on another
@@ -97,8 +104,21 @@ func configDefault(name string, cfg Config) Config {
 	if cfg.SuccessHandler == nil {
 		cfg.SuccessHandler = func(c *fiber.Ctx) error { return c.Next() }
 	}
+	if cfg.StoreJWTToken && cfg.ContextKey == "" {
+		panic("fiberjwt: " + name + ": StoreJWTToken needs a ContextKey to store the token under")
+	}
 	return cfg
 }
+
+// ErrJWTMissing and ErrJWTInvalid are gofiber's contrib jwt's sentinels,
+// for an ErrorHandler migrated from it: errors.Is(err, ErrJWTMissing) holds
+// for a request without a token or with a malformed credential,
+// errors.Is(err, ErrJWTInvalid) for a refused token. They are
+// jwtgate.ErrJWTMissing and jwtgate.ErrJWTInvalid.
+var (
+	ErrJWTMissing = jwtgate.ErrJWTMissing
+	ErrJWTInvalid = jwtgate.ErrJWTInvalid
+)
 
 // New returns middleware that lets a request through only with a valid token,
 // or without any token when the Authenticator's CredentialsOptional (or
@@ -128,7 +148,10 @@ func New(cfg Config) fiber.Handler {
 			return cfg.ErrorHandler(c, err)
 		}
 		if t != nil { // nil: CredentialsOptional and no token
-			if key != nil {
+			switch {
+			case cfg.StoreJWTToken:
+				c.Locals(key, t.JWT())
+			case key != nil:
 				c.Locals(key, t)
 			}
 			c.SetUserContext(jwtgate.NewContext(ctx, t))

@@ -77,7 +77,15 @@ type Config struct {
 	// nothing is stored in c.Locals; the token is in c.Context(), where
 	// [Token], [Claims] and jwtgate.FromContext find it. (Before, the default
 	// key was "jwtgate": set ContextKey: "jwtgate" to keep reading it there.)
+	// A service moving from gofiber's contrib jwt sets StoreJWTToken.
 	ContextKey string
+	// StoreJWTToken stores golang-jwt's *jwt.Token (jwtgate.Token.JWT: Raw,
+	// Method, Header, Claims, Valid) under ContextKey instead of the
+	// *jwtgate.Token, so that handlers migrated from gofiber's contrib jwt,
+	// which read fiber.Locals[*jwt.Token](c, "user"), work unchanged. It builds
+	// that token for every request (the header decoded: a few
+	// allocations). It needs ContextKey.
+	StoreJWTToken bool
 	// Policy is what this route asks beyond the Authenticator's Config, so
 	// that one Authenticator serves routes that differ: optional credentials
 	// on one group (Policy.CredentialsOptional), DPoP required on another
@@ -108,8 +116,21 @@ func configDefault(name string, cfg Config) Config {
 	if cfg.SuccessHandler == nil {
 		cfg.SuccessHandler = func(c fiber.Ctx) error { return c.Next() }
 	}
+	if cfg.StoreJWTToken && cfg.ContextKey == "" {
+		panic("fiberjwt: " + name + ": StoreJWTToken needs a ContextKey to store the token under")
+	}
 	return cfg
 }
+
+// ErrJWTMissing and ErrJWTInvalid are gofiber's contrib jwt's sentinels,
+// for an ErrorHandler migrated from it: errors.Is(err, ErrJWTMissing) holds
+// for a request without a token or with a malformed credential,
+// errors.Is(err, ErrJWTInvalid) for a refused token. They are
+// jwtgate.ErrJWTMissing and jwtgate.ErrJWTInvalid.
+var (
+	ErrJWTMissing = jwtgate.ErrJWTMissing
+	ErrJWTInvalid = jwtgate.ErrJWTInvalid
+)
 
 // New returns middleware that lets a request through only with a valid token,
 // or without any token when the Authenticator's CredentialsOptional (or
@@ -140,7 +161,10 @@ func New(cfg Config) fiber.Handler {
 		}
 		if t != nil { // nil: CredentialsOptional and no token
 			c.SetContext(jwtgate.NewContext(ctx, t))
-			if key != nil {
+			switch {
+			case cfg.StoreJWTToken:
+				storeInContext(c, key, t.JWT())
+			case key != nil:
 				storeInContext(c, key, t)
 			}
 			auth.AcceptedHeaders(t, c)
@@ -153,7 +177,7 @@ func New(cfg Config) fiber.Handler {
 // allocation: c.Locals(key, t) is variadic, and called through the fiber.Ctx
 // interface its argument slice escapes. c.Locals(key) reads the request's
 // user values, which is where it puts t.
-func storeInContext(c fiber.Ctx, key any, t *jwtgate.Token) {
+func storeInContext(c fiber.Ctx, key, t any) {
 	c.RequestCtx().SetUserValue(key, t)
 	if c.App().Config().PassLocalsToContext {
 		c.SetContext(context.WithValue(c.Context(), key, t))

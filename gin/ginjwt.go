@@ -51,6 +51,13 @@ type Config struct {
 	// a key: the token is in the request's context, where [Token], [Claims]
 	// and jwtgate.FromContext find it.
 	ContextKey string
+	// StoreJWTToken stores golang-jwt's *jwt.Token (jwtgate.Token.JWT: Raw,
+	// Method, Header, Claims, Valid) under ContextKey instead of the
+	// *jwtgate.Token, for handlers written against golang-jwt that read
+	// c.MustGet(key).(*jwt.Token) (gin-jwt's "JWT_TOKEN"), unchanged. It
+	// builds that token for every request (the header decoded: a few
+	// allocations). It needs ContextKey.
+	StoreJWTToken bool
 	// Policy is what this route asks beyond the Authenticator's Config, so
 	// that one Authenticator serves routes that differ: optional credentials
 	// on one group (Policy.CredentialsOptional), DPoP required on another
@@ -64,6 +71,7 @@ type mw struct {
 	auth    *jwtgate.Authenticator
 	onError func(*gin.Context, error)
 	key     any // Config.ContextKey, converted once rather than per request; nil: none
+	jwt     bool
 	policy  jwtgate.Policy
 }
 
@@ -78,6 +86,10 @@ func (cfg Config) build(name string) mw {
 	if cfg.ContextKey != "" {
 		m.key = cfg.ContextKey
 	}
+	if cfg.StoreJWTToken && m.key == nil {
+		panic("ginjwt: " + name + ": StoreJWTToken needs a ContextKey to store the token under")
+	}
+	m.jwt = cfg.StoreJWTToken
 	return m
 }
 
@@ -135,7 +147,10 @@ func New(cfg Config) gin.HandlerFunc {
 		}
 		m.auth.AcceptedHeaders(t, c.Writer.Header())
 		c.Request = c.Request.WithContext(jwtgate.NewContext(c.Request.Context(), t))
-		if m.key != nil {
+		switch {
+		case m.jwt:
+			c.Set(m.key, t.JWT())
+		case m.key != nil:
 			c.Set(m.key, t)
 		}
 		c.Next()
