@@ -74,6 +74,13 @@ func newApp(o options) (*echo.Echo, error) {
 	})
 	api := e.Group("/api", protect)
 	api.GET("/me", me)
+	// The other way: handlers left as echo-jwt's, reading golang-jwt's
+	// *jwt.Token, which StoreJWTToken stores under ContextKey.
+	legacy, err := echojwt.Config{Authenticator: auth, ContextKey: "user", StoreJWTToken: true}.ToMiddleware()
+	if err != nil {
+		return nil, err
+	}
+	e.GET("/legacy/me", legacyMe, legacy)
 	// What echo-jwt left to each handler, a scope check, is a middleware:
 	// 403 insufficient_scope, with the scope named in the challenge.
 	api.DELETE("/orders/:id", func(c echo.Context) error {
@@ -94,6 +101,13 @@ func me(c echo.Context) error {
 	}
 	claims := token.Claims.(jwt.MapClaims)
 	return c.JSON(http.StatusOK, map[string]any{"sub": token.Subject, "tenant": claims["tenant"]})
+}
+
+// legacyMe is an echo-jwt handler, unchanged.
+func legacyMe(c echo.Context) error {
+	token := c.Get("user").(*jwt.Token)
+	claims := token.Claims.(jwt.MapClaims)
+	return c.JSON(http.StatusOK, map[string]any{"sub": claims["sub"], "tenant": claims["tenant"]})
 }
 
 func main() {

@@ -40,6 +40,10 @@ func TestEchoJWT(t *testing.T) {
 	}{
 		{name: "a valid token, read through ContextKey and MapClaims", method: "GET", path: "/api/me", bearer: valid,
 			status: 200, body: map[string]any{"sub": "alice", "tenant": "acme"}},
+		{name: "an echo-jwt handler, unchanged, with StoreJWTToken", method: "GET", path: "/legacy/me", bearer: valid,
+			status: 200, body: map[string]any{"sub": "alice", "tenant": "acme"}},
+		{name: "StoreJWTToken: no token, refused as ever", method: "GET", path: "/legacy/me",
+			status: 401, challenge: `Bearer realm="jwtgate"`, errorCode: "missing_token"},
 		{name: "no token: 401 with the RFC 6750 challenge", method: "GET", path: "/api/me",
 			status: 401, challenge: `Bearer realm="jwtgate"`, errorCode: "missing_token"},
 		{name: "the lookup string's cookie", method: "GET", path: "/api/me", cookie: valid,

@@ -83,6 +83,14 @@ func newApp(o options) (*fiber.App, error) {
 		return c.SendString("ok")
 	})
 
+	// The other way: a handler left as jwtware's, reading golang-jwt's
+	// *jwt.Token, which StoreJWTToken stores under ContextKey.
+	app.Get("/legacy/me", fiberjwt.New(fiberjwt.Config{Authenticator: auth, ContextKey: "user", StoreJWTToken: true}), func(c *fiber.Ctx) error {
+		user := c.Locals("user").(*jwt.Token)
+		claims := user.Claims.(*orderClaims)
+		return c.JSON(fiber.Map{"sub": claims.Subject, "tenant": claims.Tenant})
+	})
+
 	app.Use(fiberjwt.New(fiberjwt.Config{
 		Authenticator: auth,
 		// jwtware's default key; jwtgate stores nothing in c.Locals unless

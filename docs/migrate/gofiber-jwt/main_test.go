@@ -36,6 +36,10 @@ func TestGofiberJWT(t *testing.T) {
 	}{
 		{name: "a valid token, read through ContextKey and the claims type", path: "/api/me", authorization: "Bearer " + valid,
 			status: 200, body: map[string]any{"sub": "alice", "tenant": "acme"}},
+		{name: "a jwtware handler, unchanged, with StoreJWTToken", path: "/legacy/me", authorization: "Bearer " + valid,
+			status: 200, body: map[string]any{"sub": "alice", "tenant": "acme"}},
+		{name: "StoreJWTToken: no token, refused as ever", path: "/legacy/me",
+			status: 401, challenge: `Bearer realm="jwtgate"`, errorCode: "missing_token"},
 		{name: "the scheme in any case, as jwtware read it", path: "/api/me", authorization: "bearer " + valid,
 			status: 200, body: map[string]any{"sub": "alice", "tenant": "acme"}},
 		{name: "no token: 401 with the RFC 6750 challenge, where jwtware answered 400", path: "/api/me",
