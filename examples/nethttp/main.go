@@ -9,7 +9,8 @@
 //	go run ./examples/nethttp
 //
 // Environment (examples/README.md): ADDR, JWT_SECRET, JWT_ISSUER,
-// JWT_AUDIENCE, REDIS_URL, ALLOWED_ORIGINS, DPOP, PUBLIC_URL, and, in this
+// JWT_AUDIENCE, REDIS_URL, REDIS_REPLICAS, REDIS_LOCAL_CACHE,
+// ALLOWED_ORIGINS, DPOP, PUBLIC_URL, and, in this
 // example only, JWT_SIGNING_KEY and JWT_ALG: sign with a key pair instead of
 // the secret, and publish its public half at /.well-known/jwks.json.
 //
@@ -37,6 +38,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -63,6 +65,8 @@ type settings struct {
 	secret                 []byte // signs HS256 tokens; derives cookie mode's CSRF key
 	randomSecret           bool   // JWT_SECRET is unset: tokens die with the process
 	redisURL               string // unset: revocations are kept in memory
+	redisReplicas          int    // REDIS_REPLICAS: how many replicas must acknowledge each write (WAIT)
+	redisLocalCache        bool   // REDIS_LOCAL_CACHE=on: checks answered from memory, kept correct by Redis
 	allowedOrigins         []string
 	dpop                   jwtgate.DPoPMode // DPoPOff, DPoPAllowed or DPoPRequired
 	publicURL              string           // the origin DPoP proofs name; unset: http:// and the request's Host
@@ -90,6 +94,20 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	// Cookie mode's own rule checks the origins (the secret stands in for its key).
 	if err := (&jwtgate.Cookies{CSRFKey: s.secret, TrustedOrigins: s.allowedOrigins}).Validate(); err != nil {
 		return s, fmt.Errorf("ALLOWED_ORIGINS: %w", err)
+	}
+	if v := getenv("REDIS_REPLICAS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return s, fmt.Errorf("REDIS_REPLICAS is %q; it must be a number of replicas, 0 or more", v)
+		}
+		s.redisReplicas = n
+	}
+	switch v := getenv("REDIS_LOCAL_CACHE"); v {
+	case "", "off":
+	case "on":
+		s.redisLocalCache = true
+	default:
+		return s, fmt.Errorf("REDIS_LOCAL_CACHE is %q; it must be on or off", v)
 	}
 	modes := map[string]jwtgate.DPoPMode{"": jwtgate.DPoPOff, "off": jwtgate.DPoPOff, "allowed": jwtgate.DPoPAllowed, "required": jwtgate.DPoPRequired}
 	var known bool
@@ -161,7 +179,9 @@ func checkCredentials(_ context.Context, req issuing.LoginRequest) (issuing.Gran
 // The store, the verifier, the issuer and the endpoints.
 
 // openStore returns where revocations and refresh-token families live: Redis
-// when REDIS_URL is set, shared by every instance, or else this process's
+// when REDIS_URL is set (a master_name in it names Sentinels), shared by
+// every instance, or else this process's memory. REDIS_REPLICAS makes every
+// write wait for that many replicas, REDIS_LOCAL_CACHE answers checks from
 // memory. A Redis that cannot be reached is not a wrong setting: the app
 // starts, and answers 503 where it needs the store until Redis is back.
 func openStore(s settings, log *slog.Logger) (store issuing.Store, closeStore func(), err error) {
@@ -173,7 +193,12 @@ func openStore(s settings, log *slog.Logger) (store issuing.Store, closeStore fu
 		// Not err's text: it may quote the URL, password and all.
 		return nil, nil, errors.New("REDIS_URL is not a redis://, rediss:// or unix:// URL")
 	}
-	if store, err = redisstore.New(client, redisstore.Options{}); err != nil { // each call ends within 500 ms
+	opts := redisstore.Options{Replicas: s.redisReplicas} // each call ends within 500 ms
+	if s.redisLocalCache {
+		opts.LocalCache = &redisstore.LocalCache{} // a logout elsewhere reaches memory within 100 ms at most
+	}
+	rs, err := redisstore.New(client, opts)
+	if err != nil {
 		_ = client.Close()
 		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
@@ -182,7 +207,7 @@ func openStore(s settings, log *slog.Logger) (store issuing.Store, closeStore fu
 	if err := client.Ping(ctx).Err(); err != nil {
 		log.Warn("redis cannot be reached; what needs it answers 503 until it is back", "error", err)
 	}
-	return store, func() { _ = client.Close() }, nil
+	return rs, func() { _ = rs.Close(); _ = client.Close() }, nil
 }
 
 // newEndpoints builds what the contract asks for: tokens signed and verified
