@@ -32,7 +32,14 @@ func TestVerifyAllocations(t *testing.T) {
 	require.NoError(t, err)
 	n := testing.AllocsPerRun(200, func() { _, _ = uncached.Verify(ctx, tok) })
 	t.Logf("uncached: %v", n)
-	assert.LessOrEqual(t, n, 4.0, "uncached")
+	// Under the race detector sync.Pool drops some of the HMAC states it
+	// keeps, and each is made again (hmac.New: 7): the exact pin holds
+	// without it, which the test command runs too.
+	bound := 4.0
+	if raceEnabled {
+		bound = 12
+	}
+	assert.LessOrEqual(t, n, bound, "uncached")
 
 	cached := testAuth(t, nil)
 	_, err = cached.Verify(ctx, tok)
@@ -46,7 +53,7 @@ func TestVerifyAllocations(t *testing.T) {
 	}), 1.0, "cache hit, carried in a server's context")
 
 	forged := tok[:len(tok)-2] + "AA"
-	assert.LessOrEqual(t, testing.AllocsPerRun(200, func() { _, _ = uncached.Verify(ctx, forged) }), 4.0, "forged")
+	assert.LessOrEqual(t, testing.AllocsPerRun(200, func() { _, _ = uncached.Verify(ctx, forged) }), bound, "forged")
 }
 
 // TestRefusalAllocations pins what answering a refusal costs: the challenge

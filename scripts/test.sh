@@ -94,4 +94,9 @@ go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 "${patterns[@]}"
 
 step "go test -race"
 go test -race -count=1 -vet=off "${patterns[@]}"
+
+# The allocation pins once more without the race detector, under which
+# sync.Pool drops some of what it keeps (core/race_test.go).
+step "allocation tests without -race"
+go test -count=1 -vet=off -run 'Allocations|AllocatesOnce' ./core/ ./fiber/... ./fiberv3/...
 step "done"
