@@ -25,8 +25,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +46,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	otelprometheus "go.opentelemetry.io/otel/exporters/prometheus"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -187,16 +191,45 @@ func (s *statusRecorder) Flush() {
 	}
 }
 
+// compactJSON is Connect's JSON codec with protojson's output on one line
+// without spaces: protojson varies its spaces on purpose from one build to
+// the next, and the answers should read the same every time.
+type compactJSON struct{}
+
+func (compactJSON) Name() string { return "json" }
+
+func (compactJSON) Marshal(msg any) ([]byte, error) {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("json: %T is not a protobuf message", msg)
+	}
+	b, err := protojson.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	err = json.Compact(&out, b)
+	return out.Bytes(), err
+}
+
+func (compactJSON) Unmarshal(b []byte, msg any) error {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return fmt.Errorf("json: %T is not a protobuf message", msg)
+	}
+	return protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(b, m)
+}
+
 // The routes and the server.
 
 // newHandler is the app's routes: the service's procedures, guarded by the
-// interceptor, and GET /metrics.
+// interceptor and answering JSON with compactJSON, and GET /metrics.
 func newHandler(auth *jwtgate.Authenticator, metrics http.Handler) http.Handler {
-	guard := connect.WithInterceptors(connectjwt.NewInterceptor(policy(auth)))
+	opts := connect.WithHandlerOptions(connect.WithInterceptors(connectjwt.NewInterceptor(policy(auth))), connect.WithCodec(compactJSON{}))
 	mux := http.NewServeMux()
-	mux.Handle(procedureMe, connect.NewUnaryHandler(procedureMe, me, guard))
-	mux.Handle(procedureAdmin, connect.NewUnaryHandler(procedureAdmin, admin, guard))
-	mux.Handle(procedureTicks, connect.NewServerStreamHandler(procedureTicks, ticks, guard))
+	mux.Handle(procedureMe, connect.NewUnaryHandler(procedureMe, me, opts))
+	mux.Handle(procedureAdmin, connect.NewUnaryHandler(procedureAdmin, admin, opts))
+	mux.Handle(procedureTicks, connect.NewServerStreamHandler(procedureTicks, ticks, opts))
 	mux.Handle("GET /metrics", metrics)
 	return mux
 }
