@@ -357,3 +357,31 @@ func TestDPoPAllowed(t *testing.T) {
 	reasons, _ := obs.seen()
 	assert.Equal(t, []string{"", "dpop_bound"}, reasons)
 }
+
+// TestClientSide: on a client the interceptor does nothing; the server's
+// own interceptor still decides.
+func TestClientSide(t *testing.T) {
+	url, hc := serve(t, subject(), connect.WithInterceptors(connectjwt.NewInterceptor(connectjwt.Config{Authenticator: newAuth(t, nil)})))
+	// An Authenticator that would refuse every token of the test's issuer:
+	// the calls pass only if the client's interceptor checks nothing.
+	other := newAuth(t, nil, func(c *jwtgate.Config) { c.Issuer = []string{"https://another-issuer.test"} })
+	onClient := connect.WithInterceptors(connectjwt.NewInterceptor(connectjwt.Config{Authenticator: other}))
+	get := connect.NewClient[emptypb.Empty, wrapperspb.BytesValue](hc, url+getProcedure, onClient)
+	req := connect.NewRequest(&emptypb.Empty{})
+	req.Header().Set("Authorization", "Bearer "+mint(t, "kim", ""))
+	res, err := get.CallUnary(t.Context(), req)
+	require.NoError(t, err)
+	assert.Equal(t, "kim", string(res.Msg.GetValue()))
+	_, err = get.CallUnary(t.Context(), connect.NewRequest(&emptypb.Empty{}))
+	assert.Equal(t, connect.CodeUnauthenticated, connect.CodeOf(err), "refused by the server, not the client")
+
+	echo := connect.NewClient[wrapperspb.StringValue, wrapperspb.StringValue](hc, url+echoProcedure, onClient)
+	s := echo.CallBidiStream(t.Context())
+	s.RequestHeader().Set("Authorization", "Bearer "+mint(t, "kim", ""))
+	require.NoError(t, s.Send(wrapperspb.String("hi")))
+	out, err := s.Receive()
+	require.NoError(t, err)
+	assert.Equal(t, "kim:hi", out.GetValue())
+	require.NoError(t, s.CloseRequest())
+	require.NoError(t, s.CloseResponse())
+}
