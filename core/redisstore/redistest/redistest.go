@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -210,13 +211,15 @@ func (s *Server) start() {
 	s.proc = p
 }
 
-// Cluster is a Redis Cluster of three masters, no replicas, on loopback ports
-// chosen free, for one test.
+// Cluster is a Redis Cluster of three masters, with no replicas or one each
+// (StartReplicatedCluster), on loopback ports chosen free, for one test.
 type Cluster struct {
-	t     testing.TB
-	dir   string
-	nodes []*clusterNode
-	slots []slotRange
+	t        testing.TB
+	dir      string
+	nodes    []*clusterNode
+	slots    []slotRange
+	replicas int         // per master
+	replica  map[int]int // master's index → its replica's index, in nodes
 }
 
 type clusterNode struct {
@@ -229,25 +232,74 @@ type clusterNode struct {
 // slots it serves (cluster-require-full-coverage no).
 func StartCluster(t testing.TB) *Cluster {
 	t.Helper()
+	return startCluster(t, 0)
+}
+
+// StartReplicatedCluster is StartCluster with one replica per master (six
+// nodes): ReplicaOf names it. Addrs lists the six nodes; MasterOf, Kill,
+// Pause and Resume use their indexes there.
+func StartReplicatedCluster(t testing.TB) *Cluster {
+	t.Helper()
+	return startCluster(t, 1)
+}
+
+func startCluster(t testing.TB, replicas int) *Cluster {
+	t.Helper()
 	needBinaries(t, "redis-server", "redis-cli")
-	c := &Cluster{t: t, dir: tempDir(t)}
+	c := &Cluster{t: t, dir: tempDir(t), replicas: replicas, replica: map[int]int{}}
 	t.Cleanup(c.stop)
-	for i := range 3 {
+	for i := range 3 * (1 + replicas) {
 		c.nodes = append(c.nodes, c.startNode(i))
 	}
 	args := []string{"--cluster", "create"}
 	for _, n := range c.nodes {
 		args = append(args, n.addr)
 	}
-	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	args = append(args, "--cluster-replicas", strconv.Itoa(replicas), "--cluster-yes")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if out, err := exec.CommandContext(ctx, "redis-cli", args...).CombinedOutput(); err != nil {
 		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
 	c.waitOK()
-	c.loadSlots()
+	// The nodes learn which are replicas by gossip: until then a node's
+	// CLUSTER SHARDS may call them masters of nothing.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := c.loadSlots()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the cluster's convergence
+	}
+	c.waitReplicas()
 	return c
+}
+
+// waitReplicas waits until every replica is in sync with its master.
+func (c *Cluster) waitReplicas() {
+	c.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for _, r := range c.replica {
+		rc := redis.NewClient(&redis.Options{Addr: c.nodes[r].addr, MaxRetries: -1})
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			info, err := rc.Info(ctx, "replication").Result()
+			cancel()
+			if err == nil && strings.Contains(info, "master_link_status:up") {
+				break
+			}
+			if time.Now().After(deadline) {
+				_ = rc.Close()
+				c.t.Fatalf("redistest: replica %s not in sync: %v", c.nodes[r].addr, err)
+			}
+			time.Sleep(50 * time.Millisecond) // polling the replica's first sync
+		}
+		_ = rc.Close()
+	}
 }
 
 // startNode starts node i on two free ports (clients, cluster bus). A port
@@ -284,7 +336,7 @@ func (c *Cluster) waitOK() {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			info, err := rc.ClusterInfo(ctx).Result()
 			cancel()
-			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:3") {
+			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(len(c.nodes))) {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -297,8 +349,9 @@ func (c *Cluster) waitOK() {
 	}
 }
 
-// Addrs are the masters' addresses (host:port), in a fixed order: Kill(i)
-// and Pause(i) name a master by its index here.
+// Addrs are the nodes' addresses (host:port), in a fixed order: Kill(i)
+// and Pause(i) name a node by its index here. Without replicas, every node
+// is a master.
 func (c *Cluster) Addrs() []string {
 	out := make([]string, len(c.nodes))
 	for i, n := range c.nodes {
@@ -353,37 +406,77 @@ func Slot(key string) int {
 	return int(crc) % 16384
 }
 
-// loadSlots records which master serves which slots.
-func (c *Cluster) loadSlots() {
-	c.t.Helper()
+// loadSlots records which master serves which slots, and each master's
+// replica.
+func (c *Cluster) loadSlots() error {
+	c.slots, c.replica = nil, map[int]int{}
 	rc := redis.NewClient(&redis.Options{Addr: c.nodes[0].addr})
 	defer rc.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	shards, err := rc.ClusterShards(ctx).Result()
 	if err != nil {
-		c.t.Fatal(err)
+		return err
 	}
-	for _, sh := range shards {
-		for _, n := range sh.Nodes {
-			if n.Role != "master" {
-				continue
-			}
-			for i, cn := range c.nodes {
-				if cn.addr == net.JoinHostPort(n.IP, strconv.FormatInt(n.Port, 10)) {
-					for _, r := range sh.Slots {
-						c.slots = append(c.slots, slotRange{int(r.Start), int(r.End), i})
-					}
-				}
+	index := func(n redis.Node) int {
+		for i, cn := range c.nodes {
+			if cn.addr == net.JoinHostPort(n.IP, strconv.FormatInt(n.Port, 10)) {
+				return i
 			}
 		}
+		return -1
+	}
+	for _, sh := range shards {
+		master, replica := -1, -1
+		for _, n := range sh.Nodes {
+			switch i := index(n); {
+			case i < 0:
+			case n.Role == "master":
+				master = i
+				for _, r := range sh.Slots {
+					c.slots = append(c.slots, slotRange{int(r.Start), int(r.End), i})
+				}
+			default:
+				replica = i
+			}
+		}
+		if master >= 0 && replica >= 0 {
+			c.replica[master] = replica
+		}
+	}
+	if len(c.replica) != 3*c.replicas {
+		return fmt.Errorf("redistest: CLUSTER SHARDS named %d master-replica pairs: %+v", len(c.replica), shards)
 	}
 	if len(c.slots) == 0 {
-		c.t.Fatalf("redistest: CLUSTER SHARDS named none of the masters: %+v", shards)
+		return fmt.Errorf("redistest: CLUSTER SHARDS named none of the masters: %+v", shards)
 	}
+	return nil
 }
 
 type slotRange struct{ start, end, master int }
+
+// Masters returns the indexes (in Addrs) of the masters, in order.
+func (c *Cluster) Masters() []int {
+	var out []int
+	for _, r := range c.slots {
+		if !slices.Contains(out, r.master) {
+			out = append(out, r.master)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ReplicaOf returns the index (in Addrs) of master i's replica, in a
+// cluster of StartReplicatedCluster.
+func (c *Cluster) ReplicaOf(i int) int {
+	c.t.Helper()
+	r, ok := c.replica[i]
+	if !ok {
+		c.t.Fatalf("redistest: node %d is no master with a replica", i)
+	}
+	return r
+}
 
 // Kill stops master i for good (SIGKILL): its slots are served by no one.
 func (c *Cluster) Kill(i int) {
