@@ -15,8 +15,36 @@
 // It works with any redis.UniversalClient: a single node, Sentinel or Cluster.
 // Every key expires with the tokens it concerns (PEXPIRE), jwtgate.MaxLeeway
 // after their exp (a verifier accepts a token that long after it, with its
-// largest leeway: a revocation must last as long), so nothing grows forever. A family lives in one hash, so its rotation is one Lua script on
+// largest leeway: a revocation must last as long), so nothing grows
+// forever. A family lives in one hash, so its rotation is one Lua script on
 // one key and works on Cluster.
+//
+// # Deployments
+//
+// What a revocation acknowledged by the store survives, by the shape of the
+// Redis behind it (each section below says why):
+//
+//   - One Redis (NewClient("redis://…")): a restart with its data, and any
+//     number of instances; without persistence, a loss of the data is
+//     detected (the loss marker) and every older token is refused. Set
+//     appendonly yes (or RDB snapshots), maxmemory-policy noeviction.
+//   - Sentinel, a master and replicas (NewClient with master_name, or
+//     redis.NewFailoverClient reading from the master): a failover to a
+//     replica that acknowledged the write, with Options.Replicas (WAIT); to
+//     any replica with Replicas equal to their number. Without Replicas, a
+//     failover may forget the last writes unseen. Set persistence and
+//     noeviction on every node, min-replicas-to-write on the master.
+//     Options.LocalCache works with it: the tracking connection follows the
+//     master the sentinels name.
+//   - Redis Cluster with replicas (redis.NewClusterClient): a shard's
+//     failover, with Options.Replicas (the WAIT goes to the write's shard);
+//     a shard that loses its data alone goes unnoticed unless it holds the
+//     marker. No local cache: one round trip per check.
+//
+// With several instances, Options.LocalCache answers each check from memory
+// (no round trip at steady state) and a revocation made on one instance is
+// refused by the others within LocalCache.MaxLag (100 ms); without it, at
+// once, at the cost of a round trip per request.
 //
 // # Timeouts
 //
@@ -30,8 +58,8 @@
 //     waits up to its own ReadTimeout (5 s by default) and a slow answer
 //     arrives late but succeeds. New therefore refuses a *redis.Client,
 //     *redis.ClusterClient or *redis.Ring (the failover clients are one of
-//     these) built without it, and NewClient builds a single-node client
-//     from a URL with it set. Waiting for a free connection of the pool ends
+//     these) built without it, and NewClient builds a client from a URL
+//     with it set. Waiting for a free connection of the pool ends
 //     at the deadline too, so PoolTimeout need not be shorter than Timeout.
 //   - Other clients have waits that do not follow the caller's context: a
 //     failover client looks its master up under a mutex, a ClusterClient
