@@ -1,6 +1,6 @@
 # The whole test suite, as CI runs it: formatting, vet, staticcheck, and every
 # test under the race detector, in every module of go.work.
-.PHONY: test run fuzz bench bench-compare
+.PHONY: test run fuzz bench bench-compare bench-redis
 
 test:
 	./scripts/test.sh
@@ -39,3 +39,16 @@ bench-compare:
 	for i in 1 2 3 4 5 6; do ./bench.test -test.run='^$$' -test.bench='Bare|Raw|Adapter|DPoP' -test.benchmem || exit 1; done | tee bench.txt
 	go run golang.org/x/perf/cmd/benchstat@latest -col /cache bench.txt
 	go run ./bench/ratio bench.txt
+
+# The Redis store at scale (BENCHMARKS.md, "Many instances on Redis"): the
+# check and a whole request with the local cache on and off against the
+# memory store (six rounds), then three instances of the example app on one
+# Redis and on a Sentinel set-up driven by wrk over loopback HTTP, each store
+# in one run (LOAD_SECONDS per store, default 10). Installs wrk, redis-server
+# and redis-sentinel from Debian's packages when missing.
+bench-redis:
+	@need=""; for p in wrk redis-server redis-sentinel; do command -v $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	if [ -n "$$need" ]; then SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$need >/dev/null; fi
+	go test -run='^$$' -bench='IsRevoked|Request$$' -benchmem -count=6 ./core/redisstore | tee bench-redis.txt
+	LOAD_SECONDS=$${LOAD_SECONDS:-10} go test -run='^$$' -bench=BenchmarkScaleOut -benchtime=1x -timeout=20m ./examples/e2e
