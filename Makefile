@@ -50,5 +50,5 @@ bench-redis:
 	@need=""; for p in wrk redis-server redis-sentinel; do command -v $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	if [ -n "$$need" ]; then SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$need >/dev/null; fi
-	go test -run='^$$' -bench='IsRevoked|Request$$' -benchmem -count=6 ./core/redisstore | tee bench-redis.txt
+	go test -run='^$$' -bench='IsRevoked|Request$$' -benchmem -count=6 ./core/redisstore
 	LOAD_SECONDS=$${LOAD_SECONDS:-10} go test -run='^$$' -bench=BenchmarkScaleOut -benchtime=1x -timeout=20m ./examples/e2e
