@@ -15,8 +15,9 @@ import (
 
 // LocalCache configures the store's local cache of revocation state
 // (Options.LocalCache): IsRevoked answered from memory, kept correct by
-// Redis itself through server-assisted client-side caching. See the package
-// doc, Local cache.
+// Redis itself through server-assisted client-side caching (Redis 6 or
+// later: RESP3 and CLIENT TRACKING; a server without them is never tracked,
+// and every check reads it). See the package doc, Local cache.
 type LocalCache struct {
 	// MaxLag bounds how late an instance may learn of a write another
 	// instance made: the store answers from memory only while the tracking
