@@ -157,8 +157,11 @@ func watch(s *redisstore.Store, tok *jwtgate.Token) (stop func() []answer) {
 // TestLocalCachePropagation: a logout (of a token, a family, a subject) on
 // instance A reaches instance B's memory as Redis's invalidation: B refuses
 // the token soon after A acknowledged the logout. It measures how soon, for
-// 200 logouts: p99 under 50 ms on loopback (the figure is logged), and every
-// answer B began more than MaxLag after the acknowledgement is a refusal.
+// 200 logouts (the figures are logged: p99 10 ms on loopback, under the race
+// detector and the other tests), holds p99 to MaxLag, the bound the store
+// promises, and every answer B began more than MaxLag after the
+// acknowledgement to a refusal. Without the invalidations B would never
+// refuse the token (its tracking connection stays fresh).
 func TestLocalCachePropagation(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
@@ -215,7 +218,7 @@ func TestLocalCachePropagation(t *testing.T) {
 	p50, p99, most := delays[len(delays)/2], delays[len(delays)*99/100], delays[len(delays)-1]
 	t.Logf("logout on A to refusal on B, %d logouts: p50 %s, p99 %s, max %s; %d answers of B after A's acknowledgement still let the token through",
 		len(delays), p50, p99, most, stale)
-	assert.Less(t, p99, 50*time.Millisecond)
+	assert.Less(t, p99, cacheLag)
 }
 
 // TestLocalCacheTrackingKilled: B's tracking connection killed (CLIENT
@@ -366,7 +369,7 @@ func TestLocalCacheRedisFrozen(t *testing.T) {
 	paused := time.Now()
 	var once sync.Once
 	defer once.Do(srv.Resume)
-	time.Sleep(cacheLag)
+	time.Sleep(2 * cacheLag) // a PING sent as it froze may have been answered
 	for range 3 {
 		start := time.Now()
 		_, err := b.IsRevoked(ctx, tok)
