@@ -222,7 +222,8 @@ func TestClusterReplicas(t *testing.T) {
 
 	t.Run("store suite", func(t *testing.T) {
 		jwtgatetest.RunStore(t, func(t *testing.T, now func() time.Time) issuing.Store {
-			return newStore(t, client, redisstore.Options{Prefix: redistest.Prefix(), Now: now, Replicas: 1})
+			// A generous timeout, as in TestSentinel's suite.
+			return newStore(t, client, redisstore.Options{Prefix: redistest.Prefix(), Now: now, Replicas: 1, Timeout: 5 * time.Second})
 		})
 	})
 

@@ -32,7 +32,9 @@ func TestSentinel(t *testing.T) {
 	t.Run("store suite", func(t *testing.T) {
 		client := set.Client()
 		jwtgatetest.RunStore(t, func(t *testing.T, now func() time.Time) issuing.Store {
-			return newStore(t, client, redisstore.Options{Prefix: redistest.Prefix(), Now: now, Replicas: 2})
+			// A generous timeout: the suite checks what is stored, and a busy
+			// machine may take more than 500 ms for a write and its WAIT.
+			return newStore(t, client, redisstore.Options{Prefix: redistest.Prefix(), Now: now, Replicas: 2, Timeout: 5 * time.Second})
 		})
 	})
 
