@@ -22,7 +22,8 @@ type LocalCache struct {
 	// MaxLag bounds how late an instance may learn of a write another
 	// instance made: the store answers from memory only while the tracking
 	// connection has answered a PING sent less than MaxLag ago, and Redis
-	// sends a write's invalidations before that PING's answer. Past it (the
+	// answers a PING sent after a write was acknowledged only after it sent
+	// that write's invalidations on the same connection. Past it (the
 	// connection silent, Redis frozen, the network lagging), every check goes
 	// to Redis, and fails within Options.Timeout if Redis does not answer.
 	// The connection sends a PING every MaxLag/4. Default 100 ms.
@@ -60,9 +61,11 @@ type entry struct {
 //   - Every loss of the connection drops every entry, and nothing read
 //     before the next connection was tracking is stored.
 //   - A value is served only if the connection answered a PING sent less
-//     than maxLag ago (fresh). Redis sends a write's invalidation before it
-//     answers any command read after the write, on the same connection: so
-//     every write acknowledged before that PING was sent has been applied.
+//     than maxLag ago (fresh). Redis queues a write's broadcast
+//     invalidations (beforeSleep) before it flushes the write's
+//     acknowledgement, so a PING sent after the acknowledgement is answered
+//     after them on the tracking connection: every write acknowledged
+//     before that PING was sent has been applied.
 type cache struct {
 	mu      sync.RWMutex
 	entries map[string]entry

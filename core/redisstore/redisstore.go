@@ -168,9 +168,10 @@
 //     its own logout at its next check.
 //   - Freshness: the connection sends a PING every MaxLag/4, and memory
 //     answers only while a PING sent less than MaxLag ago has been answered.
-//     Redis sends a write's invalidations before it answers any command it
-//     reads after the write, on the same connection, so a revocation
-//     acknowledged on any instance is refused by every instance within
+//     Redis queues a write's invalidations before it acknowledges the
+//     write, so a PING sent after the acknowledgement is answered after
+//     them, on the same connection: a revocation acknowledged on any
+//     instance is refused by every instance within
 //     MaxLag (default 100 ms) whatever happens to the connection; in
 //     practice within the time the invalidation takes to arrive (measured
 //     on loopback: p50 0.3 ms, p99 10 ms under the race detector, see
