@@ -84,6 +84,7 @@ type cache struct {
 	timeout  time.Duration // connecting, HELLO and CLIENT TRACKING
 
 	hits, misses atomic.Uint64
+	drops        atomic.Uint64 // tracking connections lost (each emptied memory)
 
 	connMu  sync.Mutex
 	conn    net.Conn // the tracking connection, closed by close
@@ -154,6 +155,13 @@ func (c *cache) get(keys *[4][]byte, out *[4]entry) bool {
 		c.misses.Add(1)
 	}
 	return ok
+}
+
+// isLive reports whether a tracking connection is up.
+func (c *cache) isLive() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.live
 }
 
 // begin returns the sequence a read about to be sent must find unchanged to
@@ -234,6 +242,7 @@ func (c *cache) start() {
 			tracked, _ := c.track()
 			c.drop()
 			if tracked {
+				c.drops.Add(1)
 				pause = 10 * time.Millisecond
 			}
 			select {

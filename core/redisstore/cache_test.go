@@ -239,6 +239,7 @@ func TestLocalCacheTrackingKilled(t *testing.T) {
 	for i := range 5 {
 		tok := &jwtgate.Token{ID: fmt.Sprint("jti-", i), IssuedAt: iat}
 		require.False(t, warm(t, b, tok))
+		drops := b.CacheStats().Drops
 		stop := watch(b, tok)
 		killTracking(t, admin)
 		require.NoError(t, a.RevokeToken(ctx, tok.ID, until))
@@ -253,6 +254,9 @@ func TestLocalCacheTrackingKilled(t *testing.T) {
 		}
 		t.Logf("logout %d: %d answers of B let the token through after the logout, within MaxLag", i, stale)
 		assert.True(t, warm(t, b, tok), "B tracks again, and its memory has the logout")
+		stats := b.CacheStats()
+		assert.Equal(t, drops+1, stats.Drops, "the killed connection emptied memory once")
+		assert.True(t, stats.Live)
 	}
 }
 

@@ -404,19 +404,26 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// CacheStats are the local cache's counts since the store was made.
+// CacheStats are the local cache's state and counts since the store was
+// made.
 type CacheStats struct {
+	// Live reports whether the tracking connection is up, tracking (memory
+	// may still be unused for a while: see LocalCache.MaxLag).
+	Live bool
 	// Hits are the checks answered from memory, Misses those that read
-	// Redis (the cache not fresh, or a key not cached).
+	// Redis (the connection down or not fresh, or a key not cached).
 	Hits, Misses uint64
+	// Drops counts the tracking connections lost after tracking began:
+	// each emptied memory.
+	Drops uint64
 }
 
-// CacheStats returns the local cache's counts; zero without one.
+// CacheStats returns the local cache's state and counts; zero without one.
 func (s *Store) CacheStats() CacheStats {
 	if s.cache == nil {
 		return CacheStats{}
 	}
-	return CacheStats{Hits: s.cache.hits.Load(), Misses: s.cache.misses.Load()}
+	return CacheStats{Live: s.cache.isLive(), Hits: s.cache.hits.Load(), Misses: s.cache.misses.Load(), Drops: s.cache.drops.Load()}
 }
 
 // forget drops keys the store has just written (or tried to) from its local
