@@ -1,6 +1,6 @@
 # The whole test suite, as CI runs it: formatting, vet, staticcheck, and every
 # test under the race detector, in every module of go.work.
-.PHONY: test run fuzz bench bench-compare bench-redis
+.PHONY: test run fuzz bench bench-compare bench-redis bench-http
 
 test:
 	./scripts/test.sh
@@ -39,6 +39,15 @@ bench-compare:
 	for i in 1 2 3 4 5 6; do ./bench.test -test.run='^$$' -test.bench='Bare|Raw|Adapter|DPoP' -test.benchmem || exit 1; done | tee bench.txt
 	go run golang.org/x/perf/cmd/benchstat@latest -col /cache bench.txt
 	go run ./bench/ratio bench.txt
+
+# The six example apps over real HTTP on loopback, each alone with the default
+# in-memory store: GET /healthz, GET /api/me with a valid token and with a
+# forged one, driven by wrk (Debian's package, installed when missing) in two
+# alternating rounds of 5 s each; a table of req/s, p50 and p99, and the
+# ratios /api/me ÷ /healthz and forged ÷ /healthz (scripts/bench-http.sh;
+# DURATION, CONNECTIONS, APPS and OUT change it). About four minutes.
+bench-http:
+	./scripts/bench-http.sh
 
 # The Redis store at scale (BENCHMARKS.md, "Many instances on Redis"): the
 # check and a whole request with the local cache on and off against the
