@@ -383,3 +383,26 @@ func TestLocalCacheRedisFrozen(t *testing.T) {
 	once.Do(srv.Resume)
 	assert.False(t, warm(t, b, tok), "B answers from memory again")
 }
+
+// TestLocalCacheAuth: the tracking connection authenticates as the client
+// does (HELLO 3 AUTH with the client's user and password), so a Redis that
+// requires a password is tracked too.
+func TestLocalCacheAuth(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	if !srv.Managed() {
+		t.Skip("needs a redis-server this test sets a password on, not the one REDIS_URL names")
+	}
+	require.NoError(t, srv.Client().ConfigSet(context.Background(), "requirepass", "s3cret-pass").Err())
+	opts, err := redis.ParseURL(srv.URL())
+	require.NoError(t, err)
+	opts.ContextTimeoutEnabled, opts.Password = true, "s3cret-pass"
+	client := redis.NewClient(opts)
+	t.Cleanup(func() { _ = client.Close() })
+	s := cachedStore(t, client, redisstore.Options{Prefix: redistest.Prefix()})
+	ctx := context.Background()
+	require.NoError(t, s.StartFamily(ctx, "fam-0", "r-0", time.Now().Add(time.Hour)))
+	tok := &jwtgate.Token{ID: "jti-auth", IssuedAt: time.Now().Truncate(time.Second).Add(2 * time.Second)}
+	assert.False(t, warm(t, s, tok), "tracked with the client's password")
+	assert.True(t, s.CacheStats().Live)
+}
