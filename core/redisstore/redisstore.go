@@ -181,7 +181,11 @@
 //     (and fail within Options.Timeout, 503, while it does not answer), and
 //     the store connects again; nothing read before tracking is on again is
 //     kept. A server that says it is not a master (HELLO's role) is not
-//     tracked: the store's writes go to the master.
+//     tracked: the store's writes go to the master. Sentinel disconnects
+//     the clients of a master it demotes (CLIENT KILL), so the tracking
+//     connection follows a failover; a partition that leaves an instance
+//     talking to an old master the sentinels have replaced is Sentinel's
+//     split brain, which min-replicas-to-write on the master bounds.
 //   - The loss marker is one of the keys: a FLUSHALL empties memory, and the
 //     marker's rule holds as without the cache (a restart without persistence
 //     ends the connection, likewise).
@@ -231,8 +235,10 @@
 //   - Default 0, no WAIT: right for a Redis without replicas (WAIT 1 would
 //     fail every write), wrong for a master with replicas that can fail over.
 //   - On Cluster the WAIT goes to the master of the write's key (WAIT has
-//     no key: the store asks the client for that master). A Ring cannot
-//     route it, and New refuses Replicas with one.
+//     no key: the store asks the client for that master, and sends the
+//     write and its WAIT there in one pipeline; a write that meets a slot
+//     moving, or its shard failing over, fails and may be retried). A Ring
+//     cannot route it, and New refuses Replicas with one.
 //
 // A failover client (Sentinel) must read from the master: a FailoverClient
 // with ReplicaOnly or RouteRandomly would read revocations from replicas
