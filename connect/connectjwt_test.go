@@ -229,7 +229,7 @@ func (r revoker) IsRevoked(context.Context, *jwtgate.Token) (bool, error) { retu
 // that cannot answer; in each protocol.
 func TestRefusals(t *testing.T) {
 	tok := mint(t, "frank", "")
-	dpop := "DPoP is not supported for RPCs: send the access token with the Bearer scheme"
+	dpop := "DPoP is not supported here: send the access token with the Bearer scheme"
 	for name, opts := range protocols {
 		t.Run(name, func(t *testing.T) {
 			obs := &outcomes{}
@@ -246,7 +246,7 @@ func TestRefusals(t *testing.T) {
 				{"two lines", []string{"Bearer " + tok, "Bearer " + tok}, connect.CodeInvalidArgument, "The access token credential is repeated",
 					`Bearer realm="jwtgate", error="invalid_request", error_description="The access token credential is repeated"`, "repeated"},
 				{"DPoP scheme", []string{"DPoP " + tok}, connect.CodeInvalidArgument, dpop,
-					`Bearer realm="jwtgate", error="invalid_request", error_description="` + dpop + `"`, ""},
+					`Bearer realm="jwtgate", error="invalid_request", error_description="` + dpop + `"`, "dpop_not_supported"},
 				{"no token", nil, connect.CodeUnauthenticated, "No access token was sent", `Bearer realm="jwtgate"`, "missing_token"},
 				{"store down", []string{"Bearer " + tok}, connect.CodeUnavailable, "The token could not be checked; try again later", "", "store_unavailable"},
 			} {
@@ -260,11 +260,7 @@ func TestRefusals(t *testing.T) {
 					assert.Equal(t, []string{tc.challenge}, challenge(err), tc.name)
 				}
 				after, _ := obs.seen()
-				if tc.reason == "" {
-					assert.Equal(t, before, after, "%s: refused before the core, not observed", tc.name)
-				} else {
-					assert.Equal(t, append(before, tc.reason), after, tc.name)
-				}
+				assert.Equal(t, append(before, tc.reason), after, "%s: the core refused it, and the Observer saw it", tc.name)
 			}
 		})
 	}
@@ -352,10 +348,10 @@ func TestDPoPAllowed(t *testing.T) {
 	assert.Equal(t, []string{`Bearer realm="jwtgate", error="invalid_token", error_description="The access token is bound to a key: present it with DPoP"`}, challenge(err))
 	_, err = c.call(t.Context(), "DPoP "+bound)
 	assert.Equal(t, connect.CodeInvalidArgument, connect.CodeOf(err))
-	assert.Equal(t, []string{`Bearer realm="jwtgate", error="invalid_request", error_description="DPoP is not supported for RPCs: send the access token with the Bearer scheme"`}, challenge(err))
+	assert.Equal(t, []string{`Bearer realm="jwtgate", error="invalid_request", error_description="DPoP is not supported here: send the access token with the Bearer scheme"`}, challenge(err))
 
 	reasons, _ := obs.seen()
-	assert.Equal(t, []string{"", "dpop_bound"}, reasons)
+	assert.Equal(t, []string{"", "dpop_bound", "dpop_not_supported"}, reasons, "the DPoP scheme's refusal is the core's, observed")
 }
 
 // TestClientSide: on a client the interceptor does nothing; the server's

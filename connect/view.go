@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/textproto"
-	"strings"
 
 	"connectrpc.com/connect"
 
@@ -21,10 +20,10 @@ import (
 // ErrDPoPNotSupported is the cause of the refusal of a call whose
 // Authorization header uses the DPoP scheme: the interceptor takes Bearer
 // tokens only (see the package documentation) and says so rather than
-// ignore the credentials. The call is answered CodeInvalidArgument.
-var ErrDPoPNotSupported = errors.New("connectjwt: the DPoP scheme is not supported by the Connect interceptor")
-
-const descDPoP = "DPoP is not supported for RPCs: send the access token with the Bearer scheme"
+// ignore the credentials. The core refuses it (Policy DPoPUnsupported),
+// logs and observes it as any refusal; the call is answered
+// CodeInvalidArgument. It is jwtgate.ErrDPoPNotSupported.
+var ErrDPoPNotSupported = jwtgate.ErrDPoPNotSupported
 
 // view is the core's request view (extractors.Request) over a call's HTTP
 // request headers. It reads headers only, as the gRPC interceptors do: no
@@ -69,9 +68,9 @@ func newRule(p ProcedurePolicy) (rule, error) {
 			return rule{}, err
 		}
 	}
-	// DPoPOff: the interceptor takes no proof (see ErrDPoPNotSupported), so
-	// its challenge names Bearer only.
-	return rule{policy: jwtgate.Policy{CredentialsOptional: p.CredentialsOptional, DPoP: jwtgate.DPoPOff}, scopes: p.Scopes}, nil
+	// The interceptor takes no proof: the core refuses the DPoP scheme (see
+	// ErrDPoPNotSupported) and names Bearer only in its challenges.
+	return rule{policy: jwtgate.Policy{CredentialsOptional: p.CredentialsOptional, DPoP: jwtgate.DPoPUnsupported}, scopes: p.Scopes}, nil
 }
 
 // checkAuthenticator panics unless auth can guard calls: not nil, and not
@@ -90,10 +89,6 @@ func checkAuthenticator(auth *jwtgate.Authenticator) {
 // its WWW-Authenticate challenge ("" when it has none).
 func authenticate(ctx context.Context, auth *jwtgate.Authenticator, r rule, h http.Header, method, procedure string) (context.Context, *connect.Error, string) {
 	v := view{h: h, method: method, procedure: procedure}
-	if vals := h["Authorization"]; len(vals) == 1 && isDPoP(vals[0]) {
-		cerr, challenge := refuse(auth, &jwtgate.Error{Kind: jwtgate.ErrInvalidRequest, Cause: ErrDPoPNotSupported, Description: descDPoP})
-		return nil, cerr, bearerOnly(challenge)
-	}
 	t, err := auth.AuthenticateWith(ctx, v, r.policy)
 	if err == nil && len(r.scopes) > 0 {
 		err = auth.Authorize(ctx, v, t, r.scopes...)
@@ -135,27 +130,4 @@ func Code(httpStatus int) connect.Code {
 		return connect.CodeInternal
 	}
 	return connect.CodeUnknown
-}
-
-// isDPoP reports whether credentials use the DPoP scheme, in any case.
-func isDPoP(v string) bool {
-	v = strings.TrimLeft(v, " ")
-	if len(v) < 4 || !strings.EqualFold(v[:4], "dpop") {
-		return false
-	}
-	return len(v) == 4 || v[4] == ' '
-}
-
-// bearerOnly is a challenge without its DPoP part. The core answers the
-// DPoP refusal, which this package makes before calling it, with the
-// Authenticator's own challenges, the DPoP one among them when its
-// Config.DPoP allows DPoP; a call cannot carry DPoP, so the challenge names
-// Bearer only, as the core's answers to calls do (their Policy is
-// DPoPOff). No quoted value holds a '"', so the DPoP challenge starts at
-// the first `, DPoP realm="`.
-func bearerOnly(challenge string) string {
-	if i := strings.Index(challenge, `, DPoP realm="`); i >= 0 {
-		return challenge[:i]
-	}
-	return challenge
 }

@@ -229,7 +229,13 @@ func (a *Authenticator) AuthenticateWith(ctx context.Context, r extractors.Reque
 			return nil, a.fail(ctx, &at, newError(ErrMisconfigured, err, "The server is misconfigured"))
 		}
 	}
-	if at.mode != DPoPOff {
+	switch at.mode {
+	case DPoPOff:
+	case DPoPUnsupported:
+		if _, _, ok, _ := dpopRequest(r); ok {
+			return nil, a.fail(ctx, &at, newError(ErrInvalidRequest, ErrDPoPNotSupported, "DPoP is not supported here: send the access token with the Bearer scheme"))
+		}
+	default:
 		if token, proof, ok, err := dpopRequest(r); ok {
 			return a.authenticateDPoP(ctx, &at, r, token, proof, err)
 		}

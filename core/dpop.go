@@ -95,6 +95,13 @@ const (
 	DPoPAllowed
 	// DPoPRequired accepts DPoP-bound tokens with their proof only.
 	DPoPRequired
+	// DPoPUnsupported, in a Policy, is a transport that cannot carry a
+	// proof (an RPC: the grpc and connect interceptors use it): Bearer
+	// tokens only, as DPoPOff, with Bearer challenges only, and a credential
+	// of the DPoP scheme refused with 400 invalid_request
+	// (ErrDPoPNotSupported) rather than read as no token. It needs no
+	// Config.DPoP.
+	DPoPUnsupported
 )
 
 // ReplayStore remembers DPoP proofs, so that each is used once.
@@ -148,7 +155,7 @@ func (a *Authenticator) CheckPolicy(p Policy) error {
 	if (p.DPoP == DPoPAllowed || p.DPoP == DPoPRequired) && a.dpop == nil {
 		return errors.New("jwtgate: a route asks for DPoP, and Config.DPoP is not set")
 	}
-	if p.DPoP > DPoPRequired {
+	if p.DPoP > DPoPUnsupported {
 		return errors.New("jwtgate: Policy.DPoP is not a DPoPMode")
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -211,5 +212,42 @@ func TestProofNeedsPath(t *testing.T) {
 		require.ErrorIs(t, err, jwtgate.ErrMisconfigured, name)
 		assert.ErrorIs(t, err, jwtgate.ErrNoPath, name)
 		assert.Equal(t, http.StatusInternalServerError, a.Response(err).Status, name)
+	}
+}
+
+// TestDPoPUnsupported: a route over a transport that cannot carry a proof
+// (Policy DPoPUnsupported, the RPC interceptors') refuses a DPoP-scheme
+// credential itself, 400 invalid_request with a Bearer challenge only,
+// logged and observed like any refusal; Bearer tokens pass, a bound one is
+// refused as sent without its proof; it needs no Config.DPoP.
+func TestDPoPUnsupported(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	k := newProofKey(t)
+	bound := mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+k.jkt+`"}`))
+	unbound := mint(testSecret, goodHeader, claimsJSON(""))
+	p := jwtgate.Policy{DPoP: jwtgate.DPoPUnsupported}
+	var refused atomic.Int32 // the hook every refusal goes through, with its log record and Observer
+	onError := func(c *jwtgate.Config) { c.OnError = func(context.Context, error) { refused.Add(1) } }
+	for name, a := range map[string]*jwtgate.Authenticator{"DPoP allowed": dpopAuth(t, nil), "no DPoP": testAuth(t, onError)} {
+		before := refused.Load()
+		require.NoError(t, a.CheckPolicy(p), name)
+		_, err := a.AuthenticateWith(ctx, extractors.FromHTTP(dpopRequest("GET", "http://example.com/x", bound, k.standard(t, "GET", "http://example.com/x", testNow, bound))), p)
+		require.ErrorIs(t, err, jwtgate.ErrInvalidRequest, name)
+		require.ErrorIs(t, err, jwtgate.ErrDPoPNotSupported, name)
+		assert.Equal(t, "dpop_not_supported", jwtgate.Reason(err), name)
+		if name == "no DPoP" {
+			assert.Equal(t, before+1, refused.Load(), "the refusal is the core's, through OnError")
+		}
+		resp := a.Response(err)
+		assert.Equal(t, http.StatusBadRequest, resp.Status, name)
+		assert.Equal(t, `Bearer realm="jwtgate", error="invalid_request", error_description="DPoP is not supported here: send the access token with the Bearer scheme"`, resp.WWWAuthenticate, name)
+
+		tok, err := a.AuthenticateWith(ctx, bearer(unbound), p)
+		require.NoError(t, err, name)
+		assert.NotNil(t, tok)
+		_, err = a.AuthenticateWith(ctx, bearer(bound), p)
+		assert.ErrorIs(t, err, jwtgate.ErrTokenBound, name)
+		assert.Equal(t, `Bearer realm="jwtgate", error="invalid_token", error_description="The access token is bound to a key: present it with DPoP"`, a.Response(err).WWWAuthenticate, name)
 	}
 }

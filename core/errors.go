@@ -58,6 +58,10 @@ var (
 	ErrTokenNotBound = errors.New("jwtgate: DPoP token bound to no key")
 	// ErrDPoPRequired: the route takes DPoP-bound tokens only.
 	ErrDPoPRequired = errors.New("jwtgate: DPoP required")
+	// ErrDPoPNotSupported: a credential of the DPoP scheme where the
+	// transport cannot carry a proof (Policy DPoPUnsupported, an RPC);
+	// the cause of an ErrInvalidRequest.
+	ErrDPoPNotSupported = errors.New("jwtgate: the DPoP scheme is not supported here")
 )
 
 // Error is the error type of every failure. Kind is one of the kinds,

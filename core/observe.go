@@ -111,7 +111,7 @@ type Outcome struct {
 // "subject", "authorized_party", "missing_claim", "validation", "revoked",
 // "store_unavailable", "csrf", "insufficient_scope", "misconfigured",
 // "invalid_grant", "dpop_proof", "use_dpop_nonce", "dpop_bound",
-// "dpop_not_bound", "dpop_required"; "" for nil; "error" for an error not from jwtgate. New
+// "dpop_not_bound", "dpop_required", "dpop_not_supported"; "" for nil; "error" for an error not from jwtgate. New
 // reasons may be added; these do not change.
 //
 // Kept whole: a table from error kinds to names, read as one.
@@ -132,6 +132,8 @@ func Reason(err error) string {
 			return "multiple_methods"
 		case errors.Is(e.Cause, extractors.ErrRepeated):
 			return "repeated"
+		case errors.Is(e.Cause, ErrDPoPNotSupported):
+			return "dpop_not_supported"
 		}
 		return "malformed_request"
 	case ErrInsufficientScope:

@@ -2,7 +2,6 @@ package grpcjwt
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -23,10 +22,10 @@ import (
 // authorization metadata uses the DPoP scheme: a DPoP proof is bound to an
 // HTTP method and URL (RFC 9449 §4.2), which a gRPC call does not have, so
 // the interceptors take Bearer tokens only and say so rather than ignore the
-// credentials. The call is answered InvalidArgument.
-var ErrDPoPNotSupported = errors.New("grpcjwt: the DPoP scheme is not supported over gRPC")
-
-const descDPoP = "DPoP is not supported over gRPC: send the access token with the Bearer scheme"
+// credentials. The core refuses it (Policy DPoPUnsupported), logs and
+// observes it as any refusal; the call is answered InvalidArgument. It is
+// jwtgate.ErrDPoPNotSupported.
+var ErrDPoPNotSupported = jwtgate.ErrDPoPNotSupported
 
 // view is the core's request view (extractors.Request) over a call's
 // incoming metadata. It reads headers only: a call has no cookies, query,
@@ -80,9 +79,9 @@ func newRule(p MethodPolicy) (rule, error) {
 			return rule{}, err
 		}
 	}
-	// DPoPOff: a call carries no proof (see ErrDPoPNotSupported), so its
-	// challenge names Bearer only.
-	return rule{policy: jwtgate.Policy{CredentialsOptional: p.CredentialsOptional, DPoP: jwtgate.DPoPOff}, scopes: p.Scopes}, nil
+	// A call carries no proof: the core refuses the DPoP scheme (see
+	// ErrDPoPNotSupported) and names Bearer only in its challenges.
+	return rule{policy: jwtgate.Policy{CredentialsOptional: p.CredentialsOptional, DPoP: jwtgate.DPoPUnsupported}, scopes: p.Scopes}, nil
 }
 
 // checkAuthenticator panics unless auth can guard calls: not nil, and not
@@ -101,13 +100,6 @@ func checkAuthenticator(auth *jwtgate.Authenticator, fn string) {
 // the trailer that carries its challenge.
 func authenticate(ctx context.Context, auth *jwtgate.Authenticator, r rule, fullMethod string) (context.Context, metadata.MD, error) {
 	v := newView(ctx, fullMethod)
-	if len(v.auth) == 1 && isDPoP(v.auth[0]) {
-		md, serr := refuse(auth, &jwtgate.Error{Kind: jwtgate.ErrInvalidRequest, Cause: ErrDPoPNotSupported, Description: descDPoP})
-		if md != nil {
-			md["www-authenticate"][0] = bearerOnly(md["www-authenticate"][0])
-		}
-		return nil, md, serr
-	}
 	t, err := auth.AuthenticateWith(ctx, v, r.policy)
 	if err == nil && len(r.scopes) > 0 {
 		err = auth.Authorize(ctx, v, t, r.scopes...)
@@ -152,27 +144,4 @@ func Code(httpStatus int) codes.Code {
 		return codes.Internal
 	}
 	return codes.Unknown
-}
-
-// isDPoP reports whether credentials use the DPoP scheme, in any case.
-func isDPoP(v string) bool {
-	v = strings.TrimLeft(v, " ")
-	if len(v) < 4 || !strings.EqualFold(v[:4], "dpop") {
-		return false
-	}
-	return len(v) == 4 || v[4] == ' '
-}
-
-// bearerOnly is a challenge without its DPoP part. The core answers the
-// DPoP refusal, which this package makes before calling it, with the
-// Authenticator's own challenges, the DPoP one among them when its
-// Config.DPoP allows DPoP; a call cannot carry DPoP, so the challenge names
-// Bearer only, as the core's answers to calls do (their Policy is
-// DPoPOff). No quoted value holds a '"', so the DPoP challenge starts at
-// the first `, DPoP realm="`.
-func bearerOnly(challenge string) string {
-	if i := strings.Index(challenge, `, DPoP realm="`); i >= 0 {
-		return challenge[:i]
-	}
-	return challenge
 }
