@@ -73,14 +73,15 @@ func newRule(p ProcedurePolicy) (rule, error) {
 	return rule{policy: jwtgate.Policy{CredentialsOptional: p.CredentialsOptional, DPoP: jwtgate.DPoPUnsupported}, scopes: p.Scopes}, nil
 }
 
-// checkAuthenticator panics unless auth can guard calls: not nil, and not
-// requiring DPoP of every request, which the interceptor cannot check.
+// checkAuthenticator panics unless auth can guard calls: not nil, and able
+// to serve a call's policy (the core refuses one that requires DPoP, which
+// the interceptor cannot check).
 func checkAuthenticator(auth *jwtgate.Authenticator) {
 	if auth == nil {
 		panic("connectjwt: NewInterceptor: Config.Authenticator is nil")
 	}
-	if auth.DPoPMode() == jwtgate.DPoPRequired {
-		panic("connectjwt: NewInterceptor: the Authenticator requires DPoP, which the interceptor cannot check: put the net/http adapter in front of the handler, or give the interceptor an Authenticator of its own")
+	if err := auth.CheckPolicy(jwtgate.Policy{DPoP: jwtgate.DPoPUnsupported}); err != nil {
+		panic("connectjwt: NewInterceptor: " + err.Error() + ": put the net/http adapter in front of the handler, or give the interceptor an Authenticator of its own")
 	}
 }
 

@@ -158,6 +158,12 @@ func (a *Authenticator) CheckPolicy(p Policy) error {
 	if p.DPoP > DPoPUnsupported {
 		return errors.New("jwtgate: Policy.DPoP is not a DPoPMode")
 	}
+	if p.DPoP == DPoPUnsupported && a.dpop != nil && a.dpop.Mode == DPoPRequired {
+		// The route could take no token the Authenticator was set to take:
+		// turning its requirement into Bearer tokens is the application's
+		// call, with an Authenticator of its own, not a route's.
+		return errors.New("jwtgate: a route that cannot carry DPoP (DPoPUnsupported) on an Authenticator that requires DPoP")
+	}
 	return nil
 }
 

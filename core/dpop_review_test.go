@@ -227,6 +227,10 @@ func TestDPoPUnsupported(t *testing.T) {
 	bound := mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+k.jkt+`"}`))
 	unbound := mint(testSecret, goodHeader, claimsJSON(""))
 	p := jwtgate.Policy{DPoP: jwtgate.DPoPUnsupported}
+	required := dpopAuth(t, func(d *jwtgate.DPoP) { d.Mode = jwtgate.DPoPRequired })
+	require.Error(t, required.CheckPolicy(p), "a route cannot turn an Authenticator's required DPoP into Bearer")
+	_, err := required.AuthenticateWith(ctx, bearer(unbound), p)
+	require.ErrorIs(t, err, jwtgate.ErrMisconfigured, "nor pass a Bearer token through it")
 	var refused atomic.Int32 // the hook every refusal goes through, with its log record and Observer
 	onError := func(c *jwtgate.Config) { c.OnError = func(context.Context, error) { refused.Add(1) } }
 	for name, a := range map[string]*jwtgate.Authenticator{"DPoP allowed": dpopAuth(t, nil), "no DPoP": testAuth(t, onError)} {

@@ -84,14 +84,15 @@ func newRule(p MethodPolicy) (rule, error) {
 	return rule{policy: jwtgate.Policy{CredentialsOptional: p.CredentialsOptional, DPoP: jwtgate.DPoPUnsupported}, scopes: p.Scopes}, nil
 }
 
-// checkAuthenticator panics unless auth can guard calls: not nil, and not
-// requiring DPoP of every request, which no call can satisfy.
+// checkAuthenticator panics unless auth can guard calls: not nil, and able
+// to serve a call's policy (the core refuses one that requires DPoP, which
+// no call can carry).
 func checkAuthenticator(auth *jwtgate.Authenticator, fn string) {
 	if auth == nil {
 		panic("grpcjwt: " + fn + ": Config.Authenticator is nil")
 	}
-	if auth.DPoPMode() == jwtgate.DPoPRequired {
-		panic("grpcjwt: " + fn + ": the Authenticator requires DPoP, which a gRPC call cannot carry: give the interceptors an Authenticator of their own")
+	if err := auth.CheckPolicy(jwtgate.Policy{DPoP: jwtgate.DPoPUnsupported}); err != nil {
+		panic("grpcjwt: " + fn + ": " + err.Error() + ": give the interceptors an Authenticator of their own")
 	}
 }
 
