@@ -104,32 +104,15 @@ func publicKey(path, alg, kid string) (*jwtgate.Key, error) {
 	return k, nil
 }
 
-// thumbprint is k's RFC 7638 thumbprint: the SHA-256 of its required public
-// members in lexicographic order, as published.
+// thumbprint is k's RFC 7638 thumbprint, of its public JWK as published.
 func thumbprint(k *jwtgate.Key) (string, error) {
 	set, err := jwks.Marshal(k)
 	if err != nil {
 		return "", err
 	}
-	var doc struct {
-		Keys []struct {
-			Kty, Crv, X, Y, N, E string
-		}
-	}
+	var doc struct{ Keys []json.RawMessage }
 	if err := json.Unmarshal(set, &doc); err != nil || len(doc.Keys) != 1 {
 		return "", fmt.Errorf("reading the key's JWK: %v", err)
 	}
-	j := doc.Keys[0]
-	var canonical string
-	switch j.Kty {
-	case "EC":
-		canonical = `{"crv":"` + j.Crv + `","kty":"EC","x":"` + j.X + `","y":"` + j.Y + `"}`
-	case "RSA":
-		canonical = `{"e":"` + j.E + `","kty":"RSA","n":"` + j.N + `"}`
-	case "OKP":
-		canonical = `{"crv":"` + j.Crv + `","kty":"OKP","x":"` + j.X + `"}`
-	default:
-		return "", fmt.Errorf("a key of type %q has no thumbprint here", j.Kty)
-	}
-	return jwtgate.Thumbprint(canonical), nil
+	return jwkThumbprint(doc.Keys[0])
 }
