@@ -15,6 +15,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 )
 
@@ -66,7 +67,7 @@ func BenchmarkDPoP(b *testing.B) {
 					cfg := jwtgate.Config{
 						Keys: jwtgate.HMAC(secret, "HS256"), Issuer: []string{"https://issuer.example"}, Audience: []string{"api://svc"},
 						Now:  func() time.Time { return now },
-						DPoP: &jwtgate.DPoP{Replay: everNew{}},
+						DPoP: &dpop.Config{Replay: everNew{}},
 					}
 					if cache == "off" {
 						cfg.CacheSize = -1
@@ -119,7 +120,7 @@ func proofParts(b *testing.B, key *jwtgatetest.DPoPKey, proof string) (*ecdsa.Pu
 // never seen (every proof's case) with 100,000 entries in the window.
 func BenchmarkReplayStore(b *testing.B) {
 	now := time.Now()
-	s := jwtgate.NewMemoryReplayStore(func() time.Time { return now })
+	s := dpop.NewMemoryReplayStore(func() time.Time { return now })
 	ctx := context.Background()
 	for i := range 100_000 {
 		_, _ = s.Remember(ctx, "seed-"+strconv.Itoa(i), now, now.Add(time.Minute))

@@ -49,7 +49,7 @@ type ProcedurePolicy struct {
 // Config configures the interceptor. Only Authenticator is required.
 type Config struct {
 	// Authenticator verifies tokens; required. It must not require DPoP
-	// (Config.DPoP's Mode DPoPRequired): no call could pass.
+	// (Config.DPoP's Mode dpop.Required): no call could pass.
 	Authenticator *jwtgate.Authenticator
 	// Default is the policy of every procedure not in Procedures. Its zero
 	// value requires a valid token, with no scope, unless the

@@ -20,6 +20,7 @@ import (
 
 	connectjwt "github.com/jwtgate/jwtgate/connect"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 )
 
 var (
@@ -315,7 +316,7 @@ func TestSkip(t *testing.T) {
 func TestConfigPanics(t *testing.T) {
 	auth := newAuth(t, nil)
 	dpopOnly := newAuth(t, nil, func(c *jwtgate.Config) {
-		c.DPoP = &jwtgate.DPoP{Mode: jwtgate.DPoPRequired, Replay: jwtgate.NewMemoryReplayStore(c.Now)}
+		c.DPoP = &dpop.Config{Mode: dpop.Required, Replay: dpop.NewMemoryReplayStore(c.Now)}
 	})
 	for name, cfg := range map[string]connectjwt.Config{
 		"nil Authenticator":   {},
@@ -334,7 +335,7 @@ func TestConfigPanics(t *testing.T) {
 func TestDPoPAllowed(t *testing.T) {
 	obs := &outcomes{}
 	c := start(t, connectjwt.Config{Authenticator: newAuth(t, obs, func(c *jwtgate.Config) {
-		c.DPoP = &jwtgate.DPoP{Mode: jwtgate.DPoPAllowed, Replay: jwtgate.NewMemoryReplayStore(c.Now)}
+		c.DPoP = &dpop.Config{Mode: dpop.Allowed, Replay: dpop.NewMemoryReplayStore(c.Now)}
 	})})
 	who, err := c.call(t.Context(), "Bearer "+mint(t, "hana", ""))
 	require.NoError(t, err)

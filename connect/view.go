@@ -9,6 +9,7 @@ import (
 	"connectrpc.com/connect"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 )
 
 // This file is everything the package asks of jwtgate's core: the request
@@ -20,10 +21,10 @@ import (
 // ErrDPoPNotSupported is the cause of the refusal of a call whose
 // Authorization header uses the DPoP scheme: the interceptor takes Bearer
 // tokens only (see the package documentation) and says so rather than
-// ignore the credentials. The core refuses it (Policy DPoPUnsupported),
+// ignore the credentials. The core refuses it (Policy dpop.Unsupported),
 // logs and observes it as any refusal; the call is answered
-// CodeInvalidArgument. It is jwtgate.ErrDPoPNotSupported.
-var ErrDPoPNotSupported = jwtgate.ErrDPoPNotSupported
+// CodeInvalidArgument. It is dpop.ErrNotSupported.
+var ErrDPoPNotSupported = dpop.ErrNotSupported
 
 // view is the core's request view (extractors.Request) over a call's HTTP
 // request headers. It reads headers only, as the gRPC interceptors do: no
@@ -70,7 +71,7 @@ func newRule(p ProcedurePolicy) (rule, error) {
 	}
 	// The interceptor takes no proof: the core refuses the DPoP scheme (see
 	// ErrDPoPNotSupported) and names Bearer only in its challenges.
-	return rule{policy: jwtgate.Policy{CredentialsOptional: p.CredentialsOptional, DPoP: jwtgate.DPoPUnsupported}, scopes: p.Scopes}, nil
+	return rule{policy: jwtgate.Policy{CredentialsOptional: p.CredentialsOptional, DPoP: dpop.Unsupported}, scopes: p.Scopes}, nil
 }
 
 // checkAuthenticator panics unless auth can guard calls: not nil, and able
@@ -80,7 +81,7 @@ func checkAuthenticator(auth *jwtgate.Authenticator) {
 	if auth == nil {
 		panic("connectjwt: NewInterceptor: Config.Authenticator is nil")
 	}
-	if err := auth.CheckPolicy(jwtgate.Policy{DPoP: jwtgate.DPoPUnsupported}); err != nil {
+	if err := auth.CheckPolicy(jwtgate.Policy{DPoP: dpop.Unsupported}); err != nil {
 		panic("connectjwt: NewInterceptor: " + err.Error() + ": put the net/http adapter in front of the handler, or give the interceptor an Authenticator of its own")
 	}
 }

@@ -108,8 +108,8 @@ func (a *Authenticator) Authorize(ctx context.Context, r extractors.Request, t *
 		}
 		return err
 	default:
-		_, _, dpop, _ := dpopRequest(r)
-		if raw, _, xerr := a.extractor.Extract(r); raw == "" && xerr == nil && !dpop {
+		_, _, isDPoP, _ := dpopRequest(r)
+		if raw, _, xerr := a.extractor.Extract(r); raw == "" && xerr == nil && !isDPoP {
 			err = newError(ErrTokenMissing, nil, "")
 			break
 		}

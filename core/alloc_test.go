@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -69,7 +70,7 @@ func TestRefusalAllocations(t *testing.T) {
 		"bearer": func(c *jwtgate.Config) { c.CacheSize = -1 },
 		"dpop allowed": func(c *jwtgate.Config) {
 			c.CacheSize = -1
-			c.DPoP = &jwtgate.DPoP{Mode: jwtgate.DPoPAllowed, Replay: jwtgate.NewMemoryReplayStore(nil)}
+			c.DPoP = &dpop.Config{Mode: dpop.Allowed, Replay: dpop.NewMemoryReplayStore(nil)}
 		},
 	} {
 		a := testAuth(t, mod)
@@ -95,7 +96,7 @@ func TestRefusalAllocations(t *testing.T) {
 func TestDPoPAllocations(t *testing.T) {
 	ctx := context.Background()
 	k := newProofKey(t)
-	a := dpopAuth(t, func(d *jwtgate.DPoP) { d.Replay = alwaysNew{} })
+	a := dpopAuth(t, func(d *dpop.Config) { d.Replay = alwaysNew{} })
 	bound := mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+k.jkt+`"}`))
 	url := "http://example.com/api/me"
 	proofs := make([]string, 220)

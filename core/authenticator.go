@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/internal/ratelimit"
 	"github.com/jwtgate/jwtgate/extractors"
 )
@@ -42,8 +43,8 @@ type Authenticator struct {
 	onError      func(context.Context, error)
 	onSuccess    func(context.Context, *Token)
 	cookies      *Cookies
-	dpop         *DPoP  // nil: DPoP off
-	dpopAlgs     string // dpop.Algorithms for the DPoP challenge's algs
+	dpop         *dpop.Config // nil: DPoP off
+	dpopAlgs     string       // dpop.Algorithms for the DPoP challenge's algs
 	proofKeys    proofKeys
 	cache        *tokenCache
 	keyGen       KeyGeneration // nil for keys that never change
@@ -122,8 +123,8 @@ func (a *Authenticator) setParts(cfg Config) {
 		a.cookies = cfg.Cookies.withDefaults()
 	}
 	if cfg.DPoP != nil {
-		a.dpop, _ = cfg.DPoP.withDefaults() // checked by validate
-		if a.dpop.Mode == DPoPOff {
+		a.dpop, _ = dpopDefaults(cfg.DPoP) // checked by validate
+		if a.dpop.Mode == dpop.Off {
 			a.dpop = nil
 		} else {
 			a.dpopAlgs = strings.Join(a.dpop.Algorithms, " ")
@@ -190,11 +191,11 @@ func (a *Authenticator) Realm() string { return a.realm }
 // CredentialsOptional reports whether requests without a token pass.
 func (a *Authenticator) CredentialsOptional() bool { return a.optional }
 
-// DPoPMode reports which tokens the Authenticator takes, unless a route's
-// Policy says otherwise: DPoPOff (Bearer tokens only, Config.DPoP not set),
-// DPoPAllowed or DPoPRequired. The issuing package's Endpoints bind tokens
-// to the client's key when it is not DPoPOff.
-func (a *Authenticator) DPoPMode() DPoPMode { return a.mode(Policy{}) }
+// dpop.Mode reports which tokens the Authenticator takes, unless a route's
+// Policy says otherwise: dpop.Off (Bearer tokens only, Config.DPoP not set),
+// dpop.Allowed or dpop.Required. The issuing package's Endpoints bind tokens
+// to the client's key when it is not dpop.Off.
+func (a *Authenticator) DPoPMode() dpop.Mode { return a.mode(Policy{}) }
 
 // Authenticate finds the token in r and verifies it, and, when the token came
 // from a cookie, applies cookie mode's CSRF checks (see [Cookies]). It returns
@@ -225,15 +226,15 @@ func (a *Authenticator) AuthenticateWith(ctx context.Context, r extractors.Reque
 			a.badPolicy.Do(func() {
 				a.logger.LogAttrs(ctx, slog.LevelError, "jwtgate: a route's Policy cannot be served: "+err.Error())
 			})
-			at.mode = DPoPOff // the challenge must not name a DPoP this Authenticator cannot check
+			at.mode = dpop.Off // the challenge must not name a DPoP this Authenticator cannot check
 			return nil, a.fail(ctx, &at, newError(ErrMisconfigured, err, "The server is misconfigured"))
 		}
 	}
 	switch at.mode {
-	case DPoPOff:
-	case DPoPUnsupported:
+	case dpop.Off:
+	case dpop.Unsupported:
 		if _, _, ok, _ := dpopRequest(r); ok {
-			return nil, a.fail(ctx, &at, newError(ErrInvalidRequest, ErrDPoPNotSupported, "DPoP is not supported here: send the access token with the Bearer scheme"))
+			return nil, a.fail(ctx, &at, newError(ErrInvalidRequest, dpop.ErrNotSupported, "DPoP is not supported here: send the access token with the Bearer scheme"))
 		}
 	default:
 		if token, proof, ok, err := dpopRequest(r); ok {
@@ -248,7 +249,7 @@ func (a *Authenticator) AuthenticateWith(ctx context.Context, r extractors.Reque
 		source extractors.Source
 		err    error
 	)
-	if b, ok := r.(borrower); ok && a.cache != nil && at.mode != DPoPRequired {
+	if b, ok := r.(borrower); ok && a.cache != nil && at.mode != dpop.Required {
 		var t *Token
 		var done bool
 		if t, raw, source, done, err = a.authenticateCached(ctx, &at, b.Borrow()); done {
@@ -276,10 +277,10 @@ func (a *Authenticator) AuthenticateWith(ctx context.Context, r extractors.Reque
 		a.wiring.Do(func() { a.logger.LogAttrs(ctx, slog.LevelError, err.Error()) })
 		return nil, a.fail(ctx, &at, newError(ErrMisconfigured, err, "The server is misconfigured"))
 	}
-	if at.mode == DPoPRequired {
+	if at.mode == dpop.Required {
 		// Not even verified: no token but a DPoP-bound one, with its proof,
 		// passes here.
-		return nil, a.fail(ctx, &at, newError(ErrInvalidToken, ErrDPoPRequired, "The access token must be presented with DPoP"))
+		return nil, a.fail(ctx, &at, newError(ErrInvalidToken, dpop.ErrRequired, "The access token must be presented with DPoP"))
 	}
 	t, verr := a.verify(ctx, &at, raw, source)
 	if verr != nil {
@@ -303,7 +304,7 @@ var authorizationHeader = extractors.Source{Kind: extractors.InHeader, Name: "Au
 // boundAsBearer refuses a token bound to a key (cnf.jkt) that came without
 // a proof of the key (RFC 9449 §7.2): its holder may have stolen it.
 func boundAsBearer(t *Token) *Error {
-	e := newError(ErrInvalidToken, ErrTokenBound, "The access token is bound to a key: present it with DPoP")
+	e := newError(ErrInvalidToken, dpop.ErrTokenBound, "The access token is bound to a key: present it with DPoP")
 	e.facts = factsOf(t)
 	return e
 }
@@ -328,7 +329,7 @@ func (a *Authenticator) authenticateDPoP(ctx context.Context, at *attempt, r ext
 		return nil, a.fail(ctx, at, verr)
 	}
 	if t.JKT == "" {
-		e := newError(ErrInvalidToken, ErrTokenNotBound, "The access token is not bound to a key")
+		e := newError(ErrInvalidToken, dpop.ErrTokenNotBound, "The access token is not bound to a key")
 		e.facts = factsOf(t)
 		return nil, a.fail(ctx, at, e)
 	}
@@ -346,9 +347,9 @@ type attempt struct {
 	start  time.Time          // zero without an Observer: no clock is read
 	source extractors.Source
 	cached bool
-	lookup bool     // the cache was asked
-	mode   DPoPMode // the route's
-	dpop   bool     // the request used the DPoP scheme
+	lookup bool      // the cache was asked
+	mode   dpop.Mode // the route's
+	dpop   bool      // the request used the DPoP scheme
 }
 
 // borrower is implemented by the Request view of an adapter over a framework
@@ -412,7 +413,7 @@ func (a *Authenticator) checkCSRF(r extractors.Request, family string) *Error {
 // Authenticate does, including revocation and hooks, except cookie mode's
 // CSRF checks, which need the request.
 //
-// A token bound to a key (cnf.jkt, DPoP) is refused with ErrTokenBound, in
+// A token bound to a key (cnf.jkt, DPoP) is refused with dpop.ErrTokenBound, in
 // every DPoP mode: its proof is made for one HTTP request (method, URL,
 // time), which Verify does not have, and a bound token accepted without its
 // proof is a stolen token's way in (RFC 9449 §7.2). Present such a token
@@ -426,8 +427,8 @@ func (a *Authenticator) Verify(ctx context.Context, raw string) (*Token, error) 
 // the request the token came with (CheckDPoPProof): jkt is the thumbprint
 // that check returned, "" when the request had no proof. The token's
 // cnf.jkt must be jkt: a token bound to another key, or to a key while jkt
-// is "", is refused with ErrTokenBound; a token bound to no key while jkt
-// is set, with ErrTokenNotBound (a client gets tokens of the kind it asked
+// is "", is refused with dpop.ErrTokenBound; a token bound to no key while jkt
+// is set, with dpop.ErrTokenNotBound (a client gets tokens of the kind it asked
 // for, RFC 9449 §5). Never pass a jkt that no proof of this request showed.
 func (a *Authenticator) VerifyBound(ctx context.Context, raw, jkt string) (*Token, error) {
 	return a.verifyRaw(ctx, raw, jkt)
@@ -448,7 +449,7 @@ func (a *Authenticator) verifyRaw(ctx context.Context, raw, jkt string) (*Token,
 	switch {
 	case t.JKT == jkt:
 	case t.JKT == "":
-		e := newError(ErrInvalidToken, ErrTokenNotBound, "The token is not bound to a key")
+		e := newError(ErrInvalidToken, dpop.ErrTokenNotBound, "The token is not bound to a key")
 		e.facts = factsOf(t)
 		return nil, a.fail(ctx, &at, e)
 	default:

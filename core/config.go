@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -140,7 +141,7 @@ type Config struct {
 	// key, presented with a proof of that key on every request (see DPoP).
 	// Default none: a token bound to a key is refused, since nothing could
 	// check its proof.
-	DPoP *DPoP
+	DPoP *dpop.Config
 
 	// Revoker is asked, for every verified token, whether it was revoked.
 	// Default none.
@@ -248,7 +249,7 @@ func (c *Config) validate() error {
 		}
 	}
 	if c.DPoP != nil {
-		if _, err := c.DPoP.withDefaults(); err != nil {
+		if _, err := dpopDefaults(c.DPoP); err != nil {
 			errs = append(errs, err)
 		}
 	}

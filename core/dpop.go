@@ -6,7 +6,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
-	"crypto/hmac"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
@@ -21,120 +20,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/internal/keycheck"
 	"github.com/jwtgate/jwtgate/core/internal/parse"
 	"github.com/jwtgate/jwtgate/extractors"
-)
-
-// DPoP (RFC 9449) binds an access token to a key its client holds: the
-// token carries the key's thumbprint (cnf.jkt), and each request carries a
-// proof — a JWT signed with that key, for this method and URL, now, once —
-// so a stolen token is useless without the private key. Set Config.DPoP to
-// accept such tokens:
-//
-//	auth, err := jwtgate.New(jwtgate.Config{
-//		// …
-//		DPoP: &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(nil)},
-//	})
-//
-// A request presents a bound token as "Authorization: DPoP <token>" with its
-// proof in one DPoP header. jwtgate checks the proof as RFC 9449 §4.3 lists:
-// typ dpop+jwt; an asymmetric alg of Algorithms; a public key in its jwk
-// header (never private members); the signature; htm the request's method;
-// htu the request's URL without query and fragment (normalized as RFC 3986
-// §6.2.2 and §6.2.3 say; behind a proxy, PublicURL's origin); iat within
-// Window; a jti never seen within Window (Replay); the nonce when Nonces is
-// set; ath the hash of the access token; and the token's cnf.jkt equal to
-// the proof key's RFC 7638 thumbprint. A token bound to a key and sent as
-// Bearer is refused; with DPoPRequired, so is any Bearer token.
-//
-// Failures are answered as RFC 9449 §7.1 says: 401 with
-// WWW-Authenticate: DPoP algs="…", error="invalid_dpop_proof" (or
-// use_dpop_nonce, with a DPoP-Nonce header), and a Bearer challenge beside
-// it while Bearer tokens are accepted.
-type DPoP struct {
-	// Mode is DPoPAllowed (the default: DPoP and Bearer tokens), or
-	// DPoPRequired (DPoP only), or DPoPOff (as a nil DPoP). A route may ask
-	// for another mode (Policy).
-	Mode DPoPMode
-	// Algorithms lists the algorithms a proof may be signed with; asymmetric
-	// ones only. Default: every asymmetric algorithm jwtgate supports.
-	Algorithms []string
-	// Window is how far a proof's iat may be from now, either way, and how
-	// long its jti is remembered. Default 60 s.
-	Window time.Duration
-	// Replay remembers the proofs seen, so that each is used once; required.
-	// NewMemoryReplayStore for one instance; the Redis store shares it
-	// between instances. A Replay that cannot answer refuses the request
-	// with 503, as the revocation store does.
-	Replay ReplayStore
-	// Nonces, when set, makes every proof carry a nonce this server issued
-	// (RFC 9449 §9): a proof without a current one is answered 401
-	// use_dpop_nonce with a fresh nonce in the DPoP-Nonce header, and every
-	// accepted DPoP request gets the current nonce there too. NewNonces
-	// makes a rotating, stateless source.
-	Nonces NonceSource
-	// PublicURL is the origin — scheme://host[:port] — clients reach this
-	// service at, for a service behind a proxy: htu is compared with it and
-	// the request's path. Default: http:// (https:// when the adapter knows
-	// the request came over TLS) and the request's Host.
-	PublicURL string
-}
-
-// DPoPMode says which kind of token a route takes.
-type DPoPMode uint8
-
-const (
-	// DPoPInherit, in a Policy, is the Authenticator's mode.
-	DPoPInherit DPoPMode = iota
-	// DPoPOff accepts Bearer tokens only; a DPoP header is ignored and a
-	// token bound to a key is refused.
-	DPoPOff
-	// DPoPAllowed accepts DPoP-bound tokens with their proof, and Bearer
-	// tokens that are not bound.
-	DPoPAllowed
-	// DPoPRequired accepts DPoP-bound tokens with their proof only.
-	DPoPRequired
-	// DPoPUnsupported, in a Policy, is a transport that cannot carry a
-	// proof (an RPC: the grpc and connect interceptors use it): Bearer
-	// tokens only, as DPoPOff, with Bearer challenges only, and a credential
-	// of the DPoP scheme refused with 400 invalid_request
-	// (ErrDPoPNotSupported) rather than read as no token. It needs no
-	// Config.DPoP.
-	DPoPUnsupported
-)
-
-// ReplayStore remembers DPoP proofs, so that each is used once.
-// Implementations must be safe for concurrent use; the Redis store is one.
-type ReplayStore interface {
-	// Remember records id until until (inclusive: the verifier still takes
-	// a proof at that instant), and reports whether it was new: false when
-	// id was recorded already (a replay). Atomic: of two calls with one id,
-	// one only is told it was new. issued is the proof's iat, for a store
-	// that must tell proofs made before it lost its records (the Redis
-	// store); until is issued plus the Window. id is the key's thumbprint
-	// and the proof's jti, which the client chose: any length, any bytes.
-	Remember(ctx context.Context, id string, issued, until time.Time) (new bool, err error)
-}
-
-// NonceSource issues the nonces DPoP proofs must carry (RFC 9449 §9).
-type NonceSource interface {
-	// Nonce returns the current nonce.
-	Nonce() string
-	// Valid reports whether nonce is one the source still accepts.
-	Valid(nonce string) bool
-}
-
-// Errors of DPoP, as kinds of *Error.
-var (
-	// ErrInvalidDPoPProof: the DPoP proof is missing, repeated, malformed,
-	// forged, for another request, stale, replayed, or for another key.
-	// Answered 401 with error="invalid_dpop_proof" in the DPoP challenge (a
-	// token endpoint answers 400).
-	ErrInvalidDPoPProof = errors.New("jwtgate: invalid DPoP proof")
-	// ErrUseDPoPNonce: the proof lacks the nonce the server requires.
-	// Answered 401 with error="use_dpop_nonce" and a DPoP-Nonce header.
-	ErrUseDPoPNonce = errors.New("jwtgate: DPoP nonce required")
 )
 
 // Policy is what one route asks of a request beyond its Authenticator's
@@ -144,25 +33,25 @@ type Policy struct {
 	// CredentialsOptional lets a request without any token through on this
 	// route, as Config.CredentialsOptional does on all of them.
 	CredentialsOptional bool
-	// DPoP is this route's mode; DPoPInherit (the zero value) takes the
-	// Authenticator's. A mode other than DPoPOff needs Config.DPoP.
-	DPoP DPoPMode
+	// DPoP is this route's mode; dpop.Inherit (the zero value) takes the
+	// Authenticator's. A mode other than dpop.Off needs Config.DPoP.
+	DPoP dpop.Mode
 }
 
 // CheckPolicy reports whether a's configuration can serve p: a route that
 // asks for DPoP needs Config.DPoP. Adapters call it when a route is built.
 func (a *Authenticator) CheckPolicy(p Policy) error {
-	if (p.DPoP == DPoPAllowed || p.DPoP == DPoPRequired) && a.dpop == nil {
+	if (p.DPoP == dpop.Allowed || p.DPoP == dpop.Required) && a.dpop == nil {
 		return errors.New("jwtgate: a route asks for DPoP, and Config.DPoP is not set")
 	}
-	if p.DPoP > DPoPUnsupported {
-		return errors.New("jwtgate: Policy.DPoP is not a DPoPMode")
+	if p.DPoP > dpop.Unsupported {
+		return errors.New("jwtgate: Policy.DPoP is not a dpop.Mode")
 	}
-	if p.DPoP == DPoPUnsupported && a.dpop != nil && a.dpop.Mode == DPoPRequired {
+	if p.DPoP == dpop.Unsupported && a.dpop != nil && a.dpop.Mode == dpop.Required {
 		// The route could take no token the Authenticator was set to take:
 		// turning its requirement into Bearer tokens is the application's
 		// call, with an Authenticator of its own, not a route's.
-		return errors.New("jwtgate: a route that cannot carry DPoP (DPoPUnsupported) on an Authenticator that requires DPoP")
+		return errors.New("jwtgate: a route that cannot carry DPoP (dpop.Unsupported) on an Authenticator that requires DPoP")
 	}
 	return nil
 }
@@ -177,12 +66,12 @@ func (a *Authenticator) DPoPNonce() string {
 	return a.dpop.Nonces.Nonce()
 }
 
-func (a *Authenticator) mode(p Policy) DPoPMode {
+func (a *Authenticator) mode(p Policy) dpop.Mode {
 	switch {
-	case p.DPoP != DPoPInherit:
+	case p.DPoP != dpop.Inherit:
 		return p.DPoP
 	case a.dpop == nil:
-		return DPoPOff
+		return dpop.Off
 	}
 	return a.dpop.Mode
 }
@@ -191,15 +80,15 @@ func (a *Authenticator) mode(p Policy) DPoPMode {
 //
 // Kept whole: one default and one check per field, in the order DPoP
 // documents them.
-func (d *DPoP) withDefaults() (*DPoP, error) {
+func dpopDefaults(d *dpop.Config) (*dpop.Config, error) {
 	c := *d
 	var errs []error
 	add := func(msg string) { errs = append(errs, errors.New("jwtgate: DPoP: "+msg)) }
-	if c.Mode == DPoPInherit {
-		c.Mode = DPoPAllowed
+	if c.Mode == dpop.Inherit {
+		c.Mode = dpop.Allowed
 	}
-	if c.Mode > DPoPRequired {
-		add("Mode is not a DPoPMode")
+	if c.Mode > dpop.Required {
+		add("Mode is not a dpop.Mode")
 	}
 	if c.Algorithms == nil {
 		c.Algorithms = []string{"ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512", "EdDSA", "Ed25519"}
@@ -216,8 +105,8 @@ func (d *DPoP) withDefaults() (*DPoP, error) {
 	if c.Window < 0 || c.Window > MaxLeeway {
 		add("Window must be between 0 and " + MaxLeeway.String())
 	}
-	if c.Mode != DPoPOff && (c.Replay == nil || isNil(c.Replay)) {
-		add("Replay is required: NewMemoryReplayStore for one instance, a shared store for several")
+	if c.Mode != dpop.Off && (c.Replay == nil || isNil(c.Replay)) {
+		add("Replay is required: dpop.NewMemoryReplayStore for one instance, a shared store for several")
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
@@ -284,9 +173,9 @@ const maxProofRSABits = 4096
 
 var errProofRSASize = errors.New("jwtgate: dpop: the proof's RSA key is larger than 4096 bits")
 
-// proofError is an *Error of kind ErrInvalidDPoPProof.
+// proofError is an *Error of kind dpop.ErrInvalidProof.
 func proofError(cause error) *Error {
-	e := newError(ErrInvalidDPoPProof, cause, "The DPoP proof is invalid")
+	e := newError(dpop.ErrInvalidProof, cause, "The DPoP proof is invalid")
 	e.dpop = true
 	return e
 }
@@ -297,7 +186,7 @@ func proofError(cause error) *Error {
 // token endpoint should rather call the two apart, and Use the proof only
 // once the request's credentials are known good, so that wrong passwords
 // with fresh proofs do not fill the replay store. Errors are *Error of kind
-// ErrInvalidDPoPProof, ErrUseDPoPNonce, ErrMisconfigured (a request view
+// dpop.ErrInvalidProof, dpop.ErrUseNonce, ErrMisconfigured (a request view
 // that gives no path) or ErrUnavailable (the replay store could not
 // answer). It needs Config.DPoP.
 func (a *Authenticator) CheckDPoPProof(ctx context.Context, r extractors.Request, accessToken, boundTo string) (thumbprint string, err error) {
@@ -317,7 +206,7 @@ func (a *Authenticator) CheckDPoPProof(ctx context.Context, r extractors.Request
 // package's login and refresh) calls it with accessToken "" and boundTo ""
 // (or the thumbprint a refresh token is bound to), checks the credentials
 // or the refresh token, and only then calls Use. Errors are *Error of kind
-// ErrInvalidDPoPProof, ErrUseDPoPNonce or ErrMisconfigured. It needs
+// dpop.ErrInvalidProof, dpop.ErrUseNonce or ErrMisconfigured. It needs
 // Config.DPoP.
 func (a *Authenticator) ReadDPoPProof(r extractors.Request, accessToken, boundTo string) (*DPoPProof, error) {
 	if a.dpop == nil {
@@ -347,7 +236,7 @@ type DPoPProof struct {
 func (p *DPoPProof) Thumbprint() string { return p.jkt }
 
 // Use records the proof in the replay store, so that it is accepted once:
-// an *Error of kind ErrInvalidDPoPProof when it was used before, or
+// an *Error of kind dpop.ErrInvalidProof when it was used before, or
 // ErrUnavailable when the store could not answer.
 func (p *DPoPProof) Use(ctx context.Context) error {
 	if e := p.a.useProof(ctx, p); e != nil {
@@ -417,7 +306,7 @@ func (a *Authenticator) readProof(r extractors.Request, proof, accessToken, boun
 		return nil, proofError(errors.New("jwtgate: dpop: the proof's key is not the one the token is bound to"))
 	}
 	if d.Nonces != nil && (c.nonce == "" || !d.Nonces.Valid(c.nonce)) {
-		e := newError(ErrUseDPoPNonce, errors.New("jwtgate: dpop: no current nonce"), "The resource server requires a nonce in the DPoP proof")
+		e := newError(dpop.ErrUseNonce, errors.New("jwtgate: dpop: no current nonce"), "The resource server requires a nonce in the DPoP proof")
 		e.dpop, e.nonce = true, d.Nonces.Nonce()
 		return nil, e
 	}
@@ -583,7 +472,7 @@ func publicJWK(jwk, alg string) (key any, thumbprint string, err error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return key, Thumbprint(canonical), nil
+	return key, dpop.Thumbprint(canonical), nil
 }
 
 // jwkFields are the public members of a proof's jwk, as sent.
@@ -723,13 +612,6 @@ func okpJWK(f jwkFields, alg string) (any, error) {
 		return nil, errors.Join(ErrUnknownKey, err)
 	}
 	return ed25519.PublicKey(x), nil
-}
-
-// Thumbprint is the base64url SHA-256 of a JWK's canonical JSON (RFC 7638
-// §3): what cnf.jkt holds.
-func Thumbprint(canonicalJWK string) string {
-	h := sha256.Sum256([]byte(canonicalJWK))
-	return base64.RawURLEncoding.EncodeToString(h[:])
 }
 
 // sameURL reports whether htu names the request's URL, query and fragment
@@ -932,91 +814,4 @@ func removeDotSegments(p string) string {
 		r = "/" + r
 	}
 	return r
-}
-
-// MemoryReplayStore is a ReplayStore for one instance: a map, swept of the
-// entries past their until at most once a minute (by a Remember), so its
-// size is bounded by the proofs of the last window and minute.
-type MemoryReplayStore struct {
-	mu        sync.Mutex
-	now       func() time.Time
-	seen      map[string]time.Time
-	lastSweep time.Time
-}
-
-// NewMemoryReplayStore returns an empty ReplayStore. now is its clock; nil
-// means time.Now.
-func NewMemoryReplayStore(now func() time.Time) *MemoryReplayStore {
-	if now == nil {
-		now = time.Now
-	}
-	return &MemoryReplayStore{now: now, seen: map[string]time.Time{}}
-}
-
-// Remember implements ReplayStore.
-func (s *MemoryReplayStore) Remember(_ context.Context, id string, _, until time.Time) (bool, error) {
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if now.Sub(s.lastSweep) > time.Minute {
-		s.lastSweep = now
-		for k, u := range s.seen {
-			if now.After(u) {
-				delete(s.seen, k)
-			}
-		}
-	}
-	// Until is inclusive: at that very instant the verifier still takes the
-	// proof, so it must still be a replay.
-	if u, ok := s.seen[id]; ok && !now.After(u) {
-		return false, nil
-	}
-	s.seen[strings.Clone(id)] = until
-	return true, nil
-}
-
-// Nonces is a NonceSource that needs no storage and agrees between
-// instances that share its key: the nonce of a period is an HMAC of the
-// period's number, and the current and the previous period's nonces are
-// valid, so a nonce lives between one and two periods.
-type Nonces struct {
-	key    []byte
-	period time.Duration
-	now    func() time.Time
-}
-
-// NewNonces returns rotating nonces: key is at least 32 random bytes, the
-// same on every instance; period is how often the nonce changes (at least a
-// second); now is the clock (nil: time.Now).
-func NewNonces(key []byte, period time.Duration, now func() time.Time) (*Nonces, error) {
-	if len(key) < 32 {
-		return nil, errors.New("jwtgate: NewNonces: the key must be at least 32 random bytes")
-	}
-	if period < time.Second {
-		return nil, errors.New("jwtgate: NewNonces: the period must be at least a second")
-	}
-	if now == nil {
-		now = time.Now
-	}
-	return &Nonces{key: slices.Clone(key), period: period, now: now}, nil
-}
-
-func (n *Nonces) at(epoch int64) string {
-	m := hmac.New(sha256.New, n.key)
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(epoch))
-	m.Write([]byte("jwtgate dpop nonce v1\x00"))
-	m.Write(b[:])
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
-}
-
-func (n *Nonces) epoch() int64 { return n.now().UnixNano() / int64(n.period) }
-
-// Nonce implements NonceSource.
-func (n *Nonces) Nonce() string { return n.at(n.epoch()) }
-
-// Valid implements NonceSource.
-func (n *Nonces) Valid(nonce string) bool {
-	e := n.epoch()
-	return hmac.Equal([]byte(nonce), []byte(n.at(e))) || hmac.Equal([]byte(nonce), []byte(n.at(e-1)))
 }

@@ -14,10 +14,11 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
-// dpopBenchReplay is a ReplayStore that answers "new" every time, so that
+// dpopBenchReplay is a dpop.ReplayStore that answers "new" every time, so that
 // one proof can be sent on every iteration: the benchmark measures the
 // proof's check, not the replay store's (BenchmarkReplayStore has that).
 type dpopBenchReplay struct{}
@@ -57,7 +58,7 @@ func dpopBenchModulus(b *testing.B, bits int) []byte {
 // proof, the most expensive one accepted.
 func BenchmarkDPoPProof(b *testing.B) {
 	const url = "http://example.com/api/me"
-	a := testAuth(b, func(c *jwtgate.Config) { c.DPoP = &jwtgate.DPoP{Replay: dpopBenchReplay{}} })
+	a := testAuth(b, func(c *jwtgate.Config) { c.DPoP = &dpop.Config{Replay: dpopBenchReplay{}} })
 	token := func(jkt string) string { return mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+jkt+`"}`)) }
 	// rsaJWK is the canonical JWK of modulus n, e = 65537, and its thumbprint.
 	rsaJWK := func(n []byte) (jwk, jkt string) {
@@ -128,7 +129,7 @@ func BenchmarkDPoPProof(b *testing.B) {
 			r := extractors.FromHTTP(dpopRequest("GET", url, c.token, c.proof))
 			ctx := context.Background()
 			check := func(err error) {
-				if c.ok && err != nil || !c.ok && !errors.Is(err, jwtgate.ErrInvalidDPoPProof) {
+				if c.ok && err != nil || !c.ok && !errors.Is(err, dpop.ErrInvalidProof) {
 					b.Fatalf("%s: %v", c.name, err)
 				}
 			}

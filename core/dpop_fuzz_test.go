@@ -27,6 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -36,7 +37,7 @@ import (
 // that every mutation reaches past the signature, and sends the proof with a
 // token bound to the key (GET http://example.com/api/me) through
 // Authenticate, on a fixed clock with a fresh replay store. Whatever comes
-// in: no panic, and a refusal is a 401 of kind ErrInvalidDPoPProof. What is
+// in: no panic, and a refusal is a 401 of kind dpop.ErrInvalidProof. What is
 // accepted is read again with encoding/json, and must mean what the check
 // took it to mean: both objects decode, no object in either holds two names
 // equal under case folding (encoding/json would keep the last, or match
@@ -94,7 +95,7 @@ func FuzzDPoPProof(f *testing.F) {
 		r.Header.Set("DPoP", proof)
 		a := testAuth(t, func(c *jwtgate.Config) {
 			c.CacheSize = -1
-			c.DPoP = &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(func() time.Time { return testNow })}
+			c.DPoP = &dpop.Config{Replay: dpop.NewMemoryReplayStore(func() time.Time { return testNow })}
 			if shape&4 != 0 {
 				c.DPoP.PublicURL = "http://example.com"
 			}
@@ -105,7 +106,7 @@ func FuzzDPoPProof(f *testing.F) {
 			if tok != nil {
 				t.Fatal("a token returned with an error")
 			}
-			if !errors.Is(err, jwtgate.ErrInvalidDPoPProof) {
+			if !errors.Is(err, dpop.ErrInvalidProof) {
 				t.Fatalf("refused, not as an invalid proof: %v\nheader %s\nclaims %s", err, header, claims)
 			}
 			if s := a.Response(err).Status; s != http.StatusUnauthorized {

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/internal/keycheck"
 	"github.com/jwtgate/jwtgate/extractors"
 )
@@ -66,7 +67,7 @@ func TestProofCheapChecksFirst(t *testing.T) {
 	tamper := func(p string) string { return p[:len(p)-2] + "AA" }
 
 	_, err := a.Authenticate(ctx, extractors.FromHTTP(dpopRequest("GET", url, bound, tamper(k.standard(t, "POST", url, testNow, bound)))))
-	require.ErrorIs(t, err, jwtgate.ErrInvalidDPoPProof)
+	require.ErrorIs(t, err, dpop.ErrInvalidProof)
 	assert.ErrorContains(t, err, "htm is not", "htm is checked before the signature")
 	_, err = a.Authenticate(ctx, extractors.FromHTTP(dpopRequest("GET", url, bound, tamper(k.standard(t, "GET", url+"/other", testNow, bound)))))
 	assert.ErrorContains(t, err, "htu is not", "htu is checked before the signature")
@@ -87,7 +88,7 @@ func TestProofCheapChecksFirst(t *testing.T) {
 	fake = b64([]byte(header)) + "." + b64([]byte(proofClaims("GET", url, testNow, bound))) + "." + b64(n)
 	_, err = a.Authenticate(ctx, extractors.FromHTTP(dpopRequest("GET", url, bound, fake)))
 	assert.ErrorIs(t, err, jwtgate.ErrProofRSASize, "a hostile key for this request is refused by its size")
-	assert.ErrorIs(t, err, jwtgate.ErrInvalidDPoPProof)
+	assert.ErrorIs(t, err, dpop.ErrInvalidProof)
 }
 
 // TestProofRSAKeys: a proof's RSA key is 2048 to 4096 bits, with n and e
@@ -136,7 +137,7 @@ func TestProofSmallOrderEd25519(t *testing.T) {
 		header := `{"typ":"dpop+jwt","alg":"EdDSA","jwk":` + jwk + `}`
 		p := b64([]byte(header)) + "." + b64([]byte(proofClaims("GET", url, testNow, bound))) + "." + b64(forged)
 		_, err := a.Authenticate(ctx, extractors.FromHTTP(dpopRequest("GET", url, bound, p)))
-		assert.ErrorIs(t, err, jwtgate.ErrInvalidDPoPProof, name)
+		assert.ErrorIs(t, err, dpop.ErrInvalidProof, name)
 		assert.ErrorIs(t, err, jwtgate.ErrUnknownKey, name)
 	}
 }
@@ -184,7 +185,7 @@ func TestProofEscapedPath(t *testing.T) {
 		if c.ok {
 			assert.NoError(t, err, "%s at %s", c.htu, c.request)
 		} else {
-			assert.ErrorIs(t, err, jwtgate.ErrInvalidDPoPProof, "%s at %s", c.htu, c.request)
+			assert.ErrorIs(t, err, dpop.ErrInvalidProof, "%s at %s", c.htu, c.request)
 		}
 	}
 }
@@ -216,7 +217,7 @@ func TestProofNeedsPath(t *testing.T) {
 }
 
 // TestDPoPUnsupported: a route over a transport that cannot carry a proof
-// (Policy DPoPUnsupported, the RPC interceptors') refuses a DPoP-scheme
+// (Policy dpop.Unsupported, the RPC interceptors') refuses a DPoP-scheme
 // credential itself, 400 invalid_request with a Bearer challenge only,
 // logged and observed like any refusal; Bearer tokens pass, a bound one is
 // refused as sent without its proof; it needs no Config.DPoP.
@@ -226,8 +227,8 @@ func TestDPoPUnsupported(t *testing.T) {
 	k := newProofKey(t)
 	bound := mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+k.jkt+`"}`))
 	unbound := mint(testSecret, goodHeader, claimsJSON(""))
-	p := jwtgate.Policy{DPoP: jwtgate.DPoPUnsupported}
-	required := dpopAuth(t, func(d *jwtgate.DPoP) { d.Mode = jwtgate.DPoPRequired })
+	p := jwtgate.Policy{DPoP: dpop.Unsupported}
+	required := dpopAuth(t, func(d *dpop.Config) { d.Mode = dpop.Required })
 	require.Error(t, required.CheckPolicy(p), "a route cannot turn an Authenticator's required DPoP into Bearer")
 	_, err := required.AuthenticateWith(ctx, bearer(unbound), p)
 	require.ErrorIs(t, err, jwtgate.ErrMisconfigured, "nor pass a Bearer token through it")
@@ -238,7 +239,7 @@ func TestDPoPUnsupported(t *testing.T) {
 		require.NoError(t, a.CheckPolicy(p), name)
 		_, err := a.AuthenticateWith(ctx, extractors.FromHTTP(dpopRequest("GET", "http://example.com/x", bound, k.standard(t, "GET", "http://example.com/x", testNow, bound))), p)
 		require.ErrorIs(t, err, jwtgate.ErrInvalidRequest, name)
-		require.ErrorIs(t, err, jwtgate.ErrDPoPNotSupported, name)
+		require.ErrorIs(t, err, dpop.ErrNotSupported, name)
 		assert.Equal(t, "dpop_not_supported", jwtgate.Reason(err), name)
 		if name == "no DPoP" {
 			assert.Equal(t, before+1, refused.Load(), "the refusal is the core's, through OnError")
@@ -251,7 +252,7 @@ func TestDPoPUnsupported(t *testing.T) {
 		require.NoError(t, err, name)
 		assert.NotNil(t, tok)
 		_, err = a.AuthenticateWith(ctx, bearer(bound), p)
-		assert.ErrorIs(t, err, jwtgate.ErrTokenBound, name)
+		assert.ErrorIs(t, err, dpop.ErrTokenBound, name)
 		assert.Equal(t, `Bearer realm="jwtgate", error="invalid_token", error_description="The access token is bound to a key: present it with DPoP"`, a.Response(err).WWWAuthenticate, name)
 	}
 }

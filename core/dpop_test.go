@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/jwtgate/jwtgate/extractors"
 )
@@ -79,8 +80,8 @@ func (k *proofKey) standard(t testing.TB, method, url string, iat time.Time, acc
 	return k.proof(t, `{"typ":"dpop+jwt","alg":"ES256","jwk":`+k.jwk+`}`, claims+"}")
 }
 
-func dpopAuth(t testing.TB, modify func(*jwtgate.DPoP)) *jwtgate.Authenticator {
-	d := &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(func() time.Time { return testNow })}
+func dpopAuth(t testing.TB, modify func(*dpop.Config)) *jwtgate.Authenticator {
+	d := &dpop.Config{Replay: dpop.NewMemoryReplayStore(func() time.Time { return testNow })}
 	if modify != nil {
 		modify(d)
 	}
@@ -103,7 +104,7 @@ func TestRFC9449Proof(t *testing.T) {
 	at := time.Unix(rfc9449ProofIat, 0)
 	a := testAuth(t, func(c *jwtgate.Config) {
 		c.Now = func() time.Time { return at }
-		c.DPoP = &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(func() time.Time { return at })}
+		c.DPoP = &dpop.Config{Replay: dpop.NewMemoryReplayStore(func() time.Time { return at })}
 	})
 	r := httptest.NewRequest(http.MethodPost, "https://server.example.com/token", nil)
 	r.Header.Set("DPoP", rfc9449Proof)
@@ -111,12 +112,12 @@ func TestRFC9449Proof(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, rfc9449JKT, jkt)
 	_, err = a.CheckDPoPProof(context.Background(), extractors.FromHTTP(r), "", "")
-	assert.ErrorIs(t, err, jwtgate.ErrInvalidDPoPProof, "replayed")
+	assert.ErrorIs(t, err, dpop.ErrInvalidProof, "replayed")
 
 	r2 := httptest.NewRequest(http.MethodPost, "https://server.example.com/other", nil)
 	r2.Header.Set("DPoP", rfc9449Proof)
 	_, err = a.CheckDPoPProof(context.Background(), extractors.FromHTTP(r2), "", "")
-	assert.ErrorIs(t, err, jwtgate.ErrInvalidDPoPProof, "another URL")
+	assert.ErrorIs(t, err, dpop.ErrInvalidProof, "another URL")
 }
 
 // TestDPoPRequests: a bound token with a proof of its key is accepted; each
@@ -137,24 +138,24 @@ func TestDPoPRequests(t *testing.T) {
 	}{
 		{"valid", dpopRequest("GET", url, bound, good()), nil, ""},
 		{"htu with a query and another case", dpopRequest("GET", url+"?q=1", bound, k.standard(t, "GET", "HTTP://EXAMPLE.COM:80/api/me?x=2#f", testNow, bound)), nil, ""},
-		{"no proof", dpopRequest("GET", url, bound, ""), jwtgate.ErrInvalidDPoPProof, "dpop_proof"},
-		{"another method", dpopRequest("POST", url, bound, good()), jwtgate.ErrInvalidDPoPProof, "dpop_proof"},
-		{"another URL", dpopRequest("GET", "http://example.com/api/admin", bound, good()), jwtgate.ErrInvalidDPoPProof, "dpop_proof"},
-		{"another key", dpopRequest("GET", url, bound, other.standard(t, "GET", url, testNow, bound)), jwtgate.ErrInvalidDPoPProof, "dpop_proof"},
-		{"wrong ath", dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow, unbound)), jwtgate.ErrInvalidDPoPProof, "dpop_proof"},
-		{"no ath", dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow, "")), jwtgate.ErrInvalidDPoPProof, "dpop_proof"},
-		{"iat too old", dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow.Add(-61*time.Second), bound)), jwtgate.ErrInvalidDPoPProof, "dpop_proof"},
-		{"iat ahead", dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow.Add(61*time.Second), bound)), jwtgate.ErrInvalidDPoPProof, "dpop_proof"},
-		{"typ JWT", dpopRequest("GET", url, bound, k.proof(t, `{"typ":"JWT","alg":"ES256","jwk":`+k.jwk+`}`, `{"jti":"1","htm":"GET","htu":"`+url+`","iat":1795867200}`)), jwtgate.ErrInvalidDPoPProof, "dpop_proof"},
-		{"private jwk", dpopRequest("GET", url, bound, k.proof(t, `{"typ":"dpop+jwt","alg":"ES256","jwk":`+strings.Replace(k.jwk, `"kty":"EC"`, `"kty":"EC","d":"AAAA"`, 1)+`}`, `{"jti":"1","htm":"GET","htu":"`+url+`","iat":1795867200}`)), jwtgate.ErrInvalidDPoPProof, "dpop_proof"},
-		{"forged signature", dpopRequest("GET", url, bound, good()[:len(good())-4]+"AAAA"), jwtgate.ErrInvalidDPoPProof, "dpop_proof"},
+		{"no proof", dpopRequest("GET", url, bound, ""), dpop.ErrInvalidProof, "dpop_proof"},
+		{"another method", dpopRequest("POST", url, bound, good()), dpop.ErrInvalidProof, "dpop_proof"},
+		{"another URL", dpopRequest("GET", "http://example.com/api/admin", bound, good()), dpop.ErrInvalidProof, "dpop_proof"},
+		{"another key", dpopRequest("GET", url, bound, other.standard(t, "GET", url, testNow, bound)), dpop.ErrInvalidProof, "dpop_proof"},
+		{"wrong ath", dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow, unbound)), dpop.ErrInvalidProof, "dpop_proof"},
+		{"no ath", dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow, "")), dpop.ErrInvalidProof, "dpop_proof"},
+		{"iat too old", dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow.Add(-61*time.Second), bound)), dpop.ErrInvalidProof, "dpop_proof"},
+		{"iat ahead", dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow.Add(61*time.Second), bound)), dpop.ErrInvalidProof, "dpop_proof"},
+		{"typ JWT", dpopRequest("GET", url, bound, k.proof(t, `{"typ":"JWT","alg":"ES256","jwk":`+k.jwk+`}`, `{"jti":"1","htm":"GET","htu":"`+url+`","iat":1795867200}`)), dpop.ErrInvalidProof, "dpop_proof"},
+		{"private jwk", dpopRequest("GET", url, bound, k.proof(t, `{"typ":"dpop+jwt","alg":"ES256","jwk":`+strings.Replace(k.jwk, `"kty":"EC"`, `"kty":"EC","d":"AAAA"`, 1)+`}`, `{"jti":"1","htm":"GET","htu":"`+url+`","iat":1795867200}`)), dpop.ErrInvalidProof, "dpop_proof"},
+		{"forged signature", dpopRequest("GET", url, bound, good()[:len(good())-4]+"AAAA"), dpop.ErrInvalidProof, "dpop_proof"},
 		{"a bound token as Bearer", bearerRequest(bound), jwtgate.ErrInvalidToken, "dpop_bound"},
 		{"an unbound token with DPoP", dpopRequest("GET", url, unbound, k.standard(t, "GET", url, testNow, unbound)), jwtgate.ErrInvalidToken, "dpop_not_bound"},
 		{"two proofs", func() *http.Request {
 			r := dpopRequest("GET", url, bound, good())
 			r.Header.Add("DPoP", good())
 			return r
-		}(), jwtgate.ErrInvalidDPoPProof, "dpop_proof"},
+		}(), dpop.ErrInvalidProof, "dpop_proof"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := dpopAuth(t, nil)
@@ -199,7 +200,7 @@ func TestDPoPReplay(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, 1, accepted, "one of eight concurrent uses of one proof")
 
-	down := dpopAuth(t, func(d *jwtgate.DPoP) { d.Replay = failingReplay{} })
+	down := dpopAuth(t, func(d *dpop.Config) { d.Replay = failingReplay{} })
 	_, err := down.Authenticate(ctx, extractors.FromHTTP(dpopRequest("GET", "http://example.com/x", bound, k.standard(t, "GET", "http://example.com/x", testNow, bound))))
 	assert.ErrorIs(t, err, jwtgate.ErrUnavailable)
 	assert.Equal(t, http.StatusServiceUnavailable, down.Response(err).Status)
@@ -218,8 +219,8 @@ func TestDPoPModesAndChallenges(t *testing.T) {
 	ctx := context.Background()
 	k := newProofKey(t)
 	unbound := mint(testSecret, goodHeader, claimsJSON(""))
-	allowed := dpopAuth(t, func(d *jwtgate.DPoP) { d.Algorithms = []string{"ES256"} })
-	required := dpopAuth(t, func(d *jwtgate.DPoP) { d.Algorithms = []string{"ES256"}; d.Mode = jwtgate.DPoPRequired })
+	allowed := dpopAuth(t, func(d *dpop.Config) { d.Algorithms = []string{"ES256"} })
+	required := dpopAuth(t, func(d *dpop.Config) { d.Algorithms = []string{"ES256"}; d.Mode = dpop.Required })
 
 	_, err := allowed.Authenticate(ctx, extractors.FromHTTP(httptest.NewRequest("GET", "/", nil)))
 	assert.Equal(t, `Bearer realm="jwtgate", DPoP realm="jwtgate", algs="ES256"`, allowed.Response(err).WWWAuthenticate, "no token, both accepted")
@@ -230,7 +231,7 @@ func TestDPoPModesAndChallenges(t *testing.T) {
 	_, err = required.Authenticate(ctx, extractors.FromHTTP(httptest.NewRequest("GET", "/", nil)))
 	assert.Equal(t, `DPoP realm="jwtgate", algs="ES256"`, required.Response(err).WWWAuthenticate, "no token, DPoP only")
 	_, err = required.Authenticate(ctx, bearer(unbound))
-	assert.ErrorIs(t, err, jwtgate.ErrDPoPRequired)
+	assert.ErrorIs(t, err, dpop.ErrRequired)
 	assert.Equal(t, `DPoP realm="jwtgate", algs="ES256", error="invalid_token", error_description="The access token must be presented with DPoP"`, required.Response(err).WWWAuthenticate)
 
 	bound := mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+k.jkt+`"}`))
@@ -238,18 +239,18 @@ func TestDPoPModesAndChallenges(t *testing.T) {
 	assert.Equal(t, `Bearer realm="jwtgate", DPoP realm="jwtgate", algs="ES256", error="invalid_dpop_proof", error_description="The DPoP proof is invalid"`, allowed.Response(err).WWWAuthenticate)
 
 	// A route asks for what its Authenticator does not: per-route modes.
-	tok, err = required.AuthenticateWith(ctx, bearer(unbound), jwtgate.Policy{DPoP: jwtgate.DPoPAllowed})
+	tok, err = required.AuthenticateWith(ctx, bearer(unbound), jwtgate.Policy{DPoP: dpop.Allowed})
 	require.NoError(t, err)
 	assert.NotNil(t, tok)
-	_, err = allowed.AuthenticateWith(ctx, bearer(unbound), jwtgate.Policy{DPoP: jwtgate.DPoPRequired})
-	assert.ErrorIs(t, err, jwtgate.ErrDPoPRequired)
+	_, err = allowed.AuthenticateWith(ctx, bearer(unbound), jwtgate.Policy{DPoP: dpop.Required})
+	assert.ErrorIs(t, err, dpop.ErrRequired)
 	plain := testAuth(t, nil)
-	assert.Error(t, plain.CheckPolicy(jwtgate.Policy{DPoP: jwtgate.DPoPRequired}), "DPoP on a route of an Authenticator without it")
+	assert.Error(t, plain.CheckPolicy(jwtgate.Policy{DPoP: dpop.Required}), "DPoP on a route of an Authenticator without it")
 	tok, err = plain.AuthenticateWith(ctx, extractors.FromHTTP(httptest.NewRequest("GET", "/", nil)), jwtgate.Policy{CredentialsOptional: true})
 	require.NoError(t, err, "optional credentials on one route")
 	assert.Nil(t, tok)
 	_, err = plain.Authenticate(ctx, bearer(bound))
-	assert.ErrorIs(t, err, jwtgate.ErrTokenBound, "DPoP off: a bound token is still refused")
+	assert.ErrorIs(t, err, dpop.ErrTokenBound, "DPoP off: a bound token is still refused")
 }
 
 // TestDPoPNonces: with Nonces, a proof without the current nonce is
@@ -259,14 +260,14 @@ func TestDPoPNonces(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clock := testNow
-	nonces, err := jwtgate.NewNonces(testSecret, time.Minute, func() time.Time { return clock })
+	nonces, err := dpop.NewNonces(testSecret, time.Minute, func() time.Time { return clock })
 	require.NoError(t, err)
-	a := dpopAuth(t, func(d *jwtgate.DPoP) { d.Nonces = nonces })
+	a := dpopAuth(t, func(d *dpop.Config) { d.Nonces = nonces })
 	k := newProofKey(t)
 	bound := mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+k.jkt+`"}`))
 	url := "http://example.com/x"
 	_, err = a.Authenticate(ctx, extractors.FromHTTP(dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow, bound))))
-	require.ErrorIs(t, err, jwtgate.ErrUseDPoPNonce)
+	require.ErrorIs(t, err, dpop.ErrUseNonce)
 	res := a.Response(err)
 	assert.Equal(t, http.StatusUnauthorized, res.Status)
 	assert.Equal(t, "use_dpop_nonce", res.Code)
@@ -283,19 +284,19 @@ func TestDPoPNonces(t *testing.T) {
 
 	clock = clock.Add(2 * time.Minute) // two periods later: stale
 	_, err = a.Authenticate(ctx, extractors.FromHTTP(dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow, bound, `"nonce":"`+res.DPoPNonce+`"`))))
-	assert.ErrorIs(t, err, jwtgate.ErrUseDPoPNonce)
+	assert.ErrorIs(t, err, dpop.ErrUseNonce)
 }
 
 // TestDPoPConfig: every mistake at once.
 func TestDPoPConfig(t *testing.T) {
 	t.Parallel()
 	_, err := jwtgate.New(jwtgate.Config{Keys: jwtgate.HMAC(testSecret, "HS256"), SkipIssuerCheck: true, SkipAudienceCheck: true,
-		DPoP: &jwtgate.DPoP{Algorithms: []string{"HS256", "none"}, Window: time.Hour, PublicURL: "https://api.example.com/v1"}})
+		DPoP: &dpop.Config{Algorithms: []string{"HS256", "none"}, Window: time.Hour, PublicURL: "https://api.example.com/v1"}})
 	require.Error(t, err)
 	for _, want := range []string{`"HS256" is not an asymmetric`, `"none" is not an asymmetric`, "Window must be", "Replay is required", "is not an origin"} {
 		assert.Contains(t, err.Error(), want)
 	}
-	_, err = jwtgate.NewNonces([]byte("short"), time.Minute, nil)
+	_, err = dpop.NewNonces([]byte("short"), time.Minute, nil)
 	assert.Error(t, err)
 }
 
@@ -317,13 +318,13 @@ func TestPolicyMisconfigured(t *testing.T) {
 	a := testAuth(t, func(c *jwtgate.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
 	})
-	for _, p := range []jwtgate.Policy{{DPoP: jwtgate.DPoPAllowed}, {DPoP: jwtgate.DPoPRequired}, {DPoP: 9}} {
+	for _, p := range []jwtgate.Policy{{DPoP: dpop.Allowed}, {DPoP: dpop.Required}, {DPoP: 9}} {
 		assert.Error(t, a.CheckPolicy(p), "%+v", p)
 	}
-	assert.NoError(t, a.CheckPolicy(jwtgate.Policy{DPoP: jwtgate.DPoPOff, CredentialsOptional: true}))
+	assert.NoError(t, a.CheckPolicy(jwtgate.Policy{DPoP: dpop.Off, CredentialsOptional: true}))
 	tok := mint(testSecret, goodHeader, claimsJSON(""))
 	for range 3 {
-		_, err := a.AuthenticateWith(context.Background(), extractors.FromHTTP(bearerRequest(tok)), jwtgate.Policy{DPoP: jwtgate.DPoPRequired})
+		_, err := a.AuthenticateWith(context.Background(), extractors.FromHTTP(bearerRequest(tok)), jwtgate.Policy{DPoP: dpop.Required})
 		require.ErrorIs(t, err, jwtgate.ErrMisconfigured)
 		res := a.Response(err)
 		assert.Equal(t, http.StatusInternalServerError, res.Status)
@@ -331,7 +332,7 @@ func TestPolicyMisconfigured(t *testing.T) {
 	}
 	assert.Equal(t, 1, strings.Count(logs.String(), "level=ERROR"), "logged once: %s", logs.String())
 	assert.Contains(t, logs.String(), "Config.DPoP is not set")
-	assert.Equal(t, jwtgate.DPoPOff, a.DPoPMode())
+	assert.Equal(t, dpop.Off, a.DPoPMode())
 	assert.Empty(t, a.DPoPNonce())
 }
 
@@ -346,7 +347,7 @@ func TestAuthorizeDPoPWiring(t *testing.T) {
 	url := "http://example.com/api/me"
 	err := a.Authorize(context.Background(), extractors.FromHTTP(dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow, bound))), nil, "read")
 	require.ErrorIs(t, err, jwtgate.ErrMisconfigured)
-	assert.Equal(t, jwtgate.DPoPAllowed, a.DPoPMode())
+	assert.Equal(t, dpop.Allowed, a.DPoPMode())
 }
 
 // syncWriter is an io.Writer safe for the logger's concurrent use.
@@ -365,8 +366,8 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 // contract (jwtgatetest.RunReplayStore), its until inclusive.
 func TestMemoryReplayStoreSuite(t *testing.T) {
 	t.Parallel()
-	jwtgatetest.RunReplayStore(t, func(_ *testing.T, now func() time.Time) jwtgate.ReplayStore {
-		return jwtgate.NewMemoryReplayStore(now)
+	jwtgatetest.RunReplayStore(t, func(_ *testing.T, now func() time.Time) dpop.ReplayStore {
+		return dpop.NewMemoryReplayStore(now)
 	})
 }
 
@@ -382,7 +383,7 @@ func TestProofAtTheWindowsEdge(t *testing.T) {
 	_, err := a.Authenticate(context.Background(), extractors.FromHTTP(dpopRequest("GET", url, bound, p)))
 	require.NoError(t, err, "at the edge of the window")
 	_, err = a.Authenticate(context.Background(), extractors.FromHTTP(dpopRequest("GET", url, bound, p)))
-	require.ErrorIs(t, err, jwtgate.ErrInvalidDPoPProof, "the same proof again, at the same instant")
+	require.ErrorIs(t, err, dpop.ErrInvalidProof, "the same proof again, at the same instant")
 }
 
 // storeCalls is an Observer that keeps the ops of StoreCall.
@@ -406,7 +407,7 @@ func TestReplayStoreObserved(t *testing.T) {
 	obs := &storeCalls{}
 	a := testAuth(t, func(c *jwtgate.Config) {
 		c.Observer = obs
-		c.DPoP = &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(func() time.Time { return testNow })}
+		c.DPoP = &dpop.Config{Replay: dpop.NewMemoryReplayStore(func() time.Time { return testNow })}
 	})
 	bound := mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+k.jkt+`"}`))
 	url := "http://example.com/api/me"
@@ -427,24 +428,24 @@ func TestVerifyRefusesBoundTokens(t *testing.T) {
 	unbound := mint(testSecret, goodHeader, claimsJSON(""))
 	auths := map[string]*jwtgate.Authenticator{
 		"DPoP allowed":  dpopAuth(t, nil),
-		"DPoP required": dpopAuth(t, func(d *jwtgate.DPoP) { d.Mode = jwtgate.DPoPRequired }),
+		"DPoP required": dpopAuth(t, func(d *dpop.Config) { d.Mode = dpop.Required }),
 		"no DPoP":       testAuth(t, nil),
 		"no cache":      testAuth(t, func(c *jwtgate.Config) { c.CacheSize = -1 }),
 	}
 	for name, a := range auths {
 		for range 2 { // the second time from the cache, where there is one
 			_, err := a.Verify(ctx, bound)
-			require.ErrorIs(t, err, jwtgate.ErrTokenBound, name)
+			require.ErrorIs(t, err, dpop.ErrTokenBound, name)
 			assert.Equal(t, http.StatusUnauthorized, a.Response(err).Status, name)
 			_, err = a.VerifyBound(ctx, bound, "")
-			require.ErrorIs(t, err, jwtgate.ErrTokenBound, name)
+			require.ErrorIs(t, err, dpop.ErrTokenBound, name)
 			_, err = a.VerifyBound(ctx, bound, strings.Repeat("A", 43))
-			require.ErrorIs(t, err, jwtgate.ErrTokenBound, name+": another key")
+			require.ErrorIs(t, err, dpop.ErrTokenBound, name+": another key")
 			tok, err := a.VerifyBound(ctx, bound, k.jkt)
 			require.NoError(t, err, name)
 			assert.Equal(t, k.jkt, tok.JKT, name)
 			_, err = a.VerifyBound(ctx, unbound, k.jkt)
-			require.ErrorIs(t, err, jwtgate.ErrTokenNotBound, name+": a proof for a token bound to nothing")
+			require.ErrorIs(t, err, dpop.ErrTokenNotBound, name+": a proof for a token bound to nothing")
 			_, err = a.Verify(ctx, unbound)
 			require.NoError(t, err, name)
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/jwtgate/jwtgate/core/dpop"
 )
 
 // The kinds of failure. Every error returned by [Authenticator.Authenticate]
@@ -50,18 +52,6 @@ var (
 	// ErrAuthorizedParty: the token's azp (or client_id) is not one of
 	// Config.AuthorizedParties.
 	ErrAuthorizedParty = errors.New("jwtgate: token issued to another client")
-	// ErrTokenBound: a token bound to a key (cnf.jkt) came as a bearer
-	// token, without a DPoP proof of its key.
-	ErrTokenBound = errors.New("jwtgate: token bound to a key, sent without its proof")
-	// ErrTokenNotBound: a token came with the DPoP scheme, but is bound to
-	// no key.
-	ErrTokenNotBound = errors.New("jwtgate: DPoP token bound to no key")
-	// ErrDPoPRequired: the route takes DPoP-bound tokens only.
-	ErrDPoPRequired = errors.New("jwtgate: DPoP required")
-	// ErrDPoPNotSupported: a credential of the DPoP scheme where the
-	// transport cannot carry a proof (Policy DPoPUnsupported, an RPC);
-	// the cause of an ErrInvalidRequest.
-	ErrDPoPNotSupported = errors.New("jwtgate: the DPoP scheme is not supported here")
 )
 
 // Error is the error type of every failure. Kind is one of the kinds,
@@ -74,10 +64,10 @@ type Error struct {
 	// Scopes are the scopes the route requires, for insufficient_scope.
 	Scopes []string
 
-	facts facts    // what was read of the token, for the log
-	mode  DPoPMode // the route's, for the challenges
-	dpop  bool     // the request used the DPoP scheme
-	nonce string   // for use_dpop_nonce: the nonce to use
+	facts facts     // what was read of the token, for the log
+	mode  dpop.Mode // the route's, for the challenges
+	dpop  bool      // the request used the DPoP scheme
+	nonce string    // for use_dpop_nonce: the nonce to use
 }
 
 func (e *Error) Error() string {
@@ -191,9 +181,9 @@ func (a *Authenticator) Response(err error) Response {
 		r := a.challengeResponse(e, http.StatusUnauthorized, "invalid_token", desc, "")
 		r.Code = "invalid_grant"
 		return r
-	case ErrInvalidDPoPProof:
+	case dpop.ErrInvalidProof:
 		return a.challengeResponse(e, http.StatusUnauthorized, "invalid_dpop_proof", desc, "")
-	case ErrUseDPoPNonce:
+	case dpop.ErrUseNonce:
 		r := a.challengeResponse(e, http.StatusUnauthorized, "use_dpop_nonce", desc, "")
 		r.DPoPNonce = e.nonce
 		return r
@@ -227,7 +217,7 @@ func (a *Authenticator) challengeResponse(e *Error, status int, code, desc, scop
 // error, when there is one, in the challenge of the scheme the request used.
 func (a *Authenticator) challengeFor(e *Error, code, desc, scope string) string {
 	mode := e.mode
-	if mode == DPoPInherit {
+	if mode == dpop.Inherit {
 		mode = a.mode(Policy{})
 	}
 	var b strings.Builder
@@ -250,14 +240,14 @@ func (a *Authenticator) challengeFor(e *Error, code, desc, scope string) string 
 			b.WriteByte('"')
 		}
 	}
-	if mode != DPoPRequired {
+	if mode != dpop.Required {
 		b.WriteString(a.challenge)
 		if !e.dpop {
 			params()
 		}
 	}
-	if mode == DPoPAllowed || mode == DPoPRequired {
-		if mode == DPoPAllowed {
+	if mode == dpop.Allowed || mode == dpop.Required {
+		if mode == dpop.Allowed {
 			b.WriteString(", ")
 		}
 		b.WriteString(`DPoP realm="`)
@@ -265,7 +255,7 @@ func (a *Authenticator) challengeFor(e *Error, code, desc, scope string) string 
 		b.WriteString(`", algs="`)
 		b.WriteString(a.dpopAlgs)
 		b.WriteByte('"')
-		if e.dpop || mode == DPoPRequired {
+		if e.dpop || mode == dpop.Required {
 			params()
 		}
 	}

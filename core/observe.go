@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -132,7 +133,7 @@ func Reason(err error) string {
 			return "multiple_methods"
 		case errors.Is(e.Cause, extractors.ErrRepeated):
 			return "repeated"
-		case errors.Is(e.Cause, ErrDPoPNotSupported):
+		case errors.Is(e.Cause, dpop.ErrNotSupported):
 			return "dpop_not_supported"
 		}
 		return "malformed_request"
@@ -146,9 +147,9 @@ func Reason(err error) string {
 		return "misconfigured"
 	case ErrInvalidGrant:
 		return "invalid_grant"
-	case ErrInvalidDPoPProof:
+	case dpop.ErrInvalidProof:
 		return "dpop_proof"
-	case ErrUseDPoPNonce:
+	case dpop.ErrUseNonce:
 		return "use_dpop_nonce"
 	}
 	c := e.Cause
@@ -166,9 +167,9 @@ var tokenReasons = []struct {
 	reason string
 }{
 	{ErrTokenTooLarge, "too_large"},
-	{ErrTokenBound, "dpop_bound"},
-	{ErrTokenNotBound, "dpop_not_bound"},
-	{ErrDPoPRequired, "dpop_required"},
+	{dpop.ErrTokenBound, "dpop_bound"},
+	{dpop.ErrTokenNotBound, "dpop_not_bound"},
+	{dpop.ErrRequired, "dpop_required"},
 	{ErrTokenRevoked, "revoked"},
 	{ErrValidationFailed, "validation"},
 	{ErrTypeNotAllowed, "type"},

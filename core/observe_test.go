@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -100,7 +101,7 @@ func TestOutcomeDPoP(t *testing.T) {
 	obs := &outcomes{}
 	a := testAuth(t, func(c *jwtgate.Config) {
 		c.Observer = obs
-		c.DPoP = &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(func() time.Time { return testNow })}
+		c.DPoP = &dpop.Config{Replay: dpop.NewMemoryReplayStore(func() time.Time { return testNow })}
 	})
 	bound := mint(testSecret, goodHeader, claimsJSON(`"cnf":{"jkt":"`+k.jkt+`"}`))
 	url := "http://example.com/api/me"

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	echojwt "github.com/jwtgate/jwtgate/echo"
 )
@@ -64,18 +65,18 @@ func TestPolicyCheckedAtBuild(t *testing.T) {
 	t.Parallel()
 	auth := newAuth(t, nil) // no Config.DPoP
 	const noDPoP = "jwtgate: a route asks for DPoP, and Config.DPoP is not set"
-	for _, mode := range []jwtgate.DPoPMode{jwtgate.DPoPAllowed, jwtgate.DPoPRequired} {
+	for _, mode := range []dpop.Mode{dpop.Allowed, dpop.Required} {
 		cfg := echojwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: mode}}
 		assert.PanicsWithValue(t, "echojwt: New: "+noDPoP, func() { echojwt.New(cfg) })
 		mw, err := cfg.ToMiddleware()
 		assert.Nil(t, mw)
 		assert.EqualError(t, err, "echojwt: ToMiddleware: "+noDPoP)
 	}
-	assert.PanicsWithValue(t, "echojwt: New: jwtgate: Policy.DPoP is not a DPoPMode", func() {
+	assert.PanicsWithValue(t, "echojwt: New: jwtgate: Policy.DPoP is not a dpop.Mode", func() {
 		echojwt.New(echojwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: 9}})
 	})
 	assert.NotPanics(t, func() {
-		echojwt.New(echojwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: jwtgate.DPoPOff, CredentialsOptional: true}})
+		echojwt.New(echojwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: dpop.Off, CredentialsOptional: true}})
 	})
 }
 
@@ -87,7 +88,7 @@ func dpopAuth(t *testing.T) *jwtgate.Authenticator {
 	t.Helper()
 	return newAuth(t, func(c *jwtgate.Config) {
 		c.Now = func() time.Time { return dpopNow }
-		c.DPoP = &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(func() time.Time { return dpopNow })}
+		c.DPoP = &dpop.Config{Replay: dpop.NewMemoryReplayStore(func() time.Time { return dpopNow })}
 	})
 }
 
@@ -104,7 +105,7 @@ func boundToken(t *testing.T, jkt string) string {
 	return s
 }
 
-// TestPolicyDPoP: one Authenticator serves a Bearer route (DPoPOff) and a
+// TestPolicyDPoP: one Authenticator serves a Bearer route (dpop.Off) and a
 // route that requires DPoP; the adapter's view gives the core the method,
 // host, scheme and path a proof's htm and htu are compared with, an escaped
 // path included.
@@ -114,8 +115,8 @@ func TestPolicyDPoP(t *testing.T) {
 	key := jwtgatetest.NewDPoPKey("ES256")
 	bound, bearer := boundToken(t, key.JKT()), boundToken(t, "")
 	e := echo.New()
-	e.GET("/bearer", whoami, echojwt.New(echojwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: jwtgate.DPoPOff}}))
-	e.POST("/dpop/:name", whoami, echojwt.New(echojwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: jwtgate.DPoPRequired}}))
+	e.GET("/bearer", whoami, echojwt.New(echojwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: dpop.Off}}))
+	e.POST("/dpop/:name", whoami, echojwt.New(echojwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: dpop.Required}}))
 
 	send := func(method, target, scheme, tok, proof string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, target, nil)

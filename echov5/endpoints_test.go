@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	echojwt "github.com/jwtgate/jwtgate/echov5"
@@ -55,7 +56,7 @@ func TestEndpointsDPoP(t *testing.T) {
 	issuer, err := issuing.New(issuing.Config{Key: key, Issuer: "https://issuer.example", Audience: []string{"api"}, Store: issuing.NewMemoryStore(clock), Now: clock})
 	require.NoError(t, err)
 	auth, err := jwtgate.New(jwtgate.Config{Keys: key, Issuer: []string{"https://issuer.example"}, Audience: []string{"api"}, Now: clock,
-		DPoP: &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(clock)}})
+		DPoP: &dpop.Config{Replay: dpop.NewMemoryReplayStore(clock)}})
 	require.NoError(t, err)
 	e := &issuing.Endpoints{Issuer: issuer, Authenticator: auth,
 		CheckCredentials: func(context.Context, issuing.LoginRequest) (issuing.Grant, error) {
@@ -79,7 +80,7 @@ func TestEndpointsDPoP(t *testing.T) {
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &pair))
 	assert.Equal(t, "DPoP", pair.TokenType)
 	_, err = auth.Verify(context.Background(), pair.AccessToken)
-	require.ErrorIs(t, err, jwtgate.ErrTokenBound, "a bound token outside its request")
+	require.ErrorIs(t, err, dpop.ErrTokenBound, "a bound token outside its request")
 	bound, err := auth.VerifyBound(context.Background(), pair.AccessToken, client.JKT())
 	require.NoError(t, err)
 	assert.Equal(t, client.JKT(), bound.JKT)

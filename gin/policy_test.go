@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	ginjwt "github.com/jwtgate/jwtgate/gin"
 )
@@ -64,15 +65,15 @@ func TestPolicyCheckedAtBuild(t *testing.T) {
 	t.Parallel()
 	auth := newAuth(t, nil) // no Config.DPoP
 	const noDPoP = "jwtgate: a route asks for DPoP, and Config.DPoP is not set"
-	for _, mode := range []jwtgate.DPoPMode{jwtgate.DPoPAllowed, jwtgate.DPoPRequired} {
+	for _, mode := range []dpop.Mode{dpop.Allowed, dpop.Required} {
 		cfg := ginjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: mode}}
 		assert.PanicsWithValue(t, "ginjwt: New: "+noDPoP, func() { ginjwt.New(cfg) })
 	}
-	assert.PanicsWithValue(t, "ginjwt: New: jwtgate: Policy.DPoP is not a DPoPMode", func() {
+	assert.PanicsWithValue(t, "ginjwt: New: jwtgate: Policy.DPoP is not a dpop.Mode", func() {
 		ginjwt.New(ginjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: 9}})
 	})
 	assert.NotPanics(t, func() {
-		ginjwt.New(ginjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: jwtgate.DPoPOff, CredentialsOptional: true}})
+		ginjwt.New(ginjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: dpop.Off, CredentialsOptional: true}})
 	})
 }
 
@@ -84,7 +85,7 @@ func dpopAuth(t *testing.T) *jwtgate.Authenticator {
 	t.Helper()
 	return newAuth(t, func(c *jwtgate.Config) {
 		c.Now = func() time.Time { return dpopNow }
-		c.DPoP = &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(func() time.Time { return dpopNow })}
+		c.DPoP = &dpop.Config{Replay: dpop.NewMemoryReplayStore(func() time.Time { return dpopNow })}
 	})
 }
 
@@ -101,7 +102,7 @@ func boundToken(t *testing.T, jkt string) string {
 	return s
 }
 
-// TestPolicyDPoP: one Authenticator serves a Bearer route (DPoPOff) and a
+// TestPolicyDPoP: one Authenticator serves a Bearer route (dpop.Off) and a
 // route that requires DPoP; the adapter's view gives the core the method,
 // host, scheme and path a proof's htm and htu are compared with, an escaped
 // path included.
@@ -111,8 +112,8 @@ func TestPolicyDPoP(t *testing.T) {
 	key := jwtgatetest.NewDPoPKey("ES256")
 	bound, bearer := boundToken(t, key.JKT()), boundToken(t, "")
 	e := gin.New()
-	e.GET("/bearer", ginjwt.New(ginjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: jwtgate.DPoPOff}}), ok)
-	e.POST("/dpop/:name", ginjwt.New(ginjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: jwtgate.DPoPRequired}}), ok)
+	e.GET("/bearer", ginjwt.New(ginjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: dpop.Off}}), ok)
+	e.POST("/dpop/:name", ginjwt.New(ginjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: dpop.Required}}), ok)
 
 	send := func(method, target, scheme, tok, proof string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, target, nil)

@@ -46,7 +46,7 @@ type MethodPolicy struct {
 // Config configures the interceptors. Only Authenticator is required.
 type Config struct {
 	// Authenticator verifies tokens; required. It must not require DPoP
-	// (Config.DPoP's Mode DPoPRequired): no call could pass.
+	// (Config.DPoP's Mode dpop.Required): no call could pass.
 	Authenticator *jwtgate.Authenticator
 	// Default is the policy of every method not in Methods. Its zero value
 	// requires a valid token, with no scope, unless the Authenticator's

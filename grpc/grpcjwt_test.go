@@ -29,6 +29,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/extractors"
 	grpcjwt "github.com/jwtgate/jwtgate/grpc"
 )
@@ -292,7 +293,7 @@ func TestSkip(t *testing.T) {
 func TestConfigPanics(t *testing.T) {
 	auth := newAuth(t, nil)
 	dpopOnly := newAuth(t, nil, func(c *jwtgate.Config) {
-		c.DPoP = &jwtgate.DPoP{Mode: jwtgate.DPoPRequired, Replay: jwtgate.NewMemoryReplayStore(c.Now)}
+		c.DPoP = &dpop.Config{Mode: dpop.Required, Replay: dpop.NewMemoryReplayStore(c.Now)}
 	})
 	for name, cfg := range map[string]grpcjwt.Config{
 		"nil Authenticator": {},
@@ -395,7 +396,7 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 func TestDPoPAllowed(t *testing.T) {
 	obs := &outcomes{}
 	auth := newAuth(t, obs, func(c *jwtgate.Config) {
-		c.DPoP = &jwtgate.DPoP{Mode: jwtgate.DPoPAllowed, Replay: jwtgate.NewMemoryReplayStore(c.Now)}
+		c.DPoP = &dpop.Config{Mode: dpop.Allowed, Replay: dpop.NewMemoryReplayStore(c.Now)}
 	})
 	conn := serve(t, subject(), interceptors(grpcjwt.Config{Authenticator: auth})...)
 

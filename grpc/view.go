@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 )
 
 // This file is everything the package asks of jwtgate's core: the request
@@ -22,10 +23,10 @@ import (
 // authorization metadata uses the DPoP scheme: a DPoP proof is bound to an
 // HTTP method and URL (RFC 9449 §4.2), which a gRPC call does not have, so
 // the interceptors take Bearer tokens only and say so rather than ignore the
-// credentials. The core refuses it (Policy DPoPUnsupported), logs and
+// credentials. The core refuses it (Policy dpop.Unsupported), logs and
 // observes it as any refusal; the call is answered InvalidArgument. It is
-// jwtgate.ErrDPoPNotSupported.
-var ErrDPoPNotSupported = jwtgate.ErrDPoPNotSupported
+// dpop.ErrNotSupported.
+var ErrDPoPNotSupported = dpop.ErrNotSupported
 
 // view is the core's request view (extractors.Request) over a call's
 // incoming metadata. It reads headers only: a call has no cookies, query,
@@ -81,7 +82,7 @@ func newRule(p MethodPolicy) (rule, error) {
 	}
 	// A call carries no proof: the core refuses the DPoP scheme (see
 	// ErrDPoPNotSupported) and names Bearer only in its challenges.
-	return rule{policy: jwtgate.Policy{CredentialsOptional: p.CredentialsOptional, DPoP: jwtgate.DPoPUnsupported}, scopes: p.Scopes}, nil
+	return rule{policy: jwtgate.Policy{CredentialsOptional: p.CredentialsOptional, DPoP: dpop.Unsupported}, scopes: p.Scopes}, nil
 }
 
 // checkAuthenticator panics unless auth can guard calls: not nil, and able
@@ -91,7 +92,7 @@ func checkAuthenticator(auth *jwtgate.Authenticator, fn string) {
 	if auth == nil {
 		panic("grpcjwt: " + fn + ": Config.Authenticator is nil")
 	}
-	if err := auth.CheckPolicy(jwtgate.Policy{DPoP: jwtgate.DPoPUnsupported}); err != nil {
+	if err := auth.CheckPolicy(jwtgate.Policy{DPoP: dpop.Unsupported}); err != nil {
 		panic("grpcjwt: " + fn + ": " + err.Error() + ": give the interceptors an Authenticator of their own")
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/jwtgate/jwtgate/extractors"
@@ -79,7 +80,7 @@ func newResource(t *testing.T) *resource {
 		Audience: []string{audience},
 		Types:    []string{"at+jwt"},
 		Now:      now,
-		DPoP:     &jwtgate.DPoP{Mode: jwtgate.DPoPRequired, Replay: jwtgate.NewMemoryReplayStore(now)},
+		DPoP:     &dpop.Config{Mode: dpop.Required, Replay: dpop.NewMemoryReplayStore(now)},
 		Observer: observer{outcomes: outcomes},
 	})
 	require.NoError(t, err)
@@ -273,7 +274,7 @@ func TestTheirDPoPProofsRefused(t *testing.T) {
 					assert.Equal(t, http.StatusUnauthorized, status, why)
 					assert.Contains(t, challenge, `error="invalid_dpop_proof"`, why)
 					out := <-res.outcomes
-					assert.ErrorIs(t, out.Err, jwtgate.ErrInvalidDPoPProof, why)
+					assert.ErrorIs(t, out.Err, dpop.ErrInvalidProof, why)
 					assert.ErrorContains(t, out.Err, cause, why)
 				}
 				refused(proof(m, set("htu", res.url("/orders/43"))), "another URL", "htu is not")
@@ -315,7 +316,7 @@ func TestRFC9449KnownAnswer(t *testing.T) {
 		now := func() time.Time { return iat }
 		auth, err := jwtgate.New(jwtgate.Config{
 			Keys: keyFor(t, "HS256").key, Issuer: []string{issuer}, Audience: []string{audience}, Now: now,
-			DPoP: &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(now)},
+			DPoP: &dpop.Config{Replay: dpop.NewMemoryReplayStore(now)},
 		})
 		require.NoError(t, err)
 		r := httptest.NewRequest(http.MethodPost, "https://server.example.com/token", nil)

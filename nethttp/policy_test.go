@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	httpjwt "github.com/jwtgate/jwtgate/nethttp"
 )
@@ -66,16 +67,16 @@ func TestPolicy(t *testing.T) {
 func TestPolicyCheckedAtBuild(t *testing.T) {
 	t.Parallel()
 	auth := newAuth(t, nil) // no Config.DPoP
-	for _, mode := range []jwtgate.DPoPMode{jwtgate.DPoPAllowed, jwtgate.DPoPRequired} {
+	for _, mode := range []dpop.Mode{dpop.Allowed, dpop.Required} {
 		assert.PanicsWithValue(t, "httpjwt: New: jwtgate: a route asks for DPoP, and Config.DPoP is not set", func() {
 			httpjwt.New(httpjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: mode}})
 		})
 	}
-	assert.PanicsWithValue(t, "httpjwt: New: jwtgate: Policy.DPoP is not a DPoPMode", func() {
+	assert.PanicsWithValue(t, "httpjwt: New: jwtgate: Policy.DPoP is not a dpop.Mode", func() {
 		httpjwt.New(httpjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: 9}})
 	})
 	assert.NotPanics(t, func() {
-		httpjwt.New(httpjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: jwtgate.DPoPOff, CredentialsOptional: true}})
+		httpjwt.New(httpjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: dpop.Off, CredentialsOptional: true}})
 	})
 }
 
@@ -87,7 +88,7 @@ func dpopAuth(t *testing.T) *jwtgate.Authenticator {
 	t.Helper()
 	return newAuth(t, func(c *jwtgate.Config) {
 		c.Now = func() time.Time { return dpopNow }
-		c.DPoP = &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(func() time.Time { return dpopNow })}
+		c.DPoP = &dpop.Config{Replay: dpop.NewMemoryReplayStore(func() time.Time { return dpopNow })}
 	})
 }
 
@@ -104,7 +105,7 @@ func boundToken(t *testing.T, jkt string) string {
 	return s
 }
 
-// TestPolicyDPoP: one Authenticator serves a Bearer route (DPoPOff) and a
+// TestPolicyDPoP: one Authenticator serves a Bearer route (dpop.Off) and a
 // route that requires DPoP; the view gives the core the method, host,
 // scheme and path a proof's htm and htu are compared with, an escaped path
 // included.
@@ -114,8 +115,8 @@ func TestPolicyDPoP(t *testing.T) {
 	key := jwtgatetest.NewDPoPKey("ES256")
 	bound, bearer := boundToken(t, key.JKT()), boundToken(t, "")
 	mux := http.NewServeMux()
-	mux.Handle("GET /bearer", httpjwt.New(httpjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: jwtgate.DPoPOff}})(http.HandlerFunc(ok)))
-	mux.Handle("POST /dpop/{name}", httpjwt.New(httpjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: jwtgate.DPoPRequired}})(http.HandlerFunc(ok)))
+	mux.Handle("GET /bearer", httpjwt.New(httpjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: dpop.Off}})(http.HandlerFunc(ok)))
+	mux.Handle("POST /dpop/{name}", httpjwt.New(httpjwt.Config{Authenticator: auth, Policy: jwtgate.Policy{DPoP: dpop.Required}})(http.HandlerFunc(ok)))
 
 	send := func(method, target, scheme, tok, proof string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, target, nil)

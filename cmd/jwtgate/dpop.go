@@ -23,6 +23,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 )
 
 // dpopWalkthrough is the client side of DPoP against the example app, as the
@@ -95,7 +96,7 @@ with it.`,
 			} else if err := writeNewFile(*out, data); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stderr, "jwtgate dpop-key: thumbprint (jkt): %s\n", jwtgate.Thumbprint(pub))
+			fmt.Fprintf(e.stderr, "jwtgate dpop-key: thumbprint (jkt): %s\n", dpop.Thumbprint(pub))
 			return nil
 		}
 	},
@@ -235,7 +236,7 @@ func jwkThumbprint(jwk []byte) (string, error) {
 		}
 		members[name] = v
 	}
-	return jwtgate.Thumbprint(canonicalJWK(members)), nil
+	return dpop.Thumbprint(canonicalJWK(members)), nil
 }
 
 // privateJWK is the private key as a JWK (RFC 7518 §6) with its alg, indented

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/jwks"
 	httpjwt "github.com/jwtgate/jwtgate/nethttp"
 )
@@ -183,7 +184,7 @@ func TestThumbprintRFC7638(t *testing.T) {
 	require.NoError(t, err)
 	jwk, err := publicJWK(k.VerifyKey)
 	require.NoError(t, err)
-	assert.Equal(t, rfc7638JKT, jwtgate.Thumbprint(jwk), "from the key, as dpop-key and dpop-proof compute it")
+	assert.Equal(t, rfc7638JKT, dpop.Thumbprint(jwk), "from the key, as dpop-key and dpop-proof compute it")
 	got, err := jwkThumbprint([]byte(rfc7638Key))
 	require.NoError(t, err)
 	assert.Equal(t, rfc7638JKT, got, "from the JSON, as inspect computes it")
@@ -425,7 +426,7 @@ func resourceServer(t *testing.T, now time.Time) *httptest.Server {
 		Issuer:   []string{"https://issuer.example"},
 		Audience: []string{"api"},
 		Now:      clock,
-		DPoP:     &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(clock)},
+		DPoP:     &dpop.Config{Replay: dpop.NewMemoryReplayStore(clock)},
 	})
 	require.NoError(t, err)
 	mux := http.NewServeMux()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/jwks"
 )
 
@@ -198,7 +199,7 @@ func (o *verifyOptions) verify(ctx context.Context, e *env, raw string) error {
 	if err != nil {
 		r := auth.Response(err)
 		fmt.Fprintf(e.stderr, "jwtgate verify: refused: %d %s: %s\n", r.Status, r.Code, r.Description)
-		if errors.Is(err, jwtgate.ErrTokenBound) {
+		if errors.Is(err, dpop.ErrTokenBound) {
 			fmt.Fprintf(e.stderr, "jwtgate verify: the token is bound to a DPoP key%s: a DPoP proof belongs to an HTTP request (its method, URL and time), which verify has not; send the token to the service with a fresh proof (jwtgate dpop-proof -token)\n", boundJKT(raw))
 		}
 		return &refusal{err}

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	httpjwt "github.com/jwtgate/jwtgate/nethttp"
 )
@@ -64,7 +65,7 @@ func exampleServer(t *testing.T, now time.Time) *httptest.Server {
 		Revoker:        store,
 		Realm:          exampleIssuer,
 		Now:            clock,
-		DPoP:           &jwtgate.DPoP{Mode: jwtgate.DPoPAllowed, Replay: jwtgate.NewMemoryReplayStore(clock)},
+		DPoP:           &dpop.Config{Mode: dpop.Allowed, Replay: dpop.NewMemoryReplayStore(clock)},
 	})
 	require.NoError(t, err)
 	issuer, err := issuing.New(issuing.Config{Key: key, Issuer: exampleIssuer, Audience: []string{exampleAudience}, Store: store, Leeway: 30 * time.Second, Now: clock})

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/jwtgate/jwtgate/extractors"
@@ -33,34 +34,34 @@ func TestDPoPBoundFamily(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "DPoP", p.TokenType)
 	_, err = w.access(t, p.AccessToken)
-	require.ErrorIs(t, err, jwtgate.ErrTokenBound, "Verify has no proof: a bound token is refused")
+	require.ErrorIs(t, err, dpop.ErrTokenBound, "Verify has no proof: a bound token is refused")
 	access, err := w.auth.VerifyBound(ctx, p.AccessToken, k.JKT())
 	require.NoError(t, err)
 	assert.Equal(t, k.JKT(), access.JKT, "the access token's cnf.jkt")
 	_, err = w.auth.VerifyBound(ctx, p.AccessToken, other.JKT())
-	require.ErrorIs(t, err, jwtgate.ErrTokenBound, "VerifyBound with another key's thumbprint")
+	require.ErrorIs(t, err, dpop.ErrTokenBound, "VerifyBound with another key's thumbprint")
 
-	dpop := testAuth(t, func(c *jwtgate.Config) {
+	dpopAuth := testAuth(t, func(c *jwtgate.Config) {
 		c.Now = w.clock.Now
-		c.DPoP = &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(w.clock.Now)}
+		c.DPoP = &dpop.Config{Replay: dpop.NewMemoryReplayStore(w.clock.Now)}
 	})
 	r := httptest.NewRequest(http.MethodGet, "http://api.example/me", nil)
 	r.Header.Set("Authorization", "DPoP "+p.AccessToken)
 	r.Header.Set("DPoP", k.Proof("GET", "http://api.example/me", w.clock.Now(), p.AccessToken, jwtgatetest.ProofOptions{}))
-	_, err = dpop.Authenticate(ctx, extractors.FromHTTP(r))
+	_, err = dpopAuth.Authenticate(ctx, extractors.FromHTTP(r))
 	require.NoError(t, err, "the bound token with its proof")
 	r = httptest.NewRequest(http.MethodGet, "http://api.example/me", nil)
 	r.Header.Set("Authorization", "Bearer "+p.AccessToken)
-	_, err = dpop.Authenticate(ctx, extractors.FromHTTP(r))
-	require.ErrorIs(t, err, jwtgate.ErrTokenBound, "the bound token as Bearer")
+	_, err = dpopAuth.Authenticate(ctx, extractors.FromHTTP(r))
+	require.ErrorIs(t, err, dpop.ErrTokenBound, "the bound token as Bearer")
 
 	for name, jkt := range map[string]string{"no proof": "", "another key": other.JKT()} {
 		_, err := w.issuer.RefreshWithProof(ctx, p.RefreshToken, jkt)
-		require.ErrorIs(t, err, jwtgate.ErrInvalidDPoPProof, name)
+		require.ErrorIs(t, err, dpop.ErrInvalidProof, name)
 		assert.Equal(t, "dpop_proof", jwtgate.Reason(err), name)
 	}
 	_, err = w.issuer.Refresh(ctx, p.RefreshToken)
-	require.ErrorIs(t, err, jwtgate.ErrInvalidDPoPProof, "Refresh is RefreshWithProof without a proof")
+	require.ErrorIs(t, err, dpop.ErrInvalidProof, "Refresh is RefreshWithProof without a proof")
 
 	p2, err := w.issuer.RefreshWithProof(ctx, p.RefreshToken, k.JKT())
 	require.NoError(t, err, "nothing was spent by the refusals")
@@ -85,7 +86,7 @@ func TestDPoPUnboundFamily(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Bearer", p.TokenType)
 	_, err = w.issuer.RefreshWithProof(ctx, p.RefreshToken, jwtgatetest.NewDPoPKey("ES256").JKT())
-	require.ErrorIs(t, err, jwtgate.ErrInvalidDPoPProof)
+	require.ErrorIs(t, err, dpop.ErrInvalidProof)
 	p2, err := w.issuer.Refresh(ctx, p.RefreshToken)
 	require.NoError(t, err)
 	assert.Equal(t, "Bearer", p2.TokenType)
@@ -111,7 +112,7 @@ func TestDPoPGrantChecks(t *testing.T) {
 
 // countingReplay counts the proofs a replay store is asked to remember.
 type countingReplay struct {
-	jwtgate.ReplayStore
+	dpop.ReplayStore
 	calls atomic.Int64
 }
 
@@ -129,11 +130,11 @@ func (c *countingReplay) Remember(ctx context.Context, id string, issued, until 
 func TestProofRememberedAfterCredentials(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
-	replay := &countingReplay{ReplayStore: jwtgate.NewMemoryReplayStore(w.clock.Now)}
+	replay := &countingReplay{ReplayStore: dpop.NewMemoryReplayStore(w.clock.Now)}
 	w.auth = testAuth(t, func(c *jwtgate.Config) {
 		c.Revoker = w.store
 		c.Now = w.clock.Now
-		c.DPoP = &jwtgate.DPoP{Replay: replay}
+		c.DPoP = &dpop.Config{Replay: replay}
 	})
 	e := &issuing.Endpoints{Issuer: w.issuer, Authenticator: w.auth, CheckCredentials: alice}
 	h := mount(e)

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/internal/parse"
 	"github.com/jwtgate/jwtgate/extractors"
 )
@@ -411,14 +412,14 @@ func (e *Endpoints) precheck(ctx context.Context, r Request) (Response, bool) {
 // without one, which is refused when DPoP is required.
 func (e *Endpoints) proof(r Request, cookieMode bool) (*jwtgate.DPoPProof, Response, bool) {
 	mode := e.Authenticator.DPoPMode()
-	if mode == jwtgate.DPoPOff {
+	if mode == dpop.Off {
 		return nil, Response{}, true
 	}
 	_, n := r.Header("DPoP")
 	switch {
 	case n > 0 && cookieMode:
 		return nil, refusal(errCookieDPoP), false
-	case n == 0 && mode == jwtgate.DPoPRequired:
+	case n == 0 && mode == dpop.Required:
 		return nil, refusal(errNoProof), false
 	case n == 0:
 		return nil, Response{}, true
@@ -485,7 +486,7 @@ func (e *Endpoints) readBody(r Request) ([]byte, Response, bool) {
 // server's fault.
 func (e *Endpoints) issuerFailure(ctx context.Context, op string, err error) Response {
 	resp := e.Authenticator.Response(err)
-	if errors.Is(err, jwtgate.ErrInvalidDPoPProof) || errors.Is(err, jwtgate.ErrUseDPoPNonce) {
+	if errors.Is(err, dpop.ErrInvalidProof) || errors.Is(err, dpop.ErrUseNonce) {
 		// A token endpoint's error (RFC 9449 §5, §8): 400, no challenge.
 		resp.Status, resp.WWWAuthenticate = http.StatusBadRequest, ""
 	}

@@ -38,6 +38,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/internal/parse"
 	"github.com/jwtgate/jwtgate/core/internal/ratelimit"
 	"github.com/jwtgate/jwtgate/extractors"
@@ -303,7 +304,7 @@ func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Pair, error
 // login on (RFC 9449 §5): a bound refresh token is refused without a proof
 // of its own key, and an unbound one with a proof, so that a client never
 // gets tokens of another kind than it asked for. Those refusals wrap
-// jwtgate.ErrInvalidDPoPProof (a token endpoint answers 400
+// dpop.ErrInvalidProof (a token endpoint answers 400
 // invalid_dpop_proof) and spend nothing.
 func (i *Issuer) RefreshWithProof(ctx context.Context, refreshToken, jkt string) (*Pair, error) {
 	start := i.clock()
@@ -370,12 +371,12 @@ func (i *Issuer) verifyRefresh(ctx context.Context, refreshToken, jkt string) (*
 		return t, nil
 	case errors.Is(err, jwtgate.ErrUnavailable):
 		return nil, err
-	case errors.Is(err, jwtgate.ErrTokenBound) && jkt == "":
-		return nil, newError(jwtgate.ErrInvalidDPoPProof, errProofNeeded, "The refresh token is bound to a key: refresh with a DPoP proof of it")
-	case errors.Is(err, jwtgate.ErrTokenBound):
-		return nil, newError(jwtgate.ErrInvalidDPoPProof, errOtherKey, "The DPoP proof is not of the key the refresh token is bound to")
-	case errors.Is(err, jwtgate.ErrTokenNotBound):
-		return nil, newError(jwtgate.ErrInvalidDPoPProof, errNotBound, "The refresh token is not bound to a key: log in with DPoP to get one that is")
+	case errors.Is(err, dpop.ErrTokenBound) && jkt == "":
+		return nil, newError(dpop.ErrInvalidProof, errProofNeeded, "The refresh token is bound to a key: refresh with a DPoP proof of it")
+	case errors.Is(err, dpop.ErrTokenBound):
+		return nil, newError(dpop.ErrInvalidProof, errOtherKey, "The DPoP proof is not of the key the refresh token is bound to")
+	case errors.Is(err, dpop.ErrTokenNotBound):
+		return nil, newError(dpop.ErrInvalidProof, errNotBound, "The refresh token is not bound to a key: log in with DPoP to get one that is")
 	}
 	return nil, invalidGrant(err)
 }

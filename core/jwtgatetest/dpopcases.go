@@ -13,6 +13,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -51,10 +52,10 @@ var nonceKey = []byte("jwtgatetest dpop nonces key, 32+ bytes long")
 
 // dpopConfig turns DPoP on, with a replay store of the case's own, and
 // mods applied.
-func (fx *fixture) dpopConfig(mods ...func(*jwtgate.DPoP)) func(*jwtgate.Config) {
+func (fx *fixture) dpopConfig(mods ...func(*dpop.Config)) func(*jwtgate.Config) {
 	return func(c *jwtgate.Config) {
 		now := fx.now
-		d := &jwtgate.DPoP{Replay: jwtgate.NewMemoryReplayStore(func() time.Time { return now })}
+		d := &dpop.Config{Replay: dpop.NewMemoryReplayStore(func() time.Time { return now })}
 		for _, m := range mods {
 			m(d)
 		}
@@ -141,21 +142,21 @@ func dpopCases(fx *fixture) []testCase {
 		return func(tok string) string { return k.Proof(http.MethodGet, dpopURL, fx.now.Add(d), tok, ProofOptions{}) }
 	}
 	ath := `"ath":"` // a claims prefix, completed per token
-	nonces := func(d *jwtgate.DPoP) {
+	nonces := func(d *dpop.Config) {
 		now := fx.now
-		n, err := jwtgate.NewNonces(nonceKey, time.Minute, func() time.Time { return now })
+		n, err := dpop.NewNonces(nonceKey, time.Minute, func() time.Time { return now })
 		if err != nil {
 			panic("jwtgatetest: " + err.Error())
 		}
 		d.Nonces = n
 	}
-	otherNonces := func(d *jwtgate.DPoP) {
+	otherNonces := func(d *dpop.Config) {
 		now := fx.now.Add(-time.Hour) // the nonce of an hour ago: stale
-		n, _ := jwtgate.NewNonces(nonceKey, time.Minute, func() time.Time { return now })
+		n, _ := dpop.NewNonces(nonceKey, time.Minute, func() time.Time { return now })
 		d.Nonces = n
 	}
 	staleNonce := func() string {
-		d := &jwtgate.DPoP{}
+		d := &dpop.Config{}
 		otherNonces(d)
 		return d.Nonces.Nonce()
 	}
@@ -210,7 +211,7 @@ func dpopCases(fx *fixture) []testCase {
 			return jws("HS256", []byte(k.JWK()), `{"typ":"dpop+jwt","alg":"HS256","jwk":`+k.JWK()+`}`,
 				`{"jti":"j1","htm":"GET","htu":"`+dpopURL+`","iat":`+fx.at(0)+`,"ath":"`+AccessTokenHash(tok)+`"}`)
 		}, badProof()),
-		with("DPOP-04/an alg the configuration does not allow", fx.dpopConfig(func(d *jwtgate.DPoP) { d.Algorithms = []string{"EdDSA"} }),
+		with("DPOP-04/an alg the configuration does not allow", fx.dpopConfig(func(d *dpop.Config) { d.Algorithms = []string{"EdDSA"} }),
 			func(tok string) string { return proof(tok) },
 			want{status: http.StatusUnauthorized, code: "invalid_dpop_proof", desc: descProof,
 				challenge: bareChallenge + `, DPoP realm="` + realm + `", algs="EdDSA", error="invalid_dpop_proof", error_description="` + descProof + `"`}),
@@ -238,9 +239,9 @@ func dpopCases(fx *fixture) []testCase {
 		with("DPOP-08/htu a path prefix of the request's", on, htuIs("http://example.com/prot"), badProof()),
 		with("DPOP-08/htu without a scheme", on, htuIs("://example.com/protected"), badProof()),
 		with("DPOP-08/htu with a userinfo", on, htuIs("http://user@example.com/protected"), badProof()),
-		with("DPOP-08/PublicURL: htu names the public origin", fx.dpopConfig(func(d *jwtgate.DPoP) { d.PublicURL = "https://api.example.com" }),
+		with("DPOP-08/PublicURL: htu names the public origin", fx.dpopConfig(func(d *dpop.Config) { d.PublicURL = "https://api.example.com" }),
 			htuIs("https://api.example.com/protected"), accept()),
-		with("DPOP-08/PublicURL: htu names the origin the proxy called", fx.dpopConfig(func(d *jwtgate.DPoP) { d.PublicURL = "https://api.example.com" }),
+		with("DPOP-08/PublicURL: htu names the origin the proxy called", fx.dpopConfig(func(d *dpop.Config) { d.PublicURL = "https://api.example.com" }),
 			htuIs(dpopURL), badProof()),
 		with("DPOP-09/iat older than the window", on, iatAt(-61*time.Second), badProof()),
 		with("DPOP-09/iat at the edge of the window", on, iatAt(-60*time.Second), accept()),
@@ -277,7 +278,7 @@ func dpopCases(fx *fixture) []testCase {
 				tok := shared(e)
 				return dpopRequest(e, tok, proof(tok))
 			}},
-		{name: "DPOP-10/the replay store cannot answer", config: fx.dpopConfig(func(d *jwtgate.DPoP) { d.Replay = failingReplay{} }),
+		{name: "DPOP-10/the replay store cannot answer", config: fx.dpopConfig(func(d *dpop.Config) { d.Replay = failingReplay{} }),
 			want: unavailable(), request: func(e *env) *http.Request {
 				tok := fx.bound(k)
 				return dpopRequest(e, tok, proof(tok))
@@ -315,14 +316,14 @@ func dpopCases(fx *fixture) []testCase {
 				tok := fx.bound(k)
 				return dpopRequest(e, tok, proof(tok))
 			}},
-		{name: "DPOP-14/a Bearer token where DPoP is required", config: fx.dpopConfig(func(d *jwtgate.DPoP) { d.Mode = jwtgate.DPoPRequired }),
+		{name: "DPOP-14/a Bearer token where DPoP is required", config: fx.dpopConfig(func(d *dpop.Config) { d.Mode = dpop.Required }),
 			want: want{status: http.StatusUnauthorized, code: "invalid_token", desc: descDPoPOnly,
 				challenge: dpopChallenge + `, error="invalid_token", error_description="` + descDPoPOnly + `"`},
 			token: func(*env) string { return fx.t0() }},
-		{name: "DPOP-14/no token where DPoP is required", config: fx.dpopConfig(func(d *jwtgate.DPoP) { d.Mode = jwtgate.DPoPRequired }),
+		{name: "DPOP-14/no token where DPoP is required", config: fx.dpopConfig(func(d *dpop.Config) { d.Mode = dpop.Required }),
 			want:    want{status: http.StatusUnauthorized, code: "missing_token", desc: descMissing, challenge: dpopChallenge},
 			request: func(e *env) *http.Request { return httptest.NewRequest(http.MethodGet, "/protected", nil) }},
-		{name: "DPOP-14/a DPoP token where DPoP is required", config: fx.dpopConfig(func(d *jwtgate.DPoP) { d.Mode = jwtgate.DPoPRequired }),
+		{name: "DPOP-14/a DPoP token where DPoP is required", config: fx.dpopConfig(func(d *dpop.Config) { d.Mode = dpop.Required }),
 			want: accept(), request: func(e *env) *http.Request {
 				tok := fx.bound(k)
 				return dpopRequest(e, tok, proof(tok))
@@ -371,11 +372,11 @@ func dpopCases(fx *fixture) []testCase {
 
 		// Per route (Policy): one Authenticator, routes that differ.
 		{name: "DPOP-15/a route requires DPoP of an Authenticator that allows it", config: on,
-			policy: jwtgate.Policy{DPoP: jwtgate.DPoPRequired},
+			policy: jwtgate.Policy{DPoP: dpop.Required},
 			want: want{status: http.StatusUnauthorized, code: "invalid_token", desc: descDPoPOnly,
 				challenge: dpopChallenge + `, error="invalid_token", error_description="` + descDPoPOnly + `"`},
 			token: func(*env) string { return fx.t0() }},
-		{name: "DPOP-15/a route turns DPoP off", config: on, policy: jwtgate.Policy{DPoP: jwtgate.DPoPOff},
+		{name: "DPOP-15/a route turns DPoP off", config: on, policy: jwtgate.Policy{DPoP: dpop.Off},
 			want: missingToken(), request: func(e *env) *http.Request {
 				tok := fx.bound(k)
 				return dpopRequest(e, tok, proof(tok))

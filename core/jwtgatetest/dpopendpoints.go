@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/extractors"
 )
@@ -75,7 +75,7 @@ func refreshWorksWith(k *DPoPKey) func(*testing.T, *epWorld) {
 func dpopEndpointCases() []endpointCase {
 	keys := dpopKeys()
 	k, other := keys["ES256"], keys["other"]
-	allowed, required := jwtgate.DPoPAllowed, jwtgate.DPoPRequired
+	allowed, required := dpop.Allowed, dpop.Required
 	loginWith := func(proofs func(w *epWorld) []string) func(*epWorld) *http.Request {
 		return func(w *epWorld) *http.Request {
 			h := []string{}

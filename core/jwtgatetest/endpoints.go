@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/extractors"
 )
@@ -181,7 +182,7 @@ type endpointCase struct {
 	// dpop, when not zero, is the Authenticator's DPoP mode (Config.DPoP
 	// with PublicURL https://api.example, a replay store of the case's
 	// own); nonces gives it DPoP nonces.
-	dpop    jwtgate.DPoPMode
+	dpop    dpop.Mode
 	nonces  bool
 	request func(w *epWorld) *http.Request
 	want    epWant
@@ -732,9 +733,9 @@ func newEPWorld(tc endpointCase) (*epWorld, *issuing.Endpoints) {
 		// The endpoints' requests go to https://api.example; PublicURL
 		// says so for every adapter, whether or not its test requests
 		// look as if they came over TLS.
-		acfg.DPoP = &jwtgate.DPoP{Mode: tc.dpop, Replay: jwtgate.NewMemoryReplayStore(now), PublicURL: epOrigin}
+		acfg.DPoP = &dpop.Config{Mode: tc.dpop, Replay: dpop.NewMemoryReplayStore(now), PublicURL: epOrigin}
 		if tc.nonces {
-			acfg.DPoP.Nonces, _ = jwtgate.NewNonces(nonceKey, time.Minute, now)
+			acfg.DPoP.Nonces, _ = dpop.NewNonces(nonceKey, time.Minute, now)
 		}
 	}
 	if w.auth, err = jwtgate.New(acfg); err != nil {

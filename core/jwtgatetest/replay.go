@@ -8,16 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	jwtgate "github.com/jwtgate/jwtgate/core"
 )
 
-// NewReplayStore builds an empty ReplayStore whose clock is now.
-type NewReplayStore func(t *testing.T, now func() time.Time) jwtgate.ReplayStore
+// NewReplayStore builds an empty dpop.ReplayStore whose clock is now.
+type NewReplayStore func(t *testing.T, now func() time.Time) dpop.ReplayStore
 
-// RunReplayStore is the contract every jwtgate.ReplayStore passes: an id is
+// RunReplayStore is the contract every dpop.ReplayStore passes: an id is
 // new once and a replay afterwards, whatever the until it is asked with,
 // up to and including its until (the verifier still takes a proof at that
 // instant); ids differing in one byte are different; an until already past
@@ -27,7 +26,7 @@ type NewReplayStore func(t *testing.T, now func() time.Time) jwtgate.ReplayStore
 func RunReplayStore(t *testing.T, newStore NewReplayStore) {
 	t.Helper()
 	start := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	remember := func(t *testing.T, s jwtgate.ReplayStore, id string, issued, until time.Time) bool {
+	remember := func(t *testing.T, s dpop.ReplayStore, id string, issued, until time.Time) bool {
 		t.Helper()
 		fresh, err := s.Remember(context.Background(), id, issued, until)
 		require.NoError(t, err)

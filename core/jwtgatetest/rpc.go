@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 )
 
 // RunTokens runs the suite's token cases against an adapter for a transport
@@ -58,7 +58,7 @@ func tokenCases(fx *fixture) []testCase {
 }
 
 func isTokenCase(fx *fixture, tc testCase) bool {
-	if tc.miswired || len(tc.before) > 0 || tc.policy.DPoP != jwtgate.DPoPInherit {
+	if tc.miswired || len(tc.before) > 0 || tc.policy.DPoP != dpop.Inherit {
 		return false
 	}
 	cfg := baseConfig(fx)

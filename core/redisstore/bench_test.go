@@ -10,6 +10,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/jwtgate/jwtgate/core/redisstore"
@@ -107,7 +108,7 @@ func BenchmarkRequest(b *testing.B) {
 
 // replayStores returns the in-memory replay store and a Redis store on a
 // local redis-server (unix socket), its loss marker created.
-func replayStores(b *testing.B) map[string]jwtgate.ReplayStore {
+func replayStores(b *testing.B) map[string]dpop.ReplayStore {
 	srv := redistest.Start(b)
 	rs := newStore(b, srv.Client(), redisstore.Options{Prefix: redistest.Prefix()})
 	if _, err := rs.IsRevoked(context.Background(), &jwtgate.Token{IssuedAt: time.Now()}); err != nil {
@@ -116,7 +117,7 @@ func replayStores(b *testing.B) map[string]jwtgate.ReplayStore {
 	// A proof of the marker's second counts as a replay: the proofs come
 	// from the next one.
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
-	return map[string]jwtgate.ReplayStore{"memory": jwtgate.NewMemoryReplayStore(nil), "redis": rs}
+	return map[string]dpop.ReplayStore{"memory": dpop.NewMemoryReplayStore(nil), "redis": rs}
 }
 
 // BenchmarkRemember is the replay check alone, as jwtgate makes it for each
@@ -171,7 +172,7 @@ func BenchmarkDPoPRequest(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		auth, err := jwtgate.New(jwtgate.Config{Keys: jwtgate.HMAC(secret, "HS256"), Issuer: []string{"iss"}, Audience: []string{"aud"}, DPoP: &jwtgate.DPoP{Replay: replay}})
+		auth, err := jwtgate.New(jwtgate.Config{Keys: jwtgate.HMAC(secret, "HS256"), Issuer: []string{"iss"}, Audience: []string{"aud"}, DPoP: &dpop.Config{Replay: replay}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-// Package redisstore is a issuing.Store and a jwtgate.ReplayStore in Redis,
+// Package redisstore is a issuing.Store and a dpop.ReplayStore in Redis,
 // for a service that runs as several instances: a logout on one is a refusal
 // on all of them at once, a refresh-token family spent on one is spent
 // everywhere, and a DPoP proof one of them accepted is refused by all.
@@ -8,7 +8,7 @@
 //	auth, err := jwtgate.New(jwtgate.Config{
 //		// …
 //		Revoker: store,
-//		DPoP:    &jwtgate.DPoP{Replay: store},
+//		DPoP:    &dpop.Config{Replay: store},
 //	})
 //	issuer, err := issuing.New(issuing.Config{ /* … */ Store: store})
 //
@@ -248,7 +248,7 @@
 //
 // # DPoP replay
 //
-// As a jwtgate.ReplayStore (DPoP: &jwtgate.DPoP{Replay: store}) the store
+// As a dpop.ReplayStore (DPoP: &dpop.Config{Replay: store}) the store
 // records each accepted proof (Remember) in one key, Prefix + "dpop:" + the
 // base64url SHA-256 of the proof's id (the key's thumbprint and the jti,
 // which the client chooses: never stored as it is), set with SET NX in one
@@ -294,6 +294,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/redis/go-redis/v9"
 )
@@ -330,7 +331,7 @@ type Options struct {
 }
 
 // Store is a issuing.Store (and so a jwtgate.Revoker) and a
-// jwtgate.ReplayStore in Redis. It is safe for concurrent use.
+// dpop.ReplayStore in Redis. It is safe for concurrent use.
 type Store struct {
 	rdb     redis.UniversalClient
 	prefix  string
@@ -349,8 +350,8 @@ type Store struct {
 }
 
 var (
-	_ issuing.Store       = (*Store)(nil)
-	_ jwtgate.ReplayStore = (*Store)(nil)
+	_ issuing.Store    = (*Store)(nil)
+	_ dpop.ReplayStore = (*Store)(nil)
 )
 
 // New returns a Store over client. It refuses a nil client, and a

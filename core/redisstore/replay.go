@@ -26,7 +26,7 @@ func pxUntil(until, now time.Time) time.Duration {
 	return (d + time.Millisecond - 1).Truncate(time.Millisecond)
 }
 
-// Remember implements jwtgate.ReplayStore: it records id until until in
+// Remember implements dpop.ReplayStore: it records id until until in
 // Redis, and reports whether it was new, so that of all the instances
 // sharing the Redis, one only accepts a DPoP proof. One pipelined round trip
 // sets the record (SET NX PX, its expiry until − now by the store's clock)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/jwtgatetest"
 	"github.com/jwtgate/jwtgate/core/redisstore"
@@ -46,7 +47,7 @@ func TestReplayStoreSuite(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	client := srv.Client()
-	jwtgatetest.RunReplayStore(t, func(t *testing.T, now func() time.Time) jwtgate.ReplayStore {
+	jwtgatetest.RunReplayStore(t, func(t *testing.T, now func() time.Time) dpop.ReplayStore {
 		prefix := redistest.Prefix()
 		inUse(t, client, prefix, now()) // no data loss since an hour before the suite's clock
 		return newStore(t, client, redisstore.Options{Prefix: prefix, Now: now})
@@ -244,7 +245,7 @@ func newDPoPService(t *testing.T, srv *redistest.Server, prefix string, clock *j
 	auth, err := jwtgate.New(jwtgate.Config{
 		Keys: jwtgate.HMAC(dpopSecret, "HS256"), Issuer: []string{"iss"}, Audience: []string{"aud"},
 		Now:  clock.Now,
-		DPoP: &jwtgate.DPoP{Replay: store},
+		DPoP: &dpop.Config{Replay: store},
 	})
 	require.NoError(t, err)
 	h := httpjwt.New(httpjwt.Config{Authenticator: auth})(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

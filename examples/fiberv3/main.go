@@ -47,6 +47,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/redisstore"
 	"github.com/jwtgate/jwtgate/extractors"
@@ -65,9 +66,9 @@ type settings struct {
 	redisReplicas          int    // REDIS_REPLICAS: how many replicas must acknowledge each write (WAIT)
 	redisLocalCache        bool   // REDIS_LOCAL_CACHE=on: checks answered from memory, kept correct by Redis
 	allowedOrigins         []string
-	dpop                   jwtgate.DPoPMode // DPoPOff, DPoPAllowed or DPoPRequired
-	publicURL              string           // the origin DPoP proofs name; unset: http:// and the request's Host
-	mintKey                string           // the jwtgate CLI's flag for a key this app accepts, if any
+	dpop                   dpop.Mode // DPoPOff, DPoPAllowed or DPoPRequired
+	publicURL              string    // the origin DPoP proofs name; unset: http:// and the request's Host
+	mintKey                string    // the jwtgate CLI's flag for a key this app accepts, if any
 }
 
 // loadSettings reads the environment. An error names the variable at fault.
@@ -106,7 +107,7 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	default:
 		return s, fmt.Errorf("REDIS_LOCAL_CACHE is %q; it must be on or off", v)
 	}
-	modes := map[string]jwtgate.DPoPMode{"": jwtgate.DPoPOff, "off": jwtgate.DPoPOff, "allowed": jwtgate.DPoPAllowed, "required": jwtgate.DPoPRequired}
+	modes := map[string]dpop.Mode{"": dpop.Off, "off": dpop.Off, "allowed": dpop.Allowed, "required": dpop.Required}
 	var known bool
 	if s.dpop, known = modes[getenv("DPOP")]; !known {
 		return s, fmt.Errorf("DPOP is %q; it must be off, allowed or required", getenv("DPOP"))
@@ -189,15 +190,15 @@ func newEndpoints(s settings, key *jwtgate.Key, store issuing.Store, obs *jwtgat
 	csrfKey := hmac.New(sha256.New, s.secret)
 	csrfKey.Write([]byte("jwtgate-example csrf key"))
 	cookies := &jwtgate.Cookies{CSRFKey: csrfKey.Sum(nil), TrustedOrigins: s.allowedOrigins}
-	replay, shared := store.(jwtgate.ReplayStore)
+	replay, shared := store.(dpop.ReplayStore)
 	if !shared {
-		replay = jwtgate.NewMemoryReplayStore(nil)
+		replay = dpop.NewMemoryReplayStore(nil)
 	}
 	auth, err := jwtgate.New(jwtgate.Config{
 		Keys: key, Issuer: []string{s.issuer}, Audience: []string{s.audience}, Leeway: 30 * time.Second,
 		Extractor: extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Cookie("access_token")),
 		Revoker:   store, Cookies: cookies, Realm: "jwtgate-example",
-		DPoP:   &jwtgate.DPoP{Mode: s.dpop, Replay: replay, PublicURL: s.publicURL},
+		DPoP:   &dpop.Config{Mode: s.dpop, Replay: replay, PublicURL: s.publicURL},
 		Logger: log, RefusalLevel: slog.LevelInfo, Observer: obs,
 	})
 	if err != nil {
@@ -443,7 +444,7 @@ func banner(w io.Writer, base string, s settings) {
 	if s.randomSecret {
 		b.WriteString("warning: JWT_SECRET is not set; using a random secret, so tokens die with the process\n")
 	}
-	if s.dpop != jwtgate.DPoPOff {
+	if s.dpop != dpop.Off {
 		fmt.Fprintf(&b, "\nTry DPoP in a shell (curl, sed and the jwtgate CLI, cmd/jwtgate):\n\n"+dpopWalkthrough, base, cmp.Or(s.publicURL, base))
 	} else {
 		fmt.Fprintf(&b, "\nTry it in a shell (curl and sed; each line sets what the next ones use):\n\n"+walkthrough, base)
