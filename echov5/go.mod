@@ -4,7 +4,7 @@ go 1.25.0
 
 require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
-	github.com/jwtgate/jwtgate v0.0.0-00010101000000-000000000000
+	github.com/jwtgate/jwtgate v0.1.0
 	github.com/labstack/echo/v5 v5.4.4
 	github.com/stretchr/testify v1.12.1
 )

@@ -11,16 +11,16 @@ require (
 	github.com/gofiber/fiber/v3 v3.1.0
 	github.com/gofiber/utils/v2 v2.0.2
 	github.com/golang-jwt/jwt/v5 v5.3.1
-	github.com/jwtgate/jwtgate v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/connect v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/core/redisstore v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/echo v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/echov5 v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/fiber v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/fiberv3 v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/gin v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/grpc v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/otel v0.0.0-00010101000000-000000000000
+	github.com/jwtgate/jwtgate v0.1.0
+	github.com/jwtgate/jwtgate/connect v0.1.0
+	github.com/jwtgate/jwtgate/core/redisstore v0.1.0
+	github.com/jwtgate/jwtgate/echo v0.1.0
+	github.com/jwtgate/jwtgate/echov5 v0.1.0
+	github.com/jwtgate/jwtgate/fiber v0.1.0
+	github.com/jwtgate/jwtgate/fiberv3 v0.1.0
+	github.com/jwtgate/jwtgate/gin v0.1.0
+	github.com/jwtgate/jwtgate/grpc v0.1.0
+	github.com/jwtgate/jwtgate/otel v0.1.0
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/labstack/echo/v5 v5.4.4
 	github.com/prometheus/client_golang v1.24.1

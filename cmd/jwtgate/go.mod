@@ -4,7 +4,7 @@ go 1.24
 
 require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
-	github.com/jwtgate/jwtgate v0.0.0-00010101000000-000000000000
+	github.com/jwtgate/jwtgate v0.1.0
 	github.com/stretchr/testify v1.12.1
 )
 
@@ -13,5 +13,3 @@ require (
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/time v0.9.0 // indirect
 )
-
-replace github.com/jwtgate/jwtgate => ../../

@@ -8,11 +8,11 @@ require (
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/gofiber/fiber/v3 v3.1.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
-	github.com/jwtgate/jwtgate v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/echo v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/fiber v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/fiberv3 v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/gin v0.0.0-00010101000000-000000000000
+	github.com/jwtgate/jwtgate v0.1.0
+	github.com/jwtgate/jwtgate/echo v0.1.0
+	github.com/jwtgate/jwtgate/fiber v0.1.0
+	github.com/jwtgate/jwtgate/fiberv3 v0.1.0
+	github.com/jwtgate/jwtgate/gin v0.1.0
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/stretchr/testify v1.12.1
 )

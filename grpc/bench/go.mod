@@ -6,9 +6,9 @@ require (
 	connectrpc.com/connect v1.21.1
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.4
-	github.com/jwtgate/jwtgate v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/connect v0.0.0-00010101000000-000000000000
-	github.com/jwtgate/jwtgate/grpc v0.0.0-00010101000000-000000000000
+	github.com/jwtgate/jwtgate v0.1.0
+	github.com/jwtgate/jwtgate/connect v0.1.0
+	github.com/jwtgate/jwtgate/grpc v0.1.0
 	github.com/stretchr/testify v1.12.1
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
