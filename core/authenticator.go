@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/internal/ratelimit"
+	"github.com/jwtgate/jwtgate/core/signing"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -167,7 +168,7 @@ func (a *Authenticator) setRules(cfg Config) {
 			names = []string{"EdDSA", "Ed25519"} // one algorithm, two names
 		}
 		for _, alg := range names {
-			if slices.Contains(SupportedAlgorithms(), alg) && !slices.Contains(a.algs, alg) {
+			if slices.Contains(signing.Supported(), alg) && !slices.Contains(a.algs, alg) {
 				a.algs = append(a.algs, alg)
 			}
 		}

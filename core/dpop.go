@@ -23,6 +23,7 @@ import (
 	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/internal/keycheck"
 	"github.com/jwtgate/jwtgate/core/internal/parse"
+	"github.com/jwtgate/jwtgate/core/signing"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -95,7 +96,7 @@ func dpopDefaults(d *dpop.Config) (*dpop.Config, error) {
 	}
 	c.Algorithms = slices.Clone(c.Algorithms)
 	for _, alg := range c.Algorithms {
-		if !slices.Contains(SupportedAlgorithms(), alg) || strings.HasPrefix(alg, "HS") {
+		if !slices.Contains(signing.Supported(), alg) || strings.HasPrefix(alg, "HS") {
 			add("algorithm " + quote(alg) + " is not an asymmetric algorithm jwtgate supports")
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // kept state costs nothing. What is checked is golang-jwt's: the key must be
 // a []byte, the MAC of the signing input under the alg's hash must equal
 // the signature, compared in constant time (hmac.Equal). Which algorithm a
-// key may be used with is decided before, as for any key (SameAlgorithm).
+// key may be used with is decided before, as for any key (signing.Same).
 
 // macState is one HMAC in use: its state, and room for the signing input
 // and the MAC, so that a verification allocates nothing.

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+
+	"github.com/jwtgate/jwtgate/core/signing"
 )
 
 // Key is one key bound to exactly one algorithm (RFC 8725 §3.1): a token is
@@ -89,11 +91,6 @@ var hmacSizes = map[string]int{"HS256": 32, "HS384": 48, "HS512": 64}
 
 var ecCurves = map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}
 
-// SupportedAlgorithms lists every algorithm jwtgate verifies and signs.
-func SupportedAlgorithms() []string {
-	return []string{"HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"}
-}
-
 // Validate reports what is wrong with the key: an unknown algorithm, a key
 // whose type does not fit it, a short HMAC secret, an RSA key under 2048 bits,
 // an ECDSA key on the wrong curve. [New] calls it.
@@ -105,7 +102,7 @@ func (k *Key) Validate() error {
 	if k.ID != "" {
 		name = "key " + quote(k.ID)
 	}
-	if !slices.Contains(SupportedAlgorithms(), k.Algorithm) {
+	if !slices.Contains(signing.Supported(), k.Algorithm) {
 		return errors.New("jwtgate: " + name + ": algorithm " + quote(k.Algorithm) + " is not supported (want one of HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519)")
 	}
 	if k.VerifyKey == nil {
@@ -255,7 +252,7 @@ func (s *KeySet) Key(_ context.Context, q KeyQuery) (*Key, error) {
 		var first *Key
 		for _, k := range s.keys {
 			if k.ID == q.KeyID {
-				if SameAlgorithm(k.Algorithm, q.Algorithm) {
+				if signing.Same(k.Algorithm, q.Algorithm) {
 					return k, nil
 				}
 				if first == nil {
@@ -269,7 +266,7 @@ func (s *KeySet) Key(_ context.Context, q KeyQuery) (*Key, error) {
 	}
 	var found *Key
 	for _, k := range s.keys {
-		if SameAlgorithm(k.Algorithm, q.Algorithm) && (q.KeyID == "" || k.ID == "") {
+		if signing.Same(k.Algorithm, q.Algorithm) && (q.KeyID == "" || k.ID == "") {
 			if found != nil {
 				return nil, ErrUnknownKey // ambiguous: the token must name its key
 			}
@@ -303,7 +300,7 @@ func (s *KeySet) Validate() error {
 			// Keys may share an ID when they are bound to different
 			// algorithms (RFC 7517 §4.5: a kid names one key per kty, use
 			// or alg); two keys for one ID and algorithm are ambiguous.
-			if o != nil && k.ID == o.ID && SameAlgorithm(k.Algorithm, o.Algorithm) {
+			if o != nil && k.ID == o.ID && signing.Same(k.Algorithm, o.Algorithm) {
 				errs = append(errs, errors.New("jwtgate: key set has two keys with ID "+quote(k.ID)+" for "+k.Algorithm))
 			}
 		}
@@ -418,14 +415,7 @@ func copyKeys(src KeySource) KeySource {
 	return src
 }
 
-// SameAlgorithm reports whether a key bound to bound may verify a token whose
-// alg is alg: the same name, or EdDSA and Ed25519, which name one algorithm
-// for an Ed25519 key (RFC 9864 §2.2).
-func SameAlgorithm(bound, alg string) bool {
-	return bound == alg || isEd25519(bound) && isEd25519(alg)
-}
-
-func isEd25519(alg string) bool { return alg == "EdDSA" || alg == "Ed25519" }
+func isEd25519(alg string) bool { return signing.IsEd25519(alg) }
 
 // KeyGeneration implements [KeyGeneration]: it changes whenever the keys of
 // one of the issuers' sources do, so that the verified-token cache stays
@@ -454,7 +444,7 @@ func (c *combined) Key(ctx context.Context, q KeyQuery) (*Key, error) {
 		switch {
 		case err != nil:
 			errs = append(errs, err)
-		case k != nil && SameAlgorithm(k.Algorithm, q.Algorithm):
+		case k != nil && signing.Same(k.Algorithm, q.Algorithm):
 			return k, nil
 		case k != nil && mismatch == nil:
 			mismatch = k // kept in case no source has a key for the alg

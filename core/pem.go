@@ -9,6 +9,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+
+	"github.com/jwtgate/jwtgate/core/signing"
 )
 
 // ParsePEM reads a key from PEM text and binds it to alg: a public key
@@ -71,7 +73,7 @@ func ParsePEM(data []byte, alg, kid string) (*Key, error) {
 		return nil, fmt.Errorf("jwtgate: ParsePEM: unsupported public key type %T", pub)
 	}
 	if k.Algorithm == "" {
-		if k.Algorithm, err = DefaultAlgorithm(k.VerifyKey); err != nil {
+		if k.Algorithm, err = signing.ForKey(k.VerifyKey); err != nil {
 			return nil, err
 		}
 	}
@@ -79,24 +81,4 @@ func ParsePEM(data []byte, alg, kid string) (*Key, error) {
 		return nil, err
 	}
 	return k, nil
-}
-
-// DefaultAlgorithm returns the only algorithm a public key may be used with
-// when nothing else says: RS256 for RSA (PS* must be asked for), ES256, ES384
-// or ES512 by curve, EdDSA for Ed25519.
-func DefaultAlgorithm(pub any) (string, error) {
-	switch p := pub.(type) {
-	case *rsa.PublicKey:
-		return "RS256", nil
-	case *ecdsa.PublicKey:
-		for alg, c := range ecCurves {
-			if p.Curve == c {
-				return alg, nil
-			}
-		}
-		return "", errors.New("jwtgate: ECDSA key on an unsupported curve (want P-256, P-384 or P-521)")
-	case ed25519.PublicKey:
-		return "EdDSA", nil
-	}
-	return "", fmt.Errorf("jwtgate: no algorithm for key type %T", pub)
 }

@@ -3,7 +3,6 @@ package jwtgate
 import (
 	"bytes"
 	"context"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtgate/jwtgate/core/internal/parse"
+	"github.com/jwtgate/jwtgate/core/signing"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -309,77 +309,8 @@ func verifySignature(alg, raw string, dot2 int, key any) error {
 	return nil
 }
 
-// RSASSA-PSS as RFC 7518 §3.5 fixes it: the salt as long as the hash.
-// golang-jwt's own PS* methods verify with rsa.PSSSaltLengthAuto, which
-// accepts signatures no conforming signer makes (docs/security-cases.md, SIG-11).
-var (
-	strictPS256 = strictPSS(jwt.SigningMethodPS256)
-	strictPS384 = strictPSS(jwt.SigningMethodPS384)
-	strictPS512 = strictPSS(jwt.SigningMethodPS512)
-)
-
-func strictPSS(m *jwt.SigningMethodRSAPSS) *jwt.SigningMethodRSAPSS {
-	return &jwt.SigningMethodRSAPSS{
-		SigningMethodRSA: m.SigningMethodRSA,
-		Options:          &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash},
-	}
-}
-
 // signingMethod returns the method that verifies alg; nil for anything else.
-func signingMethod(alg string) jwt.SigningMethod {
-	switch alg {
-	case "HS256":
-		return jwt.SigningMethodHS256
-	case "HS384":
-		return jwt.SigningMethodHS384
-	case "HS512":
-		return jwt.SigningMethodHS512
-	case "RS256":
-		return jwt.SigningMethodRS256
-	case "RS384":
-		return jwt.SigningMethodRS384
-	case "RS512":
-		return jwt.SigningMethodRS512
-	case "PS256":
-		return strictPS256
-	case "PS384":
-		return strictPS384
-	case "PS512":
-		return strictPS512
-	case "ES256":
-		return jwt.SigningMethodES256
-	case "ES384":
-		return jwt.SigningMethodES384
-	case "ES512":
-		return jwt.SigningMethodES512
-	case "EdDSA":
-		return jwt.SigningMethodEdDSA
-	case "Ed25519":
-		return signingEd25519
-	}
-	return nil
-}
-
-// SigningMethod returns the golang-jwt signing method jwtgate uses for alg:
-// golang-jwt's own, except PS256/384/512, whose salt is fixed to the hash's
-// length (RFC 7518 §3.5), and Ed25519 (RFC 9864), golang-jwt's EdDSA under
-// the fully-specified name. It returns nil for anything else. jwtgate
-// registers nothing with golang-jwt: its global registry stays as the
-// application left it.
-func SigningMethod(alg string) jwt.SigningMethod { return signingMethod(alg) }
-
-// signingEd25519 is EdDSA with an Ed25519 key, under RFC 9864's name.
-var signingEd25519 jwt.SigningMethod = ed25519Method{}
-
-type ed25519Method struct{}
-
-func (ed25519Method) Alg() string { return "Ed25519" }
-func (ed25519Method) Verify(signingString string, sig []byte, key any) error {
-	return jwt.SigningMethodEdDSA.Verify(signingString, sig, key)
-}
-func (ed25519Method) Sign(signingString string, key any) ([]byte, error) {
-	return jwt.SigningMethodEdDSA.Sign(signingString, key)
-}
+func signingMethod(alg string) jwt.SigningMethod { return signing.Method(alg) }
 
 // lookupKey finds the key for a token: from the configured source, by kid,
 // and bound to the token's alg.
@@ -392,7 +323,7 @@ func (a *Authenticator) lookupKey(ctx context.Context, alg, kid, iss string) (*K
 		return nil, errors.Join(jwt.ErrTokenUnverifiable, ErrUnknownKey, err)
 	case key == nil:
 		return nil, errUnknownKey
-	case !SameAlgorithm(key.Algorithm, alg):
+	case !signing.Same(key.Algorithm, alg):
 		return nil, errAlgorithmMismatch
 	}
 	return key, nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/signing"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -50,7 +51,7 @@ func (m *material) symmetric() bool { return strings.HasPrefix(m.alg, "HS") }
 
 // keys are generated once per test run, one per algorithm, concurrently.
 var keys = sync.OnceValues(func() (map[string]*material, error) {
-	algs := jwtgate.SupportedAlgorithms()
+	algs := signing.Supported()
 	out := make(map[string]*material, len(algs))
 	var mu sync.Mutex
 	errs := make([]error, len(algs))

@@ -1,7 +1,7 @@
 // Package interop holds jwtgate's interoperability tests: jwtgate against
 // two independent Go JOSE implementations, github.com/go-jose/go-jose/v4 and
 // github.com/lestrrat-go/jwx/v3, for every algorithm of
-// jwtgate.SupportedAlgorithms that each library has, in both directions:
+// signing.Supported that each library has, in both directions:
 //
 //   - Their tokens to jwtgate: verified by jwtgate.New with the key, with the
 //     JWK Set they publish read by jwks.ParseSet and fetched by jwks.Remote,

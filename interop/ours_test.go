@@ -14,6 +14,7 @@ import (
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/issuing"
 	"github.com/jwtgate/jwtgate/core/jwks"
+	"github.com/jwtgate/jwtgate/core/signing"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -93,7 +94,7 @@ func wholeSeconds(t *testing.T, tok string) {
 func TestOurTokensWithTheKey(t *testing.T) {
 	t.Parallel()
 	for _, p := range peers {
-		for _, alg := range jwtgate.SupportedAlgorithms() {
+		for _, alg := range signing.Supported() {
 			t.Run(p.name+"/"+alg, func(t *testing.T) {
 				t.Parallel()
 				m := keyFor(t, alg)
@@ -116,7 +117,7 @@ func TestOurTokensWithTheKey(t *testing.T) {
 // kid.
 func TestOurJWKSet(t *testing.T) {
 	t.Parallel()
-	all := asymmetric(t, jwtgate.SupportedAlgorithms())
+	all := asymmetric(t, signing.Supported())
 	var published []*jwtgate.Key
 	for _, m := range all {
 		published = append(published, m.key)

@@ -13,7 +13,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
-	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/signing"
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/lestrrat-go/jwx/v3/jws"
@@ -24,7 +24,7 @@ import (
 // ask of it.
 type peer struct {
 	name string
-	// lacks names the algorithms of jwtgate.SupportedAlgorithms the library
+	// lacks names the algorithms of signing.Supported the library
 	// does not have, and why.
 	lacks map[string]string
 	// sign mints a token with claims, typ at+jwt and the key's kid.
@@ -61,7 +61,7 @@ type peer struct {
 // algorithms returns the algorithms of jwtgate the peer has.
 func (p *peer) algorithms() []string {
 	var out []string
-	for _, alg := range jwtgate.SupportedAlgorithms() {
+	for _, alg := range signing.Supported() {
 		if _, ok := p.lacks[alg]; !ok {
 			out = append(out, alg)
 		}

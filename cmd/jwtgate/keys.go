@@ -14,6 +14,7 @@ import (
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/jwks"
+	"github.com/jwtgate/jwtgate/core/signing"
 )
 
 // maxKeyFile bounds what is read from a key file.
@@ -283,8 +284,8 @@ func isHMAC(alg string) bool { return strings.HasPrefix(alg, "HS") }
 // checkAlg refuses an algorithm jwtgate does not support, before any key is
 // read.
 func checkAlg(alg string) error {
-	if alg != "" && !slices.Contains(jwtgate.SupportedAlgorithms(), alg) {
-		return usagef("-alg %q is not supported (want one of %s)", alg, strings.Join(jwtgate.SupportedAlgorithms(), ", "))
+	if alg != "" && !slices.Contains(signing.Supported(), alg) {
+		return usagef("-alg %q is not supported (want one of %s)", alg, strings.Join(signing.Supported(), ", "))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/signing"
 )
 
 var mintCommand = &command{
@@ -41,7 +42,7 @@ header's typ is at+jwt (an access token, RFC 9068) unless -typ says otherwise;
 		fs.StringVar(&o.keyPath, "key", "", "the signing key, the file at `path`: a PEM private key or a private JWK (never an HMAC secret: see -secret-file)")
 		fs.StringVar(&o.secretPath, "secret-file", "", "the file at `path` holding an HMAC secret, used byte for byte (a text file's one trailing line ending dropped)")
 		fs.StringVar(&o.keyEnv, "key-env", "", "the `NAME` of an environment variable holding an HMAC secret, such as JWT_SECRET")
-		fs.StringVar(&o.alg, "alg", "", "the `alg`orithm: "+strings.Join(jwtgate.SupportedAlgorithms(), ", ")+" (default: the key's)")
+		fs.StringVar(&o.alg, "alg", "", "the `alg`orithm: "+strings.Join(signing.Supported(), ", ")+" (default: the key's)")
 		fs.StringVar(&o.kid, "kid", "", "the header's `kid` (default: a JWK's own kid, else none)")
 		fs.StringVar(&o.iss, "iss", "", "the `issuer` (iss)")
 		fs.StringVar(&o.sub, "sub", "", "the `subject` (sub)")

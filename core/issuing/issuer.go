@@ -41,6 +41,7 @@ import (
 	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/core/internal/parse"
 	"github.com/jwtgate/jwtgate/core/internal/ratelimit"
+	"github.com/jwtgate/jwtgate/core/signing"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -230,7 +231,7 @@ func New(cfg Config) (*Issuer, error) {
 		return nil, err
 	}
 	cfg.Key = cloneKey(cfg.Key)
-	i := &Issuer{cfg: cfg, method: jwtgate.SigningMethod(cfg.Key.Algorithm)}
+	i := &Issuer{cfg: cfg, method: signing.Method(cfg.Key.Algorithm)}
 	i.cfg.Audience = slices.Clone(cfg.Audience)
 	refresh, err := jwtgate.New(jwtgate.Config{
 		Keys:           cfg.Key,

@@ -27,6 +27,7 @@ import (
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/jwks"
+	"github.com/jwtgate/jwtgate/core/signing"
 )
 
 // Known-answer tests: the exact vectors of RFC 7515 Appendix A, RFC 8037
@@ -550,7 +551,7 @@ func TestEd25519FullySpecified(t *testing.T) {
 		a, err := jwtgate.New(jwtgate.Config{Keys: set, SkipIssuerCheck: true, SkipAudienceCheck: true, ExpirationOptional: true})
 		require.NoError(t, err)
 		for _, alg := range []string{"EdDSA", "Ed25519"} {
-			tok := jwt.NewWithClaims(jwtgate.SigningMethod(alg), jwt.MapClaims{"sub": "alice"})
+			tok := jwt.NewWithClaims(signing.Method(alg), jwt.MapClaims{"sub": "alice"})
 			tok.Header["kid"] = "ed"
 			s, err := tok.SignedString(priv)
 			require.NoError(t, err)
@@ -567,5 +568,5 @@ func TestEd25519FullySpecified(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, bound, k.Algorithm)
 	}
-	assert.Equal(t, "Ed25519", jwtgate.SigningMethod("Ed25519").Alg())
+	assert.Equal(t, "Ed25519", signing.Method("Ed25519").Alg())
 }

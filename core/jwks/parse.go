@@ -32,6 +32,7 @@ import (
 	"github.com/MicahParks/jwkset"
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/internal/keycheck"
+	"github.com/jwtgate/jwtgate/core/signing"
 )
 
 // ErrKey is wrapped by every error about a key that is refused.
@@ -133,7 +134,7 @@ func dedupe(keys []*jwtgate.Key) (kept []*jwtgate.Key, dropped []error) {
 	for _, k := range keys {
 		dup := false
 		for _, o := range kept {
-			if o.ID == k.ID && jwtgate.SameAlgorithm(o.Algorithm, k.Algorithm) {
+			if o.ID == k.ID && signing.Same(o.Algorithm, k.Algorithm) {
 				dup = true
 			}
 		}
@@ -192,7 +193,7 @@ func fromMarshal(m jwkset.JWKMarshal, allowPrivate bool) (*jwtgate.Key, error) {
 		return nil, fmt.Errorf("%w: unsupported key type %T (kty %q, crv %q)", ErrKey, key, m.KTY, m.CRV)
 	}
 	if k.Algorithm == "" {
-		if k.Algorithm, err = jwtgate.DefaultAlgorithm(k.VerifyKey); err != nil {
+		if k.Algorithm, err = signing.ForKey(k.VerifyKey); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrKey, err)
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/jwks"
+	"github.com/jwtgate/jwtgate/core/signing"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -472,7 +473,7 @@ func TestRemoteSetKeepsEveryGoodKey(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	auth := authFor(t, remote)
 	for _, k := range []*jwtgate.Key{ec, rs} {
-		tok := jwt.NewWithClaims(jwtgate.SigningMethod(k.Algorithm), jwt.MapClaims{"iss": "https://id.example", "aud": "api", "sub": "alice", "exp": time.Now().Add(time.Hour).Unix()})
+		tok := jwt.NewWithClaims(signing.Method(k.Algorithm), jwt.MapClaims{"iss": "https://id.example", "aud": "api", "sub": "alice", "exp": time.Now().Add(time.Hour).Unix()})
 		tok.Header["kid"] = k.ID
 		s, err := tok.SignedString(k.SignKey)
 		require.NoError(t, err)
