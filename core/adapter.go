@@ -87,7 +87,7 @@ func (a *Authenticator) Authorize(ctx context.Context, r extractors.Request, t *
 	var err *Error
 	switch {
 	case t != nil:
-		if CheckScopes(t, scopes...) == nil {
+		if t.CheckScopes(scopes...) == nil {
 			if a.observer != nil {
 				a.observer.Authorized(ctx, &Outcome{Start: start, Duration: time.Since(start), Token: t, Source: t.Source, Alg: t.Algorithm})
 			}

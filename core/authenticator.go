@@ -95,7 +95,7 @@ func (a *Authenticator) setDefaults() {
 		a.extractor = extractors.AuthorizationBearer()
 	}
 	if a.maxSize == 0 {
-		a.maxSize = DefaultMaxTokenSize
+		a.maxSize = defaultMaxTokenSize
 	}
 	switch a.leeway {
 	case 0:
@@ -134,7 +134,7 @@ func (a *Authenticator) setParts(cfg Config) {
 	if cfg.CacheSize >= 0 {
 		size := cfg.CacheSize
 		if size == 0 {
-			size = DefaultCacheSize
+			size = defaultCacheSize
 		}
 		if ok, changing := cacheable(a.keys); ok {
 			a.cache = newTokenCache(size)

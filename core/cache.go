@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// DefaultCacheSize is the number of verified tokens an Authenticator
+// defaultCacheSize is the number of verified tokens an Authenticator
 // remembers when Config.CacheSize is zero.
-const DefaultCacheSize = 10_000
+const defaultCacheSize = 10_000
 
 // KeyGeneration is implemented by a KeySource whose keys change while it is
 // in use (a remote JWKS): the number changes whenever its keys do. The

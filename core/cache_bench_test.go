@@ -94,7 +94,7 @@ func BenchmarkCacheMiss(b *testing.B) {
 	}
 	for _, cache := range []string{"on", "off"} {
 		b.Run("cache="+cache, func(b *testing.B) {
-			size := DefaultCacheSize
+			size := defaultCacheSize
 			if cache == "off" {
 				size = -1
 			}

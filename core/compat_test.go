@@ -57,7 +57,7 @@ func TestPeerSentinels(t *testing.T) {
 		"no token":  {missing, true, false},
 		"malformed": {malformed, true, false},
 		"forged":    {invalid, false, true},
-		"scope":     {jwtgate.CheckScopes(mustVerify(t, a), "admin"), false, false},
+		"scope":     {mustVerify(t, a).CheckScopes("admin"), false, false},
 		"other":     {errors.New("x"), false, false},
 	} {
 		require.Error(t, c.err, name)

@@ -13,9 +13,9 @@ import (
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
-// DefaultMaxTokenSize is the largest token accepted when Config.MaxTokenSize
+// defaultMaxTokenSize is the largest token accepted when Config.MaxTokenSize
 // is zero: 8 KiB, checked before any decoding.
-const DefaultMaxTokenSize = 8 << 10
+const defaultMaxTokenSize = 8 << 10
 
 // MaxLeeway is the largest clock-skew leeway [New] accepts. RFC 7519 §4.1.4:
 // "usually no more than a few minutes".
@@ -90,7 +90,7 @@ type Config struct {
 	CriticalHeaders []string
 
 	// MaxTokenSize is the largest token accepted, in bytes, checked before any
-	// decoding. Default DefaultMaxTokenSize (8 KiB).
+	// decoding. Default 8 KiB.
 	MaxTokenSize int
 
 	// CacheSize bounds the verified-token cache: a token seen before and
@@ -103,7 +103,7 @@ type Config struct {
 	// KeySource implementing KeyGeneration) makes every entry stale. A full
 	// cache makes room in constant time, whatever its size (CLOCK: an entry
 	// unused since the last pass goes). The claims type's own Validate runs
-	// when a token is verified. Default DefaultCacheSize; negative turns it
+	// when a token is verified. Default 10,000; negative turns it
 	// off. The cache is off over a KeySource that can change keys without
 	// implementing KeyGeneration.
 	CacheSize int

@@ -133,34 +133,45 @@ func (c *Cookies) CSRFToken(family string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// CookieKind names one of cookie mode's three cookies.
-type CookieKind int
+// cookieKind names one of cookie mode's three cookies.
+type cookieKind int
 
-// The three cookies of cookie mode.
 const (
-	// AccessCookie holds the access token: HttpOnly, Path /, SameSite
-	// AccessSameSite (Lax).
-	AccessCookie CookieKind = iota
-	// RefreshCookie holds the refresh token: HttpOnly, sent to RefreshPath
-	// only, SameSite RefreshSameSite (Strict).
-	RefreshCookie
-	// CSRFCookie holds the CSRF token the page reads and sends back: not
-	// HttpOnly, Path /, SameSite AccessSameSite.
-	CSRFCookie
+	accessCookie cookieKind = iota
+	refreshCookie
+	csrfCookie
 )
 
-// Cookie returns the cookie of kind carrying value for life, with the
-// attributes cookie mode gives it (Secure unless InsecureHTTP, Domain when
-// set). A life of zero or less expires it (Max-Age=0), for logout. The
-// issuing package's SetCookies and ClearCookies build a login's cookies
-// with it.
-func (c *Cookies) Cookie(kind CookieKind, value string, life time.Duration) *http.Cookie {
+// AccessCookie returns the cookie holding the access token value for life:
+// HttpOnly, Path /, SameSite AccessSameSite (Lax), Secure unless
+// InsecureHTTP, Domain when set. A life of zero or less expires it
+// (Max-Age=0), for logout. The issuing package's SetCookies and
+// ClearCookies build a login's cookies with it and the two below.
+func (c *Cookies) AccessCookie(value string, life time.Duration) *http.Cookie {
+	return c.cookie(accessCookie, value, life)
+}
+
+// RefreshCookie returns the cookie holding the refresh token value for
+// life: HttpOnly, sent to RefreshPath only, SameSite RefreshSameSite
+// (Strict); otherwise as AccessCookie.
+func (c *Cookies) RefreshCookie(value string, life time.Duration) *http.Cookie {
+	return c.cookie(refreshCookie, value, life)
+}
+
+// CSRFCookie returns the cookie holding the CSRF token value that the page
+// reads and sends back: not HttpOnly, Path /, SameSite AccessSameSite;
+// otherwise as AccessCookie.
+func (c *Cookies) CSRFCookie(value string, life time.Duration) *http.Cookie {
+	return c.cookie(csrfCookie, value, life)
+}
+
+func (c *Cookies) cookie(kind cookieKind, value string, life time.Duration) *http.Cookie {
 	d := c.withDefaults()
 	ck := &http.Cookie{Value: value, Domain: d.Domain, Secure: !d.InsecureHTTP, Path: "/", SameSite: d.AccessSameSite}
 	switch kind {
-	case AccessCookie:
+	case accessCookie:
 		ck.Name, ck.HttpOnly = d.AccessName, true
-	case RefreshCookie:
+	case refreshCookie:
 		ck.Name, ck.HttpOnly, ck.Path, ck.SameSite = d.RefreshName, true, d.RefreshPath, d.RefreshSameSite
 	default:
 		ck.Name = d.CSRFName
@@ -173,16 +184,11 @@ func (c *Cookies) Cookie(kind CookieKind, value string, life time.Duration) *htt
 	return ck
 }
 
-// Name returns the name of the cookie of kind.
-func (c *Cookies) Name(kind CookieKind) string {
+// Names returns the names of the access, refresh and CSRF cookies, defaults
+// applied.
+func (c *Cookies) Names() (access, refresh, csrf string) {
 	d := c.withDefaults()
-	switch kind {
-	case AccessCookie:
-		return d.AccessName
-	case RefreshCookie:
-		return d.RefreshName
-	}
-	return d.CSRFName
+	return d.AccessName, d.RefreshName, d.CSRFName
 }
 
 // safeMethod reports whether m is safe (RFC 9110 §9.2.1): no CSRF check.

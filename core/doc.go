@@ -58,7 +58,7 @@
 //
 // Every failure wraps one of [ErrTokenMissing], [ErrInvalidRequest],
 // [ErrInvalidToken], [ErrInsufficientScope], [ErrUnavailable] or (from the
-// Issuer) [ErrInvalidGrant], and the cause (for example jwt.ErrTokenExpired),
+// Issuer) issuing.ErrInvalidGrant, and the cause (for example jwt.ErrTokenExpired),
 // so errors.Is works on both.
 // [Authenticator.Response] turns an error into the status, WWW-Authenticate
 // challenge and JSON body to send; the token and internal error text never

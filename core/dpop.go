@@ -260,11 +260,11 @@ var errNoPath = errors.New("jwtgate: dpop: the request view gives no path (its P
 func (a *Authenticator) readProof(r extractors.Request, proof, accessToken, boundTo string) (*DPoPProof, *Error) {
 	d := a.dpop
 	if len(proof) > maxProofSize {
-		return nil, proofError(ErrTokenTooLarge)
+		return nil, proofError(errTokenTooLarge)
 	}
 	dot1, dot2, ok := compactShape(proof)
 	if !ok {
-		return nil, proofError(ErrTokenShape)
+		return nil, proofError(errTokenShape)
 	}
 	alg, jwk, e := readProofHeader(proof[:dot1], d.Algorithms)
 	if e != nil {
@@ -272,11 +272,11 @@ func (a *Authenticator) readProof(r extractors.Request, proof, accessToken, boun
 	}
 	payload, ok := decode(proof[dot1+1 : dot2])
 	if !ok {
-		return nil, proofError(ErrClaimsInvalid)
+		return nil, proofError(errClaimsInvalid)
 	}
 	var c proofClaims
 	if !c.read(payload) {
-		return nil, proofError(ErrClaimsInvalid)
+		return nil, proofError(errClaimsInvalid)
 	}
 	now := a.now()
 	if c.htm != r.Method() {
@@ -322,7 +322,7 @@ func (a *Authenticator) readProof(r extractors.Request, proof, accessToken, boun
 func readProofHeader(seg string, algs []string) (alg, jwk string, e *Error) {
 	hdr, ok := decode(seg)
 	if !ok {
-		return "", "", proofError(ErrTokenShape)
+		return "", "", proofError(errTokenShape)
 	}
 	var typ string
 	var m parse.Members[string]
@@ -342,16 +342,16 @@ func readProofHeader(seg string, algs []string) (alg, jwk string, e *Error) {
 			ok = false // nothing else may name the key or change what is signed
 		}
 		if !ok {
-			return "", "", proofError(ErrHeaderInvalid)
+			return "", "", proofError(errHeaderInvalid)
 		}
 	}
 	switch {
 	case m.Failed():
-		return "", "", proofError(ErrHeaderInvalid)
+		return "", "", proofError(errHeaderInvalid)
 	case !asciiEqualFold(typ, "dpop+jwt") && !asciiEqualFold(typ, "application/dpop+jwt"):
-		return "", "", proofError(ErrTypeNotAllowed)
+		return "", "", proofError(errTypeNotAllowed)
 	case !slices.Contains(algs, alg):
-		return "", "", proofError(ErrAlgorithmMismatch)
+		return "", "", proofError(errAlgorithmMismatch)
 	case jwk == "":
 		return "", "", proofError(ErrUnknownKey)
 	}
@@ -527,7 +527,7 @@ func ecJWK(f jwkFields, alg string) (any, error) {
 	}
 	x, y := b64u(f.x), b64u(f.y)
 	if curve == nil || len(x) != size || len(y) != size || alg != map[int]string{32: "ES256", 48: "ES384", 66: "ES512"}[size] {
-		return nil, ErrAlgorithmMismatch
+		return nil, errAlgorithmMismatch
 	}
 	if _, err := curve.NewPublicKey(append(append([]byte{4}, x...), y...)); err != nil {
 		return nil, ErrUnknownKey // not on the curve
@@ -585,7 +585,7 @@ func (p *proofKeys) get(jwk, alg string) (any, string, error) {
 func rsaJWK(f jwkFields, alg string) (any, error) {
 	n, e := b64u(f.n), b64u(f.e)
 	if len(e) == 0 || len(e) > 4 || !strings.HasPrefix(alg, "RS") && !strings.HasPrefix(alg, "PS") {
-		return nil, ErrAlgorithmMismatch
+		return nil, errAlgorithmMismatch
 	}
 	if keycheck.Minimal(n) != nil || keycheck.Minimal(e) != nil {
 		return nil, errors.Join(ErrUnknownKey, keycheck.ErrNotMinimal)
@@ -607,7 +607,7 @@ func rsaJWK(f jwkFields, alg string) (any, error) {
 func okpJWK(f jwkFields, alg string) (any, error) {
 	x := b64u(f.x)
 	if f.crv != "Ed25519" || len(x) != ed25519.PublicKeySize || !isEd25519(alg) {
-		return nil, ErrAlgorithmMismatch
+		return nil, errAlgorithmMismatch
 	}
 	if err := keycheck.Ed25519(x); err != nil {
 		return nil, errors.Join(ErrUnknownKey, err)

@@ -273,7 +273,7 @@ func TestDPoPNonces(t *testing.T) {
 	assert.Equal(t, "use_dpop_nonce", res.Code)
 	require.NotEmpty(t, res.DPoPNonce)
 	w := httptest.NewRecorder()
-	jwtgate.WriteResponse(w, res)
+	a.WriteError(w, err)
 	assert.Equal(t, res.DPoPNonce, w.Header().Get("DPoP-Nonce"))
 
 	tok, err := a.Authenticate(ctx, extractors.FromHTTP(dpopRequest("GET", url, bound, k.standard(t, "GET", url, testNow, bound, `"nonce":"`+res.DPoPNonce+`"`))))

@@ -7,11 +7,12 @@ import (
 	"strings"
 
 	"github.com/jwtgate/jwtgate/core/dpop"
+	"github.com/jwtgate/jwtgate/core/internal/kinds"
 )
 
 // The kinds of failure. Every error returned by [Authenticator.Authenticate]
-// and [CheckScopes] wraps exactly one of them, named after RFC 6750 §3.1; the
-// issuing package's Issuer adds ErrInvalidGrant for refresh tokens.
+// and [Authenticator.Authorize] wraps exactly one of them, named after RFC 6750 §3.1; the
+// issuing package's Issuer adds issuing.ErrInvalidGrant for refresh tokens.
 var (
 	// ErrTokenMissing: the request carries no token. Answered 401 with a bare
 	// challenge (no error code), as RFC 6750 §3.1 asks.
@@ -29,29 +30,32 @@ var (
 	// not be checked. Answered 503: a token that cannot be checked never passes
 	// unless Config.RevocationFailOpen says so.
 	ErrUnavailable = errors.New("jwtgate: revocation store unavailable")
-	// ErrInvalidGrant is the kind of every refresh failure of the issuing
-	// package's Issuer: a refresh token that is forged, expired, of the wrong
-	// type, spent or revoked. Answered 401 with body error "invalid_grant"
-	// (RFC 6749 §5.2).
-	ErrInvalidGrant = errors.New("jwtgate: invalid grant")
 )
 
-// Causes, wrapped beside one of the kinds above. Causes found by golang-jwt
-// (jwt.ErrTokenExpired, jwt.ErrTokenSignatureInvalid, …) are wrapped as they are.
+// Causes a KeySource and a Revoker return, wrapped beside ErrInvalidToken.
 var (
-	ErrTokenTooLarge     = errors.New("jwtgate: token too large")
-	ErrTokenShape        = errors.New("jwtgate: token is not a compact JWS")
-	ErrHeaderInvalid     = errors.New("jwtgate: token header not accepted")
-	ErrTypeNotAllowed    = errors.New("jwtgate: token type not allowed")
-	ErrCriticalHeader    = errors.New("jwtgate: unsupported critical header")
-	ErrClaimsInvalid     = errors.New("jwtgate: token claims not accepted")
-	ErrUnknownKey        = errors.New("jwtgate: no key for token")
-	ErrAlgorithmMismatch = errors.New("jwtgate: token algorithm does not match its key")
-	ErrTokenRevoked      = errors.New("jwtgate: token revoked")
-	ErrValidationFailed  = errors.New("jwtgate: custom validation failed")
-	// ErrAuthorizedParty: the token's azp (or client_id) is not one of
-	// Config.AuthorizedParties.
-	ErrAuthorizedParty = errors.New("jwtgate: token issued to another client")
+	// ErrUnknownKey: no key is bound to the token's kid and alg. A
+	// KeySource returns it (wrapped or not) for a token it has no key for.
+	ErrUnknownKey = errors.New("jwtgate: no key for token")
+	// ErrTokenRevoked: the Revoker says the token was revoked.
+	ErrTokenRevoked = errors.New("jwtgate: token revoked")
+)
+
+// The other causes of ErrInvalidToken. An application tells them apart by
+// [Reason] ("too_large", "malformed", "header", "type", "critical_header",
+// "algorithm", "authorized_party", "validation", …), the vocabulary of the
+// logs and metrics; causes found by golang-jwt (jwt.ErrTokenExpired,
+// jwt.ErrTokenSignatureInvalid, …) are wrapped as they are.
+var (
+	errTokenTooLarge     = errors.New("jwtgate: token too large")
+	errTokenShape        = errors.New("jwtgate: token is not a compact JWS")
+	errHeaderInvalid     = errors.New("jwtgate: token header not accepted")
+	errTypeNotAllowed    = errors.New("jwtgate: token type not allowed")
+	errCriticalHeader    = errors.New("jwtgate: unsupported critical header")
+	errClaimsInvalid     = errors.New("jwtgate: token claims not accepted")
+	errAlgorithmMismatch = errors.New("jwtgate: token algorithm does not match its key")
+	errValidationFailed  = errors.New("jwtgate: custom validation failed")
+	errAuthorizedParty   = errors.New("jwtgate: token issued to another client")
 )
 
 // Error is the error type of every failure. Kind is one of the kinds,
@@ -175,7 +179,7 @@ func (a *Authenticator) Response(err error) Response {
 		return Response{Status: http.StatusForbidden, Code: "csrf", Description: desc}
 	case ErrMisconfigured:
 		return Response{Status: http.StatusInternalServerError, Code: "server_error", Description: desc}
-	case ErrInvalidGrant:
+	case kinds.InvalidGrant:
 		// The token endpoint's code (RFC 6749 §5.2) in the body; the challenge
 		// speaks RFC 6750, whose code for a bad token is invalid_token.
 		r := a.challengeResponse(e, http.StatusUnauthorized, "invalid_token", desc, "")
@@ -263,17 +267,17 @@ func (a *Authenticator) challengeFor(e *Error, code, desc, scope string) string 
 }
 
 // WriteError answers err on w as [Authenticator.Response] says; see
-// [WriteResponse]. Adapters over an http.ResponseWriter use it; the others
+// writeResponse. Adapters over an http.ResponseWriter use it; the others
 // render the same Response themselves.
 func (a *Authenticator) WriteError(w http.ResponseWriter, err error) {
-	WriteResponse(w, a.Response(err))
+	writeResponse(w, a.Response(err))
 }
 
-// WriteResponse writes r on w: the WWW-Authenticate challenge when r has one,
+// writeResponse writes r on w: the WWW-Authenticate challenge when r has one,
 // Content-Type application/json, Cache-Control no-store, the status and the
 // body. Applications use it for their own errors in the same shape, such as a
 // login's {"error":"invalid_credentials"}.
-func WriteResponse(w http.ResponseWriter, r Response) {
+func writeResponse(w http.ResponseWriter, r Response) {
 	r.SetHeaders(w.Header())
 	w.WriteHeader(r.Status)
 	_, _ = w.Write(r.Body())

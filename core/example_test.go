@@ -111,15 +111,15 @@ func ExampleClaimsFromContext() {
 	// Output: true alice acme
 }
 
-func ExampleCheckScopes() {
+func ExampleToken_CheckScopes() {
 	auth, _ := jwtgate.New(jwtgate.Config{
 		Keys:     jwtgate.HMAC(exampleSecret, "HS256"),
 		Issuer:   []string{"https://id.example.com"},
 		Audience: []string{"orders-api"},
 	})
 	tok, _ := auth.Verify(context.Background(), exampleToken("orders:read"))
-	fmt.Println(jwtgate.CheckScopes(tok, "orders:read"))
-	err := jwtgate.CheckScopes(tok, "orders:write")
+	fmt.Println(tok.CheckScopes("orders:read"))
+	err := tok.CheckScopes("orders:write")
 	fmt.Println(auth.Response(err).Status, auth.Response(err).WWWAuthenticate)
 	// Output:
 	// <nil>

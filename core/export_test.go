@@ -13,3 +13,20 @@ var (
 	ErrProofRSASize = errProofRSASize
 	ErrNoPath       = errNoPath
 )
+
+// The causes of ErrInvalidToken, unexported since Reason names them; the
+// tests still tell them apart with errors.Is.
+var (
+	ErrTokenTooLarge     = errTokenTooLarge
+	ErrTokenShape        = errTokenShape
+	ErrHeaderInvalid     = errHeaderInvalid
+	ErrTypeNotAllowed    = errTypeNotAllowed
+	ErrCriticalHeader    = errCriticalHeader
+	ErrClaimsInvalid     = errClaimsInvalid
+	ErrAlgorithmMismatch = errAlgorithmMismatch
+	ErrValidationFailed  = errValidationFailed
+	ErrAuthorizedParty   = errAuthorizedParty
+)
+
+// DefaultMaxTokenSize is the default Config.MaxTokenSize, for the tests.
+const DefaultMaxTokenSize = defaultMaxTokenSize

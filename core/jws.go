@@ -15,11 +15,11 @@ import (
 // KeysByIssuer as Keys every JWS is refused (ErrUnknownKey).
 func (a *Authenticator) VerifyJWS(ctx context.Context, raw string) ([]byte, error) {
 	if len(raw) > a.maxSize {
-		return nil, newError(ErrInvalidToken, ErrTokenTooLarge, "The access token is too large")
+		return nil, newError(ErrInvalidToken, errTokenTooLarge, "The access token is too large")
 	}
 	dot1, dot2, ok := compactShape(raw)
 	if !ok {
-		return nil, newError(ErrInvalidToken, ErrTokenShape, "The access token is malformed")
+		return nil, newError(ErrInvalidToken, errTokenShape, "The access token is malformed")
 	}
 	var env envelope
 	if err := a.checkHeader(raw[:dot1], &env); err != nil {

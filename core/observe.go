@@ -8,6 +8,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtgate/jwtgate/core/dpop"
+	"github.com/jwtgate/jwtgate/core/internal/kinds"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -145,7 +146,7 @@ func Reason(err error) string {
 		return "csrf"
 	case ErrMisconfigured:
 		return "misconfigured"
-	case ErrInvalidGrant:
+	case kinds.InvalidGrant:
 		return "invalid_grant"
 	case dpop.ErrInvalidProof:
 		return "dpop_proof"
@@ -166,17 +167,17 @@ var tokenReasons = []struct {
 	err    error
 	reason string
 }{
-	{ErrTokenTooLarge, "too_large"},
+	{errTokenTooLarge, "too_large"},
 	{dpop.ErrTokenBound, "dpop_bound"},
 	{dpop.ErrTokenNotBound, "dpop_not_bound"},
 	{dpop.ErrRequired, "dpop_required"},
 	{ErrTokenRevoked, "revoked"},
-	{ErrValidationFailed, "validation"},
-	{ErrTypeNotAllowed, "type"},
-	{ErrCriticalHeader, "critical_header"},
-	{ErrHeaderInvalid, "header"},
+	{errValidationFailed, "validation"},
+	{errTypeNotAllowed, "type"},
+	{errCriticalHeader, "critical_header"},
+	{errHeaderInvalid, "header"},
 	{ErrUnknownKey, "unknown_key"},
-	{ErrAlgorithmMismatch, "algorithm"},
+	{errAlgorithmMismatch, "algorithm"},
 	{jwt.ErrTokenSignatureInvalid, "bad_signature"},
 	{jwt.ErrTokenExpired, "expired"},
 	{jwt.ErrTokenNotValidYet, "not_yet_valid"},
@@ -184,7 +185,7 @@ var tokenReasons = []struct {
 	{jwt.ErrTokenInvalidIssuer, "issuer"},
 	{jwt.ErrTokenInvalidAudience, "audience"},
 	{jwt.ErrTokenInvalidSubject, "subject"},
-	{ErrAuthorizedParty, "authorized_party"},
+	{errAuthorizedParty, "authorized_party"},
 	{jwt.ErrTokenRequiredClaimMissing, "missing_claim"},
 	{jwt.ErrTokenUnverifiable, "algorithm"},
 }

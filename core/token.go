@@ -180,12 +180,13 @@ func ClaimsFromContext[T jwt.Claims](ctx context.Context) (T, bool) {
 	return c, ok
 }
 
-// CheckScopes returns nil when t grants every scope in required, and otherwise
-// an *Error of kind ErrInsufficientScope whose Scopes are required, answered
-// 403 with scope="…" in the challenge (RFC 6750 §3.1). A nil t (a request
-// without token let through by CredentialsOptional) fails with
-// ErrTokenMissing.
-func CheckScopes(t *Token, required ...string) error {
+// CheckScopes returns nil when t grants every scope in required, and
+// otherwise an *Error of kind ErrInsufficientScope whose Scopes are
+// required, answered 403 with scope="…" in the challenge (RFC 6750 §3.1):
+// for a check inside a handler, where a route's RequireScopes does not fit.
+// A nil t (a request without token let through by CredentialsOptional)
+// fails with ErrTokenMissing.
+func (t *Token) CheckScopes(required ...string) error {
 	if t == nil {
 		return newError(ErrTokenMissing, nil, "")
 	}

@@ -56,24 +56,24 @@ type envelope struct {
 // Errors with the golang-jwt kinds they stand for, built once: refusing a
 // token allocates nothing but its *Error.
 var (
-	errMalformedClaims   = errors.Join(jwt.ErrTokenMalformed, ErrClaimsInvalid)
-	errMalformed         = errors.Join(jwt.ErrTokenMalformed, ErrTokenShape)
-	errSignature         = errors.Join(jwt.ErrTokenSignatureInvalid, jwt.ErrSignatureInvalid)
-	errExpired           = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenExpired)
-	errNotValidYet       = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenNotValidYet)
-	errUsedBeforeIssued  = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenUsedBeforeIssued)
-	errIssuer            = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidIssuer)
-	errAudience          = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidAudience)
-	errSubject           = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidSubject)
-	errParty             = errors.Join(jwt.ErrTokenInvalidClaims, ErrAuthorizedParty)
-	errRequired          = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenRequiredClaimMissing)
-	errAlgorithmMismatch = errors.Join(jwt.ErrTokenUnverifiable, ErrAlgorithmMismatch)
-	errUnknownKey        = errors.Join(jwt.ErrTokenUnverifiable, ErrUnknownKey)
+	errMalformedClaims  = errors.Join(jwt.ErrTokenMalformed, errClaimsInvalid)
+	errMalformed        = errors.Join(jwt.ErrTokenMalformed, errTokenShape)
+	errSignature        = errors.Join(jwt.ErrTokenSignatureInvalid, jwt.ErrSignatureInvalid)
+	errExpired          = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenExpired)
+	errNotValidYet      = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenNotValidYet)
+	errUsedBeforeIssued = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenUsedBeforeIssued)
+	errIssuer           = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidIssuer)
+	errAudience         = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidAudience)
+	errSubject          = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenInvalidSubject)
+	errParty            = errors.Join(jwt.ErrTokenInvalidClaims, errAuthorizedParty)
+	errRequired         = errors.Join(jwt.ErrTokenInvalidClaims, jwt.ErrTokenRequiredClaimMissing)
+	errAlgUnverifiable  = errors.Join(jwt.ErrTokenUnverifiable, errAlgorithmMismatch)
+	errUnknownKey       = errors.Join(jwt.ErrTokenUnverifiable, ErrUnknownKey)
 )
 
 func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, source extractors.Source) (*Token, *Error) {
 	if len(raw) > a.maxSize {
-		return nil, newError(ErrInvalidToken, ErrTokenTooLarge, "The access token is too large")
+		return nil, newError(ErrInvalidToken, errTokenTooLarge, "The access token is too large")
 	}
 	var h uint64 // the token's hash in the cache
 	if a.cache != nil {
@@ -86,7 +86,7 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 	}
 	dot1, dot2, ok := compactShape(raw)
 	if !ok {
-		return nil, newError(ErrInvalidToken, ErrTokenShape, "The access token is malformed")
+		return nil, newError(ErrInvalidToken, errTokenShape, "The access token is malformed")
 	}
 	var env envelope
 	if err := a.checkHeader(raw[:dot1], &env); err != nil {
@@ -141,12 +141,12 @@ func (a *Authenticator) claimsOf(env *envelope, payload string, scp []string, o 
 		if c, ok := claims.(*Claims); ok {
 			env.fill(c, payload, scp)
 		} else if err := decodeClaims(&claims, payload); err != nil {
-			return nil, env.refuse(newError(ErrInvalidToken, errors.Join(jwt.ErrTokenMalformed, ErrClaimsInvalid, err), "The access token is malformed"))
+			return nil, env.refuse(newError(ErrInvalidToken, errors.Join(jwt.ErrTokenMalformed, errClaimsInvalid, err), "The access token is malformed"))
 		}
 	}
 	if v, ok := claims.(jwt.ClaimsValidator); ok {
 		if err := v.Validate(); err != nil {
-			err = errors.Join(jwt.ErrTokenInvalidClaims, ErrValidationFailed, err)
+			err = errors.Join(jwt.ErrTokenInvalidClaims, errValidationFailed, err)
 			return nil, newError(ErrInvalidToken, err, describeTokenError(err))
 		}
 	}
@@ -297,7 +297,7 @@ func verifySignature(alg, raw string, dot2 int, key any) error {
 	default:
 		m := signingMethod(alg)
 		if m == nil {
-			return errAlgorithmMismatch
+			return errAlgUnverifiable
 		}
 		// An interface call: the compiler cannot see that sig stays here,
 		// so it gets a heap copy and buf stays on the stack.
@@ -324,7 +324,7 @@ func (a *Authenticator) lookupKey(ctx context.Context, alg, kid, iss string) (*K
 	case key == nil:
 		return nil, errUnknownKey
 	case !signing.Same(key.Algorithm, alg):
-		return nil, errAlgorithmMismatch
+		return nil, errAlgUnverifiable
 	}
 	return key, nil
 }
@@ -368,7 +368,7 @@ func (a *Authenticator) cached(raw string, h uint64, source extractors.Source) (
 func (a *Authenticator) accept(ctx context.Context, at *attempt, t *Token) (*Token, *Error) {
 	if a.validate != nil {
 		if err := a.validate(ctx, t); err != nil {
-			e := newError(ErrInvalidToken, errors.Join(ErrValidationFailed, err), "The access token claims are not accepted")
+			e := newError(ErrInvalidToken, errors.Join(errValidationFailed, err), "The access token claims are not accepted")
 			e.facts = factsOf(t)
 			return nil, e
 		}
@@ -445,11 +445,11 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 	}
 	n, ok := parse.Segment(hdr, seg)
 	if !ok {
-		return ErrTokenShape
+		return errTokenShape
 	}
 	hdr = hdr[:n]
 	if !utf8.Valid(hdr) {
-		return ErrHeaderInvalid
+		return errHeaderInvalid
 	}
 	var crit []byte
 	var present uint64 // bit i: CriticalHeaders[i] is in the header
@@ -463,13 +463,13 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 		switch string(name) {
 		case "alg":
 			if len(value) < 2 || value[0] != '"' {
-				return ErrHeaderInvalid
+				return errHeaderInvalid
 			}
 			s := value[1 : len(value)-1]
 			if bytes.IndexByte(s, '\\') >= 0 {
 				u, ok := parse.String(value)
 				if !ok {
-					return ErrHeaderInvalid
+					return errHeaderInvalid
 				}
 				s = []byte(u)
 			}
@@ -482,35 +482,35 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 			// golang-jwt would check this too, but report it as a bad
 			// signature.
 			if env.alg == "" {
-				return ErrAlgorithmMismatch
+				return errAlgorithmMismatch
 			}
 		case "kid":
 			s, ok := parse.String(value)
 			if !ok {
-				return ErrHeaderInvalid
+				return errHeaderInvalid
 			}
 			env.kid = s
 		case "typ":
 			s, ok := parse.String(value)
 			if !ok {
-				return ErrHeaderInvalid
+				return errHeaderInvalid
 			}
 			typSeen = true
 			env.typ = s
 			if s == "" || !a.typeAllowed(s) {
-				return ErrTypeNotAllowed
+				return errTypeNotAllowed
 			}
 		case "cty":
 			s, ok := parse.String(value)
 			if !ok || normalizeType(s) == "jwt" {
-				return ErrHeaderInvalid // nested JWTs are not supported (RFC 8725 §3.3)
+				return errHeaderInvalid // nested JWTs are not supported (RFC 8725 §3.3)
 			}
 		case "crit":
 			crit = value
 		case "jku", "x5u", "jwk", "x5c", "b64":
 			// Never take a key, or a key's location, from the token itself
 			// (RFC 8725 §3.10); b64 changes what is signed (RFC 7797).
-			return ErrHeaderInvalid
+			return errHeaderInvalid
 		default:
 			for i, c := range a.critical {
 				if string(name) == c {
@@ -520,26 +520,26 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 		}
 	}
 	if m.Duplicate() {
-		return ErrHeaderInvalid
+		return errHeaderInvalid
 	}
 	if m.Failed() {
-		return ErrTokenShape
+		return errTokenShape
 	}
 	if env.alg == "" {
-		return ErrAlgorithmMismatch
+		return errAlgorithmMismatch
 	}
 	if !typSeen && !slices.Contains(a.types, "") {
-		return ErrTypeNotAllowed
+		return errTypeNotAllowed
 	}
 	if crit != nil {
 		names, ok := parse.Strings(crit)
 		if !ok || len(names) == 0 {
-			return ErrCriticalHeader
+			return errCriticalHeader
 		}
 		for _, n := range names {
 			i := slices.Index(a.critical, n)
 			if i < 0 || present&(1<<i) == 0 {
-				return ErrCriticalHeader
+				return errCriticalHeader
 			}
 		}
 	}
@@ -913,7 +913,7 @@ func describeTokenError(err error) string {
 	switch {
 	case errors.Is(err, ErrUnknownKey):
 		return "The access token key is unknown"
-	case errors.Is(err, ErrAlgorithmMismatch):
+	case errors.Is(err, errAlgorithmMismatch):
 		return "The access token algorithm is not accepted"
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return "The access token signature is invalid"
@@ -929,11 +929,11 @@ func describeTokenError(err error) string {
 		return "The access token audience is not accepted"
 	case errors.Is(err, jwt.ErrTokenInvalidSubject):
 		return "The access token subject is not accepted"
-	case errors.Is(err, ErrAuthorizedParty):
+	case errors.Is(err, errAuthorizedParty):
 		return "The access token was issued to another client"
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
 		return "The access token lacks a required claim"
-	case errors.Is(err, ErrValidationFailed):
+	case errors.Is(err, errValidationFailed):
 		return "The access token claims are not accepted"
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
 		return "The access token algorithm is not accepted"
@@ -944,13 +944,13 @@ func describeTokenError(err error) string {
 
 func describeHeaderError(err error) string {
 	switch err {
-	case ErrAlgorithmMismatch:
+	case errAlgorithmMismatch:
 		return "The access token algorithm is not accepted"
-	case ErrTypeNotAllowed:
+	case errTypeNotAllowed:
 		return "The access token type is not accepted"
-	case ErrCriticalHeader:
+	case errCriticalHeader:
 		return "The access token has an unsupported critical header"
-	case ErrHeaderInvalid:
+	case errHeaderInvalid:
 		return "The access token header is not accepted"
 	default:
 		return "The access token is malformed"

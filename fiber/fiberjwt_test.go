@@ -423,7 +423,7 @@ func TestSources(t *testing.T) {
 func TestReadBufferSize(t *testing.T) {
 	t.Parallel()
 	tok8k := signed(t, "alice", strings.Repeat("s", 5900), time.Hour) // just under the core's 8 KiB limit
-	require.Less(t, len(tok8k), jwtgate.DefaultMaxTokenSize)
+	require.Less(t, len(tok8k), defaultMaxTokenSize)
 	require.Greater(t, len(tok8k), 4096)
 	tests := []struct {
 		name       string
@@ -601,3 +601,6 @@ func TestScopeGuardCannotBeContinued(t *testing.T) {
 		answer: `{"error":"missing_token","error_description":"No access token was sent"}`})
 	check(t, app, request{target: "/admin", headers: bearer(signed(t, "alice", "admin", time.Hour)), status: 200, answer: "alice"})
 }
+
+// defaultMaxTokenSize is the core's default Config.MaxTokenSize: 8 KiB.
+const defaultMaxTokenSize = 8 << 10

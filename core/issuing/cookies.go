@@ -10,22 +10,22 @@ import (
 // refresh: the access token (HttpOnly, path /, Max-Age its lifetime), the
 // refresh token (HttpOnly, only for the refresh path, SameSite Strict) and
 // the CSRF token bound to the pair's login (readable by the page, Max-Age the
-// refresh token's). The attributes are jwtgate.Cookies.Cookie's. Write them
+// refresh token's). The attributes are those of jwtgate.Cookies.AccessCookie, RefreshCookie and CSRFCookie. Write them
 // with http.SetCookie, or add each one's String() as a Set-Cookie header.
 func SetCookies(c *jwtgate.Cookies, p *Pair) []*http.Cookie {
 	access, refresh := p.AccessExpiresAt.Sub(p.IssuedAt), p.RefreshExpiresAt.Sub(p.IssuedAt)
 	return []*http.Cookie{
-		c.Cookie(jwtgate.AccessCookie, p.AccessToken, access),
-		c.Cookie(jwtgate.RefreshCookie, p.RefreshToken, refresh),
-		c.Cookie(jwtgate.CSRFCookie, c.CSRFToken(p.Family), refresh),
+		c.AccessCookie(p.AccessToken, access),
+		c.RefreshCookie(p.RefreshToken, refresh),
+		c.CSRFCookie(c.CSRFToken(p.Family), refresh),
 	}
 }
 
 // ClearCookies returns cookie mode's three cookies expired, for logout.
 func ClearCookies(c *jwtgate.Cookies) []*http.Cookie {
 	return []*http.Cookie{
-		c.Cookie(jwtgate.AccessCookie, "", 0),
-		c.Cookie(jwtgate.RefreshCookie, "", 0),
-		c.Cookie(jwtgate.CSRFCookie, "", 0),
+		c.AccessCookie("", 0),
+		c.RefreshCookie("", 0),
+		c.CSRFCookie("", 0),
 	}
 }

@@ -315,7 +315,8 @@ func (e *Endpoints) HandleRefresh(ctx context.Context, r Request) Response {
 	hasCookie := false
 	if c := e.Issuer.cfg.Cookies; c != nil {
 		// A repeated cookie counts, so that RefreshCookie refuses it.
-		v, n := r.Cookie(c.Name(jwtgate.RefreshCookie))
+		_, refreshName, _ := c.Names()
+		v, n := r.Cookie(refreshName)
 		hasCookie = v != "" || n > 1
 	}
 	switch {
@@ -380,8 +381,9 @@ func (e *Endpoints) HandleLogout(ctx context.Context, r Request) Response {
 	}
 	out := Response{Status: http.StatusNoContent, Header: http.Header{"Cache-Control": {"no-store"}}}
 	if c := e.Issuer.cfg.Cookies; c != nil {
-		_, access := r.Cookie(c.Name(jwtgate.AccessCookie))
-		_, csrf := r.Cookie(c.Name(jwtgate.CSRFCookie))
+		accessName, _, csrfName := c.Names()
+		_, access := r.Cookie(accessName)
+		_, csrf := r.Cookie(csrfName)
 		if access > 0 || csrf > 0 {
 			out.Cookies = ClearCookies(c)
 		}

@@ -39,6 +39,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/dpop"
+	"github.com/jwtgate/jwtgate/core/internal/kinds"
 	"github.com/jwtgate/jwtgate/core/internal/parse"
 	"github.com/jwtgate/jwtgate/core/internal/ratelimit"
 	"github.com/jwtgate/jwtgate/core/signing"
@@ -292,7 +293,7 @@ func (i *Issuer) login(ctx context.Context, g Grant) (*Pair, error) {
 // Refresh spends a refresh token and returns a new pair of the same family
 // with the same grant. A spent refresh token presented again revokes the
 // whole family: the thief and the victim both lose it. Two concurrent calls
-// with one token never yield two pairs. Errors wrap jwtgate.ErrInvalidGrant, or
+// with one token never yield two pairs. Errors wrap ErrInvalidGrant, or
 // jwtgate.ErrUnavailable when the store cannot answer. A family bound to a
 // DPoP key refreshes only through RefreshWithProof.
 func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*Pair, error) {
@@ -328,7 +329,7 @@ func (i *Issuer) refreshWith(ctx context.Context, refreshToken, jkt string) (*Pa
 // anything is spent. Set the returned pair's cookies with SetCookies. It
 // needs Config.Cookies. Errors: jwtgate.ErrTokenMissing
 // without the cookie, jwtgate.ErrInvalidRequest when it is repeated, jwtgate.ErrCSRF,
-// jwtgate.ErrInvalidGrant, jwtgate.ErrUnavailable.
+// ErrInvalidGrant, jwtgate.ErrUnavailable.
 func (i *Issuer) RefreshCookie(ctx context.Context, r extractors.Request) (*Pair, error) {
 	start := i.clock()
 	p, err := i.refreshCookie(ctx, r)
@@ -341,7 +342,8 @@ func (i *Issuer) refreshCookie(ctx context.Context, r extractors.Request) (*Pair
 	if c == nil {
 		return nil, errors.New("jwtgate: issuer: RefreshCookie needs Config.Cookies")
 	}
-	raw, n := r.Cookie(c.Name(jwtgate.RefreshCookie))
+	_, refreshName, _ := c.Names()
+	raw, n := r.Cookie(refreshName)
 	switch {
 	case n > 1:
 		return nil, newError(jwtgate.ErrInvalidRequest, extractors.ErrRepeated, "The refresh token cookie is repeated")
@@ -362,9 +364,17 @@ func (i *Issuer) refreshCookie(ctx context.Context, r extractors.Request) (*Pair
 // key jkt ("" without a proof). The binding is checked before anything is
 // spent: a thief holding a bound refresh token without its key cannot
 // revoke the family either.
+// ErrInvalidGrant is the kind of every refresh failure of the Issuer: a
+// refresh token that is forged, expired, of the wrong type, spent or
+// revoked. Answered 401 with body error "invalid_grant" (RFC 6749 §5.2).
+var ErrInvalidGrant = kinds.InvalidGrant
+
+// errNoRefreshToken is the cause of a refresh without a refresh token.
+var errNoRefreshToken = errors.New("jwtgate: no refresh token")
+
 func (i *Issuer) verifyRefresh(ctx context.Context, refreshToken, jkt string) (*jwtgate.Token, error) {
 	if refreshToken == "" {
-		return nil, invalidGrant(newError(jwtgate.ErrInvalidToken, jwtgate.ErrTokenShape, "The refresh token is malformed"))
+		return nil, invalidGrant(newError(jwtgate.ErrInvalidToken, errNoRefreshToken, "The refresh token is malformed"))
 	}
 	t, err := i.refresh.VerifyBound(ctx, refreshToken, jkt)
 	switch {
@@ -484,7 +494,7 @@ func (i *Issuer) logReuse(ctx context.Context, t *jwtgate.Token) {
 }
 
 func invalidGrant(cause error) error {
-	return &jwtgate.Error{Kind: jwtgate.ErrInvalidGrant, Cause: cause, Description: "The refresh token is invalid, expired, revoked or already used"}
+	return &jwtgate.Error{Kind: ErrInvalidGrant, Cause: cause, Description: "The refresh token is invalid, expired, revoked or already used"}
 }
 
 // pair signs an access token and a refresh token of one family.

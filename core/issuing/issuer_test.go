@@ -107,11 +107,13 @@ func TestTokenKindsNeverMix(t *testing.T) {
 
 	_, err = w.access(t, p.RefreshToken)
 	assert.ErrorIs(t, err, jwtgate.ErrInvalidToken, "a refresh token is not an access token")
-	assert.ErrorIs(t, err, jwtgate.ErrTypeNotAllowed)
+	assert.Equal(t, "type", jwtgate.Reason(err))
 
 	_, err = w.issuer.Refresh(context.Background(), p.AccessToken)
-	assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant, "an access token cannot refresh")
-	assert.ErrorIs(t, err, jwtgate.ErrTypeNotAllowed)
+	assert.ErrorIs(t, err, issuing.ErrInvalidGrant, "an access token cannot refresh")
+	var grant *jwtgate.Error
+	require.ErrorAs(t, err, &grant)
+	assert.Equal(t, "type", jwtgate.Reason(grant.Cause), "refused for its typ")
 
 	// Even an API that accepts any typ refuses the refresh token: its aud is
 	// the issuer, not the API.
@@ -163,11 +165,11 @@ func TestRefreshReuseRevokesFamily(t *testing.T) {
 	thief, err := w.issuer.Refresh(ctx, stolen) // the thief refreshes first
 	require.NoError(t, err)
 	_, err = w.issuer.Refresh(ctx, stolen) // the victim's client, later
-	assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant)
+	assert.ErrorIs(t, err, issuing.ErrInvalidGrant)
 	assert.ErrorIs(t, err, issuing.ErrRefreshReused)
 
 	_, err = w.issuer.Refresh(ctx, thief.RefreshToken)
-	assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant, "the thief's refresh token is dead")
+	assert.ErrorIs(t, err, issuing.ErrInvalidGrant, "the thief's refresh token is dead")
 	_, err = w.access(t, thief.AccessToken)
 	assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked, "the thief's access token is dead")
 	_, err = w.access(t, victim.AccessToken)
@@ -208,7 +210,7 @@ func TestRefreshFailures(t *testing.T) {
 				require.NoError(t, ierr)
 				_, err = i.Refresh(ctx, tt.token)
 			}
-			assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant)
+			assert.ErrorIs(t, err, issuing.ErrInvalidGrant)
 			assert.ErrorIs(t, err, tt.cause)
 			r := w.auth.Response(err)
 			assert.Equal(t, 401, r.Status)
@@ -234,7 +236,7 @@ func TestLogout(t *testing.T) {
 	_, err = w.access(t, p.AccessToken)
 	assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked, "earlier access tokens of the family too")
 	_, err = w.issuer.Refresh(ctx, p2.RefreshToken)
-	assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant, "the refresh token is dead")
+	assert.ErrorIs(t, err, issuing.ErrInvalidGrant, "the refresh token is dead")
 	assert.Error(t, w.issuer.Logout(ctx, nil))
 }
 
@@ -252,7 +254,7 @@ func TestRevokeSubject(t *testing.T) {
 	_, err = w.access(t, a1.AccessToken)
 	assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked)
 	_, err = w.issuer.Refresh(ctx, a1.RefreshToken)
-	assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant)
+	assert.ErrorIs(t, err, issuing.ErrInvalidGrant)
 	_, err = w.access(t, b1.AccessToken)
 	assert.NoError(t, err)
 
@@ -480,7 +482,7 @@ func TestConcurrentFlow(t *testing.T) {
 						wins.Add(1)
 						pairs[c] = np
 					} else {
-						assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant)
+						assert.ErrorIs(t, err, issuing.ErrInvalidGrant)
 					}
 				}()
 			}
@@ -507,7 +509,7 @@ func TestConcurrentFlow(t *testing.T) {
 			_, err = w.access(t, q.AccessToken)
 			assert.ErrorIs(t, err, jwtgate.ErrTokenRevoked, "no lost revocation")
 			_, err = w.issuer.Refresh(ctx, q.RefreshToken)
-			assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant)
+			assert.ErrorIs(t, err, issuing.ErrInvalidGrant)
 		}()
 	}
 	wg.Wait()

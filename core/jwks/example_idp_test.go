@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -99,8 +98,8 @@ func ExampleNewDiscovered_keycloak() {
 	fmt.Println(tok.ClientID, tok.Scopes(), tok.HasScope("orders:read"), err)
 
 	_, err = auth.Verify(context.Background(), kc.token("another-app"))
-	fmt.Println(errors.Is(err, jwtgate.ErrAuthorizedParty), auth.Response(err).Status)
+	fmt.Println(jwtgate.Reason(err), auth.Response(err).Status)
 	// Output:
 	// orders-web [openid profile email orders:read] true <nil>
-	// true 401
+	// authorized_party 401
 }

@@ -299,10 +299,10 @@ func TestKATDerivedNegatives(t *testing.T) {
 			// is used: no key is bound to HS256.
 			_, err = jwsAuth(t, a2).VerifyJWS(ctx, v.token)
 			assert.ErrorIs(t, err, jwtgate.ErrInvalidToken, v.name)
-			assert.ErrorIs(t, err, jwtgate.ErrAlgorithmMismatch, v.name)
+			assert.Equal(t, "algorithm", jwtgate.Reason(err), v.name)
 			_, err = jwtAuth(t, a2, rfcExp-1).Verify(ctx, v.token)
 			assert.ErrorIs(t, err, jwtgate.ErrInvalidToken, v.name)
-			assert.ErrorIs(t, err, jwtgate.ErrAlgorithmMismatch, v.name)
+			assert.Equal(t, "algorithm", jwtgate.Reason(err), v.name)
 		}
 	})
 
@@ -350,22 +350,22 @@ func TestKATDerivedNegatives(t *testing.T) {
 		otherPub, _, err := ed25519.GenerateKey(rand.Reader)
 		require.NoError(t, err)
 		for _, srv := range []struct {
-			name  string
-			key   *jwtgate.Key
-			cause error
+			name   string
+			key    *jwtgate.Key
+			reason string
 		}{
 			// The server's own key is the A.3 ES256 key: EdDSA is not allowed.
-			{"server holds the A.3 key", a3, jwtgate.ErrAlgorithmMismatch},
+			{"server holds the A.3 key", a3, "algorithm"},
 			// The server holds an Ed25519 key of its own: the jwk header is
 			// refused, never used.
-			{"server holds another Ed25519 key", &jwtgate.Key{Algorithm: "EdDSA", VerifyKey: otherPub}, jwtgate.ErrHeaderInvalid},
+			{"server holds another Ed25519 key", &jwtgate.Key{Algorithm: "EdDSA", VerifyKey: otherPub}, "header"},
 			// Even when the embedded key is the very key the server trusts,
 			// a token carrying key material in its header is refused.
-			{"server holds the embedded key itself", verifyOnly(ed), jwtgate.ErrHeaderInvalid},
+			{"server holds the embedded key itself", verifyOnly(ed), "header"},
 		} {
 			for _, err := range verifyBoth(t, srv.key, katN8) {
 				assert.ErrorIs(t, err, jwtgate.ErrInvalidToken, srv.name)
-				assert.ErrorIs(t, err, srv.cause, srv.name)
+				assert.Equal(t, srv.reason, jwtgate.Reason(err), srv.name)
 			}
 		}
 	})
@@ -563,7 +563,7 @@ func TestEd25519FullySpecified(t *testing.T) {
 		s, err := hs.SignedString([]byte(pub))
 		require.NoError(t, err)
 		_, err = a.Verify(context.Background(), s)
-		assert.ErrorIs(t, err, jwtgate.ErrAlgorithmMismatch, "the Ed25519 key is never an HMAC secret")
+		assert.Equal(t, "algorithm", jwtgate.Reason(err), "the Ed25519 key is never an HMAC secret")
 		k, err := jwks.ParseKey([]byte(`{"kty":"OKP","crv":"Ed25519","alg":"` + bound + `","kid":"x","x":"` + base64.RawURLEncoding.EncodeToString(pub) + `"}`))
 		require.NoError(t, err)
 		assert.Equal(t, bound, k.Algorithm)

@@ -539,9 +539,9 @@ func fmtCases(fx *fixture) []testCase {
 			token: func(*env) string { return fx.t0(nest(12000)) }, want: invalidToken(descMalformed)},
 		{name: "FMT-08/1 MiB of dots", token: token(strings.Repeat(".", 1<<20)), want: invalidToken(descTooLarge)},
 		{name: "FMT-08/1 MiB of a. pairs", token: token(strings.Repeat("a.", 1<<19)), want: invalidToken(descTooLarge)},
-		{name: "FMT-09/exactly MaxTokenSize", token: func(*env) string { return fx.ofSize(jwtgate.DefaultMaxTokenSize) },
+		{name: "FMT-09/exactly MaxTokenSize", token: func(*env) string { return fx.ofSize(defaultMaxTokenSize) },
 			want: accept()},
-		{name: "FMT-09/one byte over MaxTokenSize", token: func(*env) string { return fx.ofSize(jwtgate.DefaultMaxTokenSize + 1) },
+		{name: "FMT-09/one byte over MaxTokenSize", token: func(*env) string { return fx.ofSize(defaultMaxTokenSize + 1) },
 			want: invalidToken(descTooLarge)},
 		{name: "FMT-09/one byte over a configured MaxTokenSize", config: func(c *jwtgate.Config) { c.MaxTokenSize = 1000 },
 			token: func(*env) string { return fx.ofSize(1001) }, want: invalidToken(descTooLarge)},
@@ -1014,3 +1014,6 @@ func katCases(fx *fixture) []testCase {
 		}, token: token(katN11), want: invalidToken(descSignature)},
 	}
 }
+
+// defaultMaxTokenSize is the core's default Config.MaxTokenSize: 8 KiB.
+const defaultMaxTokenSize = 8 << 10

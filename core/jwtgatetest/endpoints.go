@@ -353,7 +353,7 @@ func cnfJKT(tok string) string {
 func refreshRefused(t *testing.T, w *epWorld, tok string) {
 	t.Helper()
 	_, err := w.issuer.Refresh(context.Background(), tok)
-	assert.ErrorIs(t, err, jwtgate.ErrInvalidGrant, "the refresh token is refused")
+	assert.ErrorIs(t, err, issuing.ErrInvalidGrant, "the refresh token is refused")
 }
 
 func refreshWorks(t *testing.T, w *epWorld, tok string) {

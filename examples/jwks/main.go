@@ -64,7 +64,7 @@ type settings struct {
 
 // loadSettings reads the environment. An error names the variable at fault.
 func loadSettings(getenv func(string) string) (settings, error) {
-	s := settings{addr: "127.0.0.1:8080", issuer: "jwtgate-example", audience: "jwtgate-example-api", jwksURL: getenv("JWKS_URL"), maxTokenSize: jwtgate.DefaultMaxTokenSize}
+	s := settings{addr: "127.0.0.1:8080", issuer: "jwtgate-example", audience: "jwtgate-example-api", jwksURL: getenv("JWKS_URL"), maxTokenSize: defaultMaxTokenSize}
 	for name, v := range map[string]*string{"ADDR": &s.addr, "JWT_ISSUER": &s.issuer, "JWT_AUDIENCE": &s.audience} {
 		if getenv(name) != "" {
 			*v = getenv(name)
@@ -308,3 +308,6 @@ func run(ctx context.Context, getenv func(string) string, out, logs io.Writer) e
 		base, s.issuer, s.audience, keys, base)
 	return serve(ctx, ln, logRequests(log, newHandler(auth, metrics)), s.maxTokenSize)
 }
+
+// defaultMaxTokenSize is the core's default Config.MaxTokenSize: 8 KiB.
+const defaultMaxTokenSize = 8 << 10

@@ -75,7 +75,7 @@ func TestResourceServer(t *testing.T) {
 		return map[string]any{"groups": g}
 	}
 	large := mint("EdDSA", "ed", edPriv, nil, groups(9<<10))
-	require.Greater(t, len(large), jwtgate.DefaultMaxTokenSize)
+	require.Greater(t, len(large), defaultMaxTokenSize)
 	require.Less(t, len(large), 16384)
 	tests := []struct {
 		name   string
