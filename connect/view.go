@@ -9,6 +9,7 @@ import (
 	"connectrpc.com/connect"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/adapt"
 	"github.com/jwtgate/jwtgate/core/dpop"
 )
 
@@ -65,7 +66,7 @@ type rule struct {
 
 func newRule(p ProcedurePolicy) (rule, error) {
 	if len(p.Scopes) > 0 {
-		if err := jwtgate.ValidateScopes(p.Scopes); err != nil {
+		if err := adapt.ValidateScopes(p.Scopes); err != nil {
 			return rule{}, err
 		}
 	}

@@ -7,23 +7,18 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jwtgate/jwtgate/core/internal/refusal"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
 // What the adapters call besides Authenticate: the decisions each of them
 // would otherwise restate, made here once.
 
-// HeaderSetter sets a response header field. http.Header implements it, and
-// so does Fiber's context (c.Set).
-type HeaderSetter interface {
-	Set(key, value string)
-}
-
 // AcceptedHeaders sets the headers the answer to a request with the verified
 // token t must carry: Cache-Control: private when t came in the URL query
 // (RFC 6750 §2.3), so that no shared cache keeps a response its URL
 // authenticated. Adapters call it once a request has passed.
-func (a *Authenticator) AcceptedHeaders(t *Token, h HeaderSetter) {
+func (a *Authenticator) AcceptedHeaders(t *Token, h interface{ Set(key, value string) }) {
 	if t != nil && t.SentInURL() {
 		h.Set("Cache-Control", "private")
 	}
@@ -35,7 +30,7 @@ func (a *Authenticator) AcceptedHeaders(t *Token, h HeaderSetter) {
 // SetHeaders sets the headers of the answer r: the WWW-Authenticate challenge
 // when r has one, Content-Type application/json and Cache-Control no-store.
 // The adapters' default error answers are SetHeaders, r.Status and r.Body().
-func (r Response) SetHeaders(h HeaderSetter) {
+func (r Response) SetHeaders(h interface{ Set(key, value string) }) {
 	if r.WWWAuthenticate != "" {
 		if hh, ok := h.(http.Header); ok {
 			// Its canonical form, which http.Header.Set would allocate on
@@ -71,7 +66,7 @@ var ErrMisconfigured = errors.New("jwtgate: misconfigured")
 // fault.
 //
 // A request whose authentication was refused, and which the application let
-// go on (its context marked by WithRefusal), is refused again here with
+// go on (its context marked by adapt.WithRefusal), is refused again here with
 // that refusal: a scope guard never lets a request through without a token
 // that grants the scopes.
 //
@@ -132,27 +127,8 @@ func (a *Authenticator) Authorize(ctx context.Context, r extractors.Request, t *
 	return err
 }
 
-// refusalKey is the context key of a refusal an application let through.
-type refusalKey struct{}
-
-// WithRefusal returns ctx marked with err, the refusal of a request that the
-// authenticating middleware let go on because the application asked it to
-// (Echo's ContinueOnIgnoredError, a Fiber ErrorHandler that calls c.Next()).
-// Adapters call it; a scope guard after it (Authorize) then refuses the
-// request with err rather than take the missing token for a wiring
-// mistake. err must be one of jwtgate's errors; another is ignored.
-func WithRefusal(ctx context.Context, err error) context.Context {
-	e, ok := asError(err)
-	if !ok {
-		return ctx
-	}
-	return context.WithValue(ctx, refusalKey{}, e)
-}
-
-// refusedBefore is the refusal WithRefusal put in ctx, or nil.
+// refusedBefore is the refusal adapt.WithRefusal put in ctx, or nil.
 func refusedBefore(ctx context.Context) *Error {
-	e, _ := ctx.Value(refusalKey{}).(*Error)
+	e, _ := ctx.Value(refusal.Key{}).(*Error)
 	return e
 }
-
-var _ HeaderSetter = http.Header(nil)

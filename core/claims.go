@@ -8,6 +8,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/jwtgate/jwtgate/core/internal/parse"
+	"github.com/jwtgate/jwtgate/core/internal/scope"
 )
 
 // Claims is the default claims type: the registered claims of RFC 7519, the
@@ -117,8 +118,8 @@ type rawSetter interface{ setRaw(string) }
 // so "read\tadmin" grants neither read nor admin. Empty pieces (two spaces
 // in a row) are skipped. Each element of an scp array is read the same way.
 
-func appendScopes(out []string, scope string, scp []string) []string {
-	out = appendScopeTokens(out, scope)
+func appendScopes(out []string, scopeClaim string, scp []string) []string {
+	out = appendScopeTokens(out, scopeClaim)
 	for _, s := range scp {
 		out = appendScopeTokens(out, s)
 	}
@@ -129,20 +130,20 @@ func appendScopeTokens(out []string, s string) []string {
 	for s != "" {
 		var f string
 		f, s, _ = strings.Cut(s, " ")
-		if ValidScope(f) {
+		if scope.Valid(f) {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-// hasScope reports whether want is one of the scope tokens of scope or scp,
+// hasScope reports whether want is one of the scope tokens of scopeClaim or scp,
 // without allocating.
-func hasScope(scope string, scp []string, want string) bool {
-	if !ValidScope(want) {
+func hasScope(scopeClaim string, scp []string, want string) bool {
+	if !scope.Valid(want) {
 		return false
 	}
-	if fieldsContain(scope, want) {
+	if fieldsContain(scopeClaim, want) {
 		return true
 	}
 	for _, s := range scp {

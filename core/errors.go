@@ -298,20 +298,3 @@ func validChallengeText(s string) bool {
 	}
 	return true
 }
-
-// ValidScope reports whether s can be a scope token: non-empty and made of
-// %x21 / %x23-5B / %x5D-7E (RFC 6749 §3.3, RFC 6750 §3).
-func ValidScope(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
-}
-
-var errNoScopes = errors.New("jwtgate: no scopes given")

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/adapt"
 	"github.com/jwtgate/jwtgate/core/dpop"
 	"github.com/jwtgate/jwtgate/extractors"
 )
@@ -125,12 +126,12 @@ func TestAuthorizeAfterAnIgnoredRefusal(t *testing.T) {
 	r := bearerRequest(mint(testSecret, goodHeader, `{"iss":"https://issuer.example","sub":"u","aud":"api://svc","exp":1}`))
 	_, refusal := a.Authenticate(context.Background(), extractors.FromHTTP(r))
 	require.ErrorIs(t, refusal, jwtgate.ErrInvalidToken)
-	ctx := jwtgate.WithRefusal(context.Background(), refusal)
+	ctx := adapt.WithRefusal(context.Background(), refusal)
 	err := a.Authorize(ctx, extractors.FromHTTP(r), nil, "read")
 	require.ErrorIs(t, err, jwt.ErrTokenExpired, "the guard refuses as authentication did")
 	assert.NotErrorIs(t, err, jwtgate.ErrMisconfigured)
 	assert.Equal(t, http.StatusUnauthorized, a.Response(err).Status)
 	require.Len(t, obs.scop, 1)
 	assert.Equal(t, "expired", obs.scop[0].Reason)
-	assert.Equal(t, ctx, jwtgate.WithRefusal(ctx, errors.New("not jwtgate's")), "another error marks nothing")
+	assert.Equal(t, ctx, adapt.WithRefusal(ctx, errors.New("not jwtgate's")), "another error marks nothing")
 }

@@ -198,26 +198,6 @@ func (t *Token) CheckScopes(required ...string) error {
 	return nil
 }
 
-// ValidateScopes reports an error when a scope cannot appear in a challenge
-// (see [ValidScope]). Adapters call it when a route's scopes are configured.
-func ValidateScopes(scopes []string) error {
-	if len(scopes) == 0 {
-		return errNoScopes
-	}
-	for _, s := range scopes {
-		if !ValidScope(s) {
-			return &scopeNameError{s}
-		}
-	}
-	return nil
-}
-
-type scopeNameError struct{ s string }
-
-func (e *scopeNameError) Error() string {
-	return "jwtgate: scope " + quote(e.s) + " is empty or holds characters RFC 6750 §3 forbids"
-}
-
 // SentInURL reports whether the token came in the URL: a query or path
 // parameter, by its Source's kind. A 2xx answer to such a request carries
 // Cache-Control: private (RFC 6750 §2.3), which every adapter sets.

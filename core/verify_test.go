@@ -16,6 +16,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/adapt"
 	"github.com/jwtgate/jwtgate/extractors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -274,10 +275,10 @@ func TestCheckScopes(t *testing.T) {
 	assert.NoError(t, got.CheckScopes("read", "write", "admin", "ops"))
 	assert.ErrorIs(t, got.CheckScopes("rea"), jwtgate.ErrInsufficientScope)
 	assert.ErrorIs(t, (*jwtgate.Token)(nil).CheckScopes("read"), jwtgate.ErrTokenMissing)
-	assert.Error(t, jwtgate.ValidateScopes(nil))
-	assert.Error(t, jwtgate.ValidateScopes([]string{"a b"}))
-	assert.Error(t, jwtgate.ValidateScopes([]string{`a"`}))
-	assert.NoError(t, jwtgate.ValidateScopes([]string{"orders:read", "admin"}))
+	assert.Error(t, adapt.ValidateScopes(nil))
+	assert.Error(t, adapt.ValidateScopes([]string{"a b"}))
+	assert.Error(t, adapt.ValidateScopes([]string{`a"`}))
+	assert.NoError(t, adapt.ValidateScopes([]string{"orders:read", "admin"}))
 }
 
 func TestHooks(t *testing.T) {

@@ -2,13 +2,12 @@
 //
 //	e.Use(echojwt.New(echojwt.Config{Authenticator: auth}))
 //
-// It only translates: the request goes to the core's
-// [jwtgate.Authenticator.AuthenticateWith], with the route's Policy (a field of [Config]),
-// which decides everything; the verified token goes into the request's
-// context ([Token], [Claims], [jwtgate.FromContext]) and, when
-// Config.ContextKey is set, c.Get, as a *jwtgate.Token; a failure is
-// returned as an *echo.HTTPError that renders
-// [jwtgate.Authenticator.Response].
+// It only translates: the core decides each request ([adapt.Authenticate],
+// with the route's Policy, a field of [Config]; [adapt.Authorize] for
+// RequireScopes); the verified token goes into the request's context
+// ([Token], [Claims], [jwtgate.FromContext]) and, when Config.ContextKey is
+// set, c.Get, as a *jwtgate.Token; a refusal is answered as the decision
+// says and returned as an *echo.HTTPError.
 //
 // From echo-jwt: its c.Get("user").(*jwt.Token) becomes
 // c.Get("user").(*jwtgate.Token) with ContextKey "user", or echojwt.Token(c)
@@ -20,10 +19,10 @@ package echojwt
 
 import (
 	"errors"
-	"sync"
 
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/adapt"
 	"github.com/jwtgate/jwtgate/extractors"
 	"github.com/labstack/echo/v4"
 )
@@ -87,12 +86,16 @@ type Config struct {
 // or without any token when the Authenticator's CredentialsOptional (or
 // cfg.Policy's) is set.
 //
-// A refused request returns an *echo.HTTPError: Code is the status, Message
-// marshals to the JSON body {"error":"…","error_description":"…"} and
-// Internal is the jwtgate error. The WWW-Authenticate challenge (when the
-// status has one) and Cache-Control: no-store are set on
-// c.Response().Header(), so echo's default HTTPErrorHandler answers as
-// application/json exactly as the core says. New panics if cfg.Authenticator
+// A refused request is answered as the core says — the status, the
+// WWW-Authenticate challenge (when the status has one), Cache-Control:
+// no-store and the JSON body {"error":"…","error_description":"…"}, byte for
+// byte as on every adapter — and returns an *echo.HTTPError: Code is the
+// status, Message marshals to that JSON body and Internal is the jwtgate
+// error. With echo's default HTTPErrorHandler the answer is written before
+// the error is returned (that handler's JSON encoder would add a newline
+// the other adapters do not send) and the handler leaves it; an
+// application's own HTTPErrorHandler gets the error unanswered and renders
+// it as it likes. New panics if cfg.Authenticator
 // is nil or cannot serve cfg.Policy (a Policy asking for DPoP of an
 // Authenticator without Config.DPoP).
 func New(cfg Config) echo.MiddlewareFunc {
@@ -117,7 +120,7 @@ var (
 func (c Config) ToMiddleware() (echo.MiddlewareFunc, error) { return c.build("ToMiddleware") }
 
 func (c Config) build(name string) (echo.MiddlewareFunc, error) {
-	refuse, err := c.refuse(c.ContinueOnIgnoredError)
+	refuse, err := c.refuse()
 	if err == nil {
 		err = c.Authenticator.CheckPolicy(c.Policy)
 	}
@@ -139,7 +142,7 @@ func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 // middleware is New's, built once.
 type middleware struct {
 	Config
-	refuse func(echo.Context, error, echo.HandlerFunc) error
+	refuse func(echo.Context, *adapt.Decision, echo.HandlerFunc) error
 }
 
 func (m *middleware) serve(ec echo.Context, next echo.HandlerFunc) error {
@@ -153,14 +156,14 @@ func (m *middleware) serve(ec echo.Context, next echo.HandlerFunc) error {
 	r := ec.Request()
 	v := views.Get().(*request)
 	v.HTTPRequest, v.c = extractors.FromHTTP(r), ec
-	t, err := auth.AuthenticateWith(r.Context(), v, m.Policy)
+	d := adapt.Authenticate(r.Context(), auth, v, m.Policy)
 	*v = request{} // the core keeps nothing of the view
 	views.Put(v)
-	if err != nil {
-		return m.refuse(ec, err, next)
+	if !d.Passed() {
+		return m.refuse(ec, &d, next)
 	}
-	if t != nil { // nil: CredentialsOptional and no token
-		auth.AcceptedHeaders(t, ec.Response().Header())
+	if t := d.Token; t != nil { // nil: CredentialsOptional and no token
+		d.SetHeaders(ec.Response().Header())
 		ec.SetRequest(r.WithContext(jwtgate.NewContext(r.Context(), t)))
 		switch {
 		case m.StoreJWTToken:
@@ -185,9 +188,9 @@ func (m *middleware) serve(ec echo.Context, next echo.HandlerFunc) error {
 // ErrorHandler, never ContinueOnIgnoredError. It panics if
 // cfg.Authenticator is nil or a scope is not a valid scope token.
 func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
-	refuse, err := cfg.refuse(false) // a scope guard never lets a refusal go on
+	refuse, err := cfg.refuse()
 	if err == nil {
-		err = jwtgate.ValidateScopes(scopes)
+		err = adapt.ValidateScopes(scopes)
 	}
 	if err != nil {
 		panic("echojwt: RequireScopes: " + err.Error())
@@ -205,58 +208,41 @@ func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
 			// mistake it is).
 			v := views.Get().(*request)
 			v.HTTPRequest, v.c = extractors.FromHTTP(r), c
-			err := cfg.Authenticator.Authorize(r.Context(), v, t, scopes...)
+			d := adapt.Authorize(r.Context(), cfg.Authenticator, v, t, scopes)
 			*v = request{}
 			views.Put(v)
-			if err != nil {
-				return refuse(c, err, next)
+			if !d.Passed() {
+				return refuse(c, &d, next)
 			}
 			return next(c)
 		}
 	}
 }
 
-// refuse returns what answers a failure: the ErrorHandler or the default.
-// carryOn is ContinueOnIgnoredError for New, false for RequireScopes.
-func (c Config) refuse(carryOn bool) (func(echo.Context, error, echo.HandlerFunc) error, error) {
-	auth, custom := c.Authenticator, c.ErrorHandler
-	if auth == nil {
+// refuse returns what answers a refusal: the ErrorHandler or the default.
+// A refusal goes on to the next handler only when the ErrorHandler lets it
+// and ContinueOnIgnoredError is set, and only for New's decisions
+// (Decision.MayContinue): never a scope guard's.
+func (c Config) refuse() (func(echo.Context, *adapt.Decision, echo.HandlerFunc) error, error) {
+	if c.Authenticator == nil {
 		return nil, errors.New("Config.Authenticator is nil")
 	}
-	return func(ec echo.Context, err error, next echo.HandlerFunc) error {
+	custom, carryOn := c.ErrorHandler, c.ContinueOnIgnoredError
+	return func(ec echo.Context, d *adapt.Decision, next echo.HandlerFunc) error {
 		if custom != nil {
-			if herr := custom(ec, err); herr != nil || ec.Response().Committed {
+			if herr := custom(ec, d.Err); herr != nil || committed(ec) {
 				return herr
 			}
-			if carryOn {
+			if carryOn && d.MayContinue() {
 				// A scope guard further on must refuse it still.
 				r := ec.Request()
-				ec.SetRequest(r.WithContext(jwtgate.WithRefusal(r.Context(), err)))
+				ec.SetRequest(r.WithContext(adapt.WithRefusal(r.Context(), d.Err)))
 				return next(ec)
 			}
 		}
-		resp := auth.Response(err)
-		resp.SetHeaders(ec.Response().Header())
-		return &echo.HTTPError{Code: resp.Status, Message: body(resp), Internal: err}
+		return answer(ec, d)
 	}, nil
 }
-
-// body is an HTTPError's Message: it marshals to the core's JSON body.
-type body jwtgate.Response
-
-func (b body) MarshalJSON() ([]byte, error) { return jwtgate.Response(b).Body(), nil }
-
-// request is the Request view whose Param reads echo's path parameters.
-type request struct {
-	extractors.HTTPRequest
-	c echo.Context
-}
-
-func (r *request) Param(name string) string { return r.c.Param(name) }
-
-// views recycles the views: a *request goes into the extractors.Request
-// interface without an allocation, where a request (two words) would not.
-var views = sync.Pool{New: func() any { return new(request) }}
 
 // Token returns the token New verified for this request, if any.
 func Token(c echo.Context) (*jwtgate.Token, bool) { return jwtgate.FromContext(c.Request().Context()) }

@@ -6,13 +6,12 @@
 // v5 HTTPErrorHandler): the package name is the same, so a service moving
 // from Echo v4 to v5 changes the import path and what Echo itself changed.
 //
-// It only translates: the request goes to the core's
-// [jwtgate.Authenticator.AuthenticateWith], with the route's Policy (a field of [Config]),
-// which decides everything; the verified token goes into the request's
-// context ([Token], [Claims], [jwtgate.FromContext]) and, when
-// Config.ContextKey is set, c.Get, as a *jwtgate.Token; a failure is
-// returned as an error that renders [jwtgate.Authenticator.Response] (see
-// [New]).
+// It only translates: the core decides each request ([adapt.Authenticate],
+// with the route's Policy, a field of [Config]; [adapt.Authorize] for
+// RequireScopes); the verified token goes into the request's context
+// ([Token], [Claims], [jwtgate.FromContext]) and, when Config.ContextKey is
+// set, c.Get, as a *jwtgate.Token; a refusal is returned as an error that
+// renders the decision's answer (see [New]).
 //
 // From echo-jwt: its c.Get("user").(*jwt.Token) becomes
 // c.Get("user").(*jwtgate.Token) with ContextKey "user" (or
@@ -25,10 +24,10 @@ package echojwt
 
 import (
 	"errors"
-	"sync"
 
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/adapt"
 	"github.com/jwtgate/jwtgate/extractors"
 	"github.com/labstack/echo/v5"
 )
@@ -128,7 +127,7 @@ var (
 func (c Config) ToMiddleware() (echo.MiddlewareFunc, error) { return c.build("ToMiddleware") }
 
 func (c Config) build(name string) (echo.MiddlewareFunc, error) {
-	refuse, err := c.refuse(c.ContinueOnIgnoredError)
+	refuse, err := c.refuse()
 	if err == nil {
 		err = c.Authenticator.CheckPolicy(c.Policy)
 	}
@@ -138,40 +137,52 @@ func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 	if err != nil {
 		return nil, errors.New("echojwt: " + name + ": " + err.Error())
 	}
-	auth, key, policy := c.Authenticator, c.ContextKey, c.Policy
+	m := &middleware{Config: c, refuse: refuse}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(ec *echo.Context) error {
-			if c.Skipper != nil && c.Skipper(ec) {
-				return next(ec)
-			}
-			if c.BeforeFunc != nil {
-				c.BeforeFunc(ec)
-			}
-			r := ec.Request()
-			v := views.Get().(*request)
-			v.HTTPRequest, v.c = extractors.FromHTTP(r), ec
-			t, err := auth.AuthenticateWith(r.Context(), v, policy)
-			*v = request{} // the core keeps nothing of the view
-			views.Put(v)
-			if err != nil {
-				return refuse(ec, err, next)
-			}
-			if t != nil { // nil: CredentialsOptional and no token
-				auth.AcceptedHeaders(t, ec.Response().Header())
-				ec.SetRequest(r.WithContext(jwtgate.NewContext(r.Context(), t)))
-				switch {
-				case c.StoreJWTToken:
-					ec.Set(key, t.JWT())
-				case key != "":
-					ec.Set(key, t)
-				}
-				if c.SuccessHandler != nil {
-					c.SuccessHandler(ec)
-				}
-			}
-			return next(ec)
-		}
+		// Echo v4 calls this for every request of a route that lists the
+		// middleware (e.GET(path, h, mw)), so the closure is allocated per
+		// request: it holds next and one pointer, whatever Config holds.
+		return func(ec *echo.Context) error { return m.serve(ec, next) }
 	}, nil
+}
+
+// middleware is New's, built once.
+type middleware struct {
+	Config
+	refuse func(*echo.Context, *adapt.Decision, echo.HandlerFunc) error
+}
+
+func (m *middleware) serve(ec *echo.Context, next echo.HandlerFunc) error {
+	if m.Skipper != nil && m.Skipper(ec) {
+		return next(ec)
+	}
+	if m.BeforeFunc != nil {
+		m.BeforeFunc(ec)
+	}
+	auth := m.Authenticator
+	r := ec.Request()
+	v := views.Get().(*request)
+	v.HTTPRequest, v.c = extractors.FromHTTP(r), ec
+	d := adapt.Authenticate(r.Context(), auth, v, m.Policy)
+	*v = request{} // the core keeps nothing of the view
+	views.Put(v)
+	if !d.Passed() {
+		return m.refuse(ec, &d, next)
+	}
+	if t := d.Token; t != nil { // nil: CredentialsOptional and no token
+		d.SetHeaders(ec.Response().Header())
+		ec.SetRequest(r.WithContext(jwtgate.NewContext(r.Context(), t)))
+		switch {
+		case m.StoreJWTToken:
+			ec.Set(m.ContextKey, t.JWT())
+		case m.ContextKey != "":
+			ec.Set(m.ContextKey, t)
+		}
+		if m.SuccessHandler != nil {
+			m.SuccessHandler(ec)
+		}
+	}
+	return next(ec)
 }
 
 // RequireScopes returns middleware, placed after New, that lets a request
@@ -184,9 +195,9 @@ func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 // ErrorHandler, never ContinueOnIgnoredError. It panics if
 // cfg.Authenticator is nil or a scope is not a valid scope token.
 func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
-	refuse, err := cfg.refuse(false) // a scope guard never lets a refusal go on
+	refuse, err := cfg.refuse()
 	if err == nil {
-		err = jwtgate.ValidateScopes(scopes)
+		err = adapt.ValidateScopes(scopes)
 	}
 	if err != nil {
 		panic("echojwt: RequireScopes: " + err.Error())
@@ -198,87 +209,50 @@ func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
 			}
 			t, _ := Token(c)
 			r := c.Request()
+			// The same view as New's, path parameters included: a guard
+			// must see the request as authentication did, or a token in a
+			// path parameter would read as none (401, not the wiring
+			// mistake it is).
 			v := views.Get().(*request)
-			v.HTTPRequest, v.c = extractors.FromHTTP(r), c // Param too: a miswired path-parameter route is told apart
-			err := cfg.Authenticator.Authorize(r.Context(), v, t, scopes...)
+			v.HTTPRequest, v.c = extractors.FromHTTP(r), c
+			d := adapt.Authorize(r.Context(), cfg.Authenticator, v, t, scopes)
 			*v = request{}
 			views.Put(v)
-			if err != nil {
-				return refuse(c, err, next)
+			if !d.Passed() {
+				return refuse(c, &d, next)
 			}
 			return next(c)
 		}
 	}
 }
 
-// refuse returns what answers a failure: the ErrorHandler or the default.
-// carryOn is ContinueOnIgnoredError for New, false for RequireScopes.
-func (c Config) refuse(carryOn bool) (func(*echo.Context, error, echo.HandlerFunc) error, error) {
-	auth, custom := c.Authenticator, c.ErrorHandler
-	if auth == nil {
+// refuse returns what answers a refusal: the ErrorHandler or the default.
+// A refusal goes on to the next handler only when the ErrorHandler lets it
+// and ContinueOnIgnoredError is set, and only for New's decisions
+// (Decision.MayContinue): never a scope guard's.
+func (c Config) refuse() (func(*echo.Context, *adapt.Decision, echo.HandlerFunc) error, error) {
+	if c.Authenticator == nil {
 		return nil, errors.New("Config.Authenticator is nil")
 	}
-	return func(ec *echo.Context, err error, next echo.HandlerFunc) error {
+	custom, carryOn := c.ErrorHandler, c.ContinueOnIgnoredError
+	return func(ec *echo.Context, d *adapt.Decision, next echo.HandlerFunc) error {
 		if custom != nil {
-			if herr := custom(ec, err); herr != nil || committed(ec) {
+			if herr := custom(ec, d.Err); herr != nil || committed(ec) {
 				return herr
 			}
-			if carryOn {
+			if carryOn && d.MayContinue() {
 				// A scope guard further on must refuse it still.
 				r := ec.Request()
-				ec.SetRequest(r.WithContext(jwtgate.WithRefusal(r.Context(), err)))
+				ec.SetRequest(r.WithContext(adapt.WithRefusal(r.Context(), d.Err)))
 				return next(ec)
 			}
 		}
-		resp := auth.Response(err)
-		resp.SetHeaders(ec.Response().Header())
-		return &refusal{
-			resp: resp,
-			http: echo.HTTPError{Code: resp.Status, Message: resp.Description}.Wrap(err),
-		}
+		return answer(ec, d)
 	}, nil
 }
 
-// committed reports whether an answer was written. In v5, c.Response() is an
-// http.ResponseWriter; echo's *Response, which knows, is found by unwrapping
-// it, as echo's own error handler does.
-func committed(c *echo.Context) bool {
-	r, err := echo.UnwrapResponse(c.Response())
-	return err == nil && r.Committed
-}
-
-// refusal is the error of a refused request. Echo v5's *HTTPError carries a
-// string Message that its DefaultHTTPErrorHandler wraps in
-// {"message":"…"}; that handler sends as it is the JSON of the first
-// echo.HTTPStatusCoder in the error's chain that is a json.Marshaler, which
-// refusal is. Behind it is the *echo.HTTPError, for handlers written to find
-// one with errors.As, and behind that the jwtgate error.
-type refusal struct {
-	resp jwtgate.Response
-	http error // an *echo.HTTPError wrapping the jwtgate error
-}
-
-func (r *refusal) StatusCode() int              { return r.resp.Status }
-func (r *refusal) MarshalJSON() ([]byte, error) { return r.resp.Body(), nil }
-func (r *refusal) Error() string                { return r.http.Error() }
-func (r *refusal) Unwrap() error                { return r.http }
-
-// request is the Request view whose Param reads echo's path parameters.
-type request struct {
-	extractors.HTTPRequest
-	c *echo.Context
-}
-
-func (r *request) Param(name string) string { return r.c.Param(name) }
-
-// views recycles the views: a *request goes into the extractors.Request
-// interface without an allocation, where a request (two words) would not.
-var views = sync.Pool{New: func() any { return new(request) }}
-
 // Token returns the token New verified for this request, if any.
-func Token(c *echo.Context) (*jwtgate.Token, bool) {
-	return jwtgate.FromContext(c.Request().Context())
-}
+func Token(c *echo.Context) (*jwtgate.Token, bool) { return jwtgate.FromContext(c.Request().Context()) }
 
 // Claims returns the verified token's claims as T, the type the
 // Authenticator's Config.NewClaims returns (by default *jwtgate.Claims).

@@ -35,7 +35,7 @@ func endpoint(name string, e *issuing.Endpoints, handle func(context.Context, is
 		panic("fiberjwt: " + name + ": " + err.Error())
 	}
 	return func(c *fiber.Ctx) error {
-		return write(c, handle(c.UserContext(), endpointRequest{request{c}}))
+		return write(c, handle(userContext(c), endpointRequest{viewOf(c)}))
 	}
 }
 
@@ -56,7 +56,7 @@ func write(c *fiber.Ctx, resp issuing.Response) error {
 }
 
 // endpointRequest is New's view of the request, with its body.
-type endpointRequest struct{ request }
+type endpointRequest struct{ copying }
 
 // Body returns a copy of the raw body (not decompressed, as net/http reads
 // it): fasthttp reuses the buffer once the handler returns, and the

@@ -35,7 +35,7 @@ func endpoint(name string, e *issuing.Endpoints, handle func(context.Context, is
 		panic("fiberjwt: " + name + ": " + err.Error())
 	}
 	return func(c fiber.Ctx) error {
-		return write(c, handle(c.Context(), endpointRequest{request[fiber.Ctx]{c}}))
+		return write(c, handle(userContext(c), endpointRequest{viewOf(c)}))
 	}
 }
 
@@ -59,7 +59,7 @@ func write(c fiber.Ctx, resp issuing.Response) error {
 // the view itself, not an extractors.Request holding it, so that its Path
 // and Scheme, which a DPoP proof's htu is compared with, stay visible. The
 // view over the interface costs an allocation the login does not mind.
-type endpointRequest struct{ request[fiber.Ctx] }
+type endpointRequest struct{ copying }
 
 // Body returns a copy of the raw body (not decompressed, as net/http reads
 // it): fasthttp reuses the buffer once the handler returns, and the

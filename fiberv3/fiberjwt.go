@@ -42,14 +42,11 @@
 package fiberjwt
 
 import (
-	"context"
-	"strings"
-
 	"github.com/gofiber/fiber/v3"
-	"github.com/gofiber/utils/v2"
 	"github.com/golang-jwt/jwt/v5"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/adapt"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -95,23 +92,18 @@ type Config struct {
 	Policy jwtgate.Policy
 }
 
-// defaultErrorHandler answers a refusal as the core decides it: status,
-// challenge, Cache-Control no-store, the JSON body.
-func defaultErrorHandler(auth *jwtgate.Authenticator) fiber.ErrorHandler {
-	return func(c fiber.Ctx, err error) error {
-		res := auth.Response(err)
-		res.SetHeaders(c)
-		return c.Status(res.Status).Send(res.Body())
-	}
+// answer is the default ErrorHandler's answer to the refusal d: status,
+// headers and the core's JSON body.
+func answer(c fiber.Ctx, d *adapt.Decision) error {
+	r := d.Response()
+	d.SetHeaders(c)
+	return c.Status(r.Status).Send(r.Body())
 }
 
 // configDefault fills in the defaults; it panics without an Authenticator.
 func configDefault(name string, cfg Config) Config {
 	if cfg.Authenticator == nil {
 		panic("fiberjwt: " + name + ": Config.Authenticator is nil")
-	}
-	if cfg.ErrorHandler == nil {
-		cfg.ErrorHandler = defaultErrorHandler(cfg.Authenticator)
 	}
 	if cfg.SuccessHandler == nil {
 		cfg.SuccessHandler = func(c fiber.Ctx) error { return c.Next() }
@@ -151,36 +143,28 @@ func New(cfg Config) fiber.Handler {
 		if cfg.Next != nil && cfg.Next(c) {
 			return c.Next()
 		}
-		ctx := c.Context()
-		t, err := auth.AuthenticateWith(ctx, view(c), policy)
-		if err != nil {
+		ctx := userContext(c)
+		d := adapt.Authenticate(ctx, auth, view(c), policy)
+		if !d.Passed() {
+			if cfg.ErrorHandler == nil {
+				return answer(c, &d)
+			}
 			// Should the ErrorHandler let the request go on (c.Next()), a
 			// scope guard further on must refuse it still.
-			c.SetContext(jwtgate.WithRefusal(ctx, err))
-			return cfg.ErrorHandler(c, err)
+			setUserContext(c, adapt.WithRefusal(ctx, d.Err))
+			return cfg.ErrorHandler(c, d.Err)
 		}
-		if t != nil { // nil: CredentialsOptional and no token
-			c.SetContext(jwtgate.NewContext(ctx, t))
+		if t := d.Token; t != nil { // nil: CredentialsOptional and no token
+			setUserContext(c, jwtgate.NewContext(ctx, t))
 			switch {
 			case cfg.StoreJWTToken:
-				storeInContext(c, key, t.JWT())
+				storeLocal(c, key, t.JWT())
 			case key != nil:
-				storeInContext(c, key, t)
+				storeLocal(c, key, t)
 			}
-			auth.AcceptedHeaders(t, c)
+			d.SetHeaders(c)
 		}
 		return cfg.SuccessHandler(c)
-	}
-}
-
-// storeInContext is fiber.StoreInContext(c, key, t) without its one
-// allocation: c.Locals(key, t) is variadic, and called through the fiber.Ctx
-// interface its argument slice escapes. c.Locals(key) reads the request's
-// user values, which is where it puts t.
-func storeInContext(c fiber.Ctx, key, t any) {
-	c.RequestCtx().SetUserValue(key, t)
-	if c.App().Config().PassLocalsToContext {
-		c.SetContext(context.WithValue(c.Context(), key, t))
 	}
 }
 
@@ -198,8 +182,8 @@ func storeInContext(c fiber.Ctx, key, t any) {
 // through would guard nothing. It panics if cfg.Authenticator is nil or a
 // scope is not a valid scope token.
 func RequireScopes(cfg Config, scopes ...string) fiber.Handler {
-	refuse := defaultErrorHandler(configDefault("RequireScopes", cfg).Authenticator)
-	if err := jwtgate.ValidateScopes(scopes); err != nil {
+	auth := configDefault("RequireScopes", cfg).Authenticator
+	if err := adapt.ValidateScopes(scopes); err != nil {
 		panic("fiberjwt: RequireScopes: " + err.Error())
 	}
 	return func(c fiber.Ctx) error {
@@ -207,150 +191,23 @@ func RequireScopes(cfg Config, scopes ...string) fiber.Handler {
 			return c.Next()
 		}
 		t, _ := Token(c)
-		if err := cfg.Authenticator.Authorize(c.Context(), view(c), t, scopes...); err != nil {
-			return refuse(c, err)
+		if d := adapt.Authorize(userContext(c), auth, view(c), t, scopes); !d.Passed() {
+			return answer(c, &d)
 		}
 		return c.Next()
 	}
 }
 
 // Token returns the token New verified for this request.
-func Token(c fiber.Ctx) (*jwtgate.Token, bool) { return jwtgate.FromContext(c.Context()) }
+func Token(c fiber.Ctx) (*jwtgate.Token, bool) { return jwtgate.FromContext(userContext(c)) }
 
 // Claims returns the claims of the request's token as T, the type
 // jwtgate.Config.NewClaims returns (by default *jwtgate.Claims).
 func Claims[T jwt.Claims](c fiber.Ctx) (T, bool) {
-	return jwtgate.ClaimsFromContext[T](c.Context())
+	return jwtgate.ClaimsFromContext[T](userContext(c))
 }
 
 // Request returns the read-only view of c that the core reads, for the core's
 // functions that take an extractors.Request. Use it only while the handler
 // runs; the strings it returns are copies, and a miss allocates nothing.
 func Request(c fiber.Ctx) extractors.Request { return view(c) }
-
-// view returns the view of c. For Fiber's own *fiber.DefaultCtx it is one
-// pointer, which goes into the extractors.Request interface without an
-// allocation; the fiber.Ctx interface is two words, which would not. Any
-// other Ctx (fiber.NewWithCustomCtx) is viewed through the interface, at one
-// allocation per request.
-func view(c fiber.Ctx) extractors.Request {
-	if d, ok := c.(*fiber.DefaultCtx); ok {
-		return request[*fiber.DefaultCtx]{d}
-	}
-	return request[fiber.Ctx]{c}
-}
-
-// request is the copying view: every string it returns owns its bytes.
-type request[C fiber.Ctx] struct{ c C }
-
-// Borrow returns the view whose strings share fasthttp's buffers, for the
-// core's lookup of a token in its verified-token cache only: a token sent
-// again costs no copy. The core checks for this method and keeps nothing it
-// reads through the borrowed view.
-func (r request[C]) Borrow() extractors.Request { return borrowed[C](r) }
-
-// borrowed reads like request, without copying.
-type borrowed[C fiber.Ctx] struct{ c C }
-
-func (r borrowed[C]) Header(name string) (string, int) {
-	if strings.EqualFold(name, fiber.HeaderHost) {
-		host := r.c.Request().URI().Host()
-		return utils.UnsafeString(host), min(len(host), 1)
-	}
-	vals := r.c.Request().Header.PeekAll(name)
-	if len(vals) == 0 {
-		return "", 0
-	}
-	return utils.UnsafeString(vals[0]), len(vals)
-}
-
-func (r borrowed[C]) Cookie(name string) (string, int) {
-	v, n := extractors.LookupCookie(r.c.Request().Header.PeekAll(fiber.HeaderCookie), name)
-	return utils.UnsafeString(v), n
-}
-
-func (r borrowed[C]) Query(name string) (string, int) {
-	return extractors.LookupQuery(utils.UnsafeString(r.c.Request().URI().QueryString()), name)
-}
-
-func (r borrowed[C]) Form(name string) (string, int) {
-	if !hasForm(r.c) {
-		return "", 0
-	}
-	return extractors.LookupQuery(utils.UnsafeString(r.c.Request().Body()), name)
-}
-
-func (r borrowed[C]) Param(name string) string { return r.c.Params(name) }
-func (r borrowed[C]) Method() string           { return r.c.Method() }
-func (r borrowed[C]) Path() string             { return request[C](r).Path() }
-func (r borrowed[C]) Scheme() string           { return request[C](r).Scheme() }
-
-// Header reads the header lines; "Host" is the request's host, from the
-// request target when it is absolute (RFC 9112 §3.2.2), as net/http's r.Host.
-func (r request[C]) Header(name string) (string, int) {
-	if strings.EqualFold(name, fiber.HeaderHost) {
-		host := r.c.Request().URI().Host()
-		return string(host), min(len(host), 1)
-	}
-	vals := r.c.Request().Header.PeekAll(name)
-	if len(vals) == 0 {
-		return "", 0
-	}
-	return string(vals[0]), len(vals)
-}
-
-// Cookie reads every Cookie line as extractors.LookupCookie does, and
-// copies the value.
-func (r request[C]) Cookie(name string) (string, int) {
-	v, n := extractors.LookupCookie(r.c.Request().Header.PeekAll(fiber.HeaderCookie), name)
-	return string(v), n
-}
-
-// Query reads the raw query string as extractors.LookupQuery does.
-func (r request[C]) Query(name string) (string, int) {
-	return extractors.LookupQuery(r.c.Request().URI().QueryString(), name)
-}
-
-// Form reads an application/x-www-form-urlencoded body as
-// extractors.LookupQuery does.
-func (r request[C]) Form(name string) (string, int) {
-	if !hasForm(r.c) {
-		return "", 0
-	}
-	return extractors.LookupQuery(r.c.Request().Body(), name)
-}
-
-// hasForm reports whether c's body is a form to read: an
-// application/x-www-form-urlencoded body of a POST, PUT or PATCH, the
-// requests whose form net/http parses. The body is read raw, as net/http
-// reads it (c.Body() would decode a Content-Encoding first).
-func hasForm(c fiber.Ctx) bool {
-	switch c.Method() {
-	case fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch:
-		return extractors.IsFormURLEncoded(c.Request().Header.ContentType())
-	}
-	return false
-}
-
-func (r request[C]) Param(name string) string { return strings.Clone(r.c.Params(name)) }
-
-// Method needs no copy: Fiber v3 returns its own string for the method, one
-// of fiber.Config.RequestMethods, never fasthttp's bytes.
-func (r request[C]) Method() string { return r.c.Method() }
-
-// Path is the request's path as sent, escaped (a copy of fasthttp's
-// PathOriginal): what net/http's URL.EscapedPath gives, for the core's log
-// records and DPoP, whose htu the core compares escaped (RFC 3986 §6.2.2
-// decodes unreserved characters only). c.Path() would not do: fasthttp
-// normalizes it, and fiber.Config.UnescapePath decodes it.
-func (r request[C]) Path() string {
-	return string(r.c.Request().URI().PathOriginal())
-}
-
-// Scheme is "https" for a request that came over TLS, else "http".
-func (r request[C]) Scheme() string {
-	if r.c.RequestCtx().IsTLS() {
-		return "https"
-	}
-	return "http"
-}

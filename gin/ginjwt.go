@@ -22,6 +22,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/adapt"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -80,9 +81,6 @@ func (cfg Config) build(name string) mw {
 		panic("ginjwt: " + name + ": Config.Authenticator is nil")
 	}
 	m := mw{auth: cfg.Authenticator, onError: cfg.ErrorHandler, policy: cfg.Policy}
-	if m.onError == nil {
-		m.onError = m.abort
-	}
 	if cfg.ContextKey != "" {
 		m.key = cfg.ContextKey
 	}
@@ -93,20 +91,24 @@ func (cfg Config) build(name string) mw {
 	return m
 }
 
-// abort is the default ErrorHandler.
-func (m mw) abort(c *gin.Context, err error) {
-	_ = c.Error(err)
-	r := m.auth.Response(err)
-	r.SetHeaders(c.Writer.Header())
+// abort is the default ErrorHandler: the decision's answer.
+func abort(c *gin.Context, d *adapt.Decision) {
+	_ = c.Error(d.Err)
+	r := d.Response()
+	d.SetHeaders(c.Writer.Header())
 	c.Data(r.Status, "application/json", r.Body()) // the core's body, byte for byte
 	c.Abort()
 }
 
-func (m mw) fail(c *gin.Context, err error) {
+func (m mw) fail(c *gin.Context, d *adapt.Decision) {
 	// Aborted first: an ErrorHandler that calls c.Next() must not run the
 	// handlers a refused request may not reach.
 	c.Abort()
-	m.onError(c, err)
+	if m.onError != nil {
+		m.onError(c, d.Err)
+		return
+	}
+	abort(c, d)
 }
 
 // request is the core's view of a Gin request: net/http's, with Gin's path
@@ -136,16 +138,17 @@ func New(cfg Config) gin.HandlerFunc {
 		panic("ginjwt: New: " + err.Error())
 	}
 	return func(c *gin.Context) {
-		t, err := m.auth.AuthenticateWith(c.Request.Context(), request{c}, m.policy)
-		if err != nil {
-			m.fail(c, err)
+		d := adapt.Authenticate(c.Request.Context(), m.auth, request{c}, m.policy)
+		if !d.Passed() {
+			m.fail(c, &d)
 			return
 		}
+		t := d.Token
 		if t == nil { // CredentialsOptional and no token
 			c.Next()
 			return
 		}
-		m.auth.AcceptedHeaders(t, c.Writer.Header())
+		d.SetHeaders(c.Writer.Header())
 		c.Request = c.Request.WithContext(jwtgate.NewContext(c.Request.Context(), t))
 		switch {
 		case m.jwt:
@@ -166,13 +169,13 @@ func New(cfg Config) gin.HandlerFunc {
 // panics if cfg.Authenticator is nil or a scope is not a valid scope token.
 func RequireScopes(cfg Config, scopes ...string) gin.HandlerFunc {
 	m := cfg.build("RequireScopes")
-	if err := jwtgate.ValidateScopes(scopes); err != nil {
+	if err := adapt.ValidateScopes(scopes); err != nil {
 		panic("ginjwt: RequireScopes: " + err.Error())
 	}
 	return func(c *gin.Context) {
 		t, _ := Token(c)
-		if err := m.auth.Authorize(c.Request.Context(), request{c}, t, scopes...); err != nil {
-			m.fail(c, err)
+		if d := adapt.Authorize(c.Request.Context(), m.auth, request{c}, t, scopes); !d.Passed() {
+			m.fail(c, &d)
 			return
 		}
 		c.Next()

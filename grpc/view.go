@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/adapt"
 	"github.com/jwtgate/jwtgate/core/dpop"
 )
 
@@ -76,7 +77,7 @@ type rule struct {
 
 func newRule(p MethodPolicy) (rule, error) {
 	if len(p.Scopes) > 0 {
-		if err := jwtgate.ValidateScopes(p.Scopes); err != nil {
+		if err := adapt.ValidateScopes(p.Scopes); err != nil {
 			return rule{}, err
 		}
 	}

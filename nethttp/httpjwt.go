@@ -2,12 +2,12 @@
 // func(http.Handler) http.Handler that works with http.ServeMux, chi,
 // gorilla/mux and anything else built on net/http.
 //
-// It only translates: the request goes to the core's
-// [jwtgate.Authenticator.AuthenticateWith], with the route's
-// Policy (a field of [Config]), the verified token goes into the request's context
-// ([jwtgate.FromContext], [jwtgate.ClaimsFromContext]), and a failure is
-// answered as [jwtgate.Authenticator.Response] says: status,
-// WWW-Authenticate challenge and a JSON body.
+// It only translates: the core decides each request ([adapt.Authenticate],
+// with the route's Policy, a field of [Config]; [adapt.Authorize] for
+// RequireScopes), the verified token goes into the request's context
+// ([jwtgate.FromContext], [jwtgate.ClaimsFromContext]), and a refusal is
+// answered as the decision says: status, WWW-Authenticate challenge and a
+// JSON body.
 //
 // Where the other adapters have a ContextKey, this one has none: net/http
 // has no per-request map of its own beside the request's context, and the
@@ -21,6 +21,7 @@ import (
 	"net/http"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/adapt"
 	"github.com/jwtgate/jwtgate/extractors"
 )
 
@@ -64,17 +65,17 @@ func New(cfg Config) func(http.Handler) http.Handler {
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			t, err := auth.AuthenticateWith(r.Context(), extractors.FromHTTP(r), policy)
-			if err != nil {
-				onError(w, r, err)
+			d := adapt.Authenticate(r.Context(), auth, extractors.FromHTTP(r), policy)
+			if !d.Passed() {
+				onError(w, r, d.Err)
 				return
 			}
-			if t == nil { // CredentialsOptional and no token
+			if d.Token == nil { // CredentialsOptional and no token
 				next.ServeHTTP(w, r)
 				return
 			}
-			auth.AcceptedHeaders(t, w.Header())
-			next.ServeHTTP(w, r.WithContext(jwtgate.NewContext(r.Context(), t)))
+			d.SetHeaders(w.Header())
+			next.ServeHTTP(w, r.WithContext(jwtgate.NewContext(r.Context(), d.Token)))
 		})
 	}
 }
@@ -88,15 +89,15 @@ func New(cfg Config) func(http.Handler) http.Handler {
 // panics if cfg.Authenticator is nil or a scope is not a valid scope token.
 func RequireScopes(cfg Config, scopes ...string) func(http.Handler) http.Handler {
 	onError := cfg.errorHandler("RequireScopes")
-	if err := jwtgate.ValidateScopes(scopes); err != nil {
+	if err := adapt.ValidateScopes(scopes); err != nil {
 		panic("httpjwt: RequireScopes: " + err.Error())
 	}
 	auth := cfg.Authenticator
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			t, _ := jwtgate.FromContext(r.Context())
-			if err := auth.Authorize(r.Context(), extractors.FromHTTP(r), t, scopes...); err != nil {
-				onError(w, r, err)
+			if d := adapt.Authorize(r.Context(), auth, extractors.FromHTTP(r), t, scopes); !d.Passed() {
+				onError(w, r, d.Err)
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
+	"github.com/jwtgate/jwtgate/core/adapt"
 	"github.com/jwtgate/jwtgate/core/signing"
 )
 
@@ -93,7 +94,7 @@ func (o *mintOptions) mint(getenv func(string) string, now time.Time) (string, e
 	}
 	if o.scope != "" {
 		for _, s := range strings.Split(o.scope, " ") {
-			if !jwtgate.ValidScope(s) {
+			if !adapt.ValidScope(s) {
 				return "", usagef("-scope %q: scopes are separated by single spaces and hold printable ASCII without '\"' or '\\' (RFC 6749 §3.3)", o.scope)
 			}
 		}

@@ -1,6 +1,7 @@
 package jwtgatetest
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -476,6 +477,12 @@ func checkFailureBody(t *testing.T, w want, res *http.Response, body []byte) {
 	var got map[string]any
 	if assert.NoError(t, json.Unmarshal(body, &got), "JSON body %q", body) {
 		assert.Equal(t, map[string]any{"error": w.code, "error_description": w.desc}, got, "body")
+	}
+	// The core's body byte for byte on every adapter: compact, and no
+	// newline after it (Echo v4's default error handler would add one).
+	var compact bytes.Buffer
+	if json.Compact(&compact, body) == nil {
+		assert.Equal(t, compact.String(), string(body), "the body is compact JSON with nothing after it")
 	}
 }
 
