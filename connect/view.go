@@ -15,7 +15,7 @@ import (
 
 // This file is everything the package asks of jwtgate's core: the request
 // view over a call's HTTP headers, the one call that decides
-// (AuthenticateWith, then Authorize for a procedure's scopes), and the
+// (adapt.Authenticate, then adapt.Authorize for a procedure's scopes), and the
 // translation of the core's answer (Response) into a Connect error and its
 // challenge. The rest of the package is Connect plumbing.
 
@@ -92,24 +92,24 @@ func checkAuthenticator(auth *jwtgate.Authenticator) {
 // its WWW-Authenticate challenge ("" when it has none).
 func authenticate(ctx context.Context, auth *jwtgate.Authenticator, r rule, h http.Header, method, procedure string) (context.Context, *connect.Error, string) {
 	v := view{h: h, method: method, procedure: procedure}
-	t, err := auth.AuthenticateWith(ctx, v, r.policy)
-	if err == nil && len(r.scopes) > 0 {
-		err = auth.Authorize(ctx, v, t, r.scopes...)
+	d := adapt.Authenticate(ctx, auth, v, r.policy)
+	if d.Passed() && len(r.scopes) > 0 {
+		d = adapt.Authorize(ctx, auth, v, d.Token, r.scopes)
 	}
-	if err != nil {
-		cerr, challenge := refuse(auth, err)
+	if !d.Passed() {
+		cerr, challenge := refuse(&d)
 		return nil, cerr, challenge
 	}
-	if t != nil {
-		ctx = jwtgate.NewContext(ctx, t)
+	if d.Token != nil {
+		ctx = jwtgate.NewContext(ctx, d.Token)
 	}
 	return ctx, nil, ""
 }
 
-// refuse is the Connect error of the core's answer to err, and its
-// WWW-Authenticate challenge.
-func refuse(auth *jwtgate.Authenticator, err error) (*connect.Error, string) {
-	resp := auth.Response(err)
+// refuse is the Connect error of the core's answer to the refusal d, and
+// its WWW-Authenticate challenge.
+func refuse(d *adapt.Decision) (*connect.Error, string) {
+	resp := d.Response()
 	return connect.NewError(Code(resp.Status), errors.New(resp.Description)), resp.WWWAuthenticate
 }
 

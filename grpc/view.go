@@ -15,7 +15,7 @@ import (
 )
 
 // This file is everything the package asks of jwtgate's core: the request
-// view over gRPC metadata, the one call that decides (AuthenticateWith, then
+// view over gRPC metadata, the one call that decides (adapt.Authenticate, then
 // Authorize for a method's scopes), and the translation of the core's answer
 // (Response) into a status and its challenge. The rest of the package is
 // gRPC plumbing.
@@ -103,24 +103,24 @@ func checkAuthenticator(auth *jwtgate.Authenticator, fn string) {
 // the trailer that carries its challenge.
 func authenticate(ctx context.Context, auth *jwtgate.Authenticator, r rule, fullMethod string) (context.Context, metadata.MD, error) {
 	v := newView(ctx, fullMethod)
-	t, err := auth.AuthenticateWith(ctx, v, r.policy)
-	if err == nil && len(r.scopes) > 0 {
-		err = auth.Authorize(ctx, v, t, r.scopes...)
+	d := adapt.Authenticate(ctx, auth, v, r.policy)
+	if d.Passed() && len(r.scopes) > 0 {
+		d = adapt.Authorize(ctx, auth, v, d.Token, r.scopes)
 	}
-	if err != nil {
-		md, serr := refuse(auth, err)
+	if !d.Passed() {
+		md, serr := refuse(&d)
 		return nil, md, serr
 	}
-	if t != nil {
-		ctx = jwtgate.NewContext(ctx, t)
+	if d.Token != nil {
+		ctx = jwtgate.NewContext(ctx, d.Token)
 	}
 	return ctx, nil, nil
 }
 
-// refuse is the status of the core's answer to err, and the trailer with its
-// WWW-Authenticate challenge when it has one.
-func refuse(auth *jwtgate.Authenticator, err error) (metadata.MD, error) {
-	resp := auth.Response(err)
+// refuse is the status of the core's answer to the refusal d, and the
+// trailer with its WWW-Authenticate challenge when it has one.
+func refuse(d *adapt.Decision) (metadata.MD, error) {
+	resp := d.Response()
 	var md metadata.MD
 	if resp.WWWAuthenticate != "" {
 		md = metadata.MD{"www-authenticate": []string{resp.WWWAuthenticate}}
