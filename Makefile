@@ -1,6 +1,6 @@
 # The whole test suite, as CI runs it: formatting, vet, staticcheck, and every
 # test under the race detector, in every module of go.work.
-.PHONY: test run fuzz bench bench-compare bench-redis bench-http
+.PHONY: test run fuzz bench bench-compare bench-redis bench-http api release
 
 test:
 	./scripts/test.sh
@@ -61,3 +61,17 @@ bench-redis:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$need >/dev/null; fi
 	go test -run='^$$' -bench='IsRevoked|Request$$' -benchmem -count=6 ./core/redisstore
 	LOAD_SECONDS=$${LOAD_SECONDS:-10} go test -run='^$$' -bench=BenchmarkScaleOut -benchtime=1x -timeout=20m ./examples/e2e
+
+# The API snapshots (api/, one file per published module): the baseline the
+# API gate (release/api_test.go) compares every module's API with. A release
+# writes them; before the first one, run this after changing the API.
+api:
+	go run ./release/cmd/jwtgate-release api
+
+# make release VERSION=vX.Y.Z: the test suite, then one commit that sets the
+# version in every go.mod, CHANGELOG.md's section and the API snapshots; it
+# prints the tags to push (scripts/release.sh). SKIP_TESTS=1 does without the
+# suite, for a dry run in a throwaway clone.
+release:
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=vX.Y.Z [SKIP_TESTS=1]"; exit 2; }
+	./scripts/release.sh $(if $(SKIP_TESTS),--skip-tests) $(VERSION)
