@@ -97,7 +97,7 @@ func authenticate(ctx context.Context, auth *jwtgate.Authenticator, r rule, h ht
 		d = adapt.Authorize(ctx, auth, v, d.Token, r.scopes)
 	}
 	if !d.Passed() {
-		cerr, challenge := refuse(&d)
+		cerr, challenge := refuse(d)
 		return nil, cerr, challenge
 	}
 	if d.Token != nil {
@@ -108,7 +108,7 @@ func authenticate(ctx context.Context, auth *jwtgate.Authenticator, r rule, h ht
 
 // refuse is the Connect error of the core's answer to the refusal d, and
 // its WWW-Authenticate challenge.
-func refuse(d *adapt.Decision) (*connect.Error, string) {
+func refuse(d adapt.Decision) (*connect.Error, string) {
 	resp := d.Response()
 	return connect.NewError(Code(resp.Status), errors.New(resp.Description)), resp.WWWAuthenticate
 }

@@ -142,7 +142,7 @@ func (c Config) build(name string) (echo.MiddlewareFunc, error) {
 // middleware is New's, built once.
 type middleware struct {
 	Config
-	refuse func(echo.Context, *adapt.Decision, echo.HandlerFunc) error
+	refuse func(echo.Context, adapt.Decision, echo.HandlerFunc) error
 }
 
 func (m *middleware) serve(ec echo.Context, next echo.HandlerFunc) error {
@@ -160,7 +160,7 @@ func (m *middleware) serve(ec echo.Context, next echo.HandlerFunc) error {
 	*v = request{} // the core keeps nothing of the view
 	views.Put(v)
 	if !d.Passed() {
-		return m.refuse(ec, &d, next)
+		return m.refuse(ec, d, next)
 	}
 	if t := d.Token; t != nil { // nil: CredentialsOptional and no token
 		d.SetHeaders(ec.Response().Header())
@@ -212,7 +212,7 @@ func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
 			*v = request{}
 			views.Put(v)
 			if !d.Passed() {
-				return refuse(c, &d, next)
+				return refuse(c, d, next)
 			}
 			return next(c)
 		}
@@ -223,12 +223,12 @@ func RequireScopes(cfg Config, scopes ...string) echo.MiddlewareFunc {
 // A refusal goes on to the next handler only when the ErrorHandler lets it
 // and ContinueOnIgnoredError is set, and only for New's decisions
 // (Decision.MayContinue): never a scope guard's.
-func (c Config) refuse() (func(echo.Context, *adapt.Decision, echo.HandlerFunc) error, error) {
+func (c Config) refuse() (func(echo.Context, adapt.Decision, echo.HandlerFunc) error, error) {
 	if c.Authenticator == nil {
 		return nil, errors.New("Config.Authenticator is nil")
 	}
 	custom, carryOn := c.ErrorHandler, c.ContinueOnIgnoredError
-	return func(ec echo.Context, d *adapt.Decision, next echo.HandlerFunc) error {
+	return func(ec echo.Context, d adapt.Decision, next echo.HandlerFunc) error {
 		if custom != nil {
 			if herr := custom(ec, d.Err); herr != nil || committed(ec) {
 				return herr

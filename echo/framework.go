@@ -17,9 +17,9 @@ import (
 
 // answer answers the refusal d as the core says, and returns the error
 // echo's middleware and HTTPErrorHandler see: an *echo.HTTPError.
-func answer(ec echo.Context, d *adapt.Decision) error {
+func answer(ec echo.Context, d adapt.Decision) error {
 	resp := d.Response()
-	d.SetHeaders(ec.Response().Header())
+	resp.SetHeaders(ec.Response().Header())
 	he := &echo.HTTPError{Code: resp.Status, Message: body(resp), Internal: d.Err}
 	if answersItself(ec.Echo()) {
 		// Echo's DefaultHTTPErrorHandler would answer through its JSON

@@ -17,9 +17,9 @@ import (
 
 // answer answers the refusal d as the core says, and returns the error
 // echo's middleware and HTTPErrorHandler see (see New).
-func answer(ec *echo.Context, d *adapt.Decision) error {
+func answer(ec *echo.Context, d adapt.Decision) error {
 	resp := d.Response()
-	d.SetHeaders(ec.Response().Header())
+	resp.SetHeaders(ec.Response().Header())
 	re := &refusal{
 		resp: resp,
 		http: echo.HTTPError{Code: resp.Status, Message: resp.Description}.Wrap(d.Err),

@@ -94,9 +94,9 @@ type Config struct {
 
 // answer is the default ErrorHandler's answer to the refusal d: status,
 // headers and the core's JSON body.
-func answer(c fiber.Ctx, d *adapt.Decision) error {
+func answer(c fiber.Ctx, d adapt.Decision) error {
 	r := d.Response()
-	d.SetHeaders(c)
+	r.SetHeaders(c)
 	return c.Status(r.Status).Send(r.Body())
 }
 
@@ -147,7 +147,7 @@ func New(cfg Config) fiber.Handler {
 		d := adapt.Authenticate(ctx, auth, view(c), policy)
 		if !d.Passed() {
 			if cfg.ErrorHandler == nil {
-				return answer(c, &d)
+				return answer(c, d)
 			}
 			// Should the ErrorHandler let the request go on (c.Next()), a
 			// scope guard further on must refuse it still.
@@ -192,7 +192,7 @@ func RequireScopes(cfg Config, scopes ...string) fiber.Handler {
 		}
 		t, _ := Token(c)
 		if d := adapt.Authorize(userContext(c), auth, view(c), t, scopes); !d.Passed() {
-			return answer(c, &d)
+			return answer(c, d)
 		}
 		return c.Next()
 	}

@@ -92,15 +92,15 @@ func (cfg Config) build(name string) mw {
 }
 
 // abort is the default ErrorHandler: the decision's answer.
-func abort(c *gin.Context, d *adapt.Decision) {
+func abort(c *gin.Context, d adapt.Decision) {
 	_ = c.Error(d.Err)
 	r := d.Response()
-	d.SetHeaders(c.Writer.Header())
+	r.SetHeaders(c.Writer.Header())
 	c.Data(r.Status, "application/json", r.Body()) // the core's body, byte for byte
 	c.Abort()
 }
 
-func (m mw) fail(c *gin.Context, d *adapt.Decision) {
+func (m mw) fail(c *gin.Context, d adapt.Decision) {
 	// Aborted first: an ErrorHandler that calls c.Next() must not run the
 	// handlers a refused request may not reach.
 	c.Abort()
@@ -140,7 +140,7 @@ func New(cfg Config) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		d := adapt.Authenticate(c.Request.Context(), m.auth, request{c}, m.policy)
 		if !d.Passed() {
-			m.fail(c, &d)
+			m.fail(c, d)
 			return
 		}
 		t := d.Token
@@ -175,7 +175,7 @@ func RequireScopes(cfg Config, scopes ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		t, _ := Token(c)
 		if d := adapt.Authorize(c.Request.Context(), m.auth, request{c}, t, scopes); !d.Passed() {
-			m.fail(c, &d)
+			m.fail(c, d)
 			return
 		}
 		c.Next()

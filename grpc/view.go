@@ -108,7 +108,7 @@ func authenticate(ctx context.Context, auth *jwtgate.Authenticator, r rule, full
 		d = adapt.Authorize(ctx, auth, v, d.Token, r.scopes)
 	}
 	if !d.Passed() {
-		md, serr := refuse(&d)
+		md, serr := refuse(d)
 		return nil, md, serr
 	}
 	if d.Token != nil {
@@ -119,7 +119,7 @@ func authenticate(ctx context.Context, auth *jwtgate.Authenticator, r rule, full
 
 // refuse is the status of the core's answer to the refusal d, and the
 // trailer with its WWW-Authenticate challenge when it has one.
-func refuse(d *adapt.Decision) (metadata.MD, error) {
+func refuse(d adapt.Decision) (metadata.MD, error) {
 	resp := d.Response()
 	var md metadata.MD
 	if resp.WWWAuthenticate != "" {

@@ -66,20 +66,20 @@ func Authorize(ctx context.Context, a *jwtgate.Authenticator, r extractors.Reque
 }
 
 // Passed reports whether the request may go on to the handler.
-func (d *Decision) Passed() bool { return d.Err == nil }
+func (d Decision) Passed() bool { return d.Err == nil }
 
 // MayContinue reports whether an application's error handler may let the
 // refused request go on (Echo's ContinueOnIgnoredError, a Fiber
 // ErrorHandler that calls Next): for an authentication's refusal only,
 // never for a scope guard's, which would let through a request without the
 // scopes it requires.
-func (d *Decision) MayContinue() bool { return d.Err != nil && !d.guard }
+func (d Decision) MayContinue() bool { return d.Err != nil && !d.guard }
 
 // Response is how the refusal is answered when the application does not
 // answer it itself: status, WWW-Authenticate challenge, DPoP-Nonce and the
 // JSON body (jwtgate.Authenticator.Response). It is the zero Response on a
 // pass.
-func (d *Decision) Response() jwtgate.Response {
+func (d Decision) Response() jwtgate.Response {
 	if d.Err == nil || d.auth == nil {
 		return jwtgate.Response{}
 	}
@@ -92,7 +92,7 @@ func (d *Decision) Response() jwtgate.Response {
 // refusal: those of [Decision.Response] (the challenge, DPoP-Nonce,
 // Content-Type application/json and Cache-Control no-store). h is
 // http.Header, or the framework's own setter (Fiber's context).
-func (d *Decision) SetHeaders(h interface{ Set(key, value string) }) {
+func (d Decision) SetHeaders(h interface{ Set(key, value string) }) {
 	switch {
 	case d.Err != nil:
 		d.Response().SetHeaders(h)
