@@ -98,5 +98,5 @@ go test -race -count=1 -vet=off "${patterns[@]}"
 # The allocation pins once more without the race detector, under which
 # sync.Pool drops some of what it keeps (core/race_test.go).
 step "allocation tests without -race"
-go test -count=1 -vet=off -run 'Allocations|AllocatesOnce' ./core/ ./fiber/... ./fiberv3/...
+go test -count=1 -vet=off -run 'Allocations|AllocatesOnce' ./core/ ./echo/... ./echov5/... ./fiber/... ./fiberv3/...
 step "done"

@@ -1,0 +1,48 @@
+package echojwt_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/labstack/echo/v5"
+	"github.com/stretchr/testify/assert"
+
+	echojwt "github.com/jwtgate/jwtgate/echov5"
+)
+
+// TestAdapterAllocations pins what the middleware adds to a bare Echo app's
+// allocations per request, so that a value of the decision path moving to
+// the heap (as an adapt.Decision handed to a closure by pointer did) fails
+// here. A cache hit adds 2: the request's own Token (which carries it in
+// the context) and the request that context replaces. A
+// forged token adds what the core's refusal costs and the answer's writing.
+// Not parallel: testing.AllocsPerRun; exact without the race detector,
+// where the views' sync.Pool drops what is put back (the test command runs
+// it so).
+func TestAdapterAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector; scripts/test.sh runs this without it")
+	}
+	auth := newAuth(t, nil)
+	ok := func(c *echo.Context) error { return c.NoContent(http.StatusOK) }
+	bare, guarded := echo.New(), echo.New()
+	bare.GET("/", ok)
+	guarded.GET("/", ok, echojwt.New(echojwt.Config{Authenticator: auth}))
+	valid := "Bearer " + token(t, "")
+	serve := func(e *echo.Echo, authz string) func() {
+		ctx, cancel := context.WithCancel(context.Background()) // a server's request context
+		t.Cleanup(cancel)
+		r := httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx)
+		r.Header.Set("Authorization", authz)
+		w := httptest.NewRecorder()
+		return func() { w.Body.Reset(); e.ServeHTTP(w, r) }
+	}
+	base := testing.AllocsPerRun(200, serve(bare, valid))
+	hit := testing.AllocsPerRun(200, serve(guarded, valid))
+	forged := testing.AllocsPerRun(200, serve(guarded, valid[:len(valid)-2]+"AA"))
+	t.Logf("bare %v, cache hit %v, forged %v", base, hit, forged)
+	assert.LessOrEqual(t, hit-base, 2.0, "a cache hit")
+	assert.LessOrEqual(t, forged-base, 11.0, "a forged token")
+}
