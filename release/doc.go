@@ -17,7 +17,7 @@
 // files to that.
 //
 // scripts/release.sh (make release VERSION=vX.Y.Z) sets the version in every
-// go.mod, rolls CHANGELOG.md's [Unreleased] section and the API snapshots,
+// go.mod, rolls CHANGELOG.md's Unreleased section and the API snapshots,
 // commits them in one commit and prints the tags to push (Tags);
 // TestReleaseDryRun runs it in a throwaway clone. TestRehearsal serves the
 // checkout from a module proxy on disk as though tagged (BuildProxy), and

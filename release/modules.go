@@ -212,10 +212,10 @@ func escape(p string) string {
 // released.
 const unreleased = "## [Unreleased]"
 
-// ReleaseChangelog turns the changelog's "## [Unreleased]" section into the
-// section of version, released on date (YYYY-MM-DD), and opens an empty
-// "## [Unreleased]" above it, as Keep a Changelog does. It fails when the
-// changelog has no such section.
+// ReleaseChangelog turns the changelog's Unreleased section (its heading is
+// unreleased) into the section of version, released on date (YYYY-MM-DD),
+// and opens an empty Unreleased section above it, as Keep a Changelog does.
+// It fails when the changelog has no such section.
 func ReleaseChangelog(changelog, version, date string) (string, error) {
 	i := strings.Index(changelog, "\n"+unreleased+"\n")
 	if i < 0 {

@@ -4,7 +4,7 @@
 //
 //	jwtgate-release version            prints the version every module requires the others at
 //	jwtgate-release set-version vX.Y.Z sets that version in every go.mod, and prints the files it changed
-//	jwtgate-release changelog vX.Y.Z   turns CHANGELOG.md's [Unreleased] section into vX.Y.Z's, dated today
+//	jwtgate-release changelog vX.Y.Z   turns CHANGELOG.md's Unreleased section into vX.Y.Z's, dated today
 //	jwtgate-release tags vX.Y.Z        prints the tags of that release, one a line
 //	jwtgate-release api                writes the API snapshots (api/), and prints the files it wrote
 //	jwtgate-release proxy DIR          lays out a module proxy in DIR serving the checkout as its version
