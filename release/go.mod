@@ -4,9 +4,9 @@ go 1.26.0
 
 require (
 	github.com/stretchr/testify v1.12.1
-	golang.org/x/exp v0.0.0-20261113113407-e3970619a1a4
-	golang.org/x/mod v0.43.0
-	golang.org/x/tools v0.52.1-0.20261106145633-d407941a339a
+	golang.org/x/exp v0.0.0-20261005173118-76772065c9b0
+	golang.org/x/mod v0.42.0
+	golang.org/x/tools v0.51.0
 )
 
 require (
