@@ -49,11 +49,10 @@ func LoadAPI(root string, mods []Module) (map[string]*apidiff.Module, error) {
 		}
 	}
 	cfg := &packages.Config{
-		Dir:  root,
+		Dir: root,
+		// The go command's plain build, whose export data make test's go vet
+		// has compiled already for every dependency.
 		Mode: packages.NeedName | packages.NeedTypes | packages.NeedModule,
-		// The same build whatever the checkout's directory: a clone's
-		// (TestReleaseDryRun) is served from the build cache.
-		BuildFlags: []string{"-trimpath"},
 	}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {

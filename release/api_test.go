@@ -35,6 +35,7 @@ import (
 // has nothing to break; a snapshot of no module fails the test.
 // scripts/release.sh writes the snapshots of the release it makes.
 func TestAPICompatibility(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("type-checks every published module with the go command")
 	}

@@ -64,6 +64,7 @@ const httpAnswer = "200 alice 401"
 // temporary paths), -mod=mod, and GONOSUMDB for the repository's modules,
 // which no checksum database knows yet.
 func TestRehearsal(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds a module proxy and programs with the go command")
 	}

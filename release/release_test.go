@@ -73,6 +73,7 @@ func TestVersions(t *testing.T) {
 // requires of the repository's modules, CHANGELOG.md's heading and api/
 // changed, leave the tree clean, and print every tag.
 func TestReleaseDryRun(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("copies the checkout and runs the release command")
 	}
