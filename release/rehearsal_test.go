@@ -57,7 +57,8 @@ const httpAnswer = "200 alice 401"
 //
 // GOPROXY is file://<the proxy>, then the module cache's download directory
 // (read as a proxy, never written), then the usual GOPROXY (go env), so that
-// every other module comes from where the go command gets it anyway. The
+// every other module comes from where the go command gets it anyway; the
+// module's go.sum starts with the workspace's checksums (knownSums). The
 // go command runs with a module cache of its own (the rehearsal's v<version>
 // must not land in the real one, where it would shadow the release itself),
 // -trimpath (so that the build cache serves the next run, whatever the
@@ -100,6 +101,7 @@ func TestRehearsal(t *testing.T) {
 	t.Logf("the proxy serves %d modules at %s (%s)", len(served), version, time.Since(start).Round(time.Millisecond))
 
 	gocmd("mod", "init", "example.com/rehearsal")
+	require.NoError(t, os.WriteFile(filepath.Join(app, "go.sum"), knownSums(t, root, mods), 0o644))
 	var programs []string
 	for _, m := range mods {
 		if !m.Published() || m.Dir == CLIDir {
@@ -146,6 +148,34 @@ func TestRehearsal(t *testing.T) {
 		})
 	}
 	t.Logf("the rehearsal took %s", time.Since(start).Round(time.Millisecond))
+}
+
+// knownSums returns the lines of every go.sum of the workspace (and
+// go.work.sum), each once: the checksums of the modules the rehearsal's
+// module needs are among them, so that the go command need not ask the
+// checksum database for each (it does for any that is not).
+func knownSums(t *testing.T, root string, mods []Module) []byte {
+	t.Helper()
+	files := []string{filepath.Join(root, "go.work.sum")}
+	for _, m := range mods {
+		files = append(files, filepath.Join(root, filepath.FromSlash(m.Dir), "go.sum"))
+	}
+	seen := map[string]bool{}
+	var sums strings.Builder
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if os.IsNotExist(err) {
+			continue
+		}
+		require.NoError(t, err)
+		for line := range strings.Lines(string(b)) {
+			if !seen[line] && strings.HasSuffix(line, "\n") {
+				seen[line] = true
+				sums.WriteString(line)
+			}
+		}
+	}
+	return []byte(sums.String())
 }
 
 func fileURL(dir string) string {
