@@ -123,7 +123,7 @@ func buildIn(t *testing.T, repo, dir string) (string, error) {
 	var gomod strings.Builder
 	gomod.WriteString("module example.com/app\n\ngo 1.26.0\n\n")
 	for mod := range need {
-		fmt.Fprintf(&gomod, "require %s v0.0.0-00010101000000-000000000000\n", mod)
+		fmt.Fprintf(&gomod, "require %s v0.1.0\n", mod)
 		fmt.Fprintf(&gomod, "replace %s => %s\n", mod, paths[mod])
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod.String()), 0o644))

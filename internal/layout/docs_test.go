@@ -95,7 +95,7 @@ func throwawayModule(t *testing.T, dir, root, src string) {
 	for _, m := range docModules {
 		path := strings.TrimSuffix("github.com/jwtgate/jwtgate/"+m, "/")
 		if m == "" || strings.Contains(src, `"`+path+`"`) || strings.Contains(src, `"`+path+`/`) {
-			mod.WriteString("require " + path + " v0.0.0-00010101000000-000000000000\n")
+			mod.WriteString("require " + path + " v0.1.0\n")
 			mod.WriteString("replace " + path + " => " + filepath.Join(root, m) + "\n")
 		}
 	}

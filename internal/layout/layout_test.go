@@ -64,11 +64,11 @@ func TestModuleGraphs(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			var mod, src strings.Builder
-			mod.WriteString("module example.com/service\n\ngo 1.26\n\nrequire github.com/jwtgate/jwtgate v0.0.0-00010101000000-000000000000\n")
+			mod.WriteString("module example.com/service\n\ngo 1.26\n\nrequire github.com/jwtgate/jwtgate v0.1.0\n")
 			mod.WriteString("replace github.com/jwtgate/jwtgate => " + root + "\n")
 			for _, m := range tc.modules {
 				path := "github.com/jwtgate/jwtgate/" + m
-				mod.WriteString("require " + path + " v0.0.0-00010101000000-000000000000\n")
+				mod.WriteString("require " + path + " v0.1.0\n")
 				mod.WriteString("replace " + path + " => " + filepath.Join(root, m) + "\n")
 			}
 			src.WriteString("package main\n\nimport (\n")
