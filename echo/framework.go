@@ -1,8 +1,6 @@
 package echojwt
 
 import (
-	"net/http"
-	"reflect"
 	"sync"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
@@ -21,20 +19,8 @@ func answer(ec echo.Context, d adapt.Decision) error {
 	resp := d.Response()
 	resp.SetHeaders(ec.Response().Header())
 	he := &echo.HTTPError{Code: resp.Status, Message: body(resp), Internal: d.Err}
-	if answersItself(ec.Echo()) {
-		// Echo's DefaultHTTPErrorHandler would answer through its JSON
-		// encoder, which ends the body with a newline the other
-		// adapters' bodies do not have: the body is written here, and
-		// the handler, finding the answer committed, leaves it.
-		var err error
-		if ec.Request().Method == http.MethodHead {
-			err = ec.NoContent(resp.Status)
-		} else {
-			err = ec.Blob(resp.Status, "application/json", resp.Body())
-		}
-		if err != nil {
-			return err
-		}
+	if err := writeAnswer(ec, resp); err != nil {
+		return err
 	}
 	return he
 }
@@ -46,17 +32,6 @@ func committed(c echo.Context) bool { return c.Response().Committed }
 type body jwtgate.Response
 
 func (b body) MarshalJSON() ([]byte, error) { return jwtgate.Response(b).Body(), nil }
-
-// defaultHandler is the code of every Echo's DefaultHTTPErrorHandler method
-// value, the HTTPErrorHandler echo.New installs. It is read from an Echo
-// that echo.New built, once, so that it is the very code New installs.
-var defaultHandler = sync.OnceValue(func() uintptr { return reflect.ValueOf(echo.New().HTTPErrorHandler).Pointer() })
-
-// answersItself reports whether e answers errors with its default
-// HTTPErrorHandler rather than the application's own.
-func answersItself(e *echo.Echo) bool {
-	return e != nil && e.HTTPErrorHandler != nil && reflect.ValueOf(e.HTTPErrorHandler).Pointer() == defaultHandler()
-}
 
 // request is the Request view whose Param reads echo's path parameters.
 type request struct {

@@ -24,6 +24,9 @@ package echojwt
 
 import (
 	"errors"
+	"net/http"
+	"reflect"
+	"sync"
 
 	"github.com/golang-jwt/jwt/v5"
 	jwtgate "github.com/jwtgate/jwtgate/core"
@@ -258,4 +261,31 @@ func Token(c *echo.Context) (*jwtgate.Token, bool) { return jwtgate.FromContext(
 // Authenticator's Config.NewClaims returns (by default *jwtgate.Claims).
 func Claims[T jwt.Claims](c *echo.Context) (T, bool) {
 	return jwtgate.ClaimsFromContext[T](c.Request().Context())
+}
+
+// writeAnswer writes the refusal's answer resp itself when the app answers
+// errors with Echo's default HTTPErrorHandler, whose JSON encoder would end
+// the body with a newline the other adapters' bodies do not have; that
+// handler, finding the answer committed, then leaves it. An application's
+// own HTTPErrorHandler gets the error unanswered.
+func writeAnswer(ec *echo.Context, resp jwtgate.Response) error {
+	if !answersItself(ec.Echo()) {
+		return nil
+	}
+	if ec.Request().Method == http.MethodHead {
+		return ec.NoContent(resp.Status)
+	}
+	return ec.Blob(resp.Status, "application/json", resp.Body())
+}
+
+// defaultHandler is the code of the HTTPErrorHandler echo.New installs (on
+// Echo v4 the method value of DefaultHTTPErrorHandler, on v5 its closure).
+// It is read from an Echo that echo.New built, once: a closure made here
+// could be another copy of that code, inlined into this package.
+var defaultHandler = sync.OnceValue(func() uintptr { return reflect.ValueOf(echo.New().HTTPErrorHandler).Pointer() })
+
+// answersItself reports whether e answers errors with its default
+// HTTPErrorHandler rather than the application's own.
+func answersItself(e *echo.Echo) bool {
+	return e != nil && e.HTTPErrorHandler != nil && reflect.ValueOf(e.HTTPErrorHandler).Pointer() == defaultHandler()
 }

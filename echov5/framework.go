@@ -1,8 +1,6 @@
 package echojwt
 
 import (
-	"net/http"
-	"reflect"
 	"sync"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
@@ -24,34 +22,10 @@ func answer(ec *echo.Context, d adapt.Decision) error {
 		resp: resp,
 		http: echo.HTTPError{Code: resp.Status, Message: resp.Description}.Wrap(d.Err),
 	}
-	if answersItself(ec.Echo()) {
-		// Echo's DefaultHTTPErrorHandler would answer through its JSON
-		// encoder, which ends the body with a newline the other
-		// adapters' bodies do not have: the body is written here, and
-		// the handler, finding the answer committed, leaves it.
-		var err error
-		if ec.Request().Method == http.MethodHead {
-			err = ec.NoContent(resp.Status)
-		} else {
-			err = ec.Blob(resp.Status, "application/json", resp.Body())
-		}
-		if err != nil {
-			return err
-		}
+	if err := writeAnswer(ec, resp); err != nil {
+		return err
 	}
 	return re
-}
-
-// defaultHandler is the code of the HTTPErrorHandler echo.New installs,
-// DefaultHTTPErrorHandler's closure (the same code whatever its argument).
-// It is read from an Echo that echo.New built, once: a closure made here
-// could be another copy of that code, inlined into this package.
-var defaultHandler = sync.OnceValue(func() uintptr { return reflect.ValueOf(echo.New().HTTPErrorHandler).Pointer() })
-
-// answersItself reports whether e answers errors with its default
-// HTTPErrorHandler rather than the application's own.
-func answersItself(e *echo.Echo) bool {
-	return e != nil && e.HTTPErrorHandler != nil && reflect.ValueOf(e.HTTPErrorHandler).Pointer() == defaultHandler()
 }
 
 // committed reports whether an answer was written. In v5, c.Response() is an
