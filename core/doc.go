@@ -16,9 +16,13 @@
 // next request. A resource server that only verifies tokens imports this
 // package alone.
 //
-// The adapters (httpjwt for net/http, echojwt, ginjwt and fiberjwt) only
-// translate between their framework and this package: every security decision
-// is made here, once.
+// The adapters (httpjwt for net/http, echojwt, ginjwt, fiberjwt, and the
+// grpcjwt and connectjwt interceptors) only translate between their framework
+// and this package: every security decision is made here, once, and each
+// adapter turns the one adapt.Decision of package core/adapt into its
+// framework's answer. This package is what an application writes; what only
+// adapter authors need is in core/adapt, DPoP's configuration in core/dpop,
+// the algorithms and their golang-jwt methods in core/signing.
 //
 // # Building an Authenticator
 //
@@ -59,7 +63,7 @@
 // Every failure wraps one of [ErrTokenMissing], [ErrInvalidRequest],
 // [ErrInvalidToken], [ErrInsufficientScope], [ErrUnavailable] or (from the
 // Issuer) issuing.ErrInvalidGrant, and the cause (for example jwt.ErrTokenExpired),
-// so errors.Is works on both.
+// so errors.Is works on both; [Reason] names the cause for logs and metrics.
 // [Authenticator.Response] turns an error into the status, WWW-Authenticate
 // challenge and JSON body to send; the token and internal error text never
 // reach the client.
