@@ -179,7 +179,7 @@ func (a *Authenticator) Response(err error) Response {
 		return Response{Status: http.StatusForbidden, Code: "csrf", Description: desc}
 	case ErrMisconfigured:
 		return Response{Status: http.StatusInternalServerError, Code: "server_error", Description: desc}
-	case kinds.InvalidGrant:
+	case kinds.ErrInvalidGrant:
 		// The token endpoint's code (RFC 6749 §5.2) in the body; the challenge
 		// speaks RFC 6750, whose code for a bad token is invalid_token.
 		r := a.challengeResponse(e, http.StatusUnauthorized, "invalid_token", desc, "")

@@ -146,7 +146,7 @@ func Reason(err error) string {
 		return "csrf"
 	case ErrMisconfigured:
 		return "misconfigured"
-	case kinds.InvalidGrant:
+	case kinds.ErrInvalidGrant:
 		return "invalid_grant"
 	case dpop.ErrInvalidProof:
 		return "dpop_proof"

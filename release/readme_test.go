@@ -32,13 +32,13 @@ func TestReadmeInstall(t *testing.T) {
 	}
 
 	named := map[string]bool{}
-	for _, m := range regexp.MustCompile("go get (github\\.com/jwtgate/jwtgate[a-z0-9/]*)@latest").FindAllSubmatch(readme, -1) {
+	for _, m := range regexp.MustCompile(`go get (github\.com/jwtgate/jwtgate[a-z0-9/]*)@latest`).FindAllSubmatch(readme, -1) {
 		named[string(m[1])] = true
 	}
 	for _, m := range regexp.MustCompile("\\| `(github\\.com/jwtgate/jwtgate[a-z0-9/]*)` \\|").FindAllSubmatch(readme, -1) {
 		named[string(m[1])] = true
 	}
-	install := regexp.MustCompile("go install (github\\.com/jwtgate/jwtgate/[a-z0-9/]+)@latest").FindAllSubmatch(readme, -1)
+	install := regexp.MustCompile(`go install (github\.com/jwtgate/jwtgate/[a-z0-9/]+)@latest`).FindAllSubmatch(readme, -1)
 	require.NotEmpty(t, install, "the README's go install line of the command-line tool")
 	for _, m := range install {
 		assert.Equal(t, RepoPath+"/"+CLIDir, string(m[1]), "what go install installs is the CLI's module")

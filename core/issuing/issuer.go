@@ -367,7 +367,7 @@ func (i *Issuer) refreshCookie(ctx context.Context, r extractors.Request) (*Pair
 // ErrInvalidGrant is the kind of every refresh failure of the Issuer: a
 // refresh token that is forged, expired, of the wrong type, spent or
 // revoked. Answered 401 with body error "invalid_grant" (RFC 6749 §5.2).
-var ErrInvalidGrant = kinds.InvalidGrant
+var ErrInvalidGrant = kinds.ErrInvalidGrant
 
 // errNoRefreshToken is the cause of a refresh without a refresh token.
 var errNoRefreshToken = errors.New("jwtgate: no refresh token")

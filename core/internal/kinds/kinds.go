@@ -5,6 +5,6 @@ package kinds
 
 import "errors"
 
-// InvalidGrant is issuing.ErrInvalidGrant: the kind of every refresh
+// ErrInvalidGrant is issuing.ErrInvalidGrant: the kind of every refresh
 // failure, answered 401 invalid_grant (RFC 6749 §5.2).
-var InvalidGrant = errors.New("jwtgate: invalid grant")
+var ErrInvalidGrant = errors.New("jwtgate: invalid grant")
