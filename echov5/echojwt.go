@@ -97,9 +97,11 @@ type Config struct {
 //
 // A refused request returns an error made for Echo v5's error handling:
 // echo.StatusCode(err) is the status; it marshals to the core's JSON body
-// {"error":"…","error_description":"…"}, which echo's DefaultHTTPErrorHandler
-// sends as it is (whether it exposes errors or not: the body never holds an
-// error's text); errors.As finds an *echo.HTTPError in it, whose Code is the
+// {"error":"…","error_description":"…"}. Under echo's DefaultHTTPErrorHandler
+// the adapter writes that body itself before returning the error (the
+// handler's JSON encoder would end it with a newline the other adapters do
+// not send), and the handler leaves the committed answer; an application's
+// own HTTPErrorHandler gets the error unanswered. errors.As finds an *echo.HTTPError in it, whose Code is the
 // status, Message the error_description and Unwrap the jwtgate error; and
 // errors.Is and errors.As reach the jwtgate error, its kind and cause. The
 // WWW-Authenticate challenge (when the status has one), Content-Type
