@@ -129,17 +129,18 @@ func (a *Authenticator) claimsOf(env *envelope, payload string, scp []string, o 
 	var claims jwt.Claims
 	if a.newClaims == nil {
 		var c *Claims
+		var aud []string
 		if o != nil {
-			c = &o.claims
+			c, aud = &o.claims, o.lists[:1]
 		} else {
 			c = new(Claims) // the cached one's: the request gets a copy
 		}
-		env.fill(c, payload, scp)
+		env.fill(c, payload, scp, aud)
 		claims = c
 	} else {
 		claims = a.newClaims()
 		if c, ok := claims.(*Claims); ok {
-			env.fill(c, payload, scp)
+			env.fill(c, payload, scp, nil)
 		} else if err := decodeClaims(&claims, payload); err != nil {
 			return nil, env.refuse(newError(ErrInvalidToken, errors.Join(jwt.ErrTokenMalformed, errClaimsInvalid, err), "The access token is malformed"))
 		}
@@ -404,28 +405,26 @@ func (a *Authenticator) accept(ctx context.Context, at *attempt, t *Token) (*Tok
 // RFC 8725bis §3.14: only letters, digits, '-', '_' and '.'), before any
 // decoding, and returns the positions of the two dots.
 func compactShape(raw string) (dot1, dot2 int, ok bool) {
-	dot1, dot2 = -1, -1
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
-		case c == '.':
-			switch {
-			case dot1 < 0:
-				dot1 = i
-			case dot2 < 0:
-				dot2 = i
-			default:
-				return 0, 0, false
-			}
-		default:
-			return 0, 0, false
-		}
+	// The dots by IndexByte (vectorized), then each segment's characters
+	// eight table lookups at a time: a per-character switch was a tenth of
+	// an uncached verification.
+	dot1 = strings.IndexByte(raw, '.')
+	if dot1 <= 0 {
+		return 0, 0, false
 	}
-	// The header must not be empty. An empty payload is a valid JWS, but not
-	// a JWT: the claims reader refuses it. An empty signature is refused as
-	// an invalid signature.
-	return dot1, dot2, dot1 > 0 && dot2 > dot1
+	d := strings.IndexByte(raw[dot1+1:], '.')
+	if d < 0 {
+		return 0, 0, false
+	}
+	dot2 = dot1 + 1 + d
+	// The header must not be empty (dot1 > 0). An empty payload is a valid
+	// JWS, but not a JWT: the claims reader refuses it. An empty signature
+	// is refused as an invalid signature. A third dot is in the signature
+	// segment, outside the alphabet.
+	if !parse.Alphabet(raw[:dot1]) || !parse.Alphabet(raw[dot1+1:dot2]) || !parse.Alphabet(raw[dot2+1:]) {
+		return 0, 0, false
+	}
+	return dot1, dot2, true
 }
 
 var strictB64 = base64.RawURLEncoding.Strict()
@@ -491,11 +490,13 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 			}
 			env.kid = s
 		case "typ":
-			s, ok := parse.String(value)
-			if !ok {
-				return errHeaderInvalid
-			}
 			typSeen = true
+			s, ok := commonType(value)
+			if !ok {
+				if s, ok = parse.String(value); !ok {
+					return errHeaderInvalid
+				}
+			}
 			env.typ = s
 			if s == "" || !a.typeAllowed(s) {
 				return errTypeNotAllowed
@@ -544,6 +545,23 @@ func (a *Authenticator) checkHeader(seg string, env *envelope) error {
 		}
 	}
 	return nil
+}
+
+// commonType is the typ of most tokens as a constant, read from its JSON
+// value without copying the header's bytes; ok is false for any other value,
+// which parse.String then reads.
+func commonType(value []byte) (string, bool) {
+	switch string(value) {
+	case `"JWT"`:
+		return "JWT", true
+	case `"at+jwt"`:
+		return "at+jwt", true
+	case `"application/at+jwt"`:
+		return "application/at+jwt", true
+	case `"jwt"`:
+		return "jwt", true
+	}
+	return "", false
 }
 
 // typeAllowed reports whether typ is on the allow-list, ASCII
@@ -891,13 +909,19 @@ func (env *envelope) scopes() []string {
 }
 
 // fill sets the default claims type from what readClaims read, as
-// encoding/json would have (NumericDates at golang-jwt's TimePrecision).
-func (env *envelope) fill(c *Claims, payload string, scp []string) {
+// encoding/json would have (NumericDates at golang-jwt's TimePrecision). aud,
+// when not nil, is room for a one-element Audience beside c (an own's).
+func (env *envelope) fill(c *Claims, payload string, scp, aud []string) {
 	c.Issuer, c.Subject, c.ID, c.Scope = env.iss, env.sub, env.jti, ScopeClaim(env.scope)
 	if env.aud != "" {
 		if env.aud[0] == '"' {
 			s, _ := parse.Unquote(env.aud)
-			c.Audience = jwt.ClaimStrings{s}
+			if aud != nil { // room beside the Claims
+				aud[0] = s
+				c.Audience = aud[:1:1]
+			} else {
+				c.Audience = jwt.ClaimStrings{s}
+			}
 		} else {
 			c.Audience, _ = parse.Strings(env.aud)
 		}

@@ -1,5 +1,7 @@
 package parse
 
+import "encoding/binary"
+
 // Segment decodes the base64url segment s (RFC 7515 §2: no padding) into dst,
 // which must hold DecodedLen(len(s)) bytes, and reports the length. It is
 // encoding/base64's RawURLEncoding.Strict() for a string, without the
@@ -12,6 +14,19 @@ func Segment(dst []byte, s string) (int, bool) {
 		return 0, false
 	}
 	n, i := 0, 0
+	// Eight characters into six bytes, stored as one 64-bit word (two bytes
+	// past them, overwritten next) while dst has room for the word.
+	for ; i+8 <= len(s) && n+8 <= len(dst); i += 8 {
+		w := s[i : i+8]
+		a, b, c, d := b64Value[w[0]], b64Value[w[1]], b64Value[w[2]], b64Value[w[3]]
+		e, f, g, h := b64Value[w[4]], b64Value[w[5]], b64Value[w[6]], b64Value[w[7]]
+		if a|b|c|d|e|f|g|h < 0 {
+			return 0, false
+		}
+		binary.BigEndian.PutUint64(dst[n:], uint64(a)<<58|uint64(b)<<52|uint64(c)<<46|uint64(d)<<40|
+			uint64(e)<<34|uint64(f)<<28|uint64(g)<<22|uint64(h)<<16)
+		n += 6
+	}
 	for ; i+4 <= len(s); i += 4 {
 		a, b, c, d := b64Value[s[i]], b64Value[s[i+1]], b64Value[s[i+2]], b64Value[s[i+3]]
 		if a|b|c|d < 0 {
@@ -39,6 +54,25 @@ func Segment(dst []byte, s string) (int, bool) {
 		n += 2
 	}
 	return n, true
+}
+
+// Alphabet reports whether every character of s is in the base64url
+// alphabet (letters, digits, '-' and '_'), eight table lookups at a time.
+func Alphabet(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8]
+		if b64Value[w[0]]|b64Value[w[1]]|b64Value[w[2]]|b64Value[w[3]]|
+			b64Value[w[4]]|b64Value[w[5]]|b64Value[w[6]]|b64Value[w[7]] < 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if b64Value[s[i]] < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // DecodedLen is the most bytes Segment writes for n characters.

@@ -166,6 +166,12 @@ func skipWS[T Text](data T, i int) int {
 // malformed escapes, and a surrogate escape that is not half of a pair.
 func scanString[T Text](data T, i int) (end int, escaped, ok bool) {
 	for j := i + 1; j < len(data); j++ {
+		for j < len(data) && plainChar[data[j]] { // most of a token's strings
+			j++
+		}
+		if j >= len(data) {
+			break
+		}
 		switch c := data[j]; {
 		case c == '"':
 			return j + 1, escaped, true
@@ -202,6 +208,15 @@ func scanString[T Text](data T, i int) (end int, escaped, ok bool) {
 	}
 	return 0, false, false
 }
+
+// plainChar is true for the bytes a JSON string holds as they are: not a
+// quote, a backslash or a control character.
+var plainChar = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func hexValue(c byte) rune {
 	switch {
@@ -471,7 +486,10 @@ type nameSet struct {
 
 // nameRef is where a name is: data[at:at+n], or esc[-at-1]. A negative n
 // marks a name that is not all ASCII (its length is -n).
-type nameRef struct{ at, n int32 }
+type nameRef struct {
+	at, n int32
+	h     uint32 // an ASCII name's hash under folding: names of unequal hashes differ
+}
 
 const manyNames = 24
 
@@ -483,10 +501,10 @@ func addName[T Text](s *nameSet, data T, at, end int, unescaped string) (dup boo
 	if at < 0 {
 		s.esc = append(s.esc, unescaped)
 		ref = nameRef{at: int32(-len(s.esc)), n: int32(len(unescaped))}
-		ascii = isASCII(unescaped)
+		ref.h, ascii = foldHash(unescaped)
 	} else {
 		ref = nameRef{at: int32(at), n: int32(end - at)}
-		ascii = isASCII(data[at:end])
+		ref.h, ascii = foldHash(data[at:end])
 	}
 	if !ascii {
 		ref.n = -ref.n
@@ -495,6 +513,9 @@ func addName[T Text](s *nameSet, data T, at, end int, unescaped string) (dup boo
 		return addFolded(s, foldName(s, data, ref))
 	}
 	for _, o := range s.refs[:s.n] {
+		if o.n >= 0 && ref.n >= 0 && (o.n != ref.n || o.h != ref.h) {
+			continue // two ASCII names that cannot be equal under folding
+		}
 		if sameFolded(s, data, o, ref) {
 			return true
 		}
@@ -600,6 +621,20 @@ func asciiLower(c byte) byte {
 		return c + 'a' - 'A'
 	}
 	return c
+}
+
+// foldHash hashes s (FNV-1a) with its ASCII letters in lower case, and
+// reports whether s is all ASCII (h is 0 when not).
+func foldHash[T Text](s T) (h uint32, ascii bool) {
+	h = 2166136261
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return 0, false
+		}
+		h = (h ^ uint32(asciiLower(c))) * 16777619
+	}
+	return h, true
 }
 
 func isASCII[T Text](s T) bool {

@@ -1,0 +1,61 @@
+package jwtgate
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// shapeByChar is compactShape as it was first written, one character at a
+// time: the reference the table-driven compactShape is held to.
+func shapeByChar(raw string) (dot1, dot2 int, ok bool) {
+	dot1, dot2 = -1, -1
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+		case c == '.':
+			switch {
+			case dot1 < 0:
+				dot1 = i
+			case dot2 < 0:
+				dot2 = i
+			default:
+				return 0, 0, false
+			}
+		default:
+			return 0, 0, false
+		}
+	}
+	if dot1 > 0 && dot2 > dot1 {
+		return dot1, dot2, true
+	}
+	return 0, 0, false
+}
+
+func TestCompactShape(t *testing.T) {
+	for _, raw := range []string{
+		"", ".", "..", "a..", ".b.c", "a.b.c", "a.b.", "a.b", "a.b.c.d", "abcdefgh.ijklmnop.qrstuvwx",
+		"abcdefgh.ijklmnop.qrstuvw=", "abcdefgh+ijklmnop.qrstuvwx.y", "ab cdefghij.k.l", "a.b.c\x00",
+		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/",
+		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0\xff.AAAA",
+	} {
+		d1, d2, ok := compactShape(raw)
+		r1, r2, rok := shapeByChar(raw)
+		assert.Equal(t, [3]any{r1, r2, rok}, [3]any{d1, d2, ok}, "%q", raw)
+	}
+}
+
+func FuzzCompactShape(f *testing.F) {
+	for _, s := range []string{"a.b.c", "abcdefgh.ijklmnop.qrstuvwx", "a.b.c.d", "a.b", ".b.c", "ab=.c.d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		d1, d2, ok := compactShape(raw)
+		r1, r2, rok := shapeByChar(raw)
+		if ok != rok || d1 != r1 || d2 != r2 {
+			t.Fatalf("%q: (%d, %d, %v), by character (%d, %d, %v)", raw, d1, d2, ok, r1, r2, rok)
+		}
+	})
+}
