@@ -243,20 +243,25 @@ func (a *Authenticator) AuthenticateWith(ctx context.Context, r extractors.Reque
 		}
 	}
 	// The token is extracted once: through a borrowed view when the
-	// adapter has one and the cache may answer (see borrower), whose token
-	// is then copied for the whole way; else through r.
+	// adapter has one (see borrower), whose token verify copies with its
+	// payload, in one allocation, once it has decoded; else through r.
 	var (
-		raw    string
-		source extractors.Source
-		err    error
+		raw      string
+		source   extractors.Source
+		err      error
+		borrowed bool
 	)
-	if b, ok := r.(borrower); ok && a.cache != nil && at.mode != dpop.Required {
-		var t *Token
-		var done bool
-		if t, raw, source, done, err = a.authenticateCached(ctx, &at, b.Borrow()); done {
-			return t, err
+	if b, ok := r.(borrower); ok && at.mode != dpop.Required {
+		if a.cache != nil {
+			var t *Token
+			var done bool
+			if t, raw, source, done, err = a.authenticateCached(ctx, &at, b.Borrow()); done {
+				return t, err
+			}
+		} else {
+			raw, source, err = a.extractor.Extract(b.Borrow())
 		}
-		raw = strings.Clone(raw) // the borrowed bytes are the framework's
+		borrowed = true
 	} else {
 		raw, source, err = a.extractor.Extract(r)
 	}
@@ -283,7 +288,7 @@ func (a *Authenticator) AuthenticateWith(ctx context.Context, r extractors.Reque
 		// passes here.
 		return nil, a.fail(ctx, &at, newError(ErrInvalidToken, dpop.ErrRequired, "The access token must be presented with DPoP"))
 	}
-	t, verr := a.verify(ctx, &at, raw, source)
+	t, verr := a.verify(ctx, &at, raw, source, borrowed)
 	if verr != nil {
 		return nil, a.fail(ctx, &at, verr)
 	}
@@ -325,7 +330,7 @@ func (a *Authenticator) authenticateDPoP(ctx context.Context, at *attempt, r ext
 	if err != nil {
 		return nil, a.fail(ctx, at, proofError(err))
 	}
-	t, verr := a.verify(ctx, at, token, at.source)
+	t, verr := a.verify(ctx, at, token, at.source, false)
 	if verr != nil {
 		return nil, a.fail(ctx, at, verr)
 	}
@@ -357,12 +362,14 @@ type attempt struct {
 // that reuses its buffers once a handler returns (Fiber's over fasthttp).
 // Such a view returns copies, so that what the core keeps stays valid;
 // Borrow returns a second view of the same request whose strings are not
-// copied and are valid only until the handler returns. The core uses it for
-// one thing: to find a token sent again in the verified-token cache, whose
-// entry holds its own copy. It keeps nothing it read through the borrowed
-// view, and reads the request again through the copying view whenever the
-// cache does not answer. Unexported, since it exists only to save a copy:
-// the method is the contract.
+// copied and are valid only until the handler returns. The core reads the
+// token through it: a token sent again is found in the verified-token cache,
+// whose entry holds its own copy, without a copy; any other is verified from
+// the borrowed bytes and copied once its payload is decoded, in the same
+// allocation as the payload (verify's borrowed). It keeps nothing else it
+// read through the borrowed view, and reads the rest of the request (a
+// cookie's CSRF checks) through the copying view. Unexported, since it
+// exists only to save a copy: the method is the contract.
 type borrower interface {
 	Borrow() extractors.Request
 }
@@ -443,7 +450,7 @@ func (a *Authenticator) verifyRaw(ctx context.Context, raw, jkt string) (*Token,
 	if raw == "" {
 		return nil, a.fail(ctx, &at, newError(ErrTokenMissing, nil, ""))
 	}
-	t, err := a.verify(ctx, &at, raw, extractors.Source{})
+	t, err := a.verify(ctx, &at, raw, extractors.Source{}, false)
 	if err != nil {
 		return nil, a.fail(ctx, &at, err)
 	}

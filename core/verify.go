@@ -71,7 +71,11 @@ var (
 	errUnknownKey       = errors.Join(jwt.ErrTokenUnverifiable, ErrUnknownKey)
 )
 
-func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, source extractors.Source) (*Token, *Error) {
+// verify verifies raw, from source. borrowed says that raw's bytes are the
+// framework's, valid only while the request is served (see borrower): it is
+// then copied, in one allocation with the decoded payload, before anything
+// keeps it.
+func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, source extractors.Source, borrowed bool) (*Token, *Error) {
 	if len(raw) > a.maxSize {
 		return nil, newError(ErrInvalidToken, errTokenTooLarge, "The access token is too large")
 	}
@@ -92,7 +96,7 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 	if err := a.checkHeader(raw[:dot1], &env); err != nil {
 		return nil, env.refuse(newError(ErrInvalidToken, err, describeHeaderError(err)))
 	}
-	payload, err := decodePayload(raw[dot1+1 : dot2])
+	payload, raw, err := decodePayload(raw, dot1, dot2, borrowed)
 	if err == nil && !a.readClaims(payload, &env) {
 		err = errMalformedClaims
 	}
@@ -154,10 +158,12 @@ func (a *Authenticator) claimsOf(env *envelope, payload string, scp []string, o 
 	return claims, nil
 }
 
-// decodePayload decodes the payload segment once, into the string every
-// claim is a substring of (and Claims.Raw), through a buffer on the stack
-// for the common sizes.
-func decodePayload(seg string) (string, error) {
+// decodePayload decodes the payload segment, raw[dot1+1:dot2], once, into
+// the string every claim is a substring of (and Claims.Raw), through a
+// buffer on the stack for the common sizes. It returns raw as it is, or,
+// when raw is borrowed, a copy made in the same allocation as the payload.
+func decodePayload(raw string, dot1, dot2 int, borrowed bool) (payload, owned string, err error) {
+	seg := raw[dot1+1 : dot2]
 	var buf [1024]byte
 	pb := buf[:]
 	if n := parse.DecodedLen(len(seg)); n > len(buf) {
@@ -165,13 +171,21 @@ func decodePayload(seg string) (string, error) {
 	}
 	n, ok := parse.Segment(pb, seg)
 	if !ok {
-		return "", errMalformed
+		return "", raw, errMalformed
 	}
 	pb = pb[:n]
 	if !utf8.Valid(pb) {
-		return "", errMalformedClaims
+		return "", raw, errMalformedClaims
 	}
-	return string(pb), nil
+	if borrowed {
+		var b strings.Builder // one allocation, which String does not copy
+		b.Grow(len(raw) + len(pb))
+		b.WriteString(raw)
+		b.Write(pb)
+		both := b.String()
+		return both[len(raw):], both[:len(raw)], nil
+	}
+	return string(pb), raw, nil
 }
 
 // newToken builds the Token of a verified token for the request, and files
@@ -910,7 +924,8 @@ func (env *envelope) scopes() []string {
 
 // fill sets the default claims type from what readClaims read, as
 // encoding/json would have (NumericDates at golang-jwt's TimePrecision). aud,
-// when not nil, is room for a one-element Audience beside c (an own's).
+// when not nil, is room for a one-element Audience beside c (an own's): a
+// string, or an array of one string.
 func (env *envelope) fill(c *Claims, payload string, scp, aud []string) {
 	c.Issuer, c.Subject, c.ID, c.Scope = env.iss, env.sub, env.jti, ScopeClaim(env.scope)
 	if env.aud != "" {
@@ -922,6 +937,9 @@ func (env *envelope) fill(c *Claims, payload string, scp, aud []string) {
 			} else {
 				c.Audience = jwt.ClaimStrings{s}
 			}
+		} else if n, _ := parse.CountStrings(env.aud); n == 1 && aud != nil {
+			aud[0], _, _ = parse.NextString(env.aud, 0)
+			c.Audience = aud[:1:1]
 		} else {
 			c.Audience, _ = parse.Strings(env.aud)
 		}

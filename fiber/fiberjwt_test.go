@@ -463,6 +463,17 @@ func TestReadBufferSize(t *testing.T) {
 // buffers they came from have served later requests since.
 func TestTokenOutlivesHandler(t *testing.T) {
 	t.Parallel()
+	// With the cache off too: a token read through the borrowed view is
+	// copied by the core once verified, with or without the cache.
+	t.Run("cache=on", func(t *testing.T) { testTokenOutlivesHandler(t, 0) })
+	t.Run("cache=off", func(t *testing.T) { testTokenOutlivesHandler(t, -1) })
+}
+
+func testTokenOutlivesHandler(t *testing.T, cacheSize int) {
+	t.Parallel()
+	with := func(ex extractors.Extractor) func(*jwtgate.Config) {
+		return func(c *jwtgate.Config) { c.Extractor, c.CacheSize = ex, cacheSize }
+	}
 	const n, workers = 2000, 16
 	all := extractors.Exclusive(extractors.AuthorizationBearer(), extractors.Cookie("access_token"),
 		extractors.Query("access_token"), extractors.Form("access_token"))
@@ -476,8 +487,8 @@ func TestTokenOutlivesHandler(t *testing.T) {
 		return c.SendString(tok.Subject)
 	}
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.All("/r", fiberjwt.New(fiberjwt.Config{Authenticator: newAuth(t, withExtractor(all))}), keep)
-	app.Get("/p/:token", fiberjwt.New(fiberjwt.Config{Authenticator: newAuth(t, withExtractor(extractors.Param("token")))}), keep)
+	app.All("/r", fiberjwt.New(fiberjwt.Config{Authenticator: newAuth(t, with(all))}), keep)
+	app.Get("/p/:token", fiberjwt.New(fiberjwt.Config{Authenticator: newAuth(t, with(extractors.Param("token")))}), keep)
 	base := listen(t, app)
 
 	sent := make(map[string]string, n) // sub → token

@@ -1,0 +1,5 @@
+//go:build !race
+
+package fiberjwt
+
+const raceEnabled = false
