@@ -147,6 +147,7 @@ func TestCacheHitAllocatesOnce(t *testing.T) {
 		})
 	}
 }
+
 // TestUncachedAllocations: a token verified without the cache costs two
 // allocations of the middleware's own: its bytes, copied from fasthttp's
 // buffer with the decoded payload in one, and the request's Token with its
