@@ -135,7 +135,7 @@ func (a *Authenticator) claimsOf(env *envelope, payload string, scp []string, o 
 		var c *Claims
 		var aud []string
 		if o != nil {
-			c, aud = &o.claims, o.lists[:1]
+			c, aud = &o.claims, o.aud[:]
 		} else {
 			c = new(Claims) // the cached one's: the request gets a copy
 		}
@@ -274,9 +274,8 @@ func decodeClaims(claims *jwt.Claims, payload string) error {
 // decodes into a fresh claims value, which cannot happen.
 func (a *Authenticator) copyOf(e *cacheEntry, source extractors.Source) (*Token, bool) {
 	o := newOwn()
-	node := o.Token.node
 	o.Token = e.Token
-	o.Token.node, o.Token.Source = node, source
+	o.Token.node, o.Token.Source = o, source
 	if c, ok := e.Token.Claims.(*Claims); ok {
 		o.copyClaims(c)
 		return &o.Token, true
