@@ -486,6 +486,7 @@ func (a *Authenticator) succeed(ctx context.Context, at *attempt, t *Token) *Tok
 // Observer.
 func (a *Authenticator) fail(ctx context.Context, at *attempt, err *Error) error {
 	err.mode, err.dpop = at.mode, err.dpop || at.dpop
+	err.reason = Reason(err)
 	if a.onError != nil {
 		a.onError(ctx, err)
 	}

@@ -72,6 +72,9 @@ type Error struct {
 	mode  dpop.Mode // the route's, for the challenges
 	dpop  bool      // the request used the DPoP scheme
 	nonce string    // for use_dpop_nonce: the nonce to use
+	// reason is Reason's answer, noted once the refusal is final (fail),
+	// so that the log record and the Observer do not work it out again.
+	reason string
 }
 
 func (e *Error) Error() string {

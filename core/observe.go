@@ -125,6 +125,9 @@ func Reason(err error) string {
 	if !ok {
 		return "error"
 	}
+	if e.reason != "" {
+		return e.reason
+	}
 	switch e.Kind {
 	case ErrTokenMissing:
 		return "missing_token"
