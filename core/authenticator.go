@@ -486,14 +486,13 @@ func (a *Authenticator) succeed(ctx context.Context, at *attempt, t *Token) *Tok
 // Observer.
 func (a *Authenticator) fail(ctx context.Context, at *attempt, err *Error) error {
 	err.mode, err.dpop = at.mode, err.dpop || at.dpop
-	err.reason = Reason(err)
 	if a.onError != nil {
 		a.onError(ctx, err)
 	}
 	a.logRefusal(ctx, at, err)
 	if a.observer != nil {
 		a.observer.Authenticated(ctx, &Outcome{Start: at.start, Duration: time.Since(at.start), Err: err,
-			Reason: Reason(err), Cached: at.cached, CacheLookup: at.lookup, DPoP: at.dpop, Source: at.source, Alg: err.facts.alg})
+			Reason: err.noteReason(), Cached: at.cached, CacheLookup: at.lookup, DPoP: at.dpop, Source: at.source, Alg: err.facts.alg})
 	}
 	return err
 }

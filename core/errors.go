@@ -72,8 +72,9 @@ type Error struct {
 	mode  dpop.Mode // the route's, for the challenges
 	dpop  bool      // the request used the DPoP scheme
 	nonce string    // for use_dpop_nonce: the nonce to use
-	// reason is Reason's answer, noted once the refusal is final (fail),
-	// so that the log record and the Observer do not work it out again.
+	// reason is Reason's answer, noted by the first of the log record and
+	// the Observer that needs it (noteReason), so that the other does not
+	// work it out again; a refusal nobody records never pays for it.
 	reason string
 }
 
@@ -300,4 +301,13 @@ func validChallengeText(s string) bool {
 		}
 	}
 	return true
+}
+
+// noteReason returns Reason(e), working it out once. Only the goroutine
+// refusing the request calls it, before the error is handed on.
+func (e *Error) noteReason() string {
+	if e.reason == "" {
+		e.reason = Reason(e)
+	}
+	return e.reason
 }

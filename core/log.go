@@ -41,7 +41,7 @@ func (a *Authenticator) logRefusal(ctx context.Context, at *attempt, err *Error)
 			return
 		}
 	}
-	reason := Reason(err)
+	reason := err.noteReason()
 	attrs := make([]slog.Attr, 0, 16)
 	attrs = append(attrs, slog.String("reason", reason), slog.Int("status", a.Response(err).Status))
 	if at.r != nil {

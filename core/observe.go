@@ -157,6 +157,16 @@ func Reason(err error) string {
 		return "use_dpop_nonce"
 	}
 	c := e.Cause
+	for _, r := range commonReasons {
+		if c == r.err { // a pointer against any error: never an uncomparable pair
+			return r.reason
+		}
+	}
+	return causeReason(c)
+}
+
+// causeReason is the reason of an ErrInvalidToken of cause c.
+func causeReason(c error) string {
 	for _, r := range tokenReasons {
 		if errors.Is(c, r.err) {
 			return r.reason
@@ -165,11 +175,14 @@ func Reason(err error) string {
 	return "malformed"
 }
 
-// tokenReasons are the causes of ErrInvalidToken, most specific first.
-var tokenReasons = []struct {
+// tokenReason names the refusals whose cause is err.
+type tokenReason struct {
 	err    error
 	reason string
-}{
+}
+
+// tokenReasons are the causes of ErrInvalidToken, most specific first.
+var tokenReasons = []tokenReason{
 	{errTokenTooLarge, "too_large"},
 	{dpop.ErrTokenBound, "dpop_bound"},
 	{dpop.ErrTokenNotBound, "dpop_not_bound"},
@@ -191,6 +204,30 @@ var tokenReasons = []struct {
 	{errAuthorizedParty, "authorized_party"},
 	{jwt.ErrTokenRequiredClaimMissing, "missing_claim"},
 	{jwt.ErrTokenUnverifiable, "algorithm"},
+}
+
+// commonReasons holds causeReason's answer for the causes verify builds
+// once and returns as they are (a forged token's, an expired one's…), so
+// that a refusal's reason is found by comparing pointers rather than by an
+// errors.Is per tokenReasons entry down its joined errors. A slice, not a
+// map: a cause of an uncomparable type (a KeySource's error) would make a
+// map lookup panic. TestCommonReasons holds it to causeReason.
+var commonReasons = func() []tokenReason {
+	var rs []tokenReason
+	for _, c := range commonCauses() {
+		rs = append(rs, tokenReason{c, causeReason(c)})
+	}
+	return rs
+}()
+
+// commonCauses are the causes of ErrInvalidToken that verify returns as
+// they are, never wrapped anew.
+func commonCauses() []error {
+	return []error{
+		errMalformedClaims, errMalformed, errSignature, errExpired, errNotValidYet, errUsedBeforeIssued,
+		errIssuer, errAudience, errSubject, errParty, errRequired, errAlgUnverifiable, errUnknownKey,
+		errTokenTooLarge, errTokenShape, errHeaderInvalid, errTypeNotAllowed, errCriticalHeader, errAlgorithmMismatch,
+	}
 }
 
 // oneLine is err's text on one line: errors.Join puts its errors on lines

@@ -82,10 +82,13 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 	var h uint64 // the token's hash in the cache
 	if a.cache != nil {
 		h = a.cache.hash(raw)
-		at.lookup = true
-		if t, ok := a.cached(raw, h, source); ok {
-			at.cached = true
-			return a.accept(ctx, at, t)
+		// Not looked up again when authenticateCached already missed.
+		if !at.lookup {
+			at.lookup = true
+			if t, ok := a.cached(raw, h, source); ok {
+				at.cached = true
+				return a.accept(ctx, at, t)
+			}
 		}
 	}
 	dot1, dot2, ok := compactShape(raw)

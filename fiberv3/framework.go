@@ -51,9 +51,10 @@ func view(c fiber.Ctx) extractors.Request {
 type request[C fiber.Ctx] struct{ c C }
 
 // Borrow returns the view whose strings share fasthttp's buffers, for the
-// core's lookup of a token in its verified-token cache only: a token sent
-// again costs no copy. The core checks for this method and keeps nothing it
-// reads through the borrowed view.
+// core to read the token through: a token sent again is found in its
+// verified-token cache without a copy, and any other is copied by the core
+// once, with its decoded payload. The core checks for this method and keeps
+// nothing else it reads through the borrowed view.
 func (r request[C]) Borrow() extractors.Request { return borrowed[C](r) }
 
 // borrowed reads like request, without copying.
