@@ -67,11 +67,7 @@ func TestCacheHitAllocatesOnce(t *testing.T) {
 	key := jwtgate.HMAC([]byte("0123456789abcdef0123456789abcdef"), "HS256")
 	auth, err := jwtgate.New(jwtgate.Config{Keys: key, Issuer: []string{"iss"}, Audience: []string{"aud"}})
 	require.NoError(t, err)
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{
-		Issuer: "iss", Subject: "alice", Audience: jwt.ClaimStrings{"aud"}, ID: "j1",
-		ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour)),
-	}).SignedString(key.SignKey)
-	require.NoError(t, err)
+	tok := aliceToken(t, key)
 
 	mw := New(Config{Authenticator: auth, ContextKey: "jwtgate", SuccessHandler: func(*fiber.Ctx) error { return nil }})
 	app := fiber.New()
@@ -118,11 +114,7 @@ func TestUncachedAllocations(t *testing.T) {
 	key := jwtgate.HMAC([]byte("0123456789abcdef0123456789abcdef"), "HS256")
 	auth, err := jwtgate.New(jwtgate.Config{Keys: key, Issuer: []string{"iss"}, Audience: []string{"aud"}, CacheSize: -1})
 	require.NoError(t, err)
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{
-		Issuer: "iss", Subject: "alice", Audience: jwt.ClaimStrings{"aud"}, ID: "j1",
-		ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour)),
-	}).SignedString(key.SignKey)
-	require.NoError(t, err)
+	tok := aliceToken(t, key)
 	mw := New(Config{Authenticator: auth, SuccessHandler: func(*fiber.Ctx) error { return nil }})
 	app := fiber.New()
 	var fctx fasthttp.RequestCtx
@@ -144,4 +136,16 @@ func TestUncachedAllocations(t *testing.T) {
 	got, ok := Token(c)
 	require.True(t, ok)
 	assert.Equal(t, tok, got.Raw)
+}
+
+// aliceToken is an HS256 token of key's for the allocation tests: iss "iss",
+// aud "aud", valid for an hour.
+func aliceToken(t *testing.T, key *jwtgate.Key) string {
+	t.Helper()
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{
+		Issuer: "iss", Subject: "alice", Audience: jwt.ClaimStrings{"aud"}, ID: "j1",
+		ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour)),
+	}).SignedString(key.SignKey)
+	require.NoError(t, err)
+	return tok
 }
