@@ -14,6 +14,7 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzAuthenticate -fuzztime=60s ./core
 	go test -run='^$$' -fuzz=FuzzDifferential -fuzztime=60s ./core
 	go test -run='^$$' -fuzz=FuzzDPoPProof -fuzztime=60s ./core
+	go test -run='^$$' -fuzz=FuzzCompactShape -fuzztime=60s ./core
 	go test -run='^$$' -fuzz=FuzzMembers -fuzztime=60s ./core/internal/parse
 	go test -run='^$$' -fuzz=FuzzUnquote -fuzztime=60s ./core/internal/parse
 	go test -run='^$$' -fuzz=FuzzStrings -fuzztime=60s ./core/internal/parse
