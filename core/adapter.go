@@ -114,11 +114,12 @@ func (a *Authenticator) Authorize(ctx context.Context, r extractors.Request, t *
 		err = newError(ErrMisconfigured, errors.New("jwtgate: a scope guard runs without the authenticating middleware before it"), "The server is misconfigured")
 	}
 	if a.onError != nil {
+		err.noteReason() // before the hook may share err (see fail)
 		a.onError(ctx, err)
 	}
 	a.logRefusal(ctx, &attempt{r: r}, err)
 	if a.observer != nil {
-		o := &Outcome{Start: start, Duration: time.Since(start), Token: t, Err: err, Reason: Reason(err)}
+		o := &Outcome{Start: start, Duration: time.Since(start), Token: t, Err: err, Reason: err.noteReason()}
 		if t != nil {
 			o.Source, o.Alg = t.Source, t.Algorithm
 		}

@@ -487,6 +487,9 @@ func (a *Authenticator) succeed(ctx context.Context, at *attempt, t *Token) *Tok
 func (a *Authenticator) fail(ctx context.Context, at *attempt, err *Error) error {
 	err.mode, err.dpop = at.mode, err.dpop || at.dpop
 	if a.onError != nil {
+		// The hook may hand err to another goroutine: nothing may write it
+		// after, so its reason is noted now.
+		err.noteReason()
 		a.onError(ctx, err)
 	}
 	a.logRefusal(ctx, at, err)

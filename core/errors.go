@@ -304,7 +304,8 @@ func validChallengeText(s string) bool {
 }
 
 // noteReason returns Reason(e), working it out once. Only the goroutine
-// refusing the request calls it, before the error is handed on.
+// refusing the request calls it, before the error is handed to anything
+// that may share it (fail notes it before OnError).
 func (e *Error) noteReason() string {
 	if e.reason == "" {
 		e.reason = Reason(e)

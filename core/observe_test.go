@@ -3,8 +3,10 @@ package jwtgate_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -134,4 +136,34 @@ func TestAuthorizeAfterAnIgnoredRefusal(t *testing.T) {
 	require.Len(t, obs.scop, 1)
 	assert.Equal(t, "expired", obs.scop[0].Reason)
 	assert.Equal(t, ctx, adapt.WithRefusal(ctx, errors.New("not jwtgate's")), "another error marks nothing")
+}
+
+// TestReasonInOnError: an OnError hook may hand the error to another
+// goroutine, which reads its Reason while the core goes on to log the
+// refusal and tell the Observer: the reason is noted before the hook runs,
+// so nothing writes the error after (the race detector, which the test
+// command runs, would see it).
+func TestReasonInOnError(t *testing.T) {
+	read := make(chan string, 1)
+	var logs strings.Builder
+	a := testAuth(t, func(c *jwtgate.Config) {
+		c.CacheSize = -1
+		c.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c.OnError = func(_ context.Context, err error) { go func() { read <- jwtgate.Reason(err) }() }
+	})
+	forged := mint(testSecret, goodHeader, claimsJSON(""))
+	forged = forged[:len(forged)-2] + "AA"
+	_, err := a.Verify(context.Background(), forged)
+	require.Error(t, err)
+	assert.Equal(t, "bad_signature", <-read)
+	assert.Equal(t, "bad_signature", jwtgate.Reason(err))
+	assert.Contains(t, logs.String(), `"reason":"bad_signature"`)
+
+	// The scope guard's refusal too.
+	tok, err := a.Verify(context.Background(), mint(testSecret, goodHeader, claimsJSON(""))) // scope "read write"
+	require.NoError(t, err)
+	r := httptest.NewRequest("GET", "/", nil)
+	require.Error(t, a.Authorize(context.Background(), extractors.FromHTTP(r), tok, "admin"))
+	assert.Equal(t, "insufficient_scope", <-read)
+	assert.Contains(t, logs.String(), `"reason":"insufficient_scope"`)
 }
