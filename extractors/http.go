@@ -32,7 +32,15 @@ func (h HTTPRequest) Header(name string) (value string, count int) {
 		}
 		return h.req.Host, 1
 	}
-	vals := h.req.Header[textproto.CanonicalMIMEHeaderKey(name)]
+	key := name
+	switch name {
+	case authorization: // every request: the key as net/http stores it
+	case "DPoP":
+		key = "Dpop"
+	default:
+		key = textproto.CanonicalMIMEHeaderKey(name)
+	}
+	vals := h.req.Header[key]
 	if len(vals) == 0 {
 		return "", 0
 	}

@@ -19,6 +19,7 @@ func TestHTTPRequestHeader(t *testing.T) {
 	r.Header.Add("Authorization", "Bearer abc")
 	r.Header.Add("Authorization", "Basic def")
 	r.Header.Set("X-Token", "xyz")
+	r.Header.Set("DPoP", "proof")
 	req := extractors.FromHTTP(r)
 
 	for _, tc := range []struct {
@@ -27,7 +28,13 @@ func TestHTTPRequestHeader(t *testing.T) {
 	}{
 		{name: "two lines", header: "Authorization", wantValue: "Bearer abc", wantCount: 2},
 		{name: "case-insensitive", header: "authorization", wantValue: "Bearer abc", wantCount: 2},
+		{name: "upper case", header: "AUTHORIZATION", wantValue: "Bearer abc", wantCount: 2},
 		{name: "one line", header: "x-token", wantValue: "xyz", wantCount: 1},
+		// Authorization and DPoP are looked up without canonicalizing (the
+		// core asks for them on every request): every spelling still finds them.
+		{name: "DPoP as RFC 9449 spells it", header: "DPoP", wantValue: "proof", wantCount: 1},
+		{name: "DPoP canonical", header: "Dpop", wantValue: "proof", wantCount: 1},
+		{name: "DPoP lower case", header: "dpop", wantValue: "proof", wantCount: 1},
 		{name: "absent", header: "Cookie"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
