@@ -26,6 +26,7 @@ func TestIssue24(t *testing.T) {
 			d + "Bearer":                 {ns: 200, allocs: 5, n: 1},
 			d + "DPoP":                   {ns: dpop, allocs: dpopAllocs, n: 1},
 			"BenchmarkDPoP/verify=ES256": {ns: 10000, allocs: 20, n: 1},
+			"BenchmarkFloor/fw=" + fw:    {ns: 110, allocs: 5, n: 1},
 		}
 	}
 	for _, tc := range []struct {
@@ -43,6 +44,9 @@ func TestIssue24(t *testing.T) {
 			require.Len(t, rs, 1)
 			r := rs[0]
 			assert.Equal(t, tc.want, r.uncached.mark()+r.allocs.mark()+r.hit.mark()+r.hitAllocs.mark()+r.dpop.mark()+r.dpopAllocs.mark())
+			// The floor has no target: (floor − bare) and (hit − floor) ×raw.
+			assert.InDelta(t, 10/1000.0, r.floor, 1e-9)
+			assert.InDelta(t, (tc.stats["BenchmarkAdapter/fw="+r.fw+"/alg=HS256/token=valid/cache=on"].ns-110)/1000, r.beyondFloor, 1e-9)
 			checked, missed := r.misses()
 			assert.Equal(t, 6, checked)
 			assert.Len(t, missed, strings.Count(tc.want, "✗"))
@@ -58,8 +62,10 @@ func TestIssue24(t *testing.T) {
 	assert.InDelta(t, (21000-1000)/20000.0, rs[0].uncached.v, 1e-9)
 	assert.InDelta(t, (2500-1000)/20000.0, rs[0].hit.v, 1e-9)
 	assert.True(t, math.IsNaN(rs[0].dpop.v))
-	assert.Equal(t, []string{"nethttp", "1.00 ✗", "60 ✗", "0.0750 ✗", "1 ✓ (≤ 2)", "n/a", "n/a", "1/4"}, rs[0].cells())
-	assert.Equal(t, []string{"fiber", "1.16 ✗", "20 ✗", "0.0500 ✗", "0 ✓ (≤ 1)", "n/a", "n/a", "1/4"}, rs[1].cells())
+	assert.Equal(t, []string{"nethttp", "1.00 ✗", "60 ✗", "0.0750 ✗", "1 ✓ (≤ 2)", "n/a", "n/a", "n/a", "n/a", "1/4"}, rs[0].cells())
+	assert.Equal(t, []string{"fiber", "1.16 ✗", "20 ✗", "0.0500 ✗", "0 ✓ (≤ 1)", "n/a", "n/a", "n/a", "n/a", "1/4"}, rs[1].cells())
+	rs = i24Rows(bench("gin", 400, 9, 130, 5, 10710, 33))
+	assert.Equal(t, []string{"gin", "0.30 ✓", "6 ✓", "0.0300 ✓", "2 ✓ (≤ 2)", "0.0100", "0.0200", "1.050 ✓", "30 ✓", "6/6"}, rs[0].cells())
 
 	var out bytes.Buffer
 	report(&out, "bench.txt", stats)

@@ -2,7 +2,7 @@
 // prints, as Markdown, how the adapters measure against the project's
 // performance targets:
 //
-//	go test -run '^$' -bench='Bare|Raw|Adapter|DPoP' -benchmem -count=6 ./bench | tee bench.txt; go run ./bench/ratio bench.txt
+//	go test -run '^$' -bench='Bare|Floor|Raw|Adapter|DPoP' -benchmem -count=6 ./bench | tee bench.txt; go run ./bench/ratio bench.txt
 //
 // With no argument, or "-", it reads standard input. Lines that are not
 // benchmark results (goos, pkg, cpu, PASS, ok…) are ignored, the GOMAXPROCS
@@ -24,7 +24,8 @@
 // Then a table per framework of issue 24's targets (see issue24.go): HS256
 // uncached ≤ 0.30 ×raw and ≤ 6 allocations beyond bare; a cache hit's
 // overhead (on − bare) ≤ 0.03 ×raw and ≤ 2 allocations beyond bare (≤ 1 for
-// Fiber); DPoP (BenchmarkDPoP, cache on) ≤ 1.05 × (Bearer + verify=ES256)
+// Fiber), beside it how much of that overhead is the framework's floor
+// (BenchmarkFloor, no target); DPoP (BenchmarkDPoP, cache on) ≤ 1.05 × (Bearer + verify=ES256)
 // and ≤ 30 allocations beyond bare.
 //
 // Rows go by framework, each framework's majors side by side (echo, echo5;
