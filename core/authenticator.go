@@ -3,6 +3,7 @@ package jwtgate
 import (
 	"context"
 	"errors"
+	"hash/maphash"
 	"log/slog"
 	"slices"
 	"strings"
@@ -48,6 +49,7 @@ type Authenticator struct {
 	dpopAlgs     string       // dpop.Algorithms for the DPoP challenge's algs
 	proofKeys    proofKeys
 	cache        *tokenCache
+	headers      headerMemos   // checked headers of verified tokens
 	keyGen       KeyGeneration // nil for keys that never change
 	now          func() time.Time
 	wiring       sync.Once // ErrMisconfigured is logged once
@@ -83,6 +85,7 @@ func New(cfg Config) (*Authenticator, error) {
 		leeway:       cfg.Leeway,
 		expireless:   cfg.ExpirationOptional,
 	}
+	a.headers.seed = maphash.MakeSeed()
 	a.setDefaults()
 	a.setParts(cfg)
 	a.setRules(cfg)

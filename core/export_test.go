@@ -30,3 +30,14 @@ var (
 
 // DefaultMaxTokenSize is the default Config.MaxTokenSize, for the tests.
 const DefaultMaxTokenSize = defaultMaxTokenSize
+
+// HeaderMemos is how many header segments a remembers (headerMemos).
+func HeaderMemos(a *Authenticator) int {
+	n := 0
+	for i := range a.headers.slots {
+		if a.headers.slots[i].Load() != nil {
+			n++
+		}
+	}
+	return n
+}

@@ -96,7 +96,10 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 		return nil, newError(ErrInvalidToken, errTokenShape, "The access token is malformed")
 	}
 	var env envelope
-	if err := a.checkHeader(raw[:dot1], &env); err != nil {
+	memo, slot := a.headers.lookup(raw[:dot1])
+	if memo != nil {
+		env.alg, env.kid, env.typ = memo.alg, memo.kid, memo.typ
+	} else if err := a.checkHeader(raw[:dot1], &env); err != nil {
 		return nil, env.refuse(newError(ErrInvalidToken, err, describeHeaderError(err)))
 	}
 	payload, raw, err := decodePayload(raw, dot1, dot2, borrowed)
@@ -121,6 +124,9 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 	}
 	if err := a.checkClaims(&env, a.now()); err != nil {
 		return nil, env.refuse(newError(ErrInvalidToken, err, describeTokenError(err)))
+	}
+	if slot != nil {
+		file(slot, raw[:dot1], &env) // a valid token's header: see headerMemos
 	}
 	t, e := a.newToken(ctx, &env, raw, payload, source, h, gen)
 	if e != nil {
