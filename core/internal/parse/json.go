@@ -61,6 +61,7 @@ type Members[T Text] struct {
 	i     int
 	state uint8 // 0 before '{', 1 inside, 2 done, 3 failed
 	dup   bool  // failed on two names equal under folding
+	plain bool  // the value Next returned last is a string without escapes
 	count int
 	names nameSet
 }
@@ -126,12 +127,29 @@ func (m *Members[T]) Next(data T) (name, value T, ok bool) {
 		return name, value, false
 	}
 	i = skipWS(data, i+1)
-	if end, ok, m.dup = scanValue(data, i); !ok {
+	m.plain = false
+	if i < len(data) && data[i] == '"' {
+		// A string, scanned here to learn whether it has escapes (String).
+		if end, escaped, ok = scanString(data, i); !ok {
+			return name, value, false
+		}
+		m.plain = !escaped
+	} else if end, ok, m.dup = scanValue(data, i); !ok {
 		return name, value, false
 	}
 	m.i, m.state = end, stateInside
 	m.count++
 	return name, data[i:end], true
+}
+
+// String is String(value) for the value Next returned last, without
+// reading it again when Next found a string without escapes: then its
+// bytes between the quotes are the string.
+func (m *Members[T]) String(value T) (string, bool) {
+	if m.plain && len(value) >= 2 {
+		return string(value[1 : len(value)-1]), true
+	}
+	return String(value)
 }
 
 // Failed reports whether the walk stopped on an error: data is not one JSON
@@ -653,15 +671,22 @@ func Unquote[T Text](v T) (string, bool) {
 		return "", false
 	}
 	body := v[1 : len(v)-1]
+	// The plain run first, eight table lookups at a time (most of a token's
+	// strings are plain through); it stops at a quote, a backslash or a
+	// control character, and only a backslash may follow.
 	i := 0
-	for i < len(body) && body[i] != '\\' {
-		if body[i] == '"' || body[i] < 0x20 {
-			return "", false
-		}
+	for i+8 <= len(body) && plainChar[body[i]] && plainChar[body[i+1]] && plainChar[body[i+2]] && plainChar[body[i+3]] &&
+		plainChar[body[i+4]] && plainChar[body[i+5]] && plainChar[body[i+6]] && plainChar[body[i+7]] {
+		i += 8
+	}
+	for i < len(body) && plainChar[body[i]] {
 		i++
 	}
 	if i == len(body) {
 		return string(body), true
+	}
+	if body[i] != '\\' {
+		return "", false
 	}
 	out := make([]byte, i, len(body))
 	copy(out, body[:i])

@@ -385,3 +385,55 @@ func TestNextElem(t *testing.T) {
 	_, _, ok := NextElem("[]", 0)
 	assert.False(t, ok)
 }
+
+// TestUnquote holds Unquote to encoding/json on strings whose plain runs
+// are every length up to 20 (the eight-at-a-time scan and the rest), with
+// a quote, a backslash escape, a lone backslash, a control character or
+// DEL at every position.
+func TestUnquote(t *testing.T) {
+	specials := []string{`"`, `\n`, `\"`, `\\`, `\u0041`, `\`, "\x01", "\x1f", "\x7f", "é", `\x`}
+	n := 0
+	for length := 0; length <= 20; length++ {
+		plain := strings.Repeat("abcdefghij", 2)[:length]
+		for pos := 0; pos <= length; pos++ {
+			for _, sp := range append(specials, "") {
+				s := `"` + plain[:pos] + sp + plain[pos:] + `"`
+				var want string
+				wantErr := json.Unmarshal([]byte(s), &want)
+				got, ok := Unquote(s)
+				require.Equal(t, wantErr == nil, ok, "%q: encoding/json %v", s, wantErr)
+				if ok {
+					require.Equal(t, want, got, s)
+				}
+				n++
+			}
+		}
+	}
+	assert.Equal(t, 2772, n)
+}
+
+// TestMembersString: Members.String, which skips reading again a string Next
+// found plain, answers as String does for every kind of value, escaped
+// strings, empty ones and values that are not strings.
+func TestMembersString(t *testing.T) {
+	doc := `{"a":"plain","b":"esc\u0041ped\n","c":"","d":1,"e":["x"],"f":{"g":"h"},"i":null,"j":"\"q\"","k":"é","l":true}`
+	var m Members[string]
+	n, plain := 0, 0
+	for {
+		name, value, ok := m.Next(doc)
+		if !ok {
+			break
+		}
+		want, wantOK := String(value)
+		got, gotOK := m.String(value)
+		assert.Equal(t, wantOK, gotOK, name)
+		assert.Equal(t, want, got, name)
+		if m.plain {
+			plain++
+		}
+		n++
+	}
+	require.False(t, m.Failed())
+	assert.Equal(t, 10, n)
+	assert.Equal(t, 3, plain, "a, c and k are plain strings")
+}
