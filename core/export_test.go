@@ -1,5 +1,7 @@
 package jwtgate
 
+import "hash/maphash"
+
 // CacheLen exposes the verified-token cache's size to the tests.
 func CacheLen(a *Authenticator) int {
 	if a.cache == nil {
@@ -40,4 +42,15 @@ func HeaderMemos(a *Authenticator) int {
 		}
 	}
 	return n
+}
+
+// HeaderSlot is the slot the memo of the header segment seg takes in a.
+func HeaderSlot(a *Authenticator, seg string) uint64 {
+	return maphash.String(a.headers.seed, seg) % uint64(len(a.headers.slots))
+}
+
+// HeaderRemembered reports whether a remembers the header segment seg.
+func HeaderRemembered(a *Authenticator, seg string) bool {
+	hm, _ := a.headers.lookup(seg)
+	return hm != nil
 }

@@ -2,6 +2,8 @@ package jwtgate_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
@@ -89,23 +91,56 @@ func TestHeaderMemoChangesNoVerdict(t *testing.T) {
 	}
 }
 
-// TestHeaderMemoOnlyForValidTokens: a token refused for its signature or its
-// claims files nothing, whatever its header; one accepted files its own.
-func TestHeaderMemoOnlyForValidTokens(t *testing.T) {
+// TestHeaderMemoSlots: a header that fails its checks is never remembered;
+// one that passes takes an empty slot even when the token is then refused
+// (its signature, its claims); only a valid token's header takes a slot
+// another header holds, and a refused token never takes it back.
+func TestHeaderMemoSlots(t *testing.T) {
 	t.Parallel()
-	a := testAuth(t, func(c *jwtgate.Config) { c.CacheSize = -1 })
 	ctx := context.Background()
+	noCache := func(c *jwtgate.Config) { c.CacheSize = -1 }
+	seg := func(tok string) string { return tok[:strings.IndexByte(tok, '.')] }
+	forge := func(tok string) string { return tok[:len(tok)-2] + map[bool]string{true: "AA", false: "BB"}[!strings.HasSuffix(tok, "AA")] }
+
+	a := testAuth(t, noCache)
+	for _, h := range []string{`{"alg":"none","typ":"JWT"}`, `{"alg":"HS256","typ":"JWT","jku":"https://attacker.example"}`, `{"alg":"HS384","typ":"JWT"}`} {
+		_, err := a.Verify(ctx, mint(testSecret, h, claimsJSON("")))
+		require.Error(t, err)
+	}
+	assert.Zero(t, jwtgate.HeaderMemos(a), "headers refused by their own rules")
 	good := mint(testSecret, goodHeader, claimsJSON(""))
 	for _, tok := range []string{
-		mint([]byte("another secret, another secret!!"), goodHeader, claimsJSON("")),
+		forge(good),
 		mint(testSecret, goodHeader, `{"iss":"https://other.example","aud":"api://svc","exp":1795867500}`),
-		good[:len(good)-2] + "xx",
 	} {
 		_, err := a.Verify(ctx, tok)
 		require.Error(t, err)
-		assert.Zero(t, jwtgate.HeaderMemos(a), tok)
+		assert.True(t, jwtgate.HeaderRemembered(a, seg(good)), "a header that passed, on a refused token, in an empty slot")
 	}
-	_, err := a.Verify(ctx, good)
-	require.NoError(t, err)
 	assert.Equal(t, 1, jwtgate.HeaderMemos(a))
+
+	// Another header in the good header's slot, made up by a client.
+	b := testAuth(t, noCache)
+	var other string
+	for i := 0; other == ""; i++ {
+		require.Less(t, i, 10000)
+		tok := mint(testSecret, fmt.Sprintf(`{"alg":"HS256","typ":"JWT","kid":"k%d"}`, i), claimsJSON(""))
+		if jwtgate.HeaderSlot(b, seg(tok)) == jwtgate.HeaderSlot(b, seg(good)) {
+			other = forge(tok)
+		}
+	}
+	_, err := b.Verify(ctx, other)
+	require.Error(t, err)
+	require.True(t, jwtgate.HeaderRemembered(b, seg(other)), "the made-up header took the empty slot")
+	_, err = b.Verify(ctx, forge(good))
+	require.Error(t, err)
+	assert.True(t, jwtgate.HeaderRemembered(b, seg(other)), "a refused token does not take a held slot")
+	_, err = b.Verify(ctx, good)
+	require.NoError(t, err)
+	assert.True(t, jwtgate.HeaderRemembered(b, seg(good)), "a valid token's header takes the slot")
+	assert.False(t, jwtgate.HeaderRemembered(b, seg(other)))
+	_, err = b.Verify(ctx, other)
+	require.Error(t, err)
+	assert.True(t, jwtgate.HeaderRemembered(b, seg(good)), "and keeps it from refused tokens")
+	assert.Equal(t, 1, jwtgate.HeaderMemos(b))
 }

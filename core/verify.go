@@ -101,6 +101,8 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 		env.alg, env.kid, env.typ = memo.alg, memo.kid, memo.typ
 	} else if err := a.checkHeader(raw[:dot1], &env); err != nil {
 		return nil, env.refuse(newError(ErrInvalidToken, err, describeHeaderError(err)))
+	} else if fill(slot, raw[:dot1], &env) {
+		slot = nil // filed: nothing left to do for it
 	}
 	payload, raw, err := decodePayload(raw, dot1, dot2, borrowed)
 	if err == nil && !a.readClaims(payload, &env) {
@@ -126,7 +128,7 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 		return nil, env.refuse(newError(ErrInvalidToken, err, describeTokenError(err)))
 	}
 	if slot != nil {
-		file(slot, raw[:dot1], &env) // a valid token's header: see headerMemos
+		replace(slot, raw[:dot1], &env) // a valid token's header: see headerMemos
 	}
 	t, e := a.newToken(ctx, &env, raw, payload, source, h, gen)
 	if e != nil {
