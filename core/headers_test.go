@@ -100,7 +100,9 @@ func TestHeaderMemoSlots(t *testing.T) {
 	ctx := context.Background()
 	noCache := func(c *jwtgate.Config) { c.CacheSize = -1 }
 	seg := func(tok string) string { return tok[:strings.IndexByte(tok, '.')] }
-	forge := func(tok string) string { return tok[:len(tok)-2] + map[bool]string{true: "AA", false: "BB"}[!strings.HasSuffix(tok, "AA")] }
+	forge := func(tok string) string {
+		return tok[:len(tok)-2] + map[bool]string{true: "AA", false: "BB"}[!strings.HasSuffix(tok, "AA")]
+	}
 
 	a := testAuth(t, noCache)
 	for _, h := range []string{`{"alg":"none","typ":"JWT"}`, `{"alg":"HS256","typ":"JWT","jku":"https://attacker.example"}`, `{"alg":"HS384","typ":"JWT"}`} {
