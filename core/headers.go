@@ -61,3 +61,22 @@ func replace(slot *atomic.Pointer[headerMemo], seg string, env *envelope) {
 func memoOf(seg string, env *envelope) *headerMemo {
 	return &headerMemo{seg: strings.Clone(seg), alg: env.alg, kid: env.kid, typ: env.typ}
 }
+
+// readHeader fills env's alg, kid and typ from the header segment seg:
+// remembered, or checked (checkHeader) and then filed in an empty slot. It
+// returns the slot a valid token's header is to replace (nil when there is
+// nothing to do: remembered, or just filed).
+func (a *Authenticator) readHeader(seg string, env *envelope) (*atomic.Pointer[headerMemo], error) {
+	memo, slot := a.headers.lookup(seg)
+	if memo != nil {
+		env.alg, env.kid, env.typ = memo.alg, memo.kid, memo.typ
+		return nil, nil
+	}
+	if err := a.checkHeader(seg, env); err != nil {
+		return nil, err
+	}
+	if fill(slot, seg, env) {
+		return nil, nil
+	}
+	return slot, nil
+}

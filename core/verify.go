@@ -96,13 +96,9 @@ func (a *Authenticator) verify(ctx context.Context, at *attempt, raw string, sou
 		return nil, newError(ErrInvalidToken, errTokenShape, "The access token is malformed")
 	}
 	var env envelope
-	memo, slot := a.headers.lookup(raw[:dot1])
-	if memo != nil {
-		env.alg, env.kid, env.typ = memo.alg, memo.kid, memo.typ
-	} else if err := a.checkHeader(raw[:dot1], &env); err != nil {
+	slot, err := a.readHeader(raw[:dot1], &env)
+	if err != nil {
 		return nil, env.refuse(newError(ErrInvalidToken, err, describeHeaderError(err)))
-	} else if fill(slot, raw[:dot1], &env) {
-		slot = nil // filed: nothing left to do for it
 	}
 	payload, raw, err := decodePayload(raw, dot1, dot2, borrowed)
 	if err == nil && !a.readClaims(payload, &env) {
