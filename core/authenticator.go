@@ -49,7 +49,7 @@ type Authenticator struct {
 	dpopAlgs     string       // dpop.Algorithms for the DPoP challenge's algs
 	proofKeys    proofKeys
 	cache        *tokenCache
-	headers      headerMemos   // checked headers of verified tokens
+	headers      headerMemos   // headers that passed checkHeader, by segment
 	keyGen       KeyGeneration // nil for keys that never change
 	now          func() time.Time
 	wiring       sync.Once // ErrMisconfigured is logged once
