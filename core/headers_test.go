@@ -44,8 +44,8 @@ var memoHeaders = []string{
 
 // TestHeaderMemoChangesNoVerdict verifies tokens signed with the right
 // secret under every header of memoHeaders, twice over, with one
-// Authenticator that remembers the headers of what it accepted and, for
-// each token, a fresh one that remembers nothing: both must answer the
+// Authenticator that remembers every header it has seen pass and, for each
+// token, a fresh one that remembers nothing: both must answer the
 // same (verdict, reason, the token's header fields). Then each accepted
 // header with a forged signature, which its memo must not let through.
 func TestHeaderMemoChangesNoVerdict(t *testing.T) {
