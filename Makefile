@@ -47,7 +47,8 @@ bench-compare:
 # forged one, driven by wrk (Debian's package, installed when missing) in two
 # alternating rounds of 5 s each; a table of req/s, p50 and p99, and the
 # ratios /api/me ÷ /healthz and forged ÷ /healthz (scripts/bench-http.sh;
-# DURATION, CONNECTIONS, APPS and OUT change it). About four minutes.
+# DURATION, CONNECTIONS, APPS and OUT change it; LOG_LEVEL=warn quiets the
+# apps). About four minutes.
 bench-http:
 	./scripts/bench-http.sh
 

@@ -21,6 +21,8 @@
 # Settings (environment): DURATION (5s), THREADS (2), CONNECTIONS (32),
 # APPS ("nethttp echo echov5 gin fiber fiberv3"), OUT (also write the
 # table and the raw wrk output beside it: OUT and OUT.raw).
+# The apps inherit the environment: LOG_LEVEL=warn runs them without their
+# request lines and refusal records.
 set -euo pipefail
 
 DURATION=${DURATION:-5s}

@@ -377,6 +377,7 @@ func TestBadConfigurationStopsAtStart(t *testing.T) {
 		{name: "ALLOWED_ORIGINS not an origin", env: []string{"ALLOWED_ORIGINS=https://app.example.com,app.example.com"}, variable: "ALLOWED_ORIGINS"},
 		{name: "ADDR not an address", env: []string{"ADDR=256.0.0.1:80"}, variable: "ADDR"},
 		{name: "DPOP not a mode", env: []string{"DPOP=yes"}, variable: "DPOP"},
+		{name: "LOG_LEVEL not a level", env: []string{"LOG_LEVEL=loud"}, variable: "LOG_LEVEL"},
 		{name: "PUBLIC_URL not an origin", env: []string{"DPOP=allowed", "PUBLIC_URL=https://api.example.com/v1"}, variable: "PUBLIC_URL"},
 		{name: "JWT_ALG the key cannot do", only: "nethttp", env: []string{"JWT_SIGNING_KEY=" + keyFile, "JWT_ALG=RS256"}, variable: "JWT_SIGNING_KEY"},
 	}

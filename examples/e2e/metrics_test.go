@@ -238,3 +238,50 @@ func countsOnly(samples map[string]float64) map[string]float64 {
 	})
 	return out
 }
+
+// TestLogLevel: with LOG_LEVEL=warn each app logs neither its request lines
+// nor jwtgate's refusal records (both Info), and still logs a spent refresh
+// token sent back (Warn); LOG_LEVEL=debug keeps both. TestMetricsAndLogs
+// checks the default, Info.
+func TestLogLevel(t *testing.T) {
+	t.Parallel()
+	for _, a := range apps {
+		t.Run(a.name, func(t *testing.T) {
+			t.Parallel()
+			for _, level := range []string{"warn", "debug"} {
+				p := start(t, a.name, "LOG_LEVEL="+level)
+				c := p.client()
+				status, _, pair := c.with("POST", "/login", aliceLogin)
+				require.Equal(t, 200, status, "%v", pair)
+				access, refresh := pair["access_token"].(string), pair["refresh_token"].(string)
+				status, _, _ = c.with("GET", "/api/me", "", "Authorization", "Bearer "+tamperSignature(access))
+				require.Equal(t, 401, status)
+				for _, want := range []int{200, 401} { // the refresh token twice: the second is a reuse
+					status, _, _ = c.with("POST", "/refresh", `{"refresh_token":"`+refresh+`"}`)
+					require.Equal(t, want, status)
+				}
+				require.NoError(t, p.stop())
+				var requests, refusals, reuses int
+				for line := range strings.Lines(p.stderr.String()) {
+					var m map[string]any
+					require.NoError(t, json.Unmarshal([]byte(line), &m), "a JSON line: %s", line)
+					switch {
+					case m["msg"] == "request":
+						requests++
+					case m["msg"] == "jwtgate: request refused":
+						refusals++
+					case m["reason"] == "refresh_reused":
+						reuses++
+					}
+				}
+				assert.Equal(t, 1, reuses, "%s: the Warn record:\n%s", level, p.stderr.String())
+				if level == "warn" {
+					assert.Zero(t, requests+refusals, "no Info record at warn:\n%s", p.stderr.String())
+				} else {
+					assert.Equal(t, 4, requests, "a line per request at debug:\n%s", p.stderr.String())
+					assert.Positive(t, refusals, "the refusal records at debug")
+				}
+			}
+		})
+	}
+}

@@ -52,10 +52,10 @@ func mintRPCTokens(t *testing.T) rpcTokens {
 // startGRPC runs the gRPC example's binary bin as startBinary runs an HTTP
 // app, with METRICS_ADDR on a free port too, and returns the process, the
 // address it listens on and its metrics' URL.
-func startGRPC(t *testing.T, name, bin string) (*process, string, string) {
+func startGRPC(t *testing.T, name, bin string, env ...string) (*process, string, string) {
 	t.Helper()
 	p := &process{t: t, name: name, cmd: exec.Command(bin), stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), "ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0", "JWT_SECRET="+secret)
+	p.cmd.Env = append(append(os.Environ(), "ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0", "JWT_SECRET="+secret), env...)
 	stdout, err := p.cmd.StdoutPipe()
 	require.NoError(t, err)
 	p.cmd.Stderr = p.stderr
@@ -356,4 +356,44 @@ func TestCopiedRPCExamplesBuild(t *testing.T) {
 		status, _, _ = connectCall(t, p.base, "Me", tok.forged)
 		assert.Equal(t, http.StatusUnauthorized, status)
 	})
+}
+
+// TestRPCLogLevel: the gRPC and Connect servers read LOG_LEVEL as the HTTP
+// apps do (TestLogLevel): a value that is not a level stops them at start,
+// exit status 1 and one line naming the variable; at warn a refused call
+// leaves no record in the log (at the default, info, TestGRPCExample and
+// TestConnectExample find one).
+func TestRPCLogLevel(t *testing.T) {
+	t.Parallel()
+	tok := mintRPCTokens(t)
+	for _, name := range []string{"grpc", "connect"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			bin := binary(t, "examples/"+name)
+			cmd := exec.Command(bin)
+			cmd.Env = append(os.Environ(), "ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0", "JWT_SECRET="+secret, "LOG_LEVEL=loud")
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			var exit *exec.ExitError
+			require.True(t, errors.As(err, &exit), "exits non-zero: %v", err)
+			assert.Equal(t, 1, exit.ExitCode())
+			assert.Empty(t, stdout.String())
+			assert.Contains(t, stderr.String(), `LOG_LEVEL is "loud"`)
+
+			var p *process
+			if name == "grpc" {
+				var addr string
+				p, addr, _ = startGRPC(t, name, bin, "LOG_LEVEL=warn")
+				out, code := grpcCall(t, bin, addr, tok.forged, "me")
+				require.Equal(t, 1, code, out)
+			} else {
+				p = start(t, name, "LOG_LEVEL=warn")
+				status, _, _ := connectCall(t, p.base, "Me", tok.forged)
+				require.Equal(t, http.StatusUnauthorized, status)
+			}
+			require.NoError(t, p.stop())
+			assert.NotContains(t, p.stderr.String(), "jwtgate: request refused")
+		})
+	}
 }

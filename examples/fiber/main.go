@@ -66,9 +66,10 @@ type settings struct {
 	redisReplicas          int    // REDIS_REPLICAS: how many replicas must acknowledge each write (WAIT)
 	redisLocalCache        bool   // REDIS_LOCAL_CACHE=on: checks answered from memory, kept correct by Redis
 	allowedOrigins         []string
-	dpop                   dpop.Mode // DPoPOff, DPoPAllowed or DPoPRequired
-	publicURL              string    // the origin DPoP proofs name; unset: http:// and the request's Host
-	mintKey                string    // the jwtgate CLI's flag for a key this app accepts, if any
+	dpop                   dpop.Mode  // DPoPOff, DPoPAllowed or DPoPRequired
+	publicURL              string     // the origin DPoP proofs name; unset: http:// and the request's Host
+	mintKey                string     // the jwtgate CLI's flag for a key this app accepts, if any
+	logLevel               slog.Level // LOG_LEVEL: the least level logged (default Info)
 }
 
 // loadSettings reads the environment. An error names the variable at fault.
@@ -117,6 +118,11 @@ func loadSettings(getenv func(string) string) (settings, error) {
 		u, err := url.Parse(s.publicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
 			return s, errors.New("PUBLIC_URL must be an origin, http(s)://host[:port], the app's as its clients reach it")
+		}
+	}
+	if v := getenv("LOG_LEVEL"); v != "" {
+		if err := s.logLevel.UnmarshalText([]byte(v)); err != nil {
+			return s, fmt.Errorf("LOG_LEVEL is %q; it must be debug, info, warn or error", v)
 		}
 	}
 	return s, nil
@@ -236,8 +242,10 @@ func newMetrics() (*jwtgateotel.Observer, http.Handler, error) {
 
 // newLogger writes JSON lines to w: one per request, jwtgate's refusals,
 // warnings and errors; never a token, a cookie or an Authorization header.
-func newLogger(w io.Writer) *slog.Logger {
-	return slog.New(logHandler{slog.NewJSONHandler(w, nil)})
+// Records below level (LOG_LEVEL; Info by default) are dropped: at warn,
+// neither the request lines nor the refusal records, which are Info.
+func newLogger(w io.Writer, level slog.Leveler) *slog.Logger {
+	return slog.New(logHandler{slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})})
 }
 
 // requestIDKey is the context key of the request's ID.
@@ -474,11 +482,11 @@ func main() {
 // logs on logs. Nothing listens and nothing is printed unless every setting
 // is right.
 func run(ctx context.Context, getenv func(string) string, out, logs io.Writer) error {
-	log := newLogger(logs)
 	s, err := loadSettings(getenv)
 	if err != nil {
 		return err
 	}
+	log := newLogger(logs, s.logLevel)
 	store, closeStore, err := openStore(s, log)
 	if err != nil {
 		return err

@@ -73,6 +73,7 @@ type settings struct {
 	addr, metricsAddr, issuer, audience string
 	secret                              []byte
 	randomSecret                        bool
+	logLevel                            slog.Level // LOG_LEVEL: the least level logged (default Info)
 }
 
 // loadSettings reads the environment. An error names the variable at fault.
@@ -90,6 +91,11 @@ func loadSettings(getenv func(string) string) (settings, error) {
 		return s, errors.New("JWT_SECRET must be at least 32 bytes")
 	default:
 		s.secret = []byte(secret)
+	}
+	if v := getenv("LOG_LEVEL"); v != "" {
+		if err := s.logLevel.UnmarshalText([]byte(v)); err != nil {
+			return s, fmt.Errorf("LOG_LEVEL is %q; it must be debug, info, warn or error", v)
+		}
 	}
 	return s, nil
 }
@@ -412,11 +418,11 @@ func main() {
 // its logs on logs. Nothing listens and nothing is printed unless every
 // setting is right.
 func run(ctx context.Context, getenv func(string) string, out, logs io.Writer) error {
-	log := slog.New(slog.NewJSONHandler(logs, nil))
 	s, err := loadSettings(getenv)
 	if err != nil {
 		return err
 	}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: s.logLevel}))
 	obs, metrics, err := newMetrics()
 	if err != nil {
 		return err

@@ -60,6 +60,7 @@ import (
 type settings struct {
 	addr, issuer, audience, jwksURL string
 	maxTokenSize                    int
+	logLevel                        slog.Level // LOG_LEVEL: the least level logged (default Info)
 }
 
 // loadSettings reads the environment. An error names the variable at fault.
@@ -80,6 +81,11 @@ func loadSettings(getenv func(string) string) (settings, error) {
 			return s, fmt.Errorf("MAX_TOKEN_SIZE is %q; it must be a number of bytes from 1024 to 1048576", v)
 		}
 		s.maxTokenSize = n
+	}
+	if v := getenv("LOG_LEVEL"); v != "" {
+		if err := s.logLevel.UnmarshalText([]byte(v)); err != nil {
+			return s, fmt.Errorf("LOG_LEVEL is %q; it must be debug, info, warn or error", v)
+		}
 	}
 	return s, nil
 }
@@ -123,8 +129,10 @@ func newMetrics() (*jwtgateotel.Observer, http.Handler, error) {
 
 // newLogger writes JSON lines to w: one per request, jwtgate's refusals,
 // warnings and errors; never a token, a cookie or an Authorization header.
-func newLogger(w io.Writer) *slog.Logger {
-	return slog.New(logHandler{slog.NewJSONHandler(w, nil)})
+// Records below level (LOG_LEVEL; Info by default) are dropped: at warn,
+// neither the request lines nor the refusal records, which are Info.
+func newLogger(w io.Writer, level slog.Leveler) *slog.Logger {
+	return slog.New(logHandler{slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})})
 }
 
 // requestIDKey is the context key of the request's ID.
@@ -272,11 +280,11 @@ func main() {
 // is right; an issuer that cannot be reached is not a wrong setting (tokens
 // are refused until a fetch succeeds).
 func run(ctx context.Context, getenv func(string) string, out, logs io.Writer) error {
-	log := newLogger(logs)
 	s, err := loadSettings(getenv)
 	if err != nil {
 		return err
 	}
+	log := newLogger(logs, s.logLevel)
 	obs, metrics, err := newMetrics()
 	if err != nil {
 		return err

@@ -142,6 +142,7 @@ func TestBadConfiguration(t *testing.T) {
 		{name: "MAX_TOKEN_SIZE not a number", env: map[string]string{"JWKS_URL": "https://id.example/jwks.json", "MAX_TOKEN_SIZE": "16k"}, want: "MAX_TOKEN_SIZE"},
 		{name: "MAX_TOKEN_SIZE in KiB", env: map[string]string{"JWKS_URL": "https://id.example/jwks.json", "MAX_TOKEN_SIZE": "16"}, want: "MAX_TOKEN_SIZE"},
 		{name: "MAX_TOKEN_SIZE over 1 MiB", env: map[string]string{"JWKS_URL": "https://id.example/jwks.json", "MAX_TOKEN_SIZE": "2000000"}, want: "MAX_TOKEN_SIZE"},
+		{name: "LOG_LEVEL not a level", env: map[string]string{"JWKS_URL": "https://id.example/jwks.json", "LOG_LEVEL": "loud"}, want: `LOG_LEVEL is "loud"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
