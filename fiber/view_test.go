@@ -70,17 +70,9 @@ func TestCacheHitAllocatesOnce(t *testing.T) {
 	tok := aliceToken(t, key)
 
 	mw := New(Config{Authenticator: auth, ContextKey: "jwtgate", SuccessHandler: func(*fiber.Ctx) error { return nil }})
-	app := fiber.New()
 	var fctx fasthttp.RequestCtx
 	fctx.Request.Header.Set(fiber.HeaderAuthorization, "Bearer "+tok)
-	c := app.AcquireCtx(&fctx)
-	defer app.ReleaseCtx(c)
-	serve := func() {
-		c.SetUserContext(context.Background()) // as a new request starts
-		if err := mw(c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	c, serve := serveWith(t, &fctx, mw)
 	serve() // verified, noted
 	serve() // verified again, cached
 	first, ok := Token(c)
@@ -100,8 +92,7 @@ func TestCacheHitAllocatesOnce(t *testing.T) {
 
 	// A token not in the cache goes the whole way, through the copying view.
 	fctx.Request.Header.Set(fiber.HeaderAuthorization, "Bearer "+tok+"x")
-	c.SetUserContext(context.Background())
-	require.NoError(t, mw(c))
+	serve()
 	assert.Equal(t, fiber.StatusUnauthorized, fctx.Response.StatusCode())
 }
 
@@ -116,17 +107,9 @@ func TestUncachedAllocations(t *testing.T) {
 	require.NoError(t, err)
 	tok := aliceToken(t, key)
 	mw := New(Config{Authenticator: auth, SuccessHandler: func(*fiber.Ctx) error { return nil }})
-	app := fiber.New()
 	var fctx fasthttp.RequestCtx
 	fctx.Request.Header.Set(fiber.HeaderAuthorization, "Bearer "+tok)
-	c := app.AcquireCtx(&fctx)
-	defer app.ReleaseCtx(c)
-	serve := func() {
-		c.SetUserContext(context.Background())
-		if err := mw(c); err != nil {
-			t.Fatal(err)
-		}
-	}
+	c, serve := serveWith(t, &fctx, mw)
 	serve()
 	bound := 2.0
 	if raceEnabled { // sync.Pool drops pooled HMAC states under the race detector
@@ -136,6 +119,22 @@ func TestUncachedAllocations(t *testing.T) {
 	got, ok := Token(c)
 	require.True(t, ok)
 	assert.Equal(t, tok, got.Raw)
+}
+
+// serveWith acquires a Ctx of a new app for fctx, released when the test
+// ends, and returns it with a function that runs mw on it as a new request
+// (a fresh context, as each request starts with), failing the test on an
+// error.
+func serveWith(t *testing.T, fctx *fasthttp.RequestCtx, mw fiber.Handler) (*fiber.Ctx, func()) {
+	app := fiber.New()
+	c := app.AcquireCtx(fctx)
+	t.Cleanup(func() { app.ReleaseCtx(c) })
+	return c, func() {
+		c.SetUserContext(context.Background())
+		if err := mw(c); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // aliceToken is an HS256 token of key's for the allocation tests: iss "iss",
