@@ -77,16 +77,16 @@ type Observer struct {
 	kind   trace.SpanStartOption
 	extra  []attribute.KeyValue
 
-	authRequests    metric.Int64Counter
+	authRequests    *tally
 	authDuration    metric.Float64Histogram
-	cacheLookups    metric.Int64Counter
+	cacheLookups    *tally
 	cacheEvictions  metric.Int64Counter
 	storeDuration   metric.Float64Histogram
 	fetchDuration   metric.Float64Histogram
 	keyCount        metric.Int64Gauge
 	issuingDuration metric.Float64Histogram
 	refreshReuses   metric.Int64Counter
-	authzRequests   metric.Int64Counter
+	authzRequests   *tally
 
 	// Attribute sets built once, so that recording allocates nothing for
 	// them: the common outcomes in fields and read-only maps, the rest
@@ -203,9 +203,15 @@ func New(opts ...Option) (*Observer, error) {
 		check(err)
 		return i
 	}
-	o.authRequests = counter("jwtgate.auth.requests", "{request}", "Authentications (Authenticate or Verify), by outcome and refusal reason.")
+	// The counters of every request are tallies: see tally.
+	tallies := func(name, unit, desc string) *tally {
+		i, err := meter.Int64ObservableCounter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+		check(err)
+		return &tally{inst: i}
+	}
+	o.authRequests = tallies("jwtgate.auth.requests", "{request}", "Authentications (Authenticate or Verify), by outcome and refusal reason.")
 	o.authDuration = histogram("jwtgate.auth.duration", "How long an authentication took, the revocation check included.")
-	o.cacheLookups = counter("jwtgate.cache.lookups", "{lookup}", "Tokens looked up in the verified-token cache, by result.")
+	o.cacheLookups = tallies("jwtgate.cache.lookups", "{lookup}", "Tokens looked up in the verified-token cache, by result.")
 	o.cacheEvictions = counter("jwtgate.cache.evictions", "{eviction}", "Entries the verified-token cache dropped to make room.")
 	o.storeDuration = histogram("jwtgate.store.duration", "How long a call to the revocation or issuing store took.")
 	o.fetchDuration = histogram("jwtgate.jwks.fetch.duration", "How long a fetch of a remote JWK Set took.")
@@ -215,7 +221,7 @@ func New(opts ...Option) (*Observer, error) {
 	check(err)
 	o.issuingDuration = histogram("jwtgate.issuing.duration", "How long a login, refresh, logout or revoke_subject took.")
 	o.refreshReuses = counter("jwtgate.issuing.refresh.reuses", "{reuse}", "Spent refresh tokens presented again: their family was revoked.")
-	o.authzRequests = counter("jwtgate.authz.requests", "{request}", "Scope checks of a route's scope guard (RequireScopes), by outcome and refusal reason.")
+	o.authzRequests = tallies("jwtgate.authz.requests", "{request}", "Scope checks of a route's scope guard (RequireScopes), by outcome and refusal reason.")
 
 	o.base = o.measure()
 	o.accepted = o.measure(keyOutcome.String("accepted"))
@@ -248,6 +254,26 @@ func New(opts ...Option) (*Observer, error) {
 		o.issued[op] = o.issuingMeasure([2]string{op, ""})
 	}
 	o.issuedMore = newCache(o.issuingMeasure, otherError)
+
+	o.authRequests.fixed = append([]*measure{o.accepted, o.anon}, mapValues(o.refusals)...)
+	o.authRequests.more = o.refusalsMore
+	o.cacheLookups.fixed = []*measure{o.hit, o.miss}
+	o.authzRequests.fixed = []*measure{o.granted}
+	o.authzRequests.more = o.scopeRefusals
+	all := []*tally{o.authRequests, o.cacheLookups, o.authzRequests}
+	var insts []metric.Observable
+	for _, t := range all {
+		if t.inst != nil {
+			insts = append(insts, t.inst)
+		}
+	}
+	_, err = meter.RegisterCallback(func(_ context.Context, obs metric.Observer) error {
+		for _, t := range all {
+			t.observe(obs)
+		}
+		return nil
+	}, insts...)
+	check(err)
 	return o, errors.Join(errs...)
 }
 
@@ -347,7 +373,7 @@ func (o *Observer) Authenticated(ctx context.Context, out *jwtgate.Outcome) {
 		outcome, m = outcomeAnonymous, o.anon
 	}
 	ctx, span := o.start(ctx, o.authSpan, out.Start)
-	o.authRequests.Add(ctx, 1, m.add...)
+	m.count.Add(1)
 	hit := 0
 	if out.Cached {
 		hit = 1
@@ -355,9 +381,9 @@ func (o *Observer) Authenticated(ctx context.Context, out *jwtgate.Outcome) {
 	o.authDuration.Record(ctx, out.Duration.Seconds(), o.durations[outcome][hit].rec...)
 	switch {
 	case out.Cached:
-		o.cacheLookups.Add(ctx, 1, o.hit.add...)
+		o.hit.count.Add(1)
 	case out.CacheLookup:
-		o.cacheLookups.Add(ctx, 1, o.miss.add...)
+		o.miss.count.Add(1)
 	}
 	if span == nil {
 		return
@@ -482,7 +508,7 @@ func (o *Observer) Authorized(ctx context.Context, out *jwtgate.Outcome) {
 	if out.Err != nil {
 		m = o.scopeRefusals.get(out.Reason)
 	}
-	o.authzRequests.Add(ctx, 1, m.add...)
+	m.count.Add(1)
 }
 
 // CacheEvicted implements [jwtgate.Observer]: jwtgate.cache.evictions.

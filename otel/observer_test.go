@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -672,4 +674,122 @@ func TestNoCacheNoLookups(t *testing.T) {
 	assert.Equal(t, int64(3), count(t, ms, "jwtgate.auth.requests", outcome.String("accepted")))
 	assert.Equal(t, int64(0), count(t, ms, "jwtgate.cache.lookups", result.String("miss")))
 	assert.Equal(t, int64(0), count(t, ms, "jwtgate.cache.lookups", result.String("hit")))
+}
+
+// The counters of every request (jwtgate.auth.requests,
+// jwtgate.cache.lookups, jwtgate.authz.requests) are counted in the process
+// and observed at collection: they must read as synchronous counters would.
+// Two Observers on one MeterProvider with the same attributes add into one
+// series; told apart by WithAttributes, into two.
+func TestTalliesAcrossObservers(t *testing.T) {
+	t.Parallel()
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { assert.NoError(t, mp.Shutdown(context.Background())) })
+	newObs := func(opts ...jwtgateotel.Option) *jwtgateotel.Observer {
+		obs, err := jwtgateotel.New(append([]jwtgateotel.Option{jwtgateotel.WithMeterProvider(mp), jwtgateotel.WithTracerProvider(noop.NewTracerProvider())}, opts...)...)
+		require.NoError(t, err)
+		return obs
+	}
+	a, b, c := newObs(), newObs(), newObs(jwtgateotel.WithAttributes(attribute.String("api", "c")))
+	ctx, now := context.Background(), time.Now()
+	accept := &jwtgate.Outcome{Start: now, Token: &jwtgate.Token{}, Cached: true, CacheLookup: true}
+	for _, o := range []*jwtgateotel.Observer{a, a, b, c} {
+		o.Authenticated(ctx, accept)
+	}
+	b.Authorized(ctx, &jwtgate.Outcome{Start: now})
+	r := &rig{reader: reader}
+	ms := r.metrics(t)
+	assert.Equal(t, int64(3), count(t, ms, "jwtgate.auth.requests", outcome.String("accepted")))
+	assert.Equal(t, int64(1), count(t, ms, "jwtgate.auth.requests", outcome.String("accepted"), attribute.String("api", "c")))
+	assert.Equal(t, int64(3), count(t, ms, "jwtgate.cache.lookups", result.String("hit")))
+	assert.Equal(t, int64(0), count(t, ms, "jwtgate.cache.lookups", result.String("miss")), "no miss: no series")
+	assert.Equal(t, int64(1), count(t, ms, "jwtgate.authz.requests", attribute.Key("jwtgate.authz.outcome").String("granted")))
+	// Collected again, the counts are cumulative, as a counter's.
+	a.Authenticated(ctx, accept)
+	ms = r.metrics(t)
+	assert.Equal(t, int64(4), count(t, ms, "jwtgate.auth.requests", outcome.String("accepted")))
+	requests := ms["jwtgate.auth.requests"].Data.(metricdata.Sum[int64])
+	assert.Equal(t, metricdata.CumulativeTemporality, requests.Temporality)
+	assert.Len(t, requests.DataPoints, 2, "a series for each set that counted, none for the others")
+}
+
+// A reader that asks for deltas gets, at each collection, what was counted
+// since the last one; counting while the metrics are collected loses
+// nothing (and, under -race, races with nothing).
+func TestTalliesDeltaAndConcurrent(t *testing.T) {
+	t.Parallel()
+	reader := sdkmetric.NewManualReader(sdkmetric.WithTemporalitySelector(func(sdkmetric.InstrumentKind) metricdata.Temporality {
+		return metricdata.DeltaTemporality
+	}))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { assert.NoError(t, mp.Shutdown(context.Background())) })
+	obs, err := jwtgateotel.New(jwtgateotel.WithMeterProvider(mp), jwtgateotel.WithTracerProvider(noop.NewTracerProvider()))
+	require.NoError(t, err)
+	r := &rig{reader: reader}
+	ctx, now := context.Background(), time.Now()
+	refuse := func(i int) *jwtgate.Outcome {
+		return &jwtgate.Outcome{Start: now, Err: errors.New("x"), Reason: "reason-" + strconv.Itoa(i%500)}
+	}
+
+	const workers, each = 4, 500
+	done := make(chan struct{})
+	for w := range workers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range each {
+				obs.Authenticated(ctx, refuse(w*each+i))
+			}
+		}()
+	}
+	var total int64
+	sum := func(ms map[string]metricdata.Metrics) (n int64) {
+		m, found := ms["jwtgate.auth.requests"]
+		if !found {
+			return 0
+		}
+		data := m.Data.(metricdata.Sum[int64])
+		assert.Equal(t, metricdata.DeltaTemporality, data.Temporality)
+		for _, dp := range data.DataPoints {
+			n += dp.Value
+		}
+		return n
+	}
+	for finished := 0; finished < workers; {
+		select {
+		case <-done:
+			finished++
+		default:
+			total += sum(r.metrics(t))
+		}
+	}
+	total += sum(r.metrics(t))
+	assert.Equal(t, int64(workers*each), total, "every refusal counted once across the collections")
+	assert.Zero(t, sum(r.metrics(t)), "nothing since the last collection")
+	obs.Authenticated(ctx, refuse(1))
+	assert.Equal(t, int64(1), sum(r.metrics(t)))
+}
+
+// An Observer built on the global MeterProvider before the application sets
+// one counts into the one set later, as OpenTelemetry's global delegation
+// promises of instruments. The global provider delegates once per process,
+// so the test runs itself in a process of its own.
+func TestTalliesGlobalProviderSetLater(t *testing.T) {
+	if os.Getenv("JWTGATE_OTEL_FRESH_PROCESS") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestTalliesGlobalProviderSetLater$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), "JWTGATE_OTEL_FRESH_PROCESS=1")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		require.Contains(t, string(out), "--- PASS: TestTalliesGlobalProviderSetLater")
+		return
+	}
+	obs, err := jwtgateotel.New(jwtgateotel.WithTracerProvider(noop.NewTracerProvider()))
+	require.NoError(t, err)
+	reader := sdkmetric.NewManualReader()
+	sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { assert.NoError(t, sdk.Shutdown(context.Background())) })
+	otel.SetMeterProvider(sdk)
+	obs.Authenticated(context.Background(), &jwtgate.Outcome{Start: time.Now(), Token: &jwtgate.Token{}})
+	r := &rig{reader: reader}
+	assert.Equal(t, int64(1), count(t, r.metrics(t), "jwtgate.auth.requests", outcome.String("accepted")))
 }
