@@ -25,6 +25,11 @@ import (
 //   - observer=metrics: the SDK's MeterProvider (a ManualReader, never
 //     collected: what recording costs) and no tracing (a no-op
 //     TracerProvider);
+//   - observer=metrics+global: metrics, and the global TracerProvider with
+//     no SDK behind it (what New uses when it is given none and the
+//     application sets none): its spans record nothing, but each is still
+//     started, put in a context and ended. Run the benchmarks alone
+//     (-run='^$'): TestGlobalProviders sets the global providers;
 //   - observer=metrics+traces: and the SDK's TracerProvider, sampling
 //     every span, with a batch span processor in front of an exporter that
 //     discards, as a production set-up exports in the background.
@@ -46,6 +51,7 @@ func BenchmarkRequest(b *testing.B) {
 		{"metrics", func(b *testing.B) jwtgate.Observer {
 			return observer(b, jwtgateotel.WithTracerProvider(noop.NewTracerProvider()))
 		}},
+		{"metrics+global", func(b *testing.B) jwtgate.Observer { return observer(b) }},
 		{"metrics+traces", func(b *testing.B) jwtgate.Observer {
 			tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}))
 			b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })

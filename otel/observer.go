@@ -55,7 +55,9 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 
 // WithTracerProvider sets where the spans are recorded. Default
 // otel.GetTracerProvider() at the time New is called. A no-op provider
-// (trace/noop's) turns them off, for metrics alone.
+// (trace/noop's) turns them off, for metrics alone: give one where no
+// traces are exported, since the global provider's spans cost five
+// allocations a request even before an SDK is set behind it.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(c *config) { c.tracers = tp }
 }
@@ -385,28 +387,38 @@ func (o *Observer) Authenticated(ctx context.Context, out *jwtgate.Outcome) {
 	case out.CacheLookup:
 		o.miss.count.Add(1)
 	}
-	if span == nil {
+	if span == nil || endUnrecorded(span) {
 		return
 	}
-	if span.IsRecording() {
-		// Set after Start rather than given to it: a span that is not
-		// sampled then costs no attribute slice.
-		kv := make([]attribute.KeyValue, 0, 5+len(o.extra))
-		kv = append(kv, o.extra...) // first: the span keeps the last of a key
-		kv = append(kv, keyOutcome.String(outcomeNames[outcome]), keyCacheHit.Bool(out.Cached))
-		if out.Alg != "" {
-			kv = append(kv, keyAlg.String(out.Alg))
-		}
-		if !out.Source.IsZero() {
-			kv = append(kv, keySource.String(out.Source.String()))
-		}
-		if out.Err != nil {
-			kv = append(kv, keyReason.String(out.Reason))
-			span.SetStatus(codes.Error, out.Reason) // the reason, never the error's text
-		}
-		span.SetAttributes(kv...)
+	// Set after Start rather than given to it: a span that is not sampled
+	// then costs no attribute slice.
+	kv := make([]attribute.KeyValue, 0, 5+len(o.extra))
+	kv = append(kv, o.extra...) // first: the span keeps the last of a key
+	kv = append(kv, keyOutcome.String(outcomeNames[outcome]), keyCacheHit.Bool(out.Cached))
+	if out.Alg != "" {
+		kv = append(kv, keyAlg.String(out.Alg))
 	}
+	if !out.Source.IsZero() {
+		kv = append(kv, keySource.String(out.Source.String()))
+	}
+	if out.Err != nil {
+		kv = append(kv, keyReason.String(out.Reason))
+		span.SetStatus(codes.Error, out.Reason) // the reason, never the error's text
+	}
+	span.SetAttributes(kv...)
 	span.End(trace.WithTimestamp(out.Start.Add(out.Duration)))
+}
+
+// endUnrecorded ends span if it records nothing (not sampled, or a global
+// TracerProvider with no SDK behind it), and says so. It is ended without
+// the end time, which it would not keep: the option and its slice are two
+// allocations.
+func endUnrecorded(span trace.Span) bool {
+	if span.IsRecording() {
+		return false
+	}
+	span.End()
+	return true
 }
 
 // start starts a span at the core's start time, as a child of the span in
@@ -520,14 +532,12 @@ func (o *Observer) CacheEvicted(ctx context.Context, _ *jwtgate.Eviction) {
 // (nil: spans are off) at start+d, with its metric's attributes (the
 // operation, error.type, the extra ones) and, for a failure, status Error.
 func (o *Observer) end(span trace.Span, m *measure, start time.Time, d time.Duration, errType string) {
-	if span == nil {
+	if span == nil || endUnrecorded(span) {
 		return
 	}
-	if span.IsRecording() {
-		span.SetAttributes(m.kv...)
-		if errType != "" {
-			span.SetStatus(codes.Error, errType)
-		}
+	span.SetAttributes(m.kv...)
+	if errType != "" {
+		span.SetStatus(codes.Error, errType)
 	}
 	span.End(trace.WithTimestamp(start.Add(d)))
 }

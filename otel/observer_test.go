@@ -793,3 +793,28 @@ func TestTalliesGlobalProviderSetLater(t *testing.T) {
 	r := &rig{reader: reader}
 	assert.Equal(t, int64(1), count(t, r.metrics(t), "jwtgate.auth.requests", outcome.String("accepted")))
 }
+
+// A span that records nothing (not sampled; or the global TracerProvider
+// with no SDK behind it) costs what starting it costs, four allocations
+// (the start options, the span, the context holding it), and is ended
+// without the end-time option, which it would not keep. Metrics alone
+// allocate nothing here.
+func TestUnrecordedSpanAllocations(t *testing.T) {
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	never := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
+	t.Cleanup(func() {
+		assert.NoError(t, mp.Shutdown(context.Background()))
+		assert.NoError(t, never.Shutdown(context.Background()))
+	})
+	metricsOnly, err := jwtgateotel.New(jwtgateotel.WithMeterProvider(mp), jwtgateotel.WithTracerProvider(noop.NewTracerProvider()))
+	require.NoError(t, err)
+	unsampled, err := jwtgateotel.New(jwtgateotel.WithMeterProvider(mp), jwtgateotel.WithTracerProvider(never))
+	require.NoError(t, err)
+	ctx := context.Background()
+	accepted := &jwtgate.Outcome{Start: time.Now(), Token: &jwtgate.Token{}, Cached: true, CacheLookup: true}
+	check := &jwtgate.StoreCall{Op: "is_revoked", Start: time.Now()}
+	assert.Zero(t, testing.AllocsPerRun(200, func() { metricsOnly.Authenticated(ctx, accepted) }))
+	assert.Zero(t, testing.AllocsPerRun(200, func() { metricsOnly.StoreCall(ctx, check) }))
+	assert.LessOrEqual(t, testing.AllocsPerRun(200, func() { unsampled.Authenticated(ctx, accepted) }), 4.0)
+	assert.LessOrEqual(t, testing.AllocsPerRun(200, func() { unsampled.StoreCall(ctx, check) }), 4.0)
+}

@@ -45,6 +45,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	otelprometheus "go.opentelemetry.io/otel/exporters/prometheus"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/dpop"
@@ -233,7 +234,11 @@ func newMetrics() (*jwtgateotel.Observer, http.Handler, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	obs, err := jwtgateotel.New(jwtgateotel.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter))))
+	// No traces are exported here: the no-op TracerProvider turns jwtgate's
+	// spans off, where the global one, the default, would start each for
+	// nothing. A service that exports traces gives its own instead.
+	obs, err := jwtgateotel.New(jwtgateotel.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter))),
+		jwtgateotel.WithTracerProvider(noop.NewTracerProvider()))
 	if err != nil {
 		return nil, nil, err
 	}

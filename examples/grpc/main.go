@@ -49,6 +49,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	otelprometheus "go.opentelemetry.io/otel/exporters/prometheus"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
@@ -201,7 +202,11 @@ func newMetrics() (jwtgate.Observer, http.Handler, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	obs, err := jwtgateotel.New(jwtgateotel.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter))))
+	// No traces are exported here: the no-op TracerProvider turns jwtgate's
+	// spans off, where the global one, the default, would start each for
+	// nothing. A service that exports traces gives its own instead.
+	obs, err := jwtgateotel.New(jwtgateotel.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter))),
+		jwtgateotel.WithTracerProvider(noop.NewTracerProvider()))
 	if err != nil {
 		return nil, nil, err
 	}
