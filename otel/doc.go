@@ -41,8 +41,10 @@
 // add per request, and reports the totals when the metrics are collected.
 // They read as the Int64Counters of the others do (cumulative, monotonic,
 // a series once its attributes first counted; deltas for a reader that asks
-// for them), carry no exemplar, and cost a tenth of a synchronous counter's
-// Add, which goes through the SDK's attribute handling on every call.
+// for them) and carry no exemplar; a synchronous counter's Add goes through
+// the SDK's attribute handling on every call. The callback that reports
+// them holds the Observer weakly: an Observer its application drops is
+// collected, and its callback unregistered.
 //
 // Every instrument also carries the attributes given to [WithAttributes].
 // The attributes' values:

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"net"
 	"net/url"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
 	"time"
+	"weak"
 
 	jwtgate "github.com/jwtgate/jwtgate/core"
 	"github.com/jwtgate/jwtgate/core/issuing"
@@ -262,21 +264,38 @@ func New(opts ...Option) (*Observer, error) {
 	o.cacheLookups.fixed = []*measure{o.hit, o.miss}
 	o.authzRequests.fixed = []*measure{o.granted}
 	o.authzRequests.more = o.scopeRefusals
-	all := []*tally{o.authRequests, o.cacheLookups, o.authzRequests}
+	check(o.registerTallies(meter))
+	return o, errors.Join(errs...)
+}
+
+// registerTallies registers the callback that reports the tallies at each
+// collection. It holds o weakly, and o's cleanup unregisters it: the
+// MeterProvider, which lives as long as the process, does not keep alive an
+// Observer its application dropped, nor report it.
+func (o *Observer) registerTallies(meter metric.Meter) error {
 	var insts []metric.Observable
-	for _, t := range all {
+	for _, t := range o.tallies() {
 		if t.inst != nil {
 			insts = append(insts, t.inst)
 		}
 	}
-	_, err = meter.RegisterCallback(func(_ context.Context, obs metric.Observer) error {
-		for _, t := range all {
-			t.observe(obs)
+	w := weak.Make(o)
+	reg, err := meter.RegisterCallback(func(_ context.Context, obs metric.Observer) error {
+		if o := w.Value(); o != nil {
+			for _, t := range o.tallies() {
+				t.observe(obs)
+			}
 		}
 		return nil
 	}, insts...)
-	check(err)
-	return o, errors.Join(errs...)
+	if reg != nil {
+		runtime.AddCleanup(o, func(reg metric.Registration) { _ = reg.Unregister() }, reg)
+	}
+	return err
+}
+
+func (o *Observer) tallies() [3]*tally {
+	return [3]*tally{o.authRequests, o.cacheLookups, o.authzRequests}
 }
 
 // moduleVersion is this module's version in the binary's build, for the

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -26,6 +27,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -817,4 +819,70 @@ func TestUnrecordedSpanAllocations(t *testing.T) {
 	assert.Zero(t, testing.AllocsPerRun(200, func() { metricsOnly.StoreCall(ctx, check) }))
 	assert.LessOrEqual(t, testing.AllocsPerRun(200, func() { unsampled.Authenticated(ctx, accepted) }), 4.0)
 	assert.LessOrEqual(t, testing.AllocsPerRun(200, func() { unsampled.StoreCall(ctx, check) }), 4.0)
+}
+
+// An Observer the application drops is not kept alive by the MeterProvider
+// its tallies' callback is registered with: once it is collected, the
+// callback is unregistered and its series are no longer reported, while a
+// live Observer's still are.
+func TestDroppedObserverUnregisters(t *testing.T) {
+	t.Parallel()
+	reader := sdkmetric.NewManualReader()
+	sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() { assert.NoError(t, sdk.Shutdown(context.Background())) })
+	var unregistered atomic.Int32
+	mp := countingProvider{MeterProvider: sdk, unregistered: &unregistered}
+	newObs := func(api string) *jwtgateotel.Observer {
+		obs, err := jwtgateotel.New(jwtgateotel.WithMeterProvider(mp), jwtgateotel.WithTracerProvider(noop.NewTracerProvider()),
+			jwtgateotel.WithAttributes(attribute.String("api", api)))
+		require.NoError(t, err)
+		obs.Authenticated(context.Background(), &jwtgate.Outcome{Start: time.Now(), Token: &jwtgate.Token{}})
+		return obs
+	}
+	kept := newObs("kept")
+	func() { _ = newObs("dropped") }()
+	r := &rig{reader: reader}
+	for i := 0; i < 1000 && unregistered.Load() == 0; i++ {
+		runtime.GC()
+		runtime.Gosched()
+	}
+	assert.Equal(t, int32(1), unregistered.Load(), "the dropped Observer's callback, and only it, is unregistered")
+	ms := r.metrics(t)
+	assert.Zero(t, count(t, ms, "jwtgate.auth.requests", outcome.String("accepted"), attribute.String("api", "dropped")))
+	assert.Equal(t, int64(1), count(t, ms, "jwtgate.auth.requests", outcome.String("accepted"), attribute.String("api", "kept")))
+	runtime.KeepAlive(kept)
+}
+
+// countingProvider counts the callback registrations its Meters' users
+// unregister.
+type countingProvider struct {
+	metric.MeterProvider
+	unregistered *atomic.Int32
+}
+
+func (p countingProvider) Meter(name string, opts ...metric.MeterOption) metric.Meter {
+	return countingMeter{Meter: p.MeterProvider.Meter(name, opts...), unregistered: p.unregistered}
+}
+
+type countingMeter struct {
+	metric.Meter
+	unregistered *atomic.Int32
+}
+
+func (m countingMeter) RegisterCallback(f metric.Callback, insts ...metric.Observable) (metric.Registration, error) {
+	reg, err := m.Meter.RegisterCallback(f, insts...)
+	if reg == nil {
+		return nil, err
+	}
+	return countingRegistration{Registration: reg, unregistered: m.unregistered}, err
+}
+
+type countingRegistration struct {
+	metric.Registration
+	unregistered *atomic.Int32
+}
+
+func (r countingRegistration) Unregister() error {
+	r.unregistered.Add(1)
+	return r.Registration.Unregister()
 }
