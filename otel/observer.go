@@ -534,7 +534,7 @@ func (o *Observer) Issued(ctx context.Context, e *issuing.Issue) {
 // outcome (granted, refused) and, refused, the reason (insufficient_scope,
 // missing_token, misconfigured). No span: a scope check takes no time worth
 // one, and the request's own span holds it.
-func (o *Observer) Authorized(ctx context.Context, out *jwtgate.Outcome) {
+func (o *Observer) Authorized(_ context.Context, out *jwtgate.Outcome) {
 	m := o.granted
 	if out.Err != nil {
 		m = o.scopeRefusals.get(out.Reason)
