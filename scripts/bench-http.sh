@@ -145,10 +145,10 @@ table=$(awk -v d="$DURATION" -v t="$THREADS" -v c="$CONNECTIONS" '
 		print "| app | /healthz req/s | /healthz + token req/s | /api/me req/s | forged req/s | /healthz p50 / p99 | /api/me p50 / p99 | forged p50 / p99 | + token ÷ healthz | me ÷ healthz | forged ÷ healthz |"
 		print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 		for (i = 1; i <= n; i++) {
-			a = apps[i]; h = a " healthz"; t = a " carry"; m = a " me"; f = a " forged"
-			ca = rps[t] / rps[h]; me = rps[m] / rps[h]; fo = rps[f] / rps[h]
+			a = apps[i]; h = a " healthz"; w = a " carry"; m = a " me"; f = a " forged"
+			ca = rps[w] / rps[h]; me = rps[m] / rps[h]; fo = rps[f] / rps[h]
 			printf "| %s | %.0f (%.0f, %.0f) | %.0f (%.0f, %.0f) | %.0f (%.0f, %.0f) | %.0f (%.0f, %.0f) | %.2f / %.2f ms | %.2f / %.2f ms | %.2f / %.2f ms | %.2f | %.2f %s | %.2f %s |\n", a,
-				rps[h], r[h, 1], r[h, 2], rps[t], r[t, 1], r[t, 2], rps[m], r[m, 1], r[m, 2], rps[f], r[f, 1], r[f, 2],
+				rps[h], r[h, 1], r[h, 2], rps[w], r[w, 1], r[w, 2], rps[m], r[m, 1], r[m, 2], rps[f], r[f, 1], r[f, 2],
 				p50[h], p99[h], p50[m], p99[m], p50[f], p99[f], ca, me, (me >= 0.9 ? "✓" : "✗"), fo, (fo >= 0.75 ? "✓" : "✗")
 		}
 		print "\nTargets (issue 24): /api/me ≥ 0.9 × /healthz, forged ≥ 0.75 × /healthz; ✓ met, ✗ not met. + token ÷ healthz has no target: it is the floor, what carrying the token costs before any middleware reads it."
